@@ -1,0 +1,84 @@
+"""The one time-slot engine every domain books through (DESIGN.md "The booking engine").
+
+Domains (meals, meeting rooms, later car-wash bays and gym classes) differ only in
+data: a `Policy` on their resource. Redis is the gate (one Lua step checks capacity,
+the per-user limit, extra counters and the idempotency key, and takes every place of
+a run or none); the database is the truth (a reservation is committed before success
+is reported; if the write fails the places are given back in Redis).
+
+Public API (all keyword-only, `now=` passed in; import from `booking`):
+
+    create_resource(domain=, ref_id=, name=, policy=) -> int
+    add_slots(resource_id=, slots=[SlotSpec]) -> list[SlotInfo]
+    ensure_slots(resource_id=, start=, end=, step_minutes=, capacity=1) -> list[SlotInfo]
+    define_counter(resource_id=, name=, limit=) -> None
+    reserve(resource_id=, user_id=, slot_ids=, quantity=1, counters=None,
+            idempotency_key=None, waitlist=False, hold=False, now=) -> ReservationInfo
+    confirm(reservation_id=, now=) -> ReservationInfo           # held -> confirmed
+    cancel(reservation_id=, status="cancelled", now=) -> CancelResult
+    finish(reservation_id=, status=, now=) -> ReservationInfo     # completed / no_show
+    get(reservation_id=) -> ReservationInfo
+    availability(resource_id=, slot_ids=None) -> list[SlotAvailability]
+    counters_remaining(resource_id=, names=) -> dict[str, int]
+    busy(resource_id=, start=, end=) -> list[tuple[datetime, datetime]]
+    reconcile(resource_id=None, now=) -> ReconcileReport
+    events.subscribe(domain, handler)  # async handler(event: Promoted) after commit
+
+Errors raised (subclasses of server.errors.AppError, so they render as API.md codes):
+`SlotFull` (409 slot_full, details.slot_id and details.alternatives), `Conflict`
+(409 conflict, when the policy's full_code is "conflict", e.g. rooms),
+`LimitReached` (409 limit_reached), `CounterExhausted` (409, details.counter; a
+domain maps it, e.g. meals → sold_out with dish_id), `NotFound`, `InvalidInput`.
+"""
+
+from booking import events
+from booking.api import (
+    CancelResult,
+    CounterExhausted,
+    Policy,
+    Promoted,
+    ReconcileReport,
+    ReservationInfo,
+    SlotAvailability,
+    SlotInfo,
+    SlotSpec,
+    add_slots,
+    availability,
+    busy,
+    cancel,
+    confirm,
+    counters_remaining,
+    create_resource,
+    define_counter,
+    ensure_slots,
+    finish,
+    get,
+    reconcile,
+    reserve,
+)
+
+__all__ = [
+    "CancelResult",
+    "CounterExhausted",
+    "Policy",
+    "Promoted",
+    "ReconcileReport",
+    "ReservationInfo",
+    "SlotAvailability",
+    "SlotInfo",
+    "SlotSpec",
+    "add_slots",
+    "availability",
+    "busy",
+    "cancel",
+    "confirm",
+    "counters_remaining",
+    "create_resource",
+    "define_counter",
+    "ensure_slots",
+    "events",
+    "finish",
+    "get",
+    "reconcile",
+    "reserve",
+]

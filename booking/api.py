@@ -1,0 +1,218 @@
+"""The engine's public types and functions (contract for meals, meetings and later domains).
+
+CONTRACT STUB: signatures and semantics are fixed here; the implementation lands with
+issue 3. Domains code against exactly these names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from server.errors import AppError
+
+# Statuses of a reservation. Places are occupied by held, confirmed, completed and
+# no_show (a served lunch or a finished meeting still used its place); cancelled,
+# released, expired and rejected give them back; waitlisted occupies nothing.
+OCCUPYING = ("held", "confirmed", "completed", "no_show")
+LIVE = ("held", "confirmed", "waitlisted")
+FREED = ("cancelled", "released", "expired", "rejected")
+Status = Literal[
+    "held",
+    "confirmed",
+    "waitlisted",
+    "cancelled",
+    "released",
+    "expired",
+    "rejected",
+    "completed",
+    "no_show",
+]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What distinguishes one domain's resource from another's: data, not code."""
+
+    capacity: int = 1  # default capacity of a new slot (places per slot)
+    consecutive: bool = False  # one reservation may take a run of consecutive slots
+    per_user_limit: int | None = (
+        None  # live reservations (held/confirmed/waitlisted) per user per resource
+    )
+    one_per_user_per_slot: bool = True  # a user holds at most one live reservation of a slot
+    waitlist: bool = False  # a full slot may queue requests (reserve(waitlist=True))
+    hold_ttl_s: int | None = (
+        None  # held reservations expire after this; None = until confirmed/cancelled
+    )
+    full_code: Literal["slot_full", "conflict"] = "slot_full"  # error when a slot has no room
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    start: datetime
+    end: datetime
+    capacity: int
+
+
+@dataclass(frozen=True)
+class SlotInfo:
+    id: int
+    resource_id: int
+    start: datetime
+    end: datetime
+    capacity: int
+
+
+@dataclass(frozen=True)
+class SlotAvailability:
+    slot_id: int
+    start: datetime
+    end: datetime
+    capacity: int
+    booked: int  # places occupied
+    available: int  # capacity - booked, never negative
+    waitlist: int  # waiting reservations
+
+
+@dataclass(frozen=True)
+class ReservationInfo:
+    id: int
+    resource_id: int
+    user_id: int
+    slot_ids: list[int]  # one slot, or a run of consecutive slots in order
+    quantity: int
+    status: Status
+    position: int | None  # 1-based waitlist position while waitlisted, else None
+    counters: dict[str, int]  # extra counters taken (e.g. {"dish:12": 2})
+    idempotency_key: str | None
+    created_at: datetime
+    created: bool = True  # False when an idempotent replay returned an existing one
+
+
+@dataclass(frozen=True)
+class Promoted:
+    """Published (after commit) when a waitlisted reservation got a place."""
+
+    domain: str
+    resource_id: int
+    reservation_id: int
+    user_id: int
+    slot_ids: list[int]
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    reservation: ReservationInfo
+    promoted: list[ReservationInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    resources: int
+    keys_repaired: int
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CounterExhausted(AppError):
+    """An extra counter (e.g. a dish's stock) has not enough left; details.counter."""
+
+    status, code, message = 409, "sold_out", "库存不足"
+
+    def __init__(self, counter: str) -> None:
+        super().__init__(details={"counter": counter})
+        self.counter = counter
+
+
+async def create_resource(*, domain: str, ref_id: int, name: str, policy: Policy) -> int:
+    """A bookable thing (a menu's pickup line, a meeting room) with its policy."""
+    raise NotImplementedError
+
+
+async def add_slots(*, resource_id: int, slots: list[SlotSpec]) -> list[SlotInfo]:
+    """Create slots (start < end; capacity >= 0). Returns them in start order."""
+    raise NotImplementedError
+
+
+async def ensure_slots(
+    *, resource_id: int, start: datetime, end: datetime, step_minutes: int, capacity: int = 1
+) -> list[SlotInfo]:
+    """Get or create the grid slots covering [start, end) (for rooms: made on demand).
+
+    Concurrent calls for the same grid create each slot once (unique resource+start).
+    """
+    raise NotImplementedError
+
+
+async def define_counter(*, resource_id: int, name: str, limit: int) -> None:
+    """An extra counter that reservations may take from in the same atomic step."""
+    raise NotImplementedError
+
+
+async def reserve(
+    *,
+    resource_id: int,
+    user_id: int,
+    slot_ids: list[int],
+    quantity: int = 1,
+    counters: dict[str, int] | None = None,
+    idempotency_key: str | None = None,
+    waitlist: bool = False,
+    hold: bool = False,
+    now: datetime,
+) -> ReservationInfo:
+    """Take `quantity` places in every slot of `slot_ids` (all or none) and `counters`.
+
+    Status `confirmed`, or `held` with hold=True (e.g. awaiting approval), or
+    `waitlisted` (with position) when the slot is full and waitlist=True and the policy
+    allows it. Raises SlotFull/Conflict, LimitReached, CounterExhausted, NotFound,
+    InvalidInput (empty or non-consecutive run). The same idempotency_key from the same
+    user returns the existing reservation (created=False), even under concurrency.
+    """
+    raise NotImplementedError
+
+
+async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
+    """held → confirmed (InvalidState otherwise)."""
+    raise NotImplementedError
+
+
+async def cancel(*, reservation_id: int, status: str = "cancelled", now: datetime) -> CancelResult:
+    """End a live reservation with a freeing status and give its places back.
+
+    In the same atomic step, waitlisted reservations at the head of the slot's queue
+    that now fit (places and counters) are promoted to confirmed; each promotion is
+    published as a `Promoted` event after commit.
+    """
+    raise NotImplementedError
+
+
+async def finish(*, reservation_id: int, status: str, now: datetime) -> ReservationInfo:
+    """Terminal status that keeps the places counted (completed, no_show)."""
+    raise NotImplementedError
+
+
+async def get(*, reservation_id: int) -> ReservationInfo:
+    raise NotImplementedError
+
+
+async def availability(
+    *, resource_id: int, slot_ids: list[int] | None = None
+) -> list[SlotAvailability]:
+    raise NotImplementedError
+
+
+async def counters_remaining(*, resource_id: int, names: list[str]) -> dict[str, int]:
+    raise NotImplementedError
+
+
+async def busy(
+    *, resource_id: int, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Merged intervals within [start, end) whose slots are fully occupied."""
+    raise NotImplementedError
+
+
+async def reconcile(*, resource_id: int | None = None, now: datetime) -> ReconcileReport:
+    """Compare Redis with the database and repair drift (the database wins)."""
+    raise NotImplementedError

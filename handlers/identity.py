@@ -1,0 +1,117 @@
+"""Identity endpoints of API.md §2: login, bind, /me and the directory import."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, HTTPResponse, Request
+
+from server.auth import guard, principal_of, public
+from server.http import doc, now, parse_body, reply
+from services import identity
+
+bp = Blueprint("identity", url_prefix="/api/v1")
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str | None
+    employee_no: str | None
+    department: str | None
+    roles: list[str]
+    bound: bool
+
+
+class LoginIn(BaseModel):
+    code: str = Field(min_length=1, max_length=128, description="wx.login() 返回的 code")
+
+
+class LoginOut(BaseModel):
+    token: str
+    expires_in: int
+    user: UserOut
+
+
+class BindIn(BaseModel):
+    employee_no: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=64)
+
+
+class StaffEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    employee_no: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=64)
+    department: str = Field(default="", max_length=128)
+    roles: list[str] = Field(default_factory=list)
+    active: bool = True
+
+
+class StaffImportIn(BaseModel):
+    items: list[StaffEntry] = Field(min_length=1, max_length=20000)
+
+
+class StaffImportOut(BaseModel):
+    created: int
+    updated: int
+
+
+@bp.post("/auth/login")
+@doc(
+    summary="微信登录（code2Session）",
+    tag="identity",
+    body=LoginIn,
+    response=LoginOut,
+    auth=False,
+    errors=["unauthorized", "rate_limited"],
+    description="用 wx.login 的 code 换取本服务的令牌。session_key 只保存在服务端。"
+    "微信不可用时返回 503 unavailable 并带 Retry-After。",
+)
+@public
+async def login(request: Request) -> HTTPResponse:
+    body = parse_body(request, LoginIn)
+    result = await identity.login(
+        code=body.code, client_ip=request.remote_addr or request.ip, now=now(request)
+    )
+    return reply(result)
+
+
+@bp.post("/auth/bind")
+@doc(
+    summary="绑定工号",
+    tag="identity",
+    body=BindIn,
+    response=UserOut,
+    errors=["not_found", "conflict", "rate_limited"],
+)
+@guard(allow_unbound=True)
+async def bind(request: Request) -> HTTPResponse:
+    body = parse_body(request, BindIn)
+    user = await identity.bind(
+        principal=principal_of(request), employee_no=body.employee_no, name=body.name
+    )
+    return reply(user)
+
+
+@bp.get("/me")
+@doc(summary="当前用户", tag="identity", response=UserOut)
+@guard(allow_unbound=True)
+async def me(request: Request) -> HTTPResponse:
+    return reply(principal_of(request).as_user())
+
+
+@bp.post("/admin/staff")
+@doc(
+    summary="导入/更新员工名录（upsert）",
+    tag="identity",
+    body=StaffImportIn,
+    response=StaffImportOut,
+    errors=["forbidden"],
+    description="active=false 的条目会吊销该员工的令牌，60 秒内失效。",
+)
+@guard("admin")
+async def import_staff(request: Request) -> HTTPResponse:
+    body = parse_body(request, StaffImportIn)
+    result = await identity.import_staff(
+        rows=[item.model_dump() for item in body.items], now=now(request)
+    )
+    return reply(result)

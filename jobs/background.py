@@ -1,0 +1,76 @@
+"""The background process of a server: the job scheduler and the queue consumers.
+
+Started once per host by `python -m server run` (a Sanic-managed process) or alone by
+`python -m server worker`. Consumers are discovered like jobs: any module in
+services/ may expose `async def consume_forever(*, stop: asyncio.Event)`; none
+need to be listed here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import pkgutil
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import services as services_package
+from jobs.scheduler import build_scheduler, discover
+from server import resources
+from server.config import load_settings
+from server.logs import get_logger
+
+log = get_logger("background")
+
+
+def consumers() -> list[Callable[..., Awaitable[Any]]]:
+    found = []
+    for module_info in sorted(
+        pkgutil.iter_modules(services_package.__path__), key=lambda m: m.name
+    ):
+        module = importlib.import_module(f"services.{module_info.name}")
+        consume = getattr(module, "consume_forever", None)
+        if consume is not None:
+            found.append(consume)
+    return found
+
+
+async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
+    settings = load_settings()
+    await resources.open_resources(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    scheduler = None
+    if with_jobs:
+        job_list = discover()
+        scheduler = build_scheduler(job_list)
+        scheduler.start()
+        log.info("scheduler started with %d jobs", len(job_list))
+    tasks: list[asyncio.Task[Any]] = [
+        asyncio.ensure_future(c(stop=stop)) for c in (consumers() if with_consumers else [])
+    ]
+    try:
+        await stop.wait()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await resources.close_resources()
+
+
+def process_main(**_: Any) -> None:
+    """Entry point of the Sanic-managed background process."""
+    import logging.config
+
+    from server.logs import logging_config
+
+    logging.config.dictConfig(logging_config())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())

@@ -1,0 +1,1 @@
+"""Stand-ins for the mini-program's outside world: the fake WeChat API server."""

@@ -1,0 +1,1 @@
+"""Tortoise models, one module per domain (each module is its own Tortoise app)."""

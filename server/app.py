@@ -1,0 +1,93 @@
+"""create_app(): the Sanic application, its middleware, error handler and resources."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from sanic import HTTPResponse, Request, Sanic
+from sanic_ext import Extend
+
+from handlers import blueprints
+from server import resources
+from server.config import Settings, load_settings
+from server.error_handler import AppErrorHandler
+from server.errors import PayloadTooLarge
+from server.logs import logging_config, request_id_var
+
+APP_NAME = "qinejia"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+
+
+def _dumps(value: Any, **kwargs: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, **kwargs)
+
+
+def create_app(
+    settings: Settings | None = None, *, manage_resources: bool = True
+) -> Sanic[Any, Any]:
+    """Build the app. `manage_resources=False` when the caller (the test session) opens
+    Redis, WeChat and the database itself and keeps them across requests."""
+    settings = settings or load_settings()
+    app = Sanic(
+        APP_NAME,
+        log_config=logging_config(),
+        dumps=_dumps,
+        error_handler=AppErrorHandler(),
+    )
+    app.config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    app.config.ACCESS_LOG = settings.access_log
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.config.KEEP_ALIVE_TIMEOUT = 75
+    app.config.OAS_UI_DEFAULT = "swagger"
+    app.config.OAS_UI_REDOC = False
+    app.config.OAS_AUTODOC = False
+    app.config.CORS = False
+    app.config.HEALTH = False
+    app.ctx.settings = settings
+
+    Extend(
+        app,
+        openapi_config={
+            "title": "勤e家 API",
+            "version": "1.0.0",
+            "description": "勤e家 mini-program backend (API.md v1). Errors always use the shape "
+            '{"error": {"code", "message", "details"}}.',
+        },
+    )
+    app.ext.openapi.add_security_scheme("token", "http", scheme="bearer")
+
+    for blueprint in blueprints():
+        app.blueprint(blueprint)
+
+    app.register_middleware(_assign_request_id, "request", priority=1000)
+    app.register_middleware(_echo_request_id, "response", priority=1000)  # type: ignore[arg-type]
+
+    if manage_resources:
+
+        @app.before_server_start
+        async def _open(app: Sanic[Any, Any]) -> None:
+            await resources.open_resources(settings)
+
+        @app.after_server_stop
+        async def _close(app: Sanic[Any, Any]) -> None:
+            await resources.close_resources()
+
+    return app
+
+
+async def _assign_request_id(request: Request) -> None:
+    given = request.headers.get("x-request-id", "")
+    request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    request.ctx.request_id = request_id
+    request_id_var.set(request_id)
+    # Sanic enforces REQUEST_MAX_SIZE on its own server; under ASGI we check here too.
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > request.app.config.REQUEST_MAX_SIZE:
+        raise PayloadTooLarge()
+
+
+async def _echo_request_id(request: Request, response: HTTPResponse) -> None:
+    response.headers["X-Request-ID"] = getattr(request.ctx, "request_id", request_id_var.get())

@@ -1,0 +1,60 @@
+"""The role guard every handler goes through.
+
+`@guard("canteen")` authenticates the bearer token, refuses unbound accounts
+(403 not_bound) and callers without one of the roles (403 forbidden; `admin` passes
+every guard), and leaves the caller in `request.ctx.principal`. `@public` marks the
+few endpoints without a token. A test walks every route and fails on a handler
+that has neither, so no endpoint can forget its guard.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sanic import Request
+
+from server.errors import Forbidden, NotBound, Unauthorized
+from server.http import now
+from services.identity import Principal, authenticate
+
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized()
+    return token.strip()
+
+
+def guard(*roles: str, allow_unbound: bool = False) -> Callable[[H], H]:
+    """Require a valid token, a bound account (unless allowed) and one of `roles`."""
+
+    def decorate(handler: H) -> H:
+        @functools.wraps(handler)
+        async def wrapper(request: Request, *args: Any, **kwargs: Any) -> Any:
+            principal = await authenticate(token=bearer_token(request), now=now(request))
+            if not principal.bound and not allow_unbound:
+                raise NotBound()
+            if roles and not principal.has_role(*roles):
+                raise Forbidden()
+            request.ctx.principal = principal
+            return await handler(request, *args, **kwargs)
+
+        wrapper.__guard__ = roles or ("any",)  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(handler: H) -> H:
+    """An endpoint without a token (login, health, the OpenAPI document)."""
+    handler.__guard__ = ("public",)  # type: ignore[attr-defined]
+    return handler
+
+
+def principal_of(request: Request) -> Principal:
+    return request.ctx.principal  # type: ignore[no-any-return]

@@ -1,0 +1,186 @@
+"""`python -m server run|migrate|makemigrations|import-staff|seed-demo|worker`.
+
+All commands read the same settings. A configuration error prints one line naming
+the variable and exits 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging.config
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from server.config import ConfigError, Settings, load_settings
+from server.logs import logging_config
+
+
+def _settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+async def _with_resources(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from server import resources
+
+    await resources.open_resources(settings)
+    try:
+        return await work()
+    finally:
+        await resources.close_resources()
+
+
+def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
+    from server.db import close_db, migrate
+
+    async def main() -> None:
+        try:
+            await migrate(settings.database_url)
+        finally:
+            await close_db()
+
+    asyncio.run(main())
+    print("migrations applied")
+
+
+def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> None:
+    """Write new migration files for the domains whose models changed (developers).
+
+    The autodetector compares models with the migration files, not with a live
+    database, so it runs against a throwaway in-memory SQLite.
+    """
+    import json
+    import tempfile
+
+    from tortoise.cli.cli import run_cli_async
+
+    from server.db import tortoise_config
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as config_file:
+        json.dump(tortoise_config("sqlite://:memory:"), config_file)
+    argv = ["--config-file", config_file.name, "makemigrations", *args.domains]
+    if args.name:
+        argv += ["--name", args.name]
+    code = asyncio.run(run_cli_async(argv))
+    Path(config_file.name).unlink(missing_ok=True)
+    raise SystemExit(code)
+
+
+def cmd_import_staff(settings: Settings, args: argparse.Namespace) -> None:
+    from server import resources
+    from server.errors import AppError
+    from services import identity
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"file not found: {path}", file=sys.stderr)
+        raise SystemExit(2)
+    settings = resources.prepare_environment(settings)
+
+    text = path.read_text(encoding="utf-8")
+
+    async def work() -> dict[str, int]:
+        rows = identity.parse_staff_csv(text)
+        return await identity.import_staff(rows=rows, now=datetime.now(UTC))
+
+    try:
+        result = asyncio.run(_with_resources(settings, work))
+    except AppError as exc:
+        print(f"import refused: {exc.message} {exc.details}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(f"staff directory: {result['created']} created, {result['updated']} updated")
+
+
+def cmd_seed_demo(settings: Settings, _: argparse.Namespace) -> None:
+    from server import resources
+    from services import demo
+
+    settings = resources.prepare_environment(settings)
+    summary = asyncio.run(_with_resources(settings, lambda: demo.seed(now=datetime.now(UTC))))
+    for line in summary:
+        print(line)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    from jobs import background
+
+    if settings.embedded_redis:
+        print("configuration error: REDIS_URL must be set for a separate worker", file=sys.stderr)
+        raise SystemExit(2)
+    asyncio.run(background.run(with_jobs=not args.no_jobs))
+
+
+def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    from sanic import Sanic
+    from sanic.worker.loader import AppLoader
+
+    from server import resources
+    from server.app import create_app
+
+    settings = resources.prepare_environment(settings)
+    loader = AppLoader(factory=partial(create_app))
+    app = loader.load()
+    if settings.run_jobs and not args.single_process:
+        from jobs.background import process_main
+
+        @app.main_process_ready
+        async def start_background(app: Any) -> None:
+            app.manager.manage("background", process_main, {})
+
+    base = f"http://{settings.host}:{settings.port}"
+    print(f"勤e家 API:  {base}/api/v1   (health: {base}/api/v1/health)", flush=True)
+    print(f"API docs:  {base}/docs   (OpenAPI: {base}/docs/openapi.json)", flush=True)
+    if settings.fake_wechat:
+        print(f"fake WeChat: {settings.wechat_api_base}", flush=True)
+    app.prepare(
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        single_process=args.single_process,
+        access_log=settings.access_log,
+        motd=False,
+    )
+    Sanic.serve(primary=app, app_loader=loader)
+
+
+COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
+    "run": cmd_run,
+    "migrate": cmd_migrate,
+    "makemigrations": cmd_makemigrations,
+    "import-staff": cmd_import_staff,
+    "seed-demo": cmd_seed_demo,
+    "worker": cmd_worker,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m server", description="勤e家 backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve the API")
+    run.add_argument("--workers", type=int, default=1)
+    run.add_argument("--single-process", action="store_true")
+    sub.add_parser("migrate", help="apply database migrations")
+    make = sub.add_parser("makemigrations", help="write migrations for changed models")
+    make.add_argument("domains", nargs="*")
+    make.add_argument("--name")
+    staff = sub.add_parser("import-staff", help="upsert the staff directory from a CSV file")
+    staff.add_argument("file")
+    sub.add_parser("seed-demo", help="create demo data (idempotent)")
+    worker = sub.add_parser("worker", help="run the job scheduler and queue consumers")
+    worker.add_argument("--no-jobs", action="store_true", help="consumers only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = _settings_or_exit()
+    logging.config.dictConfig(logging_config())
+    COMMANDS[args.command](settings, args)

@@ -1,0 +1,193 @@
+"""One typed settings object, read from environment variables.
+
+Every entry point (server, migrate, import-staff, seed-demo, worker, tests) calls
+`load_settings()` so they all agree on where the database, Redis and WeChat are.
+A bad value raises `ConfigError` naming the variable; the CLI prints that one line
+and exits 2 instead of showing a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = ("development", "test", "production")
+WECHAT_API_BASE = "https://api.weixin.qq.com"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Login rate limits (requests per window). Keyed per IP, per code and per openid.
+
+    The per-IP limit is deliberately high: the whole centre may reach us from one
+    office NAT address, and a low per-IP limit would lock everyone out at 11:30.
+    """
+
+    window_s: int = 60
+    per_ip: int = 3000
+    per_code: int = 5
+    per_openid: int = 20
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: str
+    database_url: str
+    redis_url: str | None
+    wechat_appid: str | None
+    wechat_secret: str | None
+    wechat_api_base: str | None
+    secret_key: str
+    host: str
+    port: int
+    tz_name: str
+    var_dir: Path
+    token_ttl_s: int = 7 * 24 * 3600
+    auth_cache_s: int = 30
+    max_body_bytes: int = 6 * 1024 * 1024
+    upload_dir: Path | None = None
+    visitor_retention_days: int = 30
+    access_log: bool = True
+    run_jobs: bool = True
+    login_limits: RateLimits = field(default_factory=RateLimits)
+
+    @property
+    def fake_wechat(self) -> bool:
+        """No credentials configured: talk to miniapp_stub's fake WeChat over HTTP."""
+        return not (self.wechat_appid and self.wechat_secret)
+
+    @property
+    def embedded_redis(self) -> bool:
+        return not self.redis_url
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.tz_name)
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.upload_dir or self.var_dir / "uploads"
+
+
+def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def _database_url(env: Mapping[str, str], var_dir: Path) -> str:
+    url = env.get("DATABASE_URL") or f"sqlite://{var_dir / 'qinejia.sqlite3'}"
+    if not url.startswith(("sqlite://", "postgres://", "postgresql://", "asyncpg://")):
+        raise ConfigError(
+            f"DATABASE_URL must start with sqlite://, postgres:// or postgresql://, got {url!r}"
+        )
+    return url
+
+
+def _secret_key(env: Mapping[str, str], app_env: str, var_dir: Path) -> str:
+    key = env.get("SECRET_KEY")
+    if key:
+        if len(key) < 32:
+            raise ConfigError("SECRET_KEY must be at least 32 characters long")
+        return key
+    if app_env == "production":
+        raise ConfigError("SECRET_KEY is required when APP_ENV=production")
+    # Development and test: generate once, keep it so tokens survive restarts.
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from `env` (default: os.environ). Raises ConfigError."""
+    env = os.environ if env is None else env
+    app_env = env.get("APP_ENV", "development")
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)}, got {app_env!r}")
+    var_dir = Path(env.get("VAR_DIR") or PROJECT_ROOT / "var")
+
+    tz_name = env.get("TZ_NAME", "Asia/Shanghai")
+    try:
+        ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TZ_NAME is not a known time zone: {tz_name!r}") from None
+
+    redis_url = env.get("REDIS_URL") or None
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}"
+        )
+
+    appid = env.get("WECHAT_APPID") or None
+    secret = env.get("WECHAT_SECRET") or None
+    if bool(appid) != bool(secret):
+        missing = "WECHAT_SECRET" if appid else "WECHAT_APPID"
+        raise ConfigError(f"{missing} must be set together with the other WECHAT_ variable")
+
+    if app_env == "production":
+        if not appid:
+            raise ConfigError("WECHAT_APPID and WECHAT_SECRET are required when APP_ENV=production")
+        if not redis_url:
+            raise ConfigError("REDIS_URL is required when APP_ENV=production (no embedded Redis)")
+        if not env.get("DATABASE_URL"):
+            raise ConfigError("DATABASE_URL is required when APP_ENV=production")
+
+    upload_dir = env.get("UPLOAD_DIR")
+    return Settings(
+        app_env=app_env,
+        database_url=_database_url(env, var_dir),
+        redis_url=redis_url,
+        wechat_appid=appid,
+        wechat_secret=secret,
+        wechat_api_base=env.get("WECHAT_API_BASE") or (WECHAT_API_BASE if appid else None),
+        secret_key=_secret_key(env, app_env, var_dir),
+        host=env.get("HOST", "127.0.0.1"),
+        port=_int(env, "PORT", 8000, minimum=1),
+        tz_name=tz_name,
+        var_dir=var_dir,
+        token_ttl_s=_int(env, "TOKEN_TTL_SECONDS", 7 * 24 * 3600, minimum=60),
+        auth_cache_s=min(_int(env, "AUTH_CACHE_SECONDS", 30), 60),
+        max_body_bytes=_int(env, "MAX_BODY_BYTES", 6 * 1024 * 1024, minimum=1024),
+        upload_dir=Path(upload_dir) if upload_dir else None,
+        visitor_retention_days=_int(env, "VISITOR_RETENTION_DAYS", 30, minimum=1),
+        access_log=_bool(env, "ACCESS_LOG", app_env != "production"),
+        run_jobs=_bool(env, "RUN_JOBS", True),
+        login_limits=RateLimits(
+            window_s=_int(env, "LOGIN_RATE_WINDOW_SECONDS", 60, minimum=1),
+            per_ip=_int(env, "LOGIN_RATE_PER_IP", 3000, minimum=1),
+            per_code=_int(env, "LOGIN_RATE_PER_CODE", 5, minimum=1),
+            per_openid=_int(env, "LOGIN_RATE_PER_OPENID", 20, minimum=1),
+        ),
+    )

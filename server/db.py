@@ -1,0 +1,86 @@
+"""Tortoise ORM setup: one config for the server, the CLI and the tests.
+
+Each domain is its own Tortoise app with its own migrations package
+(`migrations/<domain>/`), so domains can add models without editing each other's
+migration files. Schemas are created only by `python -m server migrate` (or the
+test fixture calling the same `migrate()`), never by `generate_schemas` at start-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+
+
+def domains() -> dict[str, str]:
+    """Domain → models module: every module in models/ is a Tortoise app of that name.
+
+    A new domain adds `models/<domain>.py` and runs `python -m server makemigrations <domain>`.
+    """
+    import pkgutil
+
+    import models
+
+    return {
+        info.name: f"models.{info.name}"
+        for info in sorted(pkgutil.iter_modules(models.__path__), key=lambda m: m.name)
+    }
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    url = database_url
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url[len("postgresql://") :]
+    if url.startswith("postgres://"):
+        url = "asyncpg://" + url[len("postgres://") :]
+    return {
+        "connections": {"default": url},
+        "apps": {
+            domain: {
+                "models": [module],
+                "default_connection": "default",
+                "migrations": f"migrations.{domain}",
+            }
+            for domain, module in domains().items()
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(database_url: str) -> None:
+    if url_is_sqlite(database_url):
+        _ensure_sqlite_dir(database_url)
+    # The global fallback lets request tasks, started outside the listener's context,
+    # see the ORM (Tortoise 1.x keeps its state in a ContextVar otherwise).
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str) -> None:
+    """Apply every pending migration of every domain (idempotent)."""
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.api import migrate as run_migrations
+
+    if url_is_sqlite(database_url):
+        _ensure_sqlite_dir(database_url)
+    # A context of its own: the migration's connections close when it ends and
+    # never become the process's global ORM state.
+    async with TortoiseContext():
+        await run_migrations(config=tortoise_config(database_url))
+
+
+def url_is_sqlite(database_url: str) -> bool:
+    return database_url.startswith("sqlite://")
+
+
+def _ensure_sqlite_dir(database_url: str) -> None:
+    from pathlib import Path
+
+    path = database_url[len("sqlite://") :]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,71 @@
+"""One handler renders every error in the shape of API.md §1: ours, validation,
+Sanic's own 404/405/413, and unexpected exceptions (500 `internal`, no stack trace)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sanic import HTTPResponse, Request
+from sanic.exceptions import (
+    BadRequest,
+    MethodNotAllowed,
+    NotFound,
+    PayloadTooLarge,
+    RangeNotSatisfiable,
+    RequestTimeout,
+    SanicException,
+)
+from sanic.handlers import ErrorHandler
+
+from server import errors
+from server.logs import request_id_var
+
+log = logging.getLogger("qinejia.errors")
+
+
+def render(error: errors.AppError) -> HTTPResponse:
+    body = json.dumps(error.to_body(), ensure_ascii=False, default=str)
+    headers = dict(error.headers)
+    headers["X-Request-ID"] = request_id_var.get()
+    return HTTPResponse(
+        body, status=error.status, headers=headers, content_type="application/json; charset=utf-8"
+    )
+
+
+def to_app_error(exception: BaseException) -> errors.AppError:
+    """Translate anything raised into an AppError (unexpected → 500 internal)."""
+    if isinstance(exception, errors.AppError):
+        return exception
+    if isinstance(exception, NotFound):
+        return errors.NotFound("接口不存在")
+    if isinstance(exception, MethodNotAllowed):
+        headers = dict(getattr(exception, "headers", {}) or {})
+        return errors.MethodNotAllowed(
+            headers={k: v for k, v in headers.items() if k.lower() == "allow"}
+        )
+    if isinstance(exception, PayloadTooLarge):
+        return errors.PayloadTooLarge()
+    if isinstance(exception, BadRequest):
+        return errors.InvalidInput({"body": "请求格式不正确"})
+    if isinstance(exception, RequestTimeout):
+        return errors.AppError("请求超时", status=408, code="request_timeout")
+    if isinstance(exception, RangeNotSatisfiable):
+        return errors.AppError("范围无效", status=416, code="range_not_satisfiable")
+    if isinstance(exception, SanicException) and 400 <= exception.status_code < 500:
+        return errors.AppError("请求无效", status=exception.status_code, code="invalid_request")
+    return errors.AppError()
+
+
+class AppErrorHandler(ErrorHandler):
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        error = to_app_error(exception)
+        if error.status >= 500 and not isinstance(exception, errors.AppError):
+            log.error(
+                "unhandled %s on %s %s",
+                type(exception).__name__,
+                getattr(request, "method", "?"),
+                getattr(request, "path", "?"),
+                exc_info=exception,
+            )
+        return render(error)

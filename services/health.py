@@ -1,0 +1,32 @@
+"""Health of this process's connections: used by load balancers to route around it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tortoise import connections
+
+from server import resources
+
+TIMEOUT_S = 2.0
+
+
+async def _db() -> str:
+    try:
+        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), TIMEOUT_S)
+    except Exception:  # noqa: BLE001 - any failure means "not ok", reported, never raised
+        return "error"
+    return "ok"
+
+
+async def _redis() -> str:
+    try:
+        await asyncio.wait_for(resources.redis().ping(), TIMEOUT_S)
+    except Exception:  # noqa: BLE001
+        return "error"
+    return "ok"
+
+
+async def check() -> dict[str, str]:
+    db, redis = await asyncio.gather(_db(), _redis())
+    return {"status": "ok" if db == redis == "ok" else "error", "db": db, "redis": redis}

@@ -1,0 +1,316 @@
+"""Identity: WeChat login, binding to the staff directory, tokens, the directory itself.
+
+An openid proves only that someone holds a WeChat account; the one-time bind against
+the directory proves employment, and directory roles drive authorization. Tokens are
+ours: 256 random bits, stored as an HMAC so a database dump yields no usable token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from models.identity import ROLES, AuthToken, Staff, User
+from server import resources
+from server.errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
+from server.logs import get_logger
+from server.wechat import WeChatError
+from services import ratelimit
+
+log = get_logger("identity")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the user, and (when bound) their directory identity and roles."""
+
+    user_id: int
+    staff_id: int | None = None
+    name: str | None = None
+    employee_no: str | None = None
+    department: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def bound(self) -> bool:
+        return self.staff_id is not None
+
+    def has_role(self, *wanted: str) -> bool:
+        """`admin` may do everything the other roles may."""
+        return "admin" in self.roles or any(role in self.roles for role in wanted)
+
+    def as_user(self) -> dict[str, Any]:
+        """The `User` object of API.md §2."""
+        return {
+            "id": self.user_id,
+            "name": self.name,
+            "employee_no": self.employee_no,
+            "department": self.department,
+            "roles": sorted(self.roles, key=ROLES.index),
+            "bound": self.bound,
+        }
+
+
+def principal_for(user: User, staff: Staff | None) -> Principal:
+    if staff is None or not staff.active:
+        return Principal(user_id=user.id)
+    roles = {role for role in staff.roles if role in ROLES} | {"staff"}
+    return Principal(
+        user_id=user.id,
+        staff_id=staff.id,
+        name=staff.name,
+        employee_no=staff.employee_no,
+        department=staff.department,
+        roles=frozenset(roles),
+    )
+
+
+def _token_hash(token: str) -> str:
+    key = resources.settings().secret_key.encode()
+    return hmac.new(key, token.encode(), hashlib.sha256).hexdigest()
+
+
+# --- login -------------------------------------------------------------------------
+
+
+async def login(*, code: str, client_ip: str, now: datetime) -> dict[str, Any]:
+    """Exchange a wx.login code for our own token (API.md §2 POST /auth/login)."""
+    limits = resources.settings().login_limits
+    code_key = hashlib.sha256(code.encode()).hexdigest()[:32]
+    await ratelimit.hit(key=f"login:ip:{client_ip}", limit=limits.per_ip, window_s=limits.window_s)
+    await ratelimit.hit(
+        key=f"login:code:{code_key}", limit=limits.per_code, window_s=limits.window_s
+    )
+    try:
+        session = await resources.wechat().code_to_session(code)
+    except WeChatError as exc:
+        if exc.errcode in (40029, 40163, 40226):  # invalid, used or blocked code
+            raise Unauthorized(
+                "登录凭证无效，请重新登录", details={"wechat_errcode": exc.errcode}
+            ) from None
+        log.warning("code2Session failed: errcode=%s", exc.errcode)
+        raise AppError(
+            "微信服务繁忙，请稍后再试", status=503, code="unavailable", headers={"Retry-After": "2"}
+        ) from None
+    await ratelimit.hit(
+        key=f"login:openid:{session.openid}", limit=limits.per_openid, window_s=limits.window_s
+    )
+    user = await _upsert_user(
+        openid=session.openid, unionid=session.unionid, session_key=session.session_key, now=now
+    )
+    token = await issue_token(user_id=user.id, now=now)
+    staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None  # type: ignore[attr-defined]
+    return {
+        "token": token,
+        "expires_in": resources.settings().token_ttl_s,
+        "user": principal_for(user, staff).as_user(),
+    }
+
+
+async def _upsert_user(
+    *, openid: str, unionid: str | None, session_key: str, now: datetime
+) -> User:
+    user = await User.get_or_none(openid=openid)
+    if user is None:
+        try:
+            return await User.create(
+                openid=openid, unionid=unionid, session_key=session_key, last_login_at=now
+            )
+        except IntegrityError:  # a concurrent first login of the same account
+            user = await User.get(openid=openid)
+    user.unionid = unionid or user.unionid
+    user.session_key = session_key
+    user.last_login_at = now
+    await user.save(update_fields=["unionid", "session_key", "last_login_at"])
+    return user
+
+
+# --- tokens ------------------------------------------------------------------------
+
+
+async def issue_token(*, user_id: int, now: datetime) -> str:
+    """A new bearer token for the user: 256 random bits, only its HMAC is stored."""
+    token = secrets.token_urlsafe(32)
+    ttl = resources.settings().token_ttl_s
+    await AuthToken.create(
+        token_hash=_token_hash(token), user_id=user_id, expires_at=now + timedelta(seconds=ttl)
+    )
+    return token
+
+
+# token hash → (principal, monotonic deadline). Per process; only bound principals are
+# cached so a fresh bind is seen at once, and entries live at most AUTH_CACHE_SECONDS
+# (≤ 60), which bounds how long a deactivated directory entry keeps access.
+_principal_cache: dict[str, tuple[Principal, float]] = {}
+_CACHE_MAX = 50_000
+
+
+async def authenticate(*, token: str, now: datetime) -> Principal:
+    """Token → Principal, or Unauthorized (missing, unknown, expired, revoked, deactivated)."""
+    if not token or len(token) > 128:
+        raise Unauthorized()
+    digest = _token_hash(token)
+    cached = _principal_cache.get(digest)
+    if cached is not None and cached[1] > time.monotonic():
+        return cached[0]
+    record = await AuthToken.get_or_none(token_hash=digest).select_related("user", "user__staff")
+    if record is None or record.revoked_at is not None or record.expires_at <= now:
+        _principal_cache.pop(digest, None)
+        raise Unauthorized("登录已失效，请重新登录")
+    staff = record.user.staff
+    if staff is not None and not staff.active:
+        raise Unauthorized("账号已停用")
+    principal = principal_for(record.user, staff)
+    if principal.bound:
+        if len(_principal_cache) >= _CACHE_MAX:
+            _principal_cache.clear()
+        ttl = min(resources.settings().auth_cache_s, (record.expires_at - now).total_seconds())
+        _principal_cache[digest] = (principal, time.monotonic() + ttl)
+    return principal
+
+
+async def revoke_user_tokens(*, user_ids: Iterable[int], now: datetime) -> int:
+    ids = list(user_ids)
+    if not ids:
+        return 0
+    return await AuthToken.filter(user_id__in=ids, revoked_at__isnull=True).update(revoked_at=now)
+
+
+def forget_cached_principals() -> None:
+    """Drop this process's token cache (tests, and after a directory import here)."""
+    _principal_cache.clear()
+
+
+# --- binding -----------------------------------------------------------------------
+
+
+async def bind(*, principal: Principal, employee_no: str, name: str) -> dict[str, Any]:
+    """Bind the caller's WeChat account to the directory entry matching both fields."""
+    staff = await Staff.get_or_none(employee_no=employee_no.strip(), name=name.strip(), active=True)
+    if staff is None:
+        raise NotFound("未找到匹配的工号和姓名")
+    if principal.staff_id == staff.id:
+        return principal.as_user()
+    if principal.bound:
+        raise Conflict("该微信已绑定其他工号")
+    async with in_transaction():
+        user = await User.get(id=principal.user_id)
+        holder = await User.get_or_none(staff_id=staff.id)
+        if holder is not None and holder.id != user.id:
+            raise Conflict("该工号已绑定其他微信账号")
+        user.staff = staff
+        try:
+            await user.save(update_fields=["staff_id"])
+        except IntegrityError:  # a concurrent bind of the same employee won
+            raise Conflict("该工号已绑定其他微信账号") from None
+    return principal_for(user, staff).as_user()
+
+
+# --- the directory -----------------------------------------------------------------
+
+
+def validate_directory_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Check every row before touching anything: a bad file changes nothing."""
+    errors: dict[str, str] = {}
+    clean: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        employee_no = str(row.get("employee_no") or "").strip()
+        name = str(row.get("name") or "").strip()
+        roles = [str(r).strip() for r in (row.get("roles") or []) if str(r).strip()]
+        if not employee_no or len(employee_no) > 32:
+            errors[f"items[{index}].employee_no"] = "工号不能为空且不超过32个字符"
+        elif employee_no in seen:
+            errors[f"items[{index}].employee_no"] = "工号重复"
+        if not name or len(name) > 64:
+            errors[f"items[{index}].name"] = "姓名不能为空且不超过64个字符"
+        unknown = [r for r in roles if r not in ROLES]
+        if unknown:
+            errors[f"items[{index}].roles"] = f"未知角色: {', '.join(unknown)}"
+        seen.add(employee_no)
+        clean.append(
+            {
+                "employee_no": employee_no,
+                "name": name,
+                "department": str(row.get("department") or "").strip()[:128],
+                "roles": sorted(
+                    set(roles) | {"staff"}, key=lambda r: ROLES.index(r) if r in ROLES else 99
+                ),
+                "active": bool(row.get("active", True)),
+            }
+        )
+    if errors:
+        raise InvalidInput(errors)
+    return clean
+
+
+async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
+    """Upsert the directory; entries set inactive lose their tokens (API.md §2)."""
+    clean = validate_directory_rows(rows)
+    created = updated = 0
+    deactivated: list[int] = []
+    async with in_transaction():
+        existing = {
+            s.employee_no: s
+            for s in await Staff.filter(employee_no__in=[r["employee_no"] for r in clean])
+        }
+        for row in clean:
+            staff = existing.get(row["employee_no"])
+            if staff is None:
+                await Staff.create(**row)
+                created += 1
+                continue
+            if staff.active and not row["active"]:
+                deactivated.append(staff.id)
+            changed = any(getattr(staff, k) != v for k, v in row.items())
+            if changed:
+                for key, value in row.items():
+                    setattr(staff, key, value)
+                await staff.save()
+                updated += 1
+        if deactivated:
+            users = await User.filter(staff_id__in=deactivated).values_list("id", flat=True)
+            await revoke_user_tokens(user_ids=users, now=now)  # type: ignore[arg-type]
+    if deactivated:
+        forget_cached_principals()
+    return {"created": created, "updated": updated}
+
+
+def parse_staff_csv(text: str) -> list[dict[str, Any]]:
+    """Columns employee_no,name,department,roles (roles split by `|`), optional active."""
+    import csv
+    import io
+
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    required = {"employee_no", "name", "department", "roles"}
+    missing = required - set(reader.fieldnames or [])
+    if missing:
+        raise InvalidInput({"columns": f"缺少列: {', '.join(sorted(missing))}"})
+    rows = []
+    for line in reader:
+        active = (line.get("active") or "true").strip().lower() not in ("0", "false", "no", "否")
+        rows.append(
+            {
+                "employee_no": line["employee_no"],
+                "name": line["name"],
+                "department": line["department"],
+                "roles": [r for r in (line["roles"] or "").split("|") if r.strip()],
+                "active": active,
+            }
+        )
+    return rows
+
+
+async def staff_with_role(*, role: str) -> list[int]:
+    """User ids of bound, active accounts holding `role` (for notices to a whole role)."""
+    staff_ids = [s.id for s in await Staff.filter(active=True) if role in s.roles]
+    return list(await User.filter(staff_id__in=staff_ids).values_list("id", flat=True))  # type: ignore[arg-type]
