@@ -1,13 +1,45 @@
-"""Notifications (issue 4): in-app inbox + Redis Stream → WeChat subscribe messages.
+"""Notifications (issue 4, API.md §7): the in-app inbox, and WeChat subscribe messages.
 
-CONTRACT STUB: `notify()` keeps this signature; the implementation lands with issue 4.
-Services call it after their transaction commits.
+Every service tells people things through one call, `notify()`, made after its own
+transaction commits. The inbox row is the record (what a user was told is never
+lost); a Redis Stream of notice ids is only the queue towards WeChat, consumed by
+`services.notifications_delivery` (the consumer group, retries, dead letters). If the
+stream append fails, the row stays with `enqueued_at` unset and the sweeper job
+(`jobs/notifications.py`) appends it later.
+
+Which kinds exist, their template ids and field mappings: `server/notice_kinds.py`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import base64
+import binascii
+from datetime import date, datetime
 from typing import Any
+
+from redis.exceptions import RedisError
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+
+from models.notifications import Notice, SubscriptionCredit
+from server import resources
+from server.errors import InvalidInput, NotFound
+from server.logs import get_logger
+from server.notice_kinds import KINDS, NoticeKind
+
+log = get_logger("notifications")
+
+STREAM = "notices:stream"
+# Approximate cap of the stream; the consumer keeps up within seconds, and anything
+# trimmed before delivery is re-appended by the sweeper from the inbox table.
+STREAM_MAXLEN = 100_000
+# WeChat limits: `thing` values at most 20 characters, `time` values as below.
+_THING_MAX = 20
+_MAX_DB_INT = 2**31 - 1
+
+
+# --- notify ------------------------------------------------------------------------
 
 
 async def notify(
@@ -20,5 +52,236 @@ async def notify(
     template_data: dict[str, Any] | None = None,
     now: datetime,
 ) -> int:
-    """Write the inbox row and append to the delivery stream; returns the notice id."""
-    raise NotImplementedError
+    """Write the inbox row and append to the delivery stream; returns the notice id.
+
+    Call it after your transaction committed: a notice about a booking that then
+    rolled back would tell the user something false. A failing stream append is
+    logged, not raised: the row stands and the sweeper enqueues it.
+    """
+    notice_kind = KINDS.get(kind)
+    if notice_kind is None:
+        # A kind missing from the table is a programming slip; the user still gets
+        # the inbox row, just no WeChat message.
+        log.warning("notify: unknown notice kind %r (inbox only)", kind)
+    template_id = notice_kind.template_id if notice_kind else ""
+    data = (
+        template_payload(
+            notice_kind=notice_kind, title=title, body=body, template_data=template_data or {}
+        )
+        if notice_kind and template_id
+        else {}
+    )
+    notice = await Notice.create(
+        user_id=user_id,
+        kind=kind[:40],
+        title=title[:128],
+        body=body,
+        link=(link or (notice_kind.page if notice_kind else None) or None),
+        template_id=template_id,
+        data=data,
+        created_at=now,
+        # Optimistic: set now so the normal path costs one write; cleared below when
+        # the append fails, so the sweeper finds the row at once.
+        enqueued_at=now,
+        wechat_status="pending",
+    )
+    if not await enqueue(notice_id=notice.id):
+        await Notice.filter(id=notice.id).update(enqueued_at=None)
+    return int(notice.id)
+
+
+async def enqueue(*, notice_id: int) -> bool:
+    """Append a notice id to the stream; False (logged) when Redis refuses."""
+    try:
+        await resources.redis().xadd(
+            STREAM, {"notice_id": str(notice_id)}, maxlen=STREAM_MAXLEN, approximate=True
+        )
+    except (RedisError, OSError, TimeoutError) as exc:  # down, timeout, OOM, WRONGTYPE
+        log.warning("notice %s not enqueued (%s); the sweeper will retry", notice_id, exc)
+        return False
+    return True
+
+
+def template_payload(
+    *, notice_kind: NoticeKind, title: str, body: str, template_data: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """The `data` of the subscribe message, built once at notify time.
+
+    Kept on the row so the consumer sends exactly what the inbox says even if the
+    kinds table changes meanwhile.
+    """
+    source: dict[str, Any] = {**template_data, "title": title, "body": body}
+    payload: dict[str, dict[str, str]] = {}
+    for field_name, key in notice_kind.fields.items():
+        payload[field_name] = {"value": _field_value(field_name, source.get(key))}
+    return payload
+
+
+def _field_value(field_name: str, value: Any) -> str:
+    if isinstance(value, datetime):
+        local = value.astimezone(resources.settings().tz) if value.tzinfo else value
+        text = local.strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif value is None:
+        text = "-"
+    else:
+        text = str(value)
+    if field_name.startswith("thing") and len(text) > _THING_MAX:
+        text = text[: _THING_MAX - 1] + "…"
+    return text
+
+
+# --- the inbox -----------------------------------------------------------------------
+
+
+def as_notice(notice: Notice) -> dict[str, Any]:
+    """The `Notice` object of API.md §7 (delivery details stay server-side)."""
+    tz = resources.settings().tz
+    return {
+        "id": notice.id,
+        "kind": notice.kind,
+        "title": notice.title,
+        "body": notice.body,
+        "link": notice.link,
+        "created_at": notice.created_at.astimezone(tz).isoformat(),
+        "read_at": notice.read_at.astimezone(tz).isoformat() if notice.read_at else None,
+    }
+
+
+def _encode_cursor(notice: Notice) -> str:
+    raw = f"{notice.created_at.isoformat()}|{notice.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, notice_id = raw.partition("|")
+        moment = datetime.fromisoformat(at)
+        number = int(notice_id)
+    except (ValueError, UnicodeDecodeError, binascii.Error):
+        raise InvalidInput({"cursor": "无效的游标"}) from None
+    if moment.tzinfo is None or not 0 < number <= _MAX_DB_INT:
+        raise InvalidInput({"cursor": "无效的游标"})
+    return moment, number
+
+
+async def list_notices(
+    *, user_id: int, unread: bool = False, limit: int = 20, cursor: str | None = None
+) -> dict[str, Any]:
+    """The caller's notices, newest first, keyset-paginated on (created_at, id).
+
+    Keyset, not offset: new notices arriving while a user scrolls neither repeat nor
+    skip items on the next page.
+    """
+    query = Notice.filter(user_id=user_id)
+    if unread:
+        query = query.filter(read_at__isnull=True)
+    if cursor:
+        at, last_id = _decode_cursor(cursor)
+        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=last_id))
+    rows = await query.order_by("-created_at", "-id").limit(limit + 1)
+    page = rows[:limit]
+    next_cursor = _encode_cursor(page[-1]) if len(rows) > limit else None
+    return {"items": [as_notice(n) for n in page], "next_cursor": next_cursor}
+
+
+async def mark_read(*, user_id: int, notice_id: int, now: datetime) -> dict[str, Any]:
+    """Mark one of the caller's notices read (idempotent: the first read time stays).
+
+    Someone else's notice is 404, exactly like a missing one.
+    """
+    if not 0 < notice_id <= _MAX_DB_INT:
+        raise NotFound("通知不存在")
+    notice = await Notice.get_or_none(id=notice_id, user_id=user_id)
+    if notice is None:
+        raise NotFound("通知不存在")
+    if notice.read_at is None:
+        await Notice.filter(id=notice_id, read_at__isnull=True).update(read_at=now)
+        await notice.refresh_from_db(fields=["read_at"])
+    return as_notice(notice)
+
+
+async def mark_all_read(*, user_id: int, now: datetime) -> dict[str, int]:
+    """Mark every unread notice of the caller read; returns how many changed."""
+    updated = await Notice.filter(user_id=user_id, read_at__isnull=True).update(read_at=now)
+    return {"updated": int(updated)}
+
+
+# --- subscription credits ------------------------------------------------------------
+
+
+def known_template_ids() -> set[str]:
+    """Template ids the server can send (from the kinds table, with env overrides)."""
+    return {k.template_id for k in KINDS.values() if k.template_id}
+
+
+async def add_credits(*, user_id: int, template_ids: list[str]) -> dict[str, Any]:
+    """Record templates the user accepted in wx.requestSubscribeMessage.
+
+    Each accepted template allows exactly one message, so each id adds one credit
+    (a template listed twice in one request was still accepted once). Unknown ids are
+    400 and change nothing. Returns every credit the user holds.
+    """
+    known = known_template_ids()
+    bad = {
+        f"template_ids.{i}": "未知的订阅消息模板"
+        for i, t in enumerate(template_ids)
+        if t not in known
+    }
+    if bad:
+        raise InvalidInput(bad)
+    for template_id in dict.fromkeys(template_ids):
+        await _add_one_credit(user_id=user_id, template_id=template_id)
+    rows = await SubscriptionCredit.filter(user_id=user_id).order_by("template_id")
+    return {"credits": {row.template_id: row.credits for row in rows}}
+
+
+async def _add_one_credit(*, user_id: int, template_id: str) -> None:
+    """+1 atomically in the database (concurrent requests each count)."""
+    added = await SubscriptionCredit.filter(user_id=user_id, template_id=template_id).update(
+        credits=F("credits") + 1
+    )
+    if added:
+        return
+    try:
+        await SubscriptionCredit.create(user_id=user_id, template_id=template_id, credits=1)
+    except IntegrityError:  # a concurrent first subscription created the row
+        await SubscriptionCredit.filter(user_id=user_id, template_id=template_id).update(
+            credits=F("credits") + 1
+        )
+
+
+async def take_credit(*, user_id: int, template_id: str) -> bool:
+    """Use one credit if the user holds one: a single conditional UPDATE, so two
+    consumers can never spend the same credit twice."""
+    taken = await SubscriptionCredit.filter(
+        user_id=user_id, template_id=template_id, credits__gt=0
+    ).update(credits=F("credits") - 1)
+    return bool(taken)
+
+
+# --- the consumer (implemented in services/notifications_delivery.py) ---------------
+
+
+async def consume_forever(*, stop: asyncio.Event) -> None:
+    """Run the delivery consumer until `stop` is set (discovered by jobs/background.py)."""
+    from services import notifications_delivery
+
+    await notifications_delivery.run_consumer(stop=stop)
+
+
+async def deliver_pending(
+    *, consumer: str, now: datetime, reclaim_idle_ms: int | None = None, count: int = 100
+) -> int:
+    """Process one batch as `consumer` (due retries, reclaimed and new messages).
+
+    Returns how many stream messages were handled; tests drive delivery with it step
+    by step, the running consumer calls it in a loop.
+    """
+    from services import notifications_delivery
+
+    return await notifications_delivery.deliver_pending(
+        consumer=consumer, now=now, reclaim_idle_ms=reclaim_idle_ms, count=count
+    )
