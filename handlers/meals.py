@@ -1,0 +1,277 @@
+"""Meals endpoints of API.md §3 for staff (menus, orders) and admins (creating menus)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, HTTPResponse, Request
+
+from server.auth import guard, principal_of
+from server.http import doc, now, parse_body, parse_query, reply
+from server.idempotency import idempotent
+from services import meals, meals_canteen
+
+bp = Blueprint("meals", url_prefix="/api/v1")
+
+
+# --- wire models -------------------------------------------------------------------
+
+
+class DishIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64)
+    price_fen: int = Field(ge=0, le=1_000_000)
+    stock: int = Field(ge=0, le=100_000)
+
+
+class SlotIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: datetime
+    end: datetime
+    capacity: int = Field(ge=0, le=100_000)
+
+
+class MenuIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: date
+    meal: Literal["breakfast", "lunch", "dinner"]
+    canteen: str = Field(min_length=1, max_length=64)
+    order_deadline: datetime
+    per_user_limit: int = Field(default=1, ge=1, le=10)
+    dishes: list[DishIn] = Field(min_length=1, max_length=50)
+    slots: list[SlotIn] = Field(min_length=1, max_length=48)
+
+
+class DishOut(BaseModel):
+    id: int
+    name: str
+    price_fen: int
+    stock: int
+    remaining: int
+
+
+class SlotOut(BaseModel):
+    id: int
+    start: str
+    end: str
+    capacity: int
+    booked: int
+    available: int
+    waitlist: int
+
+
+class MenuOut(BaseModel):
+    id: int
+    date: str
+    meal: str
+    canteen: str
+    order_deadline: str
+    per_user_limit: int
+    dishes: list[DishOut]
+    slots: list[SlotOut]
+
+
+class MenuList(BaseModel):
+    items: list[MenuOut]
+
+
+class DayQuery(BaseModel):
+    date: date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+
+
+class OrdersQuery(BaseModel):
+    date: date | None = Field(default=None, description="按菜单日期筛选 YYYY-MM-DD")
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: int | None = Field(default=None, ge=1)
+
+
+class LineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dish_id: int = Field(ge=1)
+    qty: int = Field(ge=1, le=5)
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    menu_id: int = Field(ge=1)
+    slot_id: int = Field(ge=1)
+    items: list[LineIn] = Field(min_length=1, max_length=10)
+    pickup: Literal["dine_in", "takeaway"]
+    waitlist: bool = False
+
+
+class SlotRef(BaseModel):
+    id: int
+    start: str
+    end: str
+
+
+class ItemOut(BaseModel):
+    dish_id: int
+    name: str
+    qty: int
+    price_fen: int
+
+
+class OrderOut(BaseModel):
+    id: int
+    menu_id: int
+    slot: SlotRef
+    items: list[ItemOut]
+    total_fen: int
+    pickup: str
+    status: str
+    position: int | None
+    pickup_code: str | None
+    created_at: str
+    served_at: str | None
+
+
+class OrderList(BaseModel):
+    items: list[OrderOut]
+    next_cursor: str | None
+
+
+def _today(request: Request) -> date:
+    return meals.local(now(request)).date()
+
+
+# --- admin -------------------------------------------------------------------------
+
+
+@bp.post("/admin/meals/menus")
+@doc(
+    summary="创建菜单（菜品库存与取餐时段）",
+    tag="meals",
+    body=MenuIn,
+    response=MenuOut,
+    status=201,
+    errors=["forbidden", "conflict"],
+    description="无时区的时间按服务时区（Asia/Shanghai）解释。截止时间不能晚于第一个取餐时段。",
+)
+@guard("admin")
+@idempotent
+async def create_menu(request: Request) -> HTTPResponse:
+    body = parse_body(request, MenuIn)
+    menu = await meals.create_menu(
+        day=body.date,
+        meal=body.meal,
+        canteen=body.canteen,
+        order_deadline=body.order_deadline,
+        per_user_limit=body.per_user_limit,
+        dishes=[meals.DishIn(d.name, d.price_fen, d.stock) for d in body.dishes],
+        slots=[meals.SlotIn(s.start, s.end, s.capacity) for s in body.slots],
+    )
+    return reply(menu, status=201)
+
+
+# --- staff -------------------------------------------------------------------------
+
+
+@bp.get("/meals/menus")
+@doc(summary="某日菜单", tag="meals", query=DayQuery, response=MenuList)
+@guard()
+async def list_menus(request: Request) -> HTTPResponse:
+    query = parse_query(request, DayQuery)
+    items = await meals.list_menus(day=query.date or _today(request))
+    return reply({"items": items})
+
+
+@bp.get("/meals/menus/<menu_id:int>")
+@doc(summary="菜单详情", tag="meals", response=MenuOut, errors=["not_found"])
+@guard()
+async def get_menu(request: Request, menu_id: int) -> HTTPResponse:
+    return reply(await meals.menu_view(menu_id=menu_id))
+
+
+@bp.post("/meals/orders")
+@doc(
+    summary="下单",
+    tag="meals",
+    body=OrderIn,
+    response=OrderOut,
+    status=201,
+    extra_responses={202: (OrderOut, "时段已满，已加入候补（waitlist=true）")},
+    errors=["slot_full", "sold_out", "limit_reached", "too_late", "not_found"],
+    description="截止时间当刻起不再接受订单。slot_full 的 details.alternatives 列出本菜单仍有空位的时段；"
+    "sold_out 的 details.dish_id 指明售罄菜品。支持 Idempotency-Key。",
+)
+@guard()
+@idempotent
+async def create_order(request: Request) -> HTTPResponse:
+    body = parse_body(request, OrderIn)
+    order = await meals.place_order(
+        user_id=principal_of(request).user_id,
+        menu_id=body.menu_id,
+        slot_id=body.slot_id,
+        lines=[meals.LineIn(line.dish_id, line.qty) for line in body.items],
+        pickup=body.pickup,
+        waitlist=body.waitlist,
+        idempotency_key=request.headers.get("idempotency-key"),
+        now=now(request),
+    )
+    return reply(order, status=202 if order["status"] == "waitlisted" else 201)
+
+
+@bp.get("/meals/orders")
+@doc(summary="我的订单", tag="meals", query=OrdersQuery, response=OrderList)
+@guard()
+async def list_orders(request: Request) -> HTTPResponse:
+    query = parse_query(request, OrdersQuery)
+    page = await meals.list_orders(
+        user_id=principal_of(request).user_id,
+        day=query.date,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return reply(page)
+
+
+@bp.get("/meals/orders/<order_id:int>")
+@doc(summary="订单详情", tag="meals", response=OrderOut, errors=["not_found"])
+@guard()
+async def get_order(request: Request, order_id: int) -> HTTPResponse:
+    order = await meals.get_order(user_id=principal_of(request).user_id, order_id=order_id)
+    return reply(order)
+
+
+@bp.get("/meals/orders/<order_id:int>/qr.png")
+@doc(
+    summary="取餐码二维码",
+    tag="meals",
+    response={"type": "string", "format": "binary"},
+    content_type="image/png",
+    errors=["not_found"],
+    description="仅订单为 confirmed 时可用，否则 404。",
+)
+@guard()
+async def order_qr(request: Request, order_id: int) -> HTTPResponse:
+    png = await meals_canteen.pickup_qr_png(
+        user_id=principal_of(request).user_id, order_id=order_id
+    )
+    return HTTPResponse(
+        png, content_type="image/png", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+@bp.post("/meals/orders/<order_id:int>/cancel")
+@doc(
+    summary="取消订单",
+    tag="meals",
+    response=OrderOut,
+    errors=["not_found", "too_late", "invalid_state"],
+    description="截止前可取消；取消已确认订单会让该时段候补队首（其菜品仍有库存时）转为确认。",
+)
+@guard()
+async def cancel_order(request: Request, order_id: int) -> HTTPResponse:
+    order = await meals.cancel_order(
+        user_id=principal_of(request).user_id, order_id=order_id, now=now(request)
+    )
+    return reply(order)

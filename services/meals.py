@@ -1,0 +1,585 @@
+"""Meals (餐饮预定): menus, orders through the booking engine, cancel, pickup codes.
+
+Every count that must hold under concurrency (a slot's places, a dish's stock, a
+user's live orders per menu) is taken by the booking engine in ONE atomic step:
+one engine resource per menu (Policy.per_user_limit = the menu's limit, waitlist
+on), one engine counter `dish:<id>` per dish with limit = stock, counted by qty.
+This module never counts places itself; it validates, maps engine errors to the
+contract's codes and keeps the order rows (the domain's record) in step.
+
+The canteen console (summary, redeem, QR, jobs) lives in services/meals_canteen.py.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+import booking
+from models.meals import Dish, Menu, Order, PickupSlot
+from server import resources
+from server.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    SlotFull,
+    SoldOut,
+    TooLate,
+)
+from server.logs import get_logger
+from services.notifications import notify
+
+log = get_logger("meals")
+
+DOMAIN = "meals"
+MEAL_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
+LIVE = ("confirmed", "waitlisted")
+PLACED = ("confirmed", "served", "no_show")  # orders that hold (or held) a place
+
+
+@dataclass(frozen=True)
+class DishIn:
+    name: str
+    price_fen: int
+    stock: int
+
+
+@dataclass(frozen=True)
+class SlotIn:
+    start: datetime
+    end: datetime
+    capacity: int
+
+
+@dataclass(frozen=True)
+class LineIn:
+    dish_id: int
+    qty: int
+
+
+@dataclass(frozen=True)
+class MenuShape:
+    """The immutable part of a menu, cached per process: a menu is never edited after
+    creation, so validating an order needs no database query (the lunch rush hits the
+    same menu thousands of times a minute)."""
+
+    id: int
+    date: date
+    meal: str
+    canteen: str
+    order_deadline: datetime
+    per_user_limit: int
+    resource_id: int
+    dishes: dict[int, Dish]
+    slots: dict[int, PickupSlot]
+
+
+_shapes: dict[int, MenuShape] = {}
+_SHAPES_MAX = 2000
+
+
+def local(dt: datetime) -> datetime:
+    """A wire timestamp: ISO 8601 in the service time zone (API.md §1)."""
+    return dt.astimezone(resources.settings().tz)
+
+
+def aware(dt: datetime) -> datetime:
+    """Naive input is read in the service time zone (API.md §1)."""
+    return dt.replace(tzinfo=resources.settings().tz) if dt.tzinfo is None else dt
+
+
+def dish_counter(dish_id: int) -> str:
+    return f"dish:{dish_id}"
+
+
+# --- menus -------------------------------------------------------------------------
+
+
+def _validate_menu(
+    *, day: date, order_deadline: datetime, dishes: list[DishIn], slots: list[SlotIn]
+) -> None:
+    """Cross-field rules pydantic cannot express; all reported at once, nothing written."""
+    tz = resources.settings().tz
+    errors: dict[str, str] = {}
+    names: set[str] = set()
+    for index, dish in enumerate(dishes):
+        if dish.name.strip() in names:
+            errors[f"dishes.{index}.name"] = "菜品重复"
+        names.add(dish.name.strip())
+    starts: set[datetime] = set()
+    for index, slot in enumerate(slots):
+        if slot.end <= slot.start:
+            errors[f"slots.{index}.end"] = "结束时间应晚于开始时间"
+        if slot.start.astimezone(tz).date() != day:
+            errors[f"slots.{index}.start"] = "取餐时段应在菜单当天"
+        if slot.start in starts:
+            errors[f"slots.{index}.start"] = "取餐时段重复"
+        starts.add(slot.start)
+    if slots and order_deadline > min(s.start for s in slots):
+        errors["order_deadline"] = "截止时间不能晚于第一个取餐时段"
+    if errors:
+        raise InvalidInput(errors)
+
+
+async def create_menu(
+    *,
+    day: date,
+    meal: str,
+    canteen: str,
+    order_deadline: datetime,
+    per_user_limit: int,
+    dishes: list[DishIn],
+    slots: list[SlotIn],
+) -> dict[str, Any]:
+    """Create a menu, its engine resource, one pickup slot per window, one counter per dish.
+
+    The engine owns counting, so the menu is only usable once the engine knows its
+    slots and counters; if that set-up fails, the menu rows are removed again rather
+    than leaving a menu that would accept orders nobody counts.
+    """
+    order_deadline = aware(order_deadline)
+    slots = [SlotIn(aware(s.start), aware(s.end), s.capacity) for s in slots]
+    _validate_menu(day=day, order_deadline=order_deadline, dishes=dishes, slots=slots)
+    try:
+        async with in_transaction():
+            menu = await Menu.create(
+                date=day,
+                meal=meal,
+                canteen=canteen.strip(),
+                order_deadline=order_deadline,
+                per_user_limit=per_user_limit,
+            )
+            dish_rows = [
+                await Dish.create(
+                    menu=menu, name=d.name.strip(), price_fen=d.price_fen, stock=d.stock, position=i
+                )
+                for i, d in enumerate(dishes)
+            ]
+    except IntegrityError:
+        raise Conflict("该食堂当天的这一餐已有菜单") from None
+    try:
+        await _attach_engine(menu=menu, dishes=dish_rows, slots=slots)
+    except BaseException:
+        await Menu.filter(id=menu.id).delete()
+        raise
+    return await menu_view(menu_id=menu.id)
+
+
+async def _attach_engine(*, menu: Menu, dishes: list[Dish], slots: list[SlotIn]) -> None:
+    policy = booking.Policy(
+        capacity=max((s.capacity for s in slots), default=1),
+        per_user_limit=menu.per_user_limit,
+        one_per_user_per_slot=False,  # per_user_limit (per menu) is the rule that matters
+        waitlist=True,
+    )
+    name = f"{menu.date} {MEAL_NAMES.get(menu.meal, menu.meal)} {menu.canteen}"
+    resource_id = await booking.create_resource(
+        domain=DOMAIN, ref_id=menu.id, name=name, policy=policy
+    )
+    ordered = sorted(slots, key=lambda s: s.start)
+    infos = await booking.add_slots(
+        resource_id=resource_id,
+        slots=[booking.SlotSpec(start=s.start, end=s.end, capacity=s.capacity) for s in ordered],
+    )
+    for dish in dishes:
+        await booking.define_counter(
+            resource_id=resource_id, name=dish_counter(dish.id), limit=dish.stock
+        )
+    async with in_transaction():
+        for info in infos:
+            await PickupSlot.create(
+                id=info.id, menu=menu, start=info.start, end=info.end, capacity=info.capacity
+            )
+        await Menu.filter(id=menu.id).update(resource_id=resource_id)
+
+
+async def menu_shape(*, menu_id: int) -> MenuShape:
+    """The cached immutable part of a menu, or NotFound."""
+    shape = _shapes.get(menu_id)
+    if shape is not None:
+        return shape
+    menu = await Menu.get_or_none(id=menu_id)
+    if menu is None or not menu.resource_id:
+        raise NotFound("菜单不存在")
+    dishes = await Dish.filter(menu_id=menu_id).order_by("position", "id")
+    slots = await PickupSlot.filter(menu_id=menu_id).order_by("start", "id")
+    shape = MenuShape(
+        id=menu.id,
+        date=menu.date,
+        meal=menu.meal,
+        canteen=menu.canteen,
+        order_deadline=menu.order_deadline,
+        per_user_limit=menu.per_user_limit,
+        resource_id=menu.resource_id,
+        dishes={d.id: d for d in dishes},
+        slots={s.id: s for s in slots},
+    )
+    if len(_shapes) >= _SHAPES_MAX:
+        _shapes.clear()
+    _shapes[menu_id] = shape
+    return shape
+
+
+async def menu_view(*, menu_id: int) -> dict[str, Any]:
+    """The Menu object of API.md §3; live figures come from the engine."""
+    shape = await menu_shape(menu_id=menu_id)
+    remaining = await booking.counters_remaining(
+        resource_id=shape.resource_id, names=[dish_counter(d) for d in shape.dishes]
+    )
+    places = {a.slot_id: a for a in await booking.availability(resource_id=shape.resource_id)}
+    return {
+        "id": shape.id,
+        "date": shape.date.isoformat(),
+        "meal": shape.meal,
+        "canteen": shape.canteen,
+        "order_deadline": local(shape.order_deadline).isoformat(),
+        "per_user_limit": shape.per_user_limit,
+        "dishes": [
+            {
+                "id": d.id,
+                "name": d.name,
+                "price_fen": d.price_fen,
+                "stock": d.stock,
+                "remaining": max(0, remaining.get(dish_counter(d.id), 0)),
+            }
+            for d in shape.dishes.values()
+        ],
+        "slots": [_slot_view(s, places.get(s.id)) for s in shape.slots.values()],
+    }
+
+
+def _slot_view(slot: PickupSlot, place: booking.SlotAvailability | None) -> dict[str, Any]:
+    booked = place.booked if place else 0
+    return {
+        "id": slot.id,
+        "start": local(slot.start).isoformat(),
+        "end": local(slot.end).isoformat(),
+        "capacity": slot.capacity,
+        "booked": booked,
+        "available": place.available if place else max(0, slot.capacity - booked),
+        "waitlist": place.waitlist if place else 0,
+    }
+
+
+async def list_menus(*, day: date) -> list[dict[str, Any]]:
+    ids = await Menu.filter(date=day, resource_id__gt=0).order_by("meal", "canteen", "id")
+    return [await menu_view(menu_id=m.id) for m in ids]
+
+
+# --- orders ------------------------------------------------------------------------
+
+
+def _validate_lines(shape: MenuShape, slot_id: int, lines: list[LineIn]) -> None:
+    errors: dict[str, str] = {}
+    if slot_id not in shape.slots:
+        errors["slot_id"] = "该时段不属于此菜单"
+    seen: set[int] = set()
+    for index, line in enumerate(lines):
+        if line.dish_id not in shape.dishes:
+            errors[f"items.{index}.dish_id"] = "该菜品不属于此菜单"
+        elif line.dish_id in seen:
+            errors[f"items.{index}.dish_id"] = "菜品重复，请合并数量"
+        seen.add(line.dish_id)
+    if errors:
+        raise InvalidInput(errors)
+
+
+async def _alternatives(shape: MenuShape, full_slot_id: int) -> list[dict[str, Any]]:
+    """Other slots of the menu that still have room, for the slot_full answer."""
+    places = await booking.availability(resource_id=shape.resource_id)
+    return [
+        {
+            "id": a.slot_id,
+            "start": local(a.start).isoformat(),
+            "end": local(a.end).isoformat(),
+            "available": a.available,
+        }
+        for a in places
+        if a.slot_id != full_slot_id and a.available > 0
+    ]
+
+
+async def place_order(
+    *,
+    user_id: int,
+    menu_id: int,
+    slot_id: int,
+    lines: list[LineIn],
+    pickup: str,
+    waitlist: bool,
+    idempotency_key: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Order dishes for a pickup slot: confirmed, or waitlisted when full and asked for.
+
+    Orders close AT the deadline (now >= order_deadline is too late): the prep summary
+    goes to the kitchen at that instant and its counts must be final.
+    """
+    shape = await menu_shape(menu_id=menu_id)
+    _validate_lines(shape, slot_id, lines)
+    if now >= shape.order_deadline:
+        raise TooLate(
+            "已过订餐截止时间",
+            details={"order_deadline": local(shape.order_deadline).isoformat()},
+        )
+    try:
+        reservation = await booking.reserve(
+            resource_id=shape.resource_id,
+            user_id=user_id,
+            slot_ids=[slot_id],
+            quantity=1,
+            counters={dish_counter(line.dish_id): line.qty for line in lines},
+            idempotency_key=idempotency_key,
+            waitlist=waitlist,
+            now=now,
+        )
+    except booking.CounterExhausted as exc:
+        dish_id = int(exc.counter.split(":", 1)[1])
+        dish = shape.dishes.get(dish_id)
+        raise SoldOut(
+            f"{dish.name}已售罄" if dish else None, details={"dish_id": dish_id}
+        ) from None
+    except SlotFull as exc:
+        raise SlotFull(
+            exc.message,
+            details={"slot_id": slot_id, "alternatives": await _alternatives(shape, slot_id)},
+        ) from None
+    order = await _record_order(
+        shape=shape, reservation=reservation, user_id=user_id, lines=lines, pickup=pickup, now=now
+    )
+    return await order_view(order=order, position=reservation.position)
+
+
+async def _record_order(
+    *,
+    shape: MenuShape,
+    reservation: booking.ReservationInfo,
+    user_id: int,
+    lines: list[LineIn],
+    pickup: str,
+    now: datetime,
+) -> Order:
+    """The order row for an engine reservation (once, even for an idempotent replay).
+
+    If the row cannot be written, the reservation is cancelled so the engine gives
+    the place and the stock back: the database stays the truth.
+    """
+    if not reservation.created:
+        existing = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
+        if existing is not None:
+            return existing
+    items: list[dict[str, Any]] = [
+        {
+            "dish_id": line.dish_id,
+            "name": shape.dishes[line.dish_id].name,
+            "qty": line.qty,
+            "price_fen": shape.dishes[line.dish_id].price_fen,
+        }
+        for line in lines
+    ]
+    try:
+        order = await Order.create(
+            menu_id=shape.id,
+            slot_id=reservation.slot_ids[0],
+            user_id=user_id,
+            reservation_id=reservation.id,
+            items=items,
+            total_fen=sum(i["qty"] * i["price_fen"] for i in items),
+            pickup=pickup,
+            status="waitlisted" if reservation.status == "waitlisted" else "confirmed",
+            pickup_code=secrets.token_urlsafe(32),
+        )
+    except IntegrityError:
+        # A concurrent replay of the same idempotency key wrote it first.
+        return await Order.get(reservation_id=reservation.id).select_related("slot")
+    except BaseException:
+        if reservation.created:
+            await booking.cancel(reservation_id=reservation.id, now=now)
+        raise
+    order.slot = shape.slots[order.slot_id]  # type: ignore[attr-defined]
+    return order
+
+
+async def order_view(*, order: Order, position: int | None = None) -> dict[str, Any]:
+    """The Order object of API.md §3 (pickup_code only while confirmed)."""
+    if order.status == "waitlisted" and position is None:
+        position = (await booking.get(reservation_id=order.reservation_id)).position
+    slot: PickupSlot = order.slot
+    return {
+        "id": order.id,
+        "menu_id": order.menu_id,  # type: ignore[attr-defined]
+        "slot": {
+            "id": slot.id,
+            "start": local(slot.start).isoformat(),
+            "end": local(slot.end).isoformat(),
+        },
+        "items": order.items,
+        "total_fen": order.total_fen,
+        "pickup": order.pickup,
+        "status": order.status,
+        "position": position if order.status == "waitlisted" else None,
+        "pickup_code": order.pickup_code if order.status == "confirmed" else None,
+        "created_at": local(order.created_at).isoformat(),
+        "served_at": local(order.served_at).isoformat() if order.served_at else None,
+    }
+
+
+async def own_order(*, user_id: int, order_id: int) -> Order:
+    """The caller's order, or NotFound (another user's order is not revealed)."""
+    order = await Order.get_or_none(id=order_id, user_id=user_id).select_related("slot")
+    if order is None:
+        raise NotFound("订单不存在")
+    return order
+
+
+async def get_order(*, user_id: int, order_id: int) -> dict[str, Any]:
+    return await order_view(order=await own_order(user_id=user_id, order_id=order_id))
+
+
+async def list_orders(
+    *, user_id: int, day: date | None, limit: int, cursor: int | None
+) -> dict[str, Any]:
+    """My orders, newest first; `day` filters by the menu date. Cursor = last order id."""
+    query = Order.filter(user_id=user_id)
+    if day is not None:
+        query = query.filter(menu__date=day)
+    if cursor is not None:
+        query = query.filter(id__lt=cursor)
+    orders = await query.order_by("-id").limit(limit + 1).select_related("slot")
+    page = orders[:limit]
+    return {
+        "items": [await order_view(order=o) for o in page],
+        "next_cursor": str(page[-1].id) if len(orders) > limit else None,
+    }
+
+
+async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[str, Any]:
+    """Cancel before the deadline; the engine frees the place and promotes the waitlist.
+
+    The order is claimed first with a conditional update (so a concurrent cancel or a
+    till redeeming the code cannot both act on it); if the engine then fails, the claim
+    is undone and the error surfaces.
+    """
+    order = await own_order(user_id=user_id, order_id=order_id)
+    shape = await menu_shape(menu_id=order.menu_id)  # type: ignore[attr-defined]
+    if now >= shape.order_deadline:
+        raise TooLate("已过订餐截止时间，不能取消")
+    previous = order.status
+    if previous not in LIVE:
+        raise InvalidState(previous, "订单当前状态不能取消")
+    claimed = await Order.filter(id=order.id, status=previous).update(status="cancelled")
+    if not claimed:
+        fresh = await Order.get(id=order.id)
+        raise InvalidState(fresh.status, "订单当前状态不能取消")
+    try:
+        result = await booking.cancel(reservation_id=order.reservation_id, now=now)
+    except BaseException:
+        await Order.filter(id=order.id, status="cancelled").update(status=previous)
+        raise
+    for promoted in result.promoted:
+        await mark_promoted(reservation_id=promoted.id)
+    order.status = "cancelled"
+    return await order_view(order=order)
+
+
+async def mark_promoted(*, reservation_id: int) -> Order | None:
+    """waitlisted → confirmed for an order whose reservation the engine promoted.
+
+    Called both from cancel (with the engine's result) and from the Promoted event, so
+    it is a conditional update: whichever comes first does it, the other is a no-op.
+    """
+    updated = await Order.filter(reservation_id=reservation_id, status="waitlisted").update(
+        status="confirmed"
+    )
+    if not updated:
+        return None
+    return await Order.get(reservation_id=reservation_id).select_related("slot")
+
+
+async def on_promoted(event: booking.Promoted) -> None:
+    """A waitlisted order got a place: confirm it and tell its owner."""
+    await mark_promoted(reservation_id=event.reservation_id)
+    order = await Order.get_or_none(reservation_id=event.reservation_id).select_related("slot")
+    if order is None or order.status != "confirmed":
+        return
+    start = local(order.slot.start)
+    try:
+        await notify(
+            user_id=event.user_id,
+            kind="meal_promoted",
+            title="候补订餐成功",
+            body=f"您的候补订单已确认，请于{start:%m月%d日 %H:%M}后凭取餐码取餐。",
+            link=f"/pages/meals/order?id={order.id}",
+            template_data={"slot_time": start.strftime("%Y-%m-%d %H:%M")},
+            now=datetime.now(UTC),
+        )
+    except Exception:  # a notice must never undo or fail a promotion; the event has no now=
+        log.exception("meal_promoted notice failed for order %s", order.id)
+
+
+booking.events.subscribe(DOMAIN, on_promoted)
+
+
+# --- demo data ---------------------------------------------------------------------
+
+DEMO_CANTEEN = "行政中心第一食堂"
+# (name, price_fen, stock): a rotating lunch line-up, mains first, then staples.
+DEMO_DISHES = [
+    [("红烧肉", 1200, 300), ("清蒸鲈鱼", 1500, 200), ("番茄炒蛋", 600, 500), ("米饭", 50, 1800)],
+    [("宫保鸡丁", 1000, 400), ("麻婆豆腐", 600, 400), ("清炒时蔬", 500, 500), ("米饭", 50, 1800)],
+    [
+        ("糖醋里脊", 1200, 300),
+        ("鱼香肉丝", 900, 400),
+        ("西红柿鸡蛋汤", 300, 600),
+        ("米饭", 50, 1800),
+    ],
+    [("红烧排骨", 1500, 250), ("回锅肉", 1000, 350), ("蒜蓉西兰花", 600, 500), ("馒头", 50, 1000)],
+    [("水煮鱼", 1600, 250), ("土豆烧牛肉", 1400, 300), ("番茄炒蛋", 600, 500), ("米饭", 50, 1800)],
+]
+DEMO_SLOTS = 6  # 15-minute staggered pickup windows from 11:30 (错峰就餐)
+DEMO_SLOT_CAPACITY = 300
+
+
+async def seed_demo(*, now: datetime) -> list[str]:
+    """A working week of lunch menus from today (idempotent: existing menus are kept)."""
+    tz = resources.settings().tz
+    day = now.astimezone(tz).date()
+    created = kept = 0
+    workdays: list[date] = []
+    while len(workdays) < len(DEMO_DISHES):
+        if day.weekday() < 5:
+            workdays.append(day)
+        day += timedelta(days=1)
+    for index, workday in enumerate(workdays):
+        if await Menu.exists(date=workday, meal="lunch", canteen=DEMO_CANTEEN):
+            kept += 1
+            continue
+        first = datetime.combine(workday, time(11, 30), tzinfo=tz)
+        try:
+            await create_menu(
+                day=workday,
+                meal="lunch",
+                canteen=DEMO_CANTEEN,
+                order_deadline=datetime.combine(workday, time(10, 0), tzinfo=tz),
+                per_user_limit=1,
+                dishes=[DishIn(n, p, s) for n, p, s in DEMO_DISHES[index]],
+                slots=[
+                    SlotIn(
+                        first + timedelta(minutes=15 * i),
+                        first + timedelta(minutes=15 * (i + 1)),
+                        DEMO_SLOT_CAPACITY,
+                    )
+                    for i in range(DEMO_SLOTS)
+                ],
+            )
+        except Conflict:  # a concurrent seed made it
+            kept += 1
+            continue
+        created += 1
+    return [f"meals: {created} lunch menus created, {kept} kept ({DEMO_CANTEEN})"]

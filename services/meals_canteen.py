@@ -1,0 +1,202 @@
+"""The canteen console of meals: prep summary, redeeming pickup codes, the pickup QR,
+and the scheduled work at each menu's deadline and after each pickup slot.
+
+Split from services/meals.py (ordering) to keep both small; same domain, same models.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import qrcode
+import qrcode.constants
+
+import booking
+from models.meals import Menu, Order
+from server.errors import InvalidState, NotFound
+from server.logs import get_logger
+from services import identity
+from services.meals import MEAL_NAMES, PLACED, local, menu_shape, order_view
+from services.notifications import notify
+
+log = get_logger("meals")
+
+# The deadline job only looks this far back, so a new deployment does not send
+# summaries for every past menu at once.
+SUMMARY_LOOKBACK = timedelta(hours=12)
+
+
+async def summary(*, menu_id: int) -> dict[str, Any]:
+    """The kitchen's prep counts and the day's figures for one menu.
+
+    `confirmed` counts orders still to be picked up; what the kitchen cooks is every
+    order that holds a place (`ordered` = confirmed + served + no_show), per dish and
+    per slot. Counted from the order rows (the truth), not from Redis.
+    """
+    shape = await menu_shape(menu_id=menu_id)
+    rows = await Order.filter(menu_id=menu_id).values("status", "slot_id", "items")
+    statuses = Counter(row["status"] for row in rows)
+    dish_qty: Counter[int] = Counter()
+    slot_booked: Counter[int] = Counter()
+    slot_served: Counter[int] = Counter()
+    for row in rows:
+        if row["status"] not in PLACED:
+            continue
+        slot_booked[row["slot_id"]] += 1
+        if row["status"] == "served":
+            slot_served[row["slot_id"]] += 1
+        for item in row["items"]:
+            dish_qty[int(item["dish_id"])] += int(item["qty"])
+    return {
+        "menu_id": shape.id,
+        "date": shape.date.isoformat(),
+        "meal": shape.meal,
+        "confirmed": statuses["confirmed"],
+        "served": statuses["served"],
+        "waitlisted": statuses["waitlisted"],
+        "ordered": sum(statuses[s] for s in PLACED),
+        "no_show": statuses["no_show"],
+        "cancelled": statuses["cancelled"],
+        "dishes": [
+            {"dish_id": d.id, "name": d.name, "ordered": dish_qty[d.id], "stock": d.stock}
+            for d in shape.dishes.values()
+        ],
+        "slots": [
+            {
+                "slot_id": s.id,
+                "start": local(s.start).isoformat(),
+                "end": local(s.end).isoformat(),
+                "capacity": s.capacity,
+                "booked": slot_booked[s.id],
+                "served": slot_served[s.id],
+            }
+            for s in shape.slots.values()
+        ],
+    }
+
+
+async def redeem(*, code: str, now: datetime) -> dict[str, Any]:
+    """Serve the order of a pickup code exactly once, even if two tills scan it at once.
+
+    The conditional UPDATE (status confirmed → served) is the arbiter: the database
+    lets exactly one of two concurrent updates match the row.
+    """
+    order = await Order.get_or_none(pickup_code=code).select_related("slot")
+    if order is None:
+        raise NotFound("取餐码无效")
+    won = await Order.filter(id=order.id, status="confirmed").update(status="served", served_at=now)
+    if not won:
+        fresh = await Order.get(id=order.id)
+        raise InvalidState(fresh.status, _REFUSALS.get(fresh.status, "该订单不能取餐"))
+    try:
+        await booking.finish(reservation_id=order.reservation_id, status="completed", now=now)
+    except Exception:  # the meal is handed out; the engine row is repaired by reconcile
+        log.exception("engine finish failed for served order %s", order.id)
+    order.status, order.served_at = "served", now
+    return await order_view(order=order)
+
+
+_REFUSALS = {
+    "served": "该取餐码已使用",
+    "cancelled": "该订单已取消",
+    "waitlisted": "该订单仍在候补中",
+    "no_show": "该订单已过取餐时段",
+}
+
+
+async def pickup_qr_png(*, user_id: int, order_id: int) -> bytes:
+    """The QR image of a confirmed order's pickup code (404 otherwise: no code to show)."""
+    order = await Order.get_or_none(id=order_id, user_id=user_id)
+    if order is None or order.status != "confirmed":
+        raise NotFound("没有可用的取餐码")
+    image = qrcode.make(order.pickup_code, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+async def mark_no_shows(*, now: datetime) -> int:
+    """Confirmed orders of pickup slots that have ended become no_show (place kept)."""
+    orders = await Order.filter(status="confirmed", slot__end__lte=now).limit(5000)
+    marked = 0
+    for order in orders:
+        if not await Order.filter(id=order.id, status="confirmed").update(status="no_show"):
+            continue  # redeemed at the last second
+        marked += 1
+        try:
+            await booking.finish(reservation_id=order.reservation_id, status="no_show", now=now)
+        except Exception:
+            log.exception("engine finish(no_show) failed for order %s", order.id)
+    return marked
+
+
+async def close_menus(*, now: datetime) -> int:
+    """At each menu's deadline: expire its waitlist and send the prep summary, once.
+
+    After the deadline nobody can cancel, so no waitlisted order can be promoted any
+    more: they are cancelled (and their owners told) rather than left hanging. The
+    summary goes to every user with role canteen; `summary_sent_at` is claimed by a
+    conditional update so a second scheduler or a rerun never sends it twice.
+    """
+    due = await Menu.filter(
+        order_deadline__lte=now,
+        order_deadline__gt=now - SUMMARY_LOOKBACK,
+        summary_sent_at__isnull=True,
+        resource_id__gt=0,
+    )
+    sent = 0
+    for menu in due:
+        if not await Menu.filter(id=menu.id, summary_sent_at__isnull=True).update(
+            summary_sent_at=now
+        ):
+            continue
+        await _expire_waitlist(menu=menu, now=now)
+        await _send_summary(menu=menu, now=now)
+        sent += 1
+    return sent
+
+
+async def _expire_waitlist(*, menu: Menu, now: datetime) -> None:
+    for order in await Order.filter(menu_id=menu.id, status="waitlisted"):
+        if not await Order.filter(id=order.id, status="waitlisted").update(status="cancelled"):
+            continue
+        try:
+            await booking.cancel(reservation_id=order.reservation_id, status="expired", now=now)
+        except Exception:
+            log.exception("engine cancel(expired) failed for order %s", order.id)
+        await _notify_quietly(
+            user_id=order.user_id,  # type: ignore[attr-defined]
+            kind="meal_cancelled",
+            title="候补未成功",
+            body=f"{menu.date:%m月%d日}{MEAL_NAMES.get(menu.meal, '')}订餐已截止，您的候补订单未能确认，已自动取消。",
+            link=f"/pages/meals/order?id={order.id}",
+            now=now,
+        )
+
+
+async def _send_summary(*, menu: Menu, now: datetime) -> None:
+    figures = await summary(menu_id=menu.id)
+    dishes = "，".join(f"{d['name']}{d['ordered']}份" for d in figures["dishes"])
+    body = f"共{figures['ordered']}份订单。{dishes}。"
+    for user_id in await identity.staff_with_role(role="canteen"):
+        await _notify_quietly(
+            user_id=user_id,
+            kind="meal_prep_summary",
+            title=f"{menu.date:%m月%d日}{MEAL_NAMES.get(menu.meal, '')}备餐汇总（{menu.canteen}）",
+            body=body,
+            link=f"/pages/canteen/summary?menu_id={menu.id}",
+            now=now,
+        )
+
+
+async def _notify_quietly(
+    *, user_id: int, kind: str, title: str, body: str, link: str, now: datetime
+) -> None:
+    """A notice that fails is logged, never allowed to stop the job for everyone else."""
+    try:
+        await notify(user_id=user_id, kind=kind, title=title, body=body, link=link, now=now)
+    except Exception:
+        log.exception("%s notice to user %s failed", kind, user_id)
