@@ -30,8 +30,8 @@ class User(Model):
     id = fields.IntField(primary_key=True)
     openid = fields.CharField(max_length=64, unique=True)
     unionid = fields.CharField(max_length=64, null=True)
-    # Kept server-side only: never serialized, never logged.
-    session_key = fields.CharField(max_length=128, default="")
+    # Sealed with SECRET_KEY (server.sealing); never serialized, never logged.
+    session_key = fields.CharField(max_length=256, default="")
     staff: fields.OneToOneNullableRelation[Staff] = fields.OneToOneField(
         "identity.Staff", related_name="user", null=True, on_delete=fields.SET_NULL
     )

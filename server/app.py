@@ -26,13 +26,13 @@ def _dumps(value: Any, **kwargs: Any) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, *, manage_resources: bool = True
+    settings: Settings | None = None, *, manage_resources: bool = True, name: str = APP_NAME
 ) -> Sanic[Any, Any]:
     """Build the app. `manage_resources=False` when the caller (the test session) opens
     Redis, WeChat and the database itself and keeps them across requests."""
     settings = settings or load_settings()
     app = Sanic(
-        APP_NAME,
+        name,
         log_config=logging_config(),
         dumps=_dumps,
         error_handler=AppErrorHandler(),
@@ -48,15 +48,13 @@ def create_app(
     app.config.HEALTH = False
     app.ctx.settings = settings
 
-    Extend(
-        app,
-        openapi_config={
-            "title": "勤e家 API",
-            "version": "1.0.0",
-            "description": "勤e家 mini-program backend (API.md v1). Errors always use the shape "
-            '{"error": {"code", "message", "details"}}.',
-        },
+    app.config.API_TITLE = "勤e家 API"
+    app.config.API_VERSION = "1.0.0"
+    app.config.API_DESCRIPTION = (
+        "Backend of the 勤e家 mini-program (contract: API.md v1). Every error uses one shape: "
+        '{"error": {"code", "message", "details"}}. Creating POSTs honour Idempotency-Key.'
     )
+    Extend(app)
     app.ext.openapi.add_security_scheme("token", "http", scheme="bearer")
 
     for blueprint in blueprints():

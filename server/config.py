@@ -36,6 +36,7 @@ class RateLimits:
     per_ip: int = 3000
     per_code: int = 5
     per_openid: int = 20
+    bind_per_user: int = 10  # guards the directory against guessing employee numbers
 
 
 @dataclass(frozen=True)
@@ -189,5 +190,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             per_ip=_int(env, "LOGIN_RATE_PER_IP", 3000, minimum=1),
             per_code=_int(env, "LOGIN_RATE_PER_CODE", 5, minimum=1),
             per_openid=_int(env, "LOGIN_RATE_PER_OPENID", 20, minimum=1),
+            bind_per_user=_int(env, "BIND_RATE_PER_USER", 10, minimum=1),
         ),
     )

@@ -60,6 +60,9 @@ def logging_config(*, level: str = "INFO") -> dict[str, Any]:
             "sanic.server": {"level": level, "handlers": ["console"], "propagate": False},
             "qinejia": {"level": level, "handlers": ["console"], "propagate": True},
             "wechatpy": {"level": "WARNING", "handlers": ["console"], "propagate": True},
+            # Query logs carry parameters (personal data): never below INFO.
+            "tortoise": {"level": "INFO", "propagate": True},
+            "aiosqlite": {"level": "INFO", "propagate": True},
         },
     }
 

@@ -23,6 +23,7 @@ from models.identity import ROLES, AuthToken, Staff, User
 from server import resources
 from server.errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
 from server.logs import get_logger
+from server.sealing import seal
 from server.wechat import WeChatError
 from services import ratelimit
 
@@ -105,7 +106,10 @@ async def login(*, code: str, client_ip: str, now: datetime) -> dict[str, Any]:
         key=f"login:openid:{session.openid}", limit=limits.per_openid, window_s=limits.window_s
     )
     user = await _upsert_user(
-        openid=session.openid, unionid=session.unionid, session_key=session.session_key, now=now
+        openid=session.openid,
+        unionid=session.unionid,
+        session_key=seal(session.session_key),
+        now=now,
     )
     token = await issue_token(user_id=user.id, now=now)
     staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None  # type: ignore[attr-defined]
@@ -195,6 +199,10 @@ def forget_cached_principals() -> None:
 
 async def bind(*, principal: Principal, employee_no: str, name: str) -> dict[str, Any]:
     """Bind the caller's WeChat account to the directory entry matching both fields."""
+    limits = resources.settings().login_limits
+    await ratelimit.hit(
+        key=f"bind:user:{principal.user_id}", limit=limits.bind_per_user, window_s=limits.window_s
+    )
     staff = await Staff.get_or_none(employee_no=employee_no.strip(), name=name.strip(), active=True)
     if staff is None:
         raise NotFound("未找到匹配的工号和姓名")

@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('openid', fields.CharField(unique=True, max_length=64)),
                 ('unionid', fields.CharField(null=True, max_length=64)),
-                ('session_key', fields.CharField(default='', max_length=128)),
+                ('session_key', fields.CharField(default='', max_length=256)),
                 ('staff', fields.OneToOneField('identity.Staff', source_field='staff_id', null=True, db_constraint=True, to_field='id', related_name='user', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('last_login_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
