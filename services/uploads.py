@@ -1,0 +1,154 @@
+"""Photo uploads for repair tickets (API.md §5 POST /uploads).
+
+The content decides what a file is: Pillow must open it as JPEG, PNG or WebP, whatever
+its name or declared type say. Every image is decoded and drawn onto a fresh canvas
+before it is stored, so no EXIF (GPS position of a phone photo), XMP, comments or
+anything hidden after the image data survives. Files get random names; who may read
+one is decided by the ticket it belongs to (services.repairs), never by its name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from models.repairs import Upload
+from server import resources
+from server.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
+from server.logs import get_logger
+
+log = get_logger("uploads")
+
+MAX_BYTES = 5 * 1024 * 1024
+# Decoded size limit: a small file may still decode into a huge bitmap (a "pixel bomb").
+MAX_PIXELS = 40_000_000
+# Long edge kept: enough to see a broken socket, and phone photos shrink a lot.
+MAX_EDGE = 2560
+# Pillow name → (content type, file extension).
+FORMATS: dict[str, tuple[str, str]] = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+# Photos never attached to a ticket are removed after this.
+ORPHAN_AFTER = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    format: str
+    width: int
+    height: int
+
+
+def url_of(upload_id: int) -> str:
+    return f"/api/v1/uploads/{upload_id}"
+
+
+def reencode(data: bytes) -> Encoded:
+    """Decode and re-encode an image, dropping every piece of metadata.
+
+    Raises UnsupportedMediaType for anything that is not a readable JPEG/PNG/WebP and
+    PayloadTooLarge for images whose bitmap would be too large to handle.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as image:
+                source_format = str(image.format)
+                if image.width * image.height > MAX_PIXELS:
+                    raise PayloadTooLarge("图片像素过大", details={"max_pixels": MAX_PIXELS})
+                image.load()
+                upright = ImageOps.exif_transpose(image) or image
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PayloadTooLarge("图片像素过大", details={"max_pixels": MAX_PIXELS}) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise UnsupportedMediaType("仅支持 JPEG、PNG 或 WebP 格式的图片") from None
+
+    has_alpha = upright.mode in ("RGBA", "LA", "PA") or "transparency" in upright.info
+    mode = "RGBA" if has_alpha and source_format != "JPEG" else "RGB"
+    converted = upright.convert(mode)
+    converted.thumbnail((MAX_EDGE, MAX_EDGE))
+    # A fresh canvas has an empty `info`: nothing of the original's metadata is carried.
+    clean = Image.new(mode, converted.size)
+    clean.paste(converted)
+    out = io.BytesIO()
+    if source_format == "JPEG":
+        clean.save(out, "JPEG", quality=85, optimize=True)
+    elif source_format == "PNG":
+        clean.save(out, "PNG", optimize=True)
+    else:
+        clean.save(out, "WEBP", quality=85)
+    return Encoded(out.getvalue(), source_format, clean.width, clean.height)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(path.suffix + ".part")
+    temporary.write_bytes(data)
+    temporary.replace(path)
+
+
+async def store(*, owner_id: int, data: bytes, now: datetime) -> dict[str, Any]:
+    """Check, clean and keep one uploaded photo; it is the uploader's until a ticket takes it."""
+    if len(data) > MAX_BYTES:
+        raise PayloadTooLarge("图片不能超过 5 MB", details={"max_bytes": MAX_BYTES})
+    if not data:
+        raise InvalidInput({"file": "文件为空"})
+    # Decoding is CPU work: off the event loop so other requests keep flowing.
+    encoded = await asyncio.to_thread(reencode, data)
+    content_type, extension = FORMATS[encoded.format]
+    file_name = f"{secrets.token_urlsafe(18)}.{extension}"
+    path = resources.settings().uploads_path / file_name
+    await asyncio.to_thread(_write, path, encoded.data)
+    try:
+        upload = await Upload.create(
+            owner_id=owner_id,
+            file_name=file_name,
+            content_type=content_type,
+            size=len(encoded.data),
+            width=encoded.width,
+            height=encoded.height,
+            created_at=now,
+        )
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return {
+        "id": upload.id,
+        "url": url_of(upload.id),
+        "content_type": content_type,
+        "size": upload.size,
+        "width": upload.width,
+        "height": upload.height,
+    }
+
+
+async def read(*, upload: Upload) -> bytes:
+    """The stored bytes of an upload the caller was already allowed to see."""
+    path = resources.settings().uploads_path / upload.file_name
+    try:
+        return await asyncio.to_thread(path.read_bytes)
+    except FileNotFoundError:
+        log.warning("upload %s has no file %s", upload.id, upload.file_name)
+        raise NotFound("图片不存在") from None
+
+
+async def remove_orphans(*, now: datetime) -> int:
+    """Delete photos uploaded but never attached to a ticket (abandoned reports)."""
+    stale = await Upload.filter(ticket_id=None, created_at__lte=now - ORPHAN_AFTER).limit(500)
+    for upload in stale:
+        deleted = await Upload.filter(id=upload.id, ticket_id=None).delete()
+        if deleted:
+            path = resources.settings().uploads_path / upload.file_name
+            await asyncio.to_thread(path.unlink, True)
+    return len(stale)
