@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,18 +30,18 @@ class DishIn(BaseModel):
 class SlotIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    start: datetime
-    end: datetime
+    start: dt.datetime
+    end: dt.datetime
     capacity: int = Field(ge=0, le=100_000)
 
 
 class MenuIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: date
+    date: dt.date
     meal: Literal["breakfast", "lunch", "dinner"]
     canteen: str = Field(min_length=1, max_length=64)
-    order_deadline: datetime
+    order_deadline: dt.datetime
     per_user_limit: int = Field(default=1, ge=1, le=10)
     dishes: list[DishIn] = Field(min_length=1, max_length=50)
     slots: list[SlotIn] = Field(min_length=1, max_length=48)
@@ -81,11 +81,11 @@ class MenuList(BaseModel):
 
 
 class DayQuery(BaseModel):
-    date: date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
 
 
 class OrdersQuery(BaseModel):
-    date: date | None = Field(default=None, description="按菜单日期筛选 YYYY-MM-DD")
+    date: dt.date | None = Field(default=None, description="按菜单日期筛选 YYYY-MM-DD")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: int | None = Field(default=None, ge=1)
 
@@ -139,7 +139,7 @@ class OrderList(BaseModel):
     next_cursor: str | None
 
 
-def _today(request: Request) -> date:
+def _today(request: Request) -> dt.date:
     return meals.local(now(request)).date()
 
 
