@@ -1,0 +1,372 @@
+"""Meeting-room endpoints of API.md §4: rooms, search, bookings, approval, check-in, iCal."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+from sanic import Blueprint, HTTPResponse, Request
+
+from models.meetings import BOOKING_STATUSES
+from server.auth import guard, principal_of
+from server.errors import InvalidInput
+from server.http import doc, now, parse_body, parse_query, reply
+from server.idempotency import idempotent
+from services import meetings
+from services.meetings_rules import tz
+
+bp = Blueprint("meetings", url_prefix="/api/v1")
+
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+BookingStatus = Literal[
+    "pending_approval", "confirmed", "cancelled", "released", "rejected", "completed"
+]
+assert set(BookingStatus.__args__) == set(BOOKING_STATUSES)  # type: ignore[attr-defined]
+
+
+class RoomIn(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    building: str = Field(min_length=1, max_length=64)
+    floor: int = Field(ge=-5, le=200)
+    capacity: int = Field(ge=1, le=2000)
+    equipment: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=20
+    )
+    open_from: str = Field(default="08:00", pattern=HHMM, description="HH:MM，本地时间")
+    open_to: str = Field(default="21:00", pattern=HHMM, description="HH:MM，本地时间")
+    slot_minutes: Literal[15, 30, 60] = 30
+    needs_approval: bool = False
+
+
+class RoomOut(BaseModel):
+    id: int
+    name: str
+    building: str
+    floor: int
+    capacity: int
+    equipment: list[str]
+    open_from: str
+    open_to: str
+    slot_minutes: int
+    needs_approval: bool
+
+
+class Interval(BaseModel):
+    start: str
+    end: str
+
+
+class RoomWithBusy(RoomOut):
+    busy: list[Interval]
+
+
+class RoomList(BaseModel):
+    items: list[RoomWithBusy]
+
+
+class RoomsQuery(BaseModel):
+    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+    min_capacity: int = Field(default=1, ge=1, le=10000)
+    equipment: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=20, description="可重复或用逗号分隔，须全部具备"
+    )
+
+
+class BookingIn(BaseModel):
+    room_id: int = Field(gt=0)
+    start: dt.datetime
+    end: dt.datetime
+    title: str = Field(min_length=1, max_length=100)
+    attendees: int = Field(ge=1, le=10000)
+
+
+class SeriesIn(BookingIn):
+    weeks: int = Field(ge=2, le=12)
+
+
+class RejectIn(BaseModel):
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class RoomRef(BaseModel):
+    id: int
+    name: str
+    building: str
+    floor: int
+
+
+class PersonRef(BaseModel):
+    id: int
+    name: str | None
+
+
+class BookingOut(BaseModel):
+    id: int
+    room: RoomRef
+    start: str
+    end: str
+    title: str
+    attendees: int
+    status: BookingStatus
+    organizer: PersonRef
+    checked_in_at: str | None
+    series_id: int | None
+    reason: str | None
+    created_at: str
+
+
+class BookingList(BaseModel):
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class Skipped(BaseModel):
+    start: str
+    end: str
+    reason: str
+    message: str
+
+
+class SeriesOut(BaseModel):
+    series_id: int
+    bookings: list[BookingOut]
+    skipped: list[Skipped]
+
+
+class ListQuery(BaseModel):
+    status: BookingStatus | None = None
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = None
+
+
+def _cursor(value: str | None) -> int | None:
+    if value is None:
+        return None
+    if not value.isdigit() or len(value) > 12:
+        raise InvalidInput({"cursor": "无效的游标"})
+    return int(value)
+
+
+def _booking_in(body: BookingIn) -> meetings.BookingIn:
+    return meetings.BookingIn(
+        room_id=body.room_id,
+        start=body.start,
+        end=body.end,
+        title=body.title,
+        attendees=body.attendees,
+    )
+
+
+# --- rooms -------------------------------------------------------------------------
+
+
+@bp.post("/admin/rooms")
+@doc(
+    summary="新建会议室",
+    tag="meetings",
+    body=RoomIn,
+    response=RoomOut,
+    status=201,
+    errors=["forbidden", "conflict"],
+    description="slot_minutes 为预订时段网格（自 open_from 起）；开放时长须为其整数倍。",
+)
+@guard("admin")
+@idempotent
+async def create_room(request: Request) -> HTTPResponse:
+    body = parse_body(request, RoomIn)
+    room = await meetings.create_room(room=meetings.RoomIn(**body.model_dump()))
+    return reply(room, status=201)
+
+
+@bp.get("/meetings/rooms")
+@doc(
+    summary="查找会议室（含当日占用时段）",
+    tag="meetings",
+    query=RoomsQuery,
+    response=RoomList,
+    description="busy 为当日待审批或已确认预订占用的时段。",
+)
+@guard()
+async def search_rooms(request: Request) -> HTTPResponse:
+    query = parse_query(request, RoomsQuery, lists=["equipment"])
+    day = query.date or now(request).astimezone(tz()).date()
+    rooms = await meetings.search_rooms(
+        day=day, min_capacity=query.min_capacity, equipment=query.equipment
+    )
+    return reply({"items": rooms})
+
+
+# --- bookings ----------------------------------------------------------------------
+
+
+@bp.post("/meetings/bookings")
+@doc(
+    summary="预订会议室",
+    tag="meetings",
+    body=BookingIn,
+    response=BookingOut,
+    status=201,
+    errors=["conflict", "not_found"],
+    description="需审批的会议室返回 pending_approval（时段已占住）；与已占用时段重叠返回 409 conflict。",
+)
+@guard()
+@idempotent
+async def create_booking(request: Request) -> HTTPResponse:
+    body = parse_body(request, BookingIn)
+    result = await meetings.create_booking(
+        user_id=principal_of(request).user_id, request=_booking_in(body), now=now(request)
+    )
+    return reply(result, status=201)
+
+
+@bp.post("/meetings/bookings/series")
+@doc(
+    summary="按周重复预订（2–12周）",
+    tag="meetings",
+    body=SeriesIn,
+    response=SeriesOut,
+    status=201,
+    errors=["conflict", "not_found"],
+    description="每周同一时间；冲突的周整周跳过并在 skipped 中说明（reason=conflict），"
+    "不会出现部分重叠。若每一周都冲突则什么也不创建，返回 409 conflict（details.skipped）。",
+)
+@guard()
+@idempotent
+async def create_series(request: Request) -> HTTPResponse:
+    body = parse_body(request, SeriesIn)
+    result = await meetings.create_series(
+        user_id=principal_of(request).user_id,
+        request=_booking_in(body),
+        weeks=body.weeks,
+        now=now(request),
+    )
+    return reply(result, status=201)
+
+
+@bp.get("/meetings/bookings")
+@doc(summary="我的会议室预订", tag="meetings", query=ListQuery, response=BookingList)
+@guard()
+async def list_bookings(request: Request) -> HTTPResponse:
+    query = parse_query(request, ListQuery)
+    result = await meetings.list_bookings(
+        user_id=principal_of(request).user_id,
+        status=query.status,
+        limit=query.limit,
+        cursor=_cursor(query.cursor),
+    )
+    return reply(result)
+
+
+@bp.get("/meetings/bookings/<booking_id=int:ext=ics>")
+@doc(
+    summary="预订的日历文件（.ics）",
+    tag="meetings",
+    response={"type": "string"},
+    content_type="text/calendar",
+    errors=["not_found"],
+    description="一个 VEVENT，UID 固定为 booking-<id>@qinejia，时间带 TZID=Asia/Shanghai。",
+)
+@guard()
+async def booking_ics(request: Request, booking_id: int, ext: str) -> HTTPResponse:
+    text = await meetings.booking_ics(user_id=principal_of(request).user_id, booking_id=booking_id)
+    return HTTPResponse(
+        text,
+        content_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="booking-{booking_id}.ics"'},
+    )
+
+
+@bp.get("/meetings/bookings/<booking_id:int>")
+@doc(summary="预订详情", tag="meetings", response=BookingOut, errors=["not_found"])
+@guard()
+async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
+    result = await meetings.get_booking(
+        user_id=principal_of(request).user_id, booking_id=booking_id
+    )
+    return reply(result)
+
+
+@bp.post("/meetings/bookings/<booking_id:int>/cancel")
+@doc(
+    summary="取消预订（时段立即释放）",
+    tag="meetings",
+    response=BookingOut,
+    errors=["not_found", "invalid_state", "too_late"],
+)
+@guard()
+async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
+    result = await meetings.cancel_booking(
+        user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
+    )
+    return reply(result)
+
+
+@bp.post("/meetings/bookings/<booking_id:int>/checkin")
+@doc(
+    summary="签到（开始前10分钟至开始后15分钟）",
+    tag="meetings",
+    response=BookingOut,
+    errors=["not_found", "invalid_state", "too_early", "too_late"],
+)
+@guard()
+async def check_in(request: Request, booking_id: int) -> HTTPResponse:
+    result = await meetings.check_in(
+        user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
+    )
+    return reply(result)
+
+
+# --- approval (admin) --------------------------------------------------------------
+
+
+@bp.get("/admin/meetings/bookings")
+@doc(
+    summary="全部预订（管理员，如 status=pending_approval 查看待审批）",
+    tag="meetings",
+    query=ListQuery,
+    response=BookingList,
+    errors=["forbidden"],
+)
+@guard("admin")
+async def admin_list_bookings(request: Request) -> HTTPResponse:
+    query = parse_query(request, ListQuery)
+    result = await meetings.list_bookings(
+        user_id=None, status=query.status, limit=query.limit, cursor=_cursor(query.cursor)
+    )
+    return reply(result)
+
+
+@bp.post("/admin/meetings/bookings/<booking_id:int>/approve")
+@doc(
+    summary="审批通过",
+    tag="meetings",
+    response=BookingOut,
+    errors=["forbidden", "not_found", "invalid_state", "too_late"],
+)
+@guard("admin")
+async def approve(request: Request, booking_id: int) -> HTTPResponse:
+    result = await meetings.approve(
+        admin_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
+    )
+    return reply(result)
+
+
+@bp.post("/admin/meetings/bookings/<booking_id:int>/reject")
+@doc(
+    summary="驳回（时段立即释放）",
+    tag="meetings",
+    response=BookingOut,
+    errors=["forbidden", "not_found", "invalid_state", "invalid_input"],
+    description='可选请求体 {"reason": "..."}，会写入给预订人的通知。',
+)
+@guard("admin")
+async def reject(request: Request, booking_id: int) -> HTTPResponse:
+    reason = parse_body(request, RejectIn).reason if request.body else None
+    result = await meetings.reject(
+        admin_id=principal_of(request).user_id,
+        booking_id=booking_id,
+        reason=reason,
+        now=now(request),
+    )
+    return reply(result)

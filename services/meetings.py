@@ -1,0 +1,528 @@
+"""Meeting rooms (会务预定): rooms, search, booking, approval, cancel, check-in, series.
+
+A room is one booking-engine resource (capacity 1 per slot, runs of consecutive
+slots, full → 409 conflict) and a booking is one engine reservation of the run of
+grid slots covering [start, end). The engine takes the whole run or nothing in one
+atomic step and its database constraint backs it, so this module never checks
+overlaps itself: it validates the request, maps engine outcomes to the contract and
+keeps the booking rows (the domain's record) in step with the reservations.
+
+State changes are claimed with a conditional UPDATE (`WHERE status = expected`), so
+two concurrent actions on one booking (a cancel and the no-show job, an approval and
+a rejection) never both happen; the engine call follows, and is undone if it fails.
+Notices go out after the change is committed.
+
+Time rules and wire shapes: services/meetings_rules.py; jobs: services/meetings_jobs.py;
+calendar files: services/meetings_ical.py; demo data: services/meetings_demo.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+import booking as engine
+from models.meetings import HOLDING, Booking, BookingSeries, Room
+from server.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidState,
+    NotFound,
+    SlotFull,
+    TooEarly,
+    TooLate,
+)
+from server.logs import get_logger
+from services import identity
+from services.meetings_ical import booking_calendar
+from services.meetings_rules import (
+    CHECKIN_CLOSES,
+    CHECKIN_OPENS,
+    aware,
+    booking_out,
+    booking_window_errors,
+    check_room_hours,
+    day_bounds,
+    room_out,
+    tz,
+    weekly,
+    wire,
+)
+from services.notifications import notify
+
+log = get_logger("meetings")
+
+DOMAIN = "meetings"
+ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
+
+
+@dataclass(frozen=True)
+class RoomIn:
+    name: str
+    building: str
+    floor: int
+    capacity: int
+    equipment: list[str]
+    open_from: str
+    open_to: str
+    slot_minutes: int
+    needs_approval: bool
+
+
+@dataclass(frozen=True)
+class BookingIn:
+    room_id: int
+    start: datetime
+    end: datetime
+    title: str
+    attendees: int
+
+
+# --- rooms -------------------------------------------------------------------------
+
+
+async def create_room(*, room: RoomIn) -> dict[str, Any]:
+    """A room and its engine resource; a room without a resource could not be booked,
+    so a failure to create the resource removes the room again."""
+    fields = check_room_hours(
+        open_from=room.open_from, open_to=room.open_to, slot_minutes=room.slot_minutes
+    )
+    if fields:
+        raise InvalidInput(fields)
+    equipment = list(dict.fromkeys(item.strip() for item in room.equipment if item.strip()))
+    try:
+        row = await Room.create(
+            name=room.name.strip(),
+            building=room.building.strip(),
+            floor=room.floor,
+            capacity=room.capacity,
+            equipment=equipment,
+            open_from=room.open_from,
+            open_to=room.open_to,
+            slot_minutes=room.slot_minutes,
+            needs_approval=room.needs_approval,
+        )
+    except IntegrityError:
+        raise Conflict("该楼宇已有同名会议室", details={"name": room.name}) from None
+    try:
+        row.resource_id = await engine.create_resource(
+            domain=DOMAIN, ref_id=row.id, name=f"{row.building} {row.name}", policy=ROOM_POLICY
+        )
+        await row.save(update_fields=["resource_id"])
+    except BaseException:
+        await row.delete()
+        raise
+    return room_out(row)
+
+
+async def search_rooms(
+    *, day: date, min_capacity: int = 1, equipment: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Rooms that fit, each with the intervals of that day already held (pending or
+    confirmed) so the mini-program can draw the free time without a query per room."""
+    wanted = {item.strip() for item in equipment or [] if item.strip()}
+    rooms = [
+        room
+        for room in await Room.filter(
+            capacity__gte=min_capacity, resource_id__not_isnull=True
+        ).order_by("building", "floor", "name", "id")
+        if wanted <= set(room.equipment)
+    ]
+    day_start, day_end = day_bounds(day)
+    busy: dict[int, list[dict[str, str | None]]] = {room.id: [] for room in rooms}
+    held = (
+        await Booking.filter(
+            room_id__in=list(busy),
+            status__in=HOLDING,
+            start__lt=day_end,
+            end__gt=day_start,
+        )
+        .order_by("start")
+        .values("room_id", "start", "end")
+    )
+    for row in held:
+        busy[row["room_id"]].append({"start": wire(row["start"]), "end": wire(row["end"])})
+    return [{**room_out(room), "busy": busy[room.id]} for room in rooms]
+
+
+async def _room(room_id: int) -> Room:
+    room = await Room.get_or_none(id=room_id)
+    if room is None or room.resource_id is None:
+        raise NotFound("会议室不存在", details={"room_id": room_id})
+    return room
+
+
+# --- booking -----------------------------------------------------------------------
+
+
+async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> dict[str, Any]:
+    """One booking: `confirmed`, or `pending_approval` (holding the time) for rooms that
+    need an approval. Overlap with held time is the engine's 409 conflict."""
+    room = await _room(request.room_id)
+    start, end = aware(request.start), aware(request.end)
+    fields = booking_window_errors(
+        room=room, start=start, end=end, attendees=request.attendees, now=now
+    )
+    if fields:
+        raise InvalidInput(fields)
+    row = await _reserve_run(
+        room=room, user_id=user_id, start=start, end=end, request=request, series_id=None, now=now
+    )
+    await _announce_created(room=room, bookings=[row], skipped=0, now=now)
+    return await booking_view(booking_id=row.id)
+
+
+async def create_series(
+    *, user_id: int, request: BookingIn, weeks: int, now: datetime
+) -> dict[str, Any]:
+    """The same time every week for `weeks` weeks. Each week is one engine run, taken
+    whole or not at all, so a week is either booked or skipped (with the reason) and a
+    partial overlap cannot happen. If no week can be booked nothing is created."""
+    room = await _room(request.room_id)
+    start, end = aware(request.start), aware(request.end)
+    fields = booking_window_errors(
+        room=room, start=start, end=end, attendees=request.attendees, now=now
+    )
+    if fields:
+        raise InvalidInput(fields)
+    series = await BookingSeries.create(room_id=room.id, organizer_id=user_id, weeks=weeks)
+    booked: list[Booking] = []
+    skipped: list[dict[str, Any]] = []
+    for week_start, week_end in weekly(start, end, weeks):
+        try:
+            booked.append(
+                await _reserve_run(
+                    room=room,
+                    user_id=user_id,
+                    start=week_start,
+                    end=week_end,
+                    request=request,
+                    series_id=series.id,
+                    now=now,
+                )
+            )
+        except Conflict:
+            skipped.append(
+                {
+                    "start": wire(week_start),
+                    "end": wire(week_end),
+                    "reason": "conflict",
+                    "message": "该周此时段已被预订",
+                }
+            )
+    if not booked:
+        await series.delete()
+        raise Conflict("每一周的该时段都已被预订", details={"skipped": skipped})
+    await _announce_created(room=room, bookings=booked, skipped=len(skipped), now=now)
+    return {
+        "series_id": series.id,
+        "bookings": [await booking_view(booking_id=row.id) for row in booked],
+        "skipped": skipped,
+    }
+
+
+async def _reserve_run(
+    *,
+    room: Room,
+    user_id: int,
+    start: datetime,
+    end: datetime,
+    request: BookingIn,
+    series_id: int | None,
+    now: datetime,
+) -> Booking:
+    """Reserve the grid run [start, end) through the engine, then record the booking.
+    If the record cannot be written the reservation is given back."""
+    assert room.resource_id is not None
+    slots = await engine.ensure_slots(
+        resource_id=room.resource_id, start=start, end=end, step_minutes=room.slot_minutes
+    )
+    try:
+        reservation = await engine.reserve(
+            resource_id=room.resource_id,
+            user_id=user_id,
+            slot_ids=[slot.id for slot in slots],
+            hold=room.needs_approval,
+            now=now,
+        )
+    except (Conflict, SlotFull) as exc:
+        raise Conflict(
+            "该会议室在所选时段已有预订", details={"room_id": room.id, **exc.details}
+        ) from None
+    try:
+        return await Booking.create(
+            reservation_id=reservation.id,
+            room_id=room.id,
+            organizer_id=user_id,
+            start=start,
+            end=end,
+            title=request.title.strip(),
+            attendees=request.attendees,
+            status="pending_approval" if reservation.status == "held" else "confirmed",
+            series_id=series_id,
+        )
+    except BaseException:
+        await engine.cancel(reservation_id=reservation.id, now=now)
+        raise
+
+
+async def _announce_created(
+    *, room: Room, bookings: list[Booking], skipped: int, now: datetime
+) -> None:
+    first = bookings[0]
+    when = when_text(first)
+    count = f"共{len(bookings)}次" + (f"，{skipped}周因冲突跳过" if skipped else "")
+    count = count if len(bookings) > 1 or skipped else ""
+    if first.status == "confirmed":
+        await tell(
+            booking=first,
+            kind="meeting_confirmed",
+            title="会议室预订成功",
+            body=f"{room.building}{room.name} {when}「{first.title}」{count}",
+            now=now,
+        )
+        return
+    await tell(
+        booking=first,
+        kind="meeting_confirmed",
+        title="会议室预订已提交审批",
+        body=f"{room.building}{room.name} {when}「{first.title}」{count}，审批通过后生效",
+        now=now,
+    )
+    for admin_id in await identity.staff_with_role(role="admin"):
+        await tell(
+            booking=first,
+            user_id=admin_id,
+            kind="meeting_pending",
+            title="有会议室预订待审批",
+            body=f"{room.building}{room.name} {when}「{first.title}」{count}",
+            link=f"pages/admin/approvals?id={first.id}",
+            now=now,
+        )
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+async def booking_view(*, booking_id: int) -> dict[str, Any]:
+    row = await Booking.get(id=booking_id).select_related("room", "organizer__staff")
+    return booking_out(row, organizer_name=_organizer_name(row))
+
+
+def _organizer_name(row: Booking) -> str | None:
+    staff = row.organizer.staff
+    return staff.name if staff is not None else None
+
+
+async def own_booking(*, user_id: int, booking_id: int) -> Booking:
+    """The caller's own booking; anyone else's is indistinguishable from none (404)."""
+    row = await Booking.get_or_none(id=booking_id, organizer_id=user_id).select_related(
+        "room", "organizer__staff"
+    )
+    if row is None:
+        raise NotFound("预订不存在", details={"booking_id": booking_id})
+    return row
+
+
+async def get_booking(*, user_id: int, booking_id: int) -> dict[str, Any]:
+    row = await own_booking(user_id=user_id, booking_id=booking_id)
+    return booking_out(row, organizer_name=_organizer_name(row))
+
+
+async def booking_ics(*, user_id: int, booking_id: int) -> str:
+    """The booking as an iCalendar file the phone's calendar can import."""
+    row = await own_booking(user_id=user_id, booking_id=booking_id)
+    return booking_calendar(row, organizer_name=_organizer_name(row))
+
+
+async def list_bookings(
+    *,
+    user_id: int | None,
+    status: str | None = None,
+    limit: int = 20,
+    cursor: int | None = None,
+) -> dict[str, Any]:
+    """Newest first, by id (a stable cursor). `user_id=None` lists everyone's (admins)."""
+    query = Booking.all().select_related("room", "organizer__staff").order_by("-id")
+    if user_id is not None:
+        query = query.filter(organizer_id=user_id)
+    if status is not None:
+        query = query.filter(status=status)
+    if cursor is not None:
+        query = query.filter(id__lt=cursor)
+    rows = await query.limit(limit + 1)
+    page = rows[:limit]
+    return {
+        "items": [booking_out(row, organizer_name=_organizer_name(row)) for row in page],
+        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
+    }
+
+
+# --- changes -----------------------------------------------------------------------
+
+
+async def claim(*, booking_id: int, expected: tuple[str, ...], to: str, **changes: Any) -> bool:
+    """Move a booking from one of `expected` to `to` unless someone else moved it first."""
+    updated = await Booking.filter(id=booking_id, status__in=expected).update(status=to, **changes)
+    return bool(updated)
+
+
+async def end_booking(
+    *, row: Booking, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
+) -> None:
+    """End a holding booking with a freeing status and give its time back at once."""
+    if not await claim(booking_id=row.id, expected=expected, to=to, **changes):
+        current = await Booking.get(id=row.id)
+        raise InvalidState(current.status, "预订状态已变化，请刷新后重试")
+    try:
+        await engine.cancel(reservation_id=row.reservation_id, status=to, now=now)
+    except BaseException:
+        await Booking.filter(id=row.id, status=to).update(status=row.status)
+        raise
+    row.status = to
+
+
+async def cancel_booking(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+    """The organizer gives the room back; the time is free for others at once."""
+    row = await own_booking(user_id=user_id, booking_id=booking_id)
+    if row.status not in HOLDING:
+        raise InvalidState(row.status, "该预订已结束，不能取消")
+    if row.end <= now:
+        raise TooLate("会议已结束，不能取消")
+    await end_booking(row=row, expected=HOLDING, to="cancelled", now=now)
+    return await booking_view(booking_id=row.id)
+
+
+async def check_in(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+    """Check-in from start − 10 min to start + 15 min; a repeated check-in is a no-op."""
+    row = await own_booking(user_id=user_id, booking_id=booking_id)
+    if row.status == "confirmed" and row.checked_in_at is not None:
+        return booking_out(row, organizer_name=_organizer_name(row))
+    if row.status != "confirmed":
+        raise InvalidState(row.status, "只有已确认的预订可以签到")
+    opens, closes = row.start - CHECKIN_OPENS, row.start + CHECKIN_CLOSES
+    if now < opens:
+        raise TooEarly("签到将于会议开始前10分钟开放", details={"opens_at": wire(opens)})
+    if now > closes:
+        raise TooLate("已超过签到时间（开始后15分钟）", details={"closed_at": wire(closes)})
+    updated = await Booking.filter(id=row.id, status="confirmed", checked_in_at=None).update(
+        checked_in_at=now
+    )
+    if not updated:  # released by the job or cancelled in the meantime, or a double tap
+        current = await Booking.get(id=row.id)
+        if current.status != "confirmed":
+            raise InvalidState(current.status, "预订状态已变化，请刷新后重试")
+    return await booking_view(booking_id=row.id)
+
+
+async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+    """pending_approval → confirmed; the time was already held, so nothing can have
+    taken it meanwhile."""
+    row = await _any_booking(booking_id)
+    if row.status != "pending_approval":
+        raise InvalidState(row.status, "只有待审批的预订可以审批")
+    if row.start <= now:
+        raise TooLate("会议已开始，不能再审批")
+    if not await claim(
+        booking_id=row.id,
+        expected=("pending_approval",),
+        to="confirmed",
+        decided_by_id=admin_id,
+        decided_at=now,
+    ):
+        current = await Booking.get(id=row.id)
+        raise InvalidState(current.status, "预订状态已变化，请刷新后重试")
+    try:
+        await engine.confirm(reservation_id=row.reservation_id, now=now)
+    except BaseException:
+        await Booking.filter(id=row.id, status="confirmed").update(
+            status="pending_approval", decided_by_id=None, decided_at=None
+        )
+        raise
+    await tell(
+        booking=row,
+        kind="meeting_approved",
+        title="会议室预订已通过审批",
+        body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」",
+        now=now,
+    )
+    return await booking_view(booking_id=row.id)
+
+
+async def reject(
+    *, admin_id: int, booking_id: int, reason: str | None, now: datetime
+) -> dict[str, Any]:
+    """pending_approval → rejected; the held time is free again at once."""
+    row = await _any_booking(booking_id)
+    if row.status != "pending_approval":
+        raise InvalidState(row.status, "只有待审批的预订可以驳回")
+    reason = (reason or "").strip()
+    await end_booking(
+        row=row,
+        expected=("pending_approval",),
+        to="rejected",
+        now=now,
+        decided_by_id=admin_id,
+        decided_at=now,
+        reason=reason,
+    )
+    await tell(
+        booking=row,
+        kind="meeting_rejected",
+        title="会议室预订未通过审批",
+        body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
+        + (f"，原因：{reason}" if reason else ""),
+        now=now,
+    )
+    return await booking_view(booking_id=row.id)
+
+
+async def _any_booking(booking_id: int) -> Booking:
+    row = await Booking.get_or_none(id=booking_id).select_related("room", "organizer__staff")
+    if row is None:
+        raise NotFound("预订不存在", details={"booking_id": booking_id})
+    return row
+
+
+# --- notices -----------------------------------------------------------------------
+
+
+def when_text(row: Booking) -> str:
+    start, end = row.start.astimezone(tz()), row.end.astimezone(tz())
+    return f"{start:%m月%d日 %H:%M}–{end:%H:%M}"
+
+
+async def tell(
+    *,
+    booking: Booking,
+    kind: str,
+    title: str,
+    body: str,
+    now: datetime,
+    user_id: int | None = None,
+    link: str | None = None,
+) -> None:
+    """A notice after the commit. The booking stands whatever happens to the notice, so
+    a failure here is logged, never turned into an error for the caller."""
+    try:
+        await notify(
+            user_id=user_id if user_id is not None else booking.organizer_id,  # type: ignore[attr-defined]
+            kind=kind,
+            title=title,
+            body=body,
+            link=link or f"pages/meetings/booking?id={booking.id}",
+            template_data={"start": f"{booking.start.astimezone(tz()):%Y-%m-%d %H:%M}"},
+            now=now,
+        )
+    except Exception:
+        log.exception("notice %s for booking %s failed", kind, booking.id)
+
+
+async def seed_demo(*, now: datetime) -> list[str]:
+    """Demo rooms and bookings (services/meetings_demo.py); idempotent."""
+    from services.meetings_demo import seed
+
+    return await seed(now=now)
