@@ -22,6 +22,7 @@ Public API (all keyword-only, `now=` passed in; import from `booking`):
     counters_remaining(resource_id=, names=) -> dict[str, int]
     busy(resource_id=, start=, end=) -> list[tuple[datetime, datetime]]
     reconcile(resource_id=None, now=) -> ReconcileReport
+    expire_holds(now=) -> int                                  # held past hold_ttl_s
     events.subscribe(domain, handler)  # async handler(event: Promoted) after commit
 
 Errors raised (subclasses of server.errors.AppError, so they render as API.md codes):
@@ -51,6 +52,7 @@ from booking.api import (
     create_resource,
     define_counter,
     ensure_slots,
+    expire_holds,
     finish,
     get,
     reconcile,
@@ -77,6 +79,7 @@ __all__ = [
     "define_counter",
     "ensure_slots",
     "events",
+    "expire_holds",
     "finish",
     "get",
     "reconcile",

@@ -1,7 +1,10 @@
 """The engine's public types and functions (contract for meals, meetings and later domains).
 
-CONTRACT STUB: signatures and semantics are fixed here; the implementation lands with
-issue 3. Domains code against exactly these names.
+Signatures and semantics are fixed here; domains code against exactly these names. The
+implementation lives in booking/catalog.py (definitions, reads), booking/engine.py
+(reserve, cancel, promotions), booking/store.py (database truth, hydration; the design
+of the Redis/database consistency is in its docstring), booking/lua.py (the atomic
+steps) and booking/healing.py (self-healing, hold expiry).
 """
 
 from __future__ import annotations
@@ -126,12 +129,16 @@ class CounterExhausted(AppError):
 
 async def create_resource(*, domain: str, ref_id: int, name: str, policy: Policy) -> int:
     """A bookable thing (a menu's pickup line, a meeting room) with its policy."""
-    raise NotImplementedError
+    from booking import catalog
+
+    return await catalog.create_resource(domain=domain, ref_id=ref_id, name=name, policy=policy)
 
 
 async def add_slots(*, resource_id: int, slots: list[SlotSpec]) -> list[SlotInfo]:
     """Create slots (start < end; capacity >= 0). Returns them in start order."""
-    raise NotImplementedError
+    from booking import catalog
+
+    return await catalog.add_slots(resource_id=resource_id, slots=slots)
 
 
 async def ensure_slots(
@@ -141,12 +148,18 @@ async def ensure_slots(
 
     Concurrent calls for the same grid create each slot once (unique resource+start).
     """
-    raise NotImplementedError
+    from booking import catalog
+
+    return await catalog.ensure_slots(
+        resource_id=resource_id, start=start, end=end, step_minutes=step_minutes, capacity=capacity
+    )
 
 
 async def define_counter(*, resource_id: int, name: str, limit: int) -> None:
     """An extra counter that reservations may take from in the same atomic step."""
-    raise NotImplementedError
+    from booking import catalog
+
+    await catalog.define_counter(resource_id=resource_id, name=name, limit=limit)
 
 
 async def reserve(
@@ -169,12 +182,26 @@ async def reserve(
     InvalidInput (empty or non-consecutive run). The same idempotency_key from the same
     user returns the existing reservation (created=False), even under concurrency.
     """
-    raise NotImplementedError
+    from booking import engine
+
+    request = engine.Request(
+        resource_id=resource_id,
+        user_id=user_id,
+        slot_ids=list(slot_ids),
+        quantity=quantity,
+        counters=dict(counters or {}),
+        idempotency_key=idempotency_key,
+        waitlist=waitlist,
+        hold=hold,
+    )
+    return await engine.reserve(request, now=now)
 
 
 async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
     """held → confirmed (InvalidState otherwise)."""
-    raise NotImplementedError
+    from booking import engine
+
+    return await engine.confirm(reservation_id=reservation_id, now=now)
 
 
 async def cancel(*, reservation_id: int, status: str = "cancelled", now: datetime) -> CancelResult:
@@ -184,35 +211,62 @@ async def cancel(*, reservation_id: int, status: str = "cancelled", now: datetim
     that now fit (places and counters) are promoted to confirmed; each promotion is
     published as a `Promoted` event after commit.
     """
-    raise NotImplementedError
+    from booking import engine
+
+    reservation, promoted = await engine.cancel(
+        reservation_id=reservation_id, status=status, now=now
+    )
+    return CancelResult(reservation=reservation, promoted=promoted)
 
 
 async def finish(*, reservation_id: int, status: str, now: datetime) -> ReservationInfo:
     """Terminal status that keeps the places counted (completed, no_show)."""
-    raise NotImplementedError
+    from booking import engine
+
+    return await engine.finish(reservation_id=reservation_id, status=status, now=now)
 
 
 async def get(*, reservation_id: int) -> ReservationInfo:
-    raise NotImplementedError
+    """One reservation with its current waitlist position (NotFound if unknown)."""
+    from booking import views
+
+    return await views.reservation_info(reservation_id, created=False)
 
 
 async def availability(
     *, resource_id: int, slot_ids: list[int] | None = None
 ) -> list[SlotAvailability]:
-    raise NotImplementedError
+    """Places per slot from the Redis copy (all slots in start order when slot_ids is None)."""
+    from booking import catalog
+
+    return await catalog.availability(resource_id=resource_id, slot_ids=slot_ids)
 
 
 async def counters_remaining(*, resource_id: int, names: list[str]) -> dict[str, int]:
-    raise NotImplementedError
+    """What is left of each extra counter (limit - taken by occupying reservations)."""
+    from booking import catalog
+
+    return await catalog.counters_remaining(resource_id=resource_id, names=names)
 
 
 async def busy(
     *, resource_id: int, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
     """Merged intervals within [start, end) whose slots are fully occupied."""
-    raise NotImplementedError
+    from booking import catalog
+
+    return await catalog.busy(resource_id=resource_id, start=start, end=end)
 
 
 async def reconcile(*, resource_id: int | None = None, now: datetime) -> ReconcileReport:
     """Compare Redis with the database and repair drift (the database wins)."""
-    raise NotImplementedError
+    from booking import healing
+
+    return await healing.reconcile(resource_id=resource_id, now=now)
+
+
+async def expire_holds(*, now: datetime) -> int:
+    """Held reservations past the policy's hold_ttl_s become expired (places freed)."""
+    from booking import healing
+
+    return await healing.expire_holds(now=now)

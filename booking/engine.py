@@ -1,0 +1,439 @@
+"""Reserve and release: the Redis step first, then the database write (booking/store.py).
+
+`reserve` runs one Lua step (RESERVE) that either rejects (one round trip, no database
+query) or takes every place and counter. An accepted request is written in a
+transaction; success is returned only after the commit. If the write fails, the
+places are given back (COMPENSATE) to the copy of the state they were taken from.
+
+`cancel` commits first and gives places back afterwards, so a place is never offered
+twice while the cancellation might still fail; the Lua step that frees it promotes the
+waitlist heads that fit in the same atomic step, and their confirmation is written next.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from booking import events, lua, store
+from booking.api import (
+    FREED,
+    LIVE,
+    OCCUPYING,
+    CounterExhausted,
+    Promoted,
+    ReservationInfo,
+)
+from booking.views import full_error, info_of, reservation_info
+from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
+from server import resources
+from server.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidState,
+    LimitReached,
+    NotFound,
+    ServiceUnavailable,
+)
+
+log = logging.getLogger("booking")
+MAX_ATTEMPTS = 400
+
+
+@dataclass(frozen=True)
+class Request:
+    resource_id: int
+    user_id: int
+    slot_ids: list[int]
+    quantity: int
+    counters: dict[str, int]
+    idempotency_key: str | None
+    waitlist: bool
+    hold: bool
+
+
+def validate(request: Request) -> None:
+    """Client mistakes caught before any Redis or database work."""
+    problems: dict[str, str] = {}
+    if not request.slot_ids:
+        problems["slot_ids"] = "至少选择一个时段"
+    elif len(set(request.slot_ids)) != len(request.slot_ids):
+        problems["slot_ids"] = "时段不能重复"
+    if request.quantity < 1:
+        problems["quantity"] = "数量至少为1"
+    for name, amount in request.counters.items():
+        if amount < 1 or not name or any(ch in name for ch in "|;=,"):
+            problems["counters"] = "计数项无效"
+    if request.idempotency_key is not None and not (0 < len(request.idempotency_key) <= 128):
+        problems["idempotency_key"] = "幂等键长度应为1-128"
+    if problems:
+        raise InvalidInput(problems)
+
+
+async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
+    validate(request)
+    rid = request.resource_id
+    ikey = f"i:{request.user_id}:{request.idempotency_key}" if request.idempotency_key else ""
+    args: list[Any] = [
+        request.user_id,
+        request.quantity,
+        request.idempotency_key or "",
+        "",
+        "1" if request.waitlist else "0",
+        len(request.slot_ids),
+        *request.slot_ids,
+    ]
+    for name, amount in request.counters.items():
+        args += [name, amount]
+    keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in request.slot_ids)]
+    script = resources.script(lua.RESERVE)
+    for attempt in range(MAX_ATTEMPTS):
+        token = uuid.uuid4().hex
+        args[3] = token
+        reply = await script(keys=keys, args=args)
+        kind = reply[0]
+        if kind == "MISSING":
+            await store.hydrate(rid)
+        elif kind in ("NOSLOT", "NOCOUNTER"):
+            await _learn_definitions(rid, kind, reply[1])
+        elif kind == "INVALID":
+            raise InvalidInput({"slot_ids": "所选时段必须是连续的一段"})
+        elif kind == "REPLAY":
+            if not reply[1].startswith("P:"):
+                return await reservation_info(int(reply[1]), created=False)
+            await asyncio.sleep(min(0.001 * (attempt + 1), 0.02))  # the owner is writing it
+        elif kind == "DUP":
+            raise Conflict("您已预订该时段", details={"slot_id": int(reply[1])})
+        elif kind == "LIMIT":
+            raise LimitReached(details={"limit": int(reply[1])})
+        elif kind == "FULL":
+            raise full_error(reply, quantity=request.quantity)
+        elif kind == "COUNTER":
+            raise CounterExhausted(reply[1])
+        else:
+            waiting = kind == "WAIT"
+            epoch, caps = reply[1], [int(c) for c in reply[2].split(",")]
+            seq = int(reply[3]) if waiting else None
+            try:
+                reservation = await _write(request, caps=caps, seq=seq, epoch=epoch, now=now)
+            except store.Stale:
+                continue
+            except IntegrityError:
+                await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
+                return await _explain_integrity(request)
+            except BaseException:
+                await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
+                raise
+            await resources.script(lua.FINALIZE)(
+                keys=[store.state_key(rid)],
+                args=[ikey, token, reservation.id, seq if seq is not None else ""],
+            )
+            if waiting:
+                # Places may have been freed while this entry was pending (not promotable).
+                await promote(resource_id=rid, slot_ids=request.slot_ids, now=now)
+            return await reservation_info(reservation.id, created=True)
+    raise ServiceUnavailable("预订服务繁忙，请稍后再试")
+
+
+async def _learn_definitions(resource_id: int, kind: str, name: str) -> None:
+    """A slot or counter unknown to the copy: add it from the database, or reject."""
+    from models.booking import Counter
+
+    if kind == "NOSLOT":
+        exists = await Slot.filter(id=int(name), resource_id=resource_id).exists()
+        if not exists:
+            raise NotFound("时段不存在")
+    else:
+        exists = await Counter.filter(resource_id=resource_id, name=name).exists()
+        if not exists:
+            raise InvalidInput({"counters": f"未定义的计数项：{name}"})
+    await store.patch(resource_id)
+
+
+async def _write(
+    request: Request, *, caps: list[int], seq: int | None, epoch: str, now: datetime
+) -> Reservation:
+    """The database write of an accepted request; raises store.Stale to start again."""
+    resource = await Resource.get(id=request.resource_id)
+    occupying = seq is None
+    status = "waitlisted" if not occupying else ("held" if request.hold else "confirmed")
+    expires_at = None
+    if status == "held" and resource.hold_ttl_s:
+        expires_at = now + timedelta(seconds=resource.hold_ttl_s)
+    async with in_transaction() as conn:
+        await store.lock_resource(conn, request.resource_id, exclusive=False)
+        await store.check_epoch(request.resource_id, epoch)
+        reservation = await Reservation.create(
+            using_db=conn,
+            resource_id=request.resource_id,
+            user_id=request.user_id,
+            slot_ids=request.slot_ids,
+            quantity=request.quantity,
+            status=status,
+            idempotency_key=request.idempotency_key,
+            counters=request.counters,
+            wait_seq=seq,
+            expires_at=expires_at,
+            created_at=now,
+            updated_at=now,
+        )
+        await Occupancy.bulk_create(
+            [
+                Occupancy(
+                    reservation_id=reservation.id,
+                    slot_id=slot_id,
+                    user_id=request.user_id,
+                    quantity=request.quantity,
+                    occupied=occupying,
+                    exclusive_key=str(slot_id) if occupying and cap == 1 else None,
+                    user_slot_key=(
+                        f"{slot_id}:{request.user_id}" if resource.one_per_user_per_slot else None
+                    ),
+                )
+                for slot_id, cap in zip(request.slot_ids, caps, strict=True)
+            ],
+            using_db=conn,
+        )
+        if seq is not None:
+            await WaitlistEntry.bulk_create(
+                [
+                    WaitlistEntry(
+                        reservation_id=reservation.id, slot_id=slot_id, seq=seq, created_at=now
+                    )
+                    for slot_id in request.slot_ids
+                ],
+                using_db=conn,
+            )
+    return reservation
+
+
+async def _compensate(
+    request: Request, *, epoch: str, token: str, ikey: str, seq: int | None
+) -> None:
+    rid = request.resource_id
+    args: list[Any] = [
+        epoch,
+        request.user_id,
+        request.quantity,
+        ikey,
+        token,
+        "take" if seq is None else "wait",
+        seq if seq is not None else "",
+        len(request.slot_ids),
+        *request.slot_ids,
+    ]
+    for name, amount in request.counters.items():
+        args += [name, amount]
+    keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in request.slot_ids)]
+    await resources.script(lua.COMPENSATE)(keys=keys, args=args)
+
+
+async def _explain_integrity(request: Request) -> ReservationInfo:
+    """A database constraint refused what Redis let through (Redis was bypassed or stale)."""
+    if request.idempotency_key:
+        existing = await Reservation.filter(
+            resource_id=request.resource_id,
+            user_id=request.user_id,
+            idempotency_key=request.idempotency_key,
+        ).first()
+        if existing is not None:
+            return await reservation_info(existing.id, created=False)
+    taken = await Occupancy.filter(
+        exclusive_key__in=[str(s) for s in request.slot_ids]
+    ).values_list("slot_id", flat=True)
+    if taken:
+        resource = await Resource.get(id=request.resource_id)
+        if resource.full_code == "conflict":
+            raise Conflict("该时段已被预订", details={"slot_id": taken[0]})
+        raise full_error(["FULL", str(taken[0]), "slot_full", "0:0"], quantity=request.quantity)
+    raise Conflict("您已预订该时段", details={"slot_ids": request.slot_ids})
+
+
+async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
+    """held → confirmed. Places were taken when it was held, so Redis is unchanged."""
+    async with in_transaction() as conn:
+        row = await Reservation.filter(id=reservation_id).using_db(conn).select_for_update().first()
+        if row is None:
+            raise NotFound("预订不存在")
+        if row.status != "held":
+            raise InvalidState(row.status)
+        row.status, row.expires_at, row.updated_at = "confirmed", None, now
+        await row.save(using_db=conn, update_fields=["status", "expires_at", "updated_at"])
+    return await reservation_info(reservation_id)
+
+
+async def cancel(
+    *, reservation_id: int, status: str, now: datetime
+) -> tuple[ReservationInfo, list[ReservationInfo]]:
+    if status not in FREED:
+        raise InvalidInput({"status": "取消状态应为 cancelled/released/expired/rejected"})
+    found: list[Any] = await Reservation.filter(id=reservation_id).values_list(
+        "resource_id", flat=True
+    )
+    if not found:
+        raise NotFound("预订不存在")
+    rid = int(found[0])
+    async with in_transaction() as conn:
+        await store.lock_resource(conn, rid, exclusive=False)
+        row = await Reservation.filter(id=reservation_id).using_db(conn).select_for_update().first()
+        if row is None:
+            raise NotFound("预订不存在")
+        if row.status not in LIVE:
+            raise InvalidState(row.status)
+        epoch = await resources.redis().hget(store.state_key(rid), "epoch")
+        was_occupying, seq = row.status in OCCUPYING, row.wait_seq
+        waited = row.status == "waitlisted"
+        row.status, row.updated_at = status, now
+        await row.save(using_db=conn, update_fields=["status", "updated_at"])
+        await (
+            Occupancy.filter(reservation_id=reservation_id)
+            .using_db(conn)
+            .update(occupied=False, exclusive_key=None, user_slot_key=None)
+        )
+        await WaitlistEntry.filter(reservation_id=reservation_id).using_db(conn).delete()
+    args: list[Any] = [
+        epoch or "",
+        row.user_id,
+        row.quantity,
+        "1" if was_occupying else "0",
+        "1",
+        seq if waited and seq is not None else "",
+        store.queue_prefix(rid),
+        len(row.slot_ids),
+        *row.slot_ids,
+    ]
+    for name, amount in (row.counters or {}).items():
+        args += [name, amount]
+    keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in row.slot_ids)]
+    reply = await resources.script(lua.RELEASE)(keys=keys, args=args)
+    promoted: list[ReservationInfo] = []
+    if reply[0] == "OK" and len(reply) > 2:
+        promoted = await _commit_promotions(rid, epoch=reply[1], entries=reply[2:], now=now)
+    return await reservation_info(reservation_id), promoted
+
+
+async def finish(*, reservation_id: int, status: str, now: datetime) -> ReservationInfo:
+    """completed / no_show: places stay counted, the reservation stops being live."""
+    if status not in ("completed", "no_show"):
+        raise InvalidInput({"status": "结束状态应为 completed 或 no_show"})
+    found: list[Any] = await Reservation.filter(id=reservation_id).values_list(
+        "resource_id", flat=True
+    )
+    if not found:
+        raise NotFound("预订不存在")
+    rid = int(found[0])
+    async with in_transaction() as conn:
+        await store.lock_resource(conn, rid, exclusive=False)
+        row = await Reservation.filter(id=reservation_id).using_db(conn).select_for_update().first()
+        if row is None:
+            raise NotFound("预订不存在")
+        if row.status not in ("held", "confirmed"):
+            raise InvalidState(row.status)
+        epoch = await resources.redis().hget(store.state_key(rid), "epoch")
+        row.status, row.updated_at, row.expires_at = status, now, None
+        await row.save(using_db=conn, update_fields=["status", "updated_at", "expires_at"])
+        await (
+            Occupancy.filter(reservation_id=reservation_id)
+            .using_db(conn)
+            .update(user_slot_key=None)
+        )
+    if epoch:
+        await resources.script(lua.FINISH)(
+            keys=[store.state_key(rid)],
+            args=[epoch, row.user_id, len(row.slot_ids), *row.slot_ids],
+        )
+    return await reservation_info(reservation_id)
+
+
+async def promote(*, resource_id: int, slot_ids: list[int], now: datetime) -> list[ReservationInfo]:
+    """Promote the waitlist heads of these slots that fit now (nothing to give back)."""
+    keys = [store.state_key(resource_id), *(store.queue_key(resource_id, s) for s in slot_ids)]
+    args: list[Any] = ["", 0, 0, "0", "0", "", store.queue_prefix(resource_id), 0]
+    reply = await resources.script(lua.RELEASE)(keys=keys, args=args)
+    if reply[0] != "OK" or len(reply) <= 2:
+        return []
+    return await _commit_promotions(resource_id, epoch=reply[1], entries=reply[2:], now=now)
+
+
+async def _commit_promotions(
+    resource_id: int, *, epoch: str, entries: list[str], now: datetime
+) -> list[ReservationInfo]:
+    """Write the promotions Redis decided; undo in Redis those the database refuses."""
+    seqs = [int(entry.split("|", 1)[0]) for entry in entries]
+    done: list[int] = []
+    try:
+        async with in_transaction() as conn:
+            await store.lock_resource(conn, resource_id, exclusive=False)
+            await store.check_epoch(resource_id, epoch)
+            rows = {
+                row.wait_seq: row
+                for row in await Reservation.filter(
+                    resource_id=resource_id, wait_seq__in=seqs, status="waitlisted"
+                )
+                .using_db(conn)
+                .select_for_update()
+            }
+            all_slots = {s for row in rows.values() for s in row.slot_ids}
+            caps = dict(
+                await Slot.filter(id__in=list(all_slots))
+                .using_db(conn)
+                .values_list("id", "capacity")
+            )
+            for seq in seqs:
+                row = rows.get(seq)
+                if row is None:
+                    continue
+                row.status, row.updated_at = "confirmed", now
+                await row.save(using_db=conn, update_fields=["status", "updated_at"])
+                for slot_id in row.slot_ids:
+                    await (
+                        Occupancy.filter(reservation_id=row.id, slot_id=slot_id)
+                        .using_db(conn)
+                        .update(
+                            occupied=True,
+                            exclusive_key=str(slot_id) if caps.get(slot_id) == 1 else None,
+                        )
+                    )
+                await WaitlistEntry.filter(reservation_id=row.id).using_db(conn).delete()
+                done.append(row.id)
+    except store.Stale:
+        return []  # the new copy was built from the database: they are still waiting there
+    except Exception:
+        log.exception("booking: promotion write failed on resource %s", resource_id)
+        await _unpromote(resource_id, epoch=epoch, entries=entries, requeue=set(seqs))
+        return []
+    refused = [entry for entry, seq in zip(entries, seqs, strict=True) if seq not in rows]
+    if refused:
+        await _unpromote(resource_id, epoch=epoch, entries=refused, requeue=set())
+    resource = await Resource.get(id=resource_id)
+    promoted = [await reservation_info(reservation_id) for reservation_id in done]
+    for info in promoted:
+        await events.publish(
+            Promoted(
+                domain=resource.domain,
+                resource_id=resource_id,
+                reservation_id=info.id,
+                user_id=info.user_id,
+                slot_ids=info.slot_ids,
+            )
+        )
+    return promoted
+
+
+async def _unpromote(
+    resource_id: int, *, epoch: str, entries: list[str], requeue: set[int]
+) -> None:
+    args: list[Any] = [epoch, store.queue_prefix(resource_id)]
+    for entry in entries:
+        args += [entry, "1" if int(entry.split("|", 1)[0]) in requeue else "0"]
+    await resources.script(lua.UNPROMOTE)(keys=[store.state_key(resource_id)], args=args)
+
+
+__all__ = ["Request", "cancel", "confirm", "finish", "info_of", "promote", "reserve"]
