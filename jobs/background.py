@@ -37,14 +37,11 @@ def consumers() -> list[Callable[..., Awaitable[Any]]]:
     return found
 
 
-async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
-    settings = load_settings()
-    await resources.open_resources(settings)
+async def start_in_loop(
+    *, with_jobs: bool = True, with_consumers: bool = True
+) -> Callable[[], Awaitable[None]]:
+    """Start the scheduler and the consumers on the running loop; return `shutdown()`."""
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
     scheduler = None
     if with_jobs:
         job_list = discover()
@@ -54,14 +51,32 @@ async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
     tasks: list[asyncio.Task[Any]] = [
         asyncio.ensure_future(c(stop=stop)) for c in (consumers() if with_consumers else [])
     ]
-    try:
-        await stop.wait()
-    finally:
+
+    async def shutdown() -> None:
+        stop.set()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+    return shutdown
+
+
+async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
+    """The background process: run until SIGINT/SIGTERM."""
+    settings = load_settings()
+    await resources.open_resources(settings)
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stopped.set)
+    shutdown = await start_in_loop(with_jobs=with_jobs, with_consumers=with_consumers)
+    try:
+        await stopped.wait()
+    finally:
+        await shutdown()
         await resources.close_resources()
 
 

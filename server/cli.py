@@ -133,7 +133,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
 
         @app.main_process_ready
         async def start_background(app: Any) -> None:
+            # One background process per host (not per worker): jobs + notice consumer.
             app.manager.manage("background", process_main, {})
+
+    elif settings.run_jobs:
+        from jobs.background import start_in_loop
+
+        @app.after_server_start
+        async def start_background_here(app: Any) -> None:
+            app.ctx.stop_background = await start_in_loop()
+
+        @app.before_server_stop
+        async def stop_background_here(app: Any) -> None:
+            await app.ctx.stop_background()
 
     base = f"http://{settings.host}:{settings.port}"
     print(f"勤e家 API:  {base}/api/v1   (health: {base}/api/v1/health)", flush=True)
