@@ -283,12 +283,13 @@ for i = 1, n do redis.call('HINCRBY', H, 'us:' .. ARGV[3 + i] .. ':' .. ARGV[2],
 return 1
 """
 
-# Write a whole copy of the state computed from the database. Only if none exists,
+# Write a whole copy of the state computed from the database. Only if none exists (a
+# hash without an epoch is debris of a lost copy, not a copy),
 # unless forced (reconcile). KEYS: state, every queue. ARGV: force, m, (field, value)*m,
 # then for each queue: count, entry*count.
 HYDRATE = r"""
 local H = KEYS[1]
-if ARGV[1] ~= '1' and redis.call('EXISTS', H) == 1 then return 0 end
+if ARGV[1] ~= '1' and redis.call('HEXISTS', H, 'epoch') == 1 then return 0 end
 redis.call('DEL', H)
 for k = 2, #KEYS do redis.call('DEL', KEYS[k]) end
 local m = tonumber(ARGV[2])
@@ -315,7 +316,7 @@ return 1
 # KEYS: state. ARGV: ndef, (field, value)*ndef, (field, value)* set-if-absent
 PATCH = r"""
 local H = KEYS[1]
-if redis.call('EXISTS', H) == 0 then return 0 end
+if redis.call('HEXISTS', H, 'epoch') == 0 then return 0 end
 local ndef = tonumber(ARGV[1])
 local j = 2
 for _ = 1, ndef do redis.call('HSET', H, ARGV[j], ARGV[j + 1]); j = j + 2 end

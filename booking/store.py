@@ -214,7 +214,7 @@ async def hydrate(resource_id: int) -> None:
     """
     redis = resources.redis()
     for attempt in range(400):
-        if await redis.exists(state_key(resource_id)):
+        if await redis.hexists(state_key(resource_id), "epoch"):
             return
         async with hydration_lock(resource_id) as got:
             if got:
@@ -233,7 +233,7 @@ async def patch(resource_id: int) -> None:
     Counts of slots and counters already in the copy are kept (they may include requests
     in flight); new ones get the database's count, read under the exclusive lock.
     """
-    if not await resources.redis().exists(state_key(resource_id)):
+    if not await resources.redis().hexists(state_key(resource_id), "epoch"):
         return
     async with in_transaction() as conn:
         await lock_resource(conn, resource_id, exclusive=True)
