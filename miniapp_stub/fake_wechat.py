@@ -14,7 +14,11 @@ and stub-only endpoints for tests:
 - `DELETE /stub/messages`                   → forget them
 - `POST   /stub/failures` `{"touser", "errcode", "count"}` → the next `count` sends to
   that openid answer `errcode` (43101 = user refused, -1 = system busy, ...)
+- `DELETE /stub/failures[?touser=]`        → drop injected failures not yet used
 - `GET    /stub/health`
+
+Like the real API, a subscribe message without `touser`, `template_id` or `data`
+answers errcode 47003 (argument invalid) and is not recorded.
 
 Run alone: `python -m miniapp_stub.fake_wechat --port 9100`.
 """
@@ -123,6 +127,8 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/cgi-bin/message/subscribe/send":
             message = self._json_body() or {}
             touser = str(message.get("touser", ""))
+            if not touser or not message.get("template_id") or not message.get("data"):
+                return self._send({"errcode": 47003, "errmsg": "argument invalid!"})
             failure = state.next_failure(touser)
             if failure is not None:
                 return self._send({"errcode": failure, "errmsg": "injected failure"})
@@ -139,7 +145,16 @@ class Handler(BaseHTTPRequestHandler):
         self._send({"errcode": 404, "errmsg": "not found"}, status=404)
 
     def do_DELETE(self) -> None:
-        if urlparse(self.path).path == "/stub/messages":
+        url = urlparse(self.path)
+        if url.path == "/stub/failures":
+            touser = parse_qs(url.query).get("touser", [None])[0]
+            with self.server.state.lock:
+                if touser is None:
+                    self.server.state.failures.clear()
+                else:
+                    self.server.state.failures.pop(touser, None)
+            return self._send({"ok": True})
+        if url.path == "/stub/messages":
             with self.server.state.lock:
                 self.server.state.messages.clear()
                 self.server.state.failures.clear()

@@ -26,6 +26,7 @@ class Notice(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="notices", on_delete=fields.CASCADE
     )
+    user_id: int
     kind = fields.CharField(max_length=40)
     title = fields.CharField(max_length=128)
     body = fields.TextField()
@@ -57,6 +58,7 @@ class SubscriptionCredit(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="subscription_credits", on_delete=fields.CASCADE
     )
+    user_id: int
     template_id = fields.CharField(max_length=64)
     credits = fields.IntField(default=0)
     updated_at = fields.DatetimeField(auto_now=True)

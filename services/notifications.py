@@ -267,9 +267,9 @@ async def take_credit(*, user_id: int, template_id: str) -> bool:
 
 async def consume_forever(*, stop: asyncio.Event) -> None:
     """Run the delivery consumer until `stop` is set (discovered by jobs/background.py)."""
-    from services import notifications_delivery
+    from services.notifications_delivery import run_consumer
 
-    await notifications_delivery.run_consumer(stop=stop)
+    await run_consumer(stop=stop)
 
 
 async def deliver_pending(
@@ -280,8 +280,6 @@ async def deliver_pending(
     Returns how many stream messages were handled; tests drive delivery with it step
     by step, the running consumer calls it in a loop.
     """
-    from services import notifications_delivery
+    from services.notifications_delivery import deliver_pending as deliver
 
-    return await notifications_delivery.deliver_pending(
-        consumer=consumer, now=now, reclaim_idle_ms=reclaim_idle_ms, count=count
-    )
+    return await deliver(consumer=consumer, now=now, reclaim_idle_ms=reclaim_idle_ms, count=count)
