@@ -1,0 +1,294 @@
+"""Visitor passes and the gate (API.md §6): invite, show the QR, revoke, scan, the log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, HTTPResponse, Request
+
+from server.auth import guard, principal_of
+from server.http import doc, now, parse_body, parse_query, reply
+from server.idempotency import idempotent
+from services import visitors
+
+bp = Blueprint("visitors", url_prefix="/api/v1")
+
+RULES = (
+    "规则：visitor_name 1-32 个字符且不含控制字符；visitor_phone 为中国大陆手机号 "
+    "^1[3-9]\\d{9}$（忽略空格和连字符）；plate 可选，中国车牌格式（省份简称 + 发牌机关字母 + "
+    "5 位，新能源 6 位，如 苏A12345、苏AD12345），大小写、空格不敏感；purpose 1-100 个字符；"
+    "有效期 [valid_from, valid_to) 非空、不超过 7 天、结束时间晚于当前、开始时间在 90 天内；"
+    "max_entries 1-20（默认 1）。不带时区的时间按 Asia/Shanghai 解释。"
+    "token 与二维码只在通行证 active 时返回（否则 token 为 null、二维码 404）；token 以 "
+    "SECRET_KEY 派生密钥加密保存，便于宿主再次出示，访客信息匿名化时一并清除。"
+)
+
+
+class PassIn(BaseModel):
+    # Lengths and formats are checked by the service, so one 400 names every bad field.
+    visitor_name: str = Field(max_length=200, description="访客姓名，1-32 个字符")
+    visitor_phone: str = Field(max_length=200, description="中国大陆手机号")
+    plate: str | None = Field(default=None, max_length=200, description="车牌号，可选")
+    purpose: str = Field(max_length=1000, description="来访事由，1-100 个字符")
+    valid_from: dt.datetime
+    valid_to: dt.datetime
+    max_entries: int = Field(default=1, description="可入场次数，1-20")
+
+
+class Person(BaseModel):
+    id: int
+    name: str | None
+
+
+class PassOut(BaseModel):
+    id: int
+    visitor_name: str
+    visitor_phone: str
+    plate: str | None
+    purpose: str
+    valid_from: str
+    valid_to: str
+    max_entries: int
+    entries_used: int
+    entries_left: int
+    status: Literal["active", "revoked", "expired", "used_up"]
+    token: str | None = Field(description="仅在 active 时返回")
+    qr_png_url: str
+    qr_svg_url: str
+    host: Person
+    created_at: str
+    revoked_at: str | None
+
+
+class PassList(BaseModel):
+    items: list[PassOut]
+    next_cursor: str | None
+
+
+class PassQuery(BaseModel):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=16)
+    status: Literal["active", "revoked", "expired", "used_up"] | None = None
+
+
+class VerifyIn(BaseModel):
+    token: str = Field(description="扫码得到的字符串；任何无法识别的内容都回答 unknown")
+    gate: str = Field(min_length=1, max_length=32, description="门岗名称，如 东门")
+
+
+class VerifiedPass(BaseModel):
+    id: int
+    visitor_name: str
+    visitor_phone_masked: str
+    plate: str | None
+    host_name: str | None
+    purpose: str
+    valid_to: str
+    entries_left: int
+
+
+class EntryRef(BaseModel):
+    id: int
+    gate: str
+    at: str
+
+
+class VerifyOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    valid: bool
+    reason: Literal["unknown", "revoked", "expired", "not_yet_valid", "used_up"] | None = Field(
+        default=None, description="仅 valid=false 时出现"
+    )
+    pass_: VerifiedPass | None = Field(default=None, alias="pass", description="仅 valid=true")
+    entry: EntryRef | None = Field(default=None, description="仅 valid=true：记录的入场")
+
+
+class EntryQuery(BaseModel):
+    date: dt.date | None = Field(default=None, description="YYYY-MM-DD（Asia/Shanghai），默认今天")
+    gate: str | None = Field(default=None, max_length=32, description="只列该门岗的记录")
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=16)
+
+
+class EntryOut(BaseModel):
+    id: int
+    at: str
+    gate: str
+    pass_id: int
+    visitor_name: str
+    visitor_phone_masked: str
+    plate: str | None
+    host_name: str | None
+    guard: Person
+
+
+class GateCount(BaseModel):
+    gate: str
+    count: int
+
+
+class EntryLog(BaseModel):
+    date: str
+    items: list[EntryOut]
+    next_cursor: str | None
+    total: int = Field(description="当日全部门岗的入场总数")
+    per_gate: list[GateCount] = Field(
+        description="当日每个门岗的入场数（不受分页和 gate 筛选影响）"
+    )
+
+
+@bp.post("/visitors/passes")
+@doc(
+    summary="登记访客，生成通行证",
+    tag="visitors",
+    body=PassIn,
+    response=PassOut,
+    status=201,
+    errors=["idempotency_mismatch"],
+    description=RULES,
+)
+@guard()
+@idempotent
+async def create_pass(request: Request) -> HTTPResponse:
+    body = parse_body(request, PassIn)
+    created = await visitors.create_pass(
+        host_id=principal_of(request).user_id,
+        visitor_name=body.visitor_name,
+        visitor_phone=body.visitor_phone,
+        plate=body.plate,
+        purpose=body.purpose,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        max_entries=body.max_entries,
+        now=now(request),
+    )
+    return reply(created, status=201)
+
+
+@bp.get("/visitors/passes")
+@doc(summary="我登记的通行证（新的在前）", tag="visitors", query=PassQuery, response=PassList)
+@guard()
+async def list_passes(request: Request) -> HTTPResponse:
+    query = parse_query(request, PassQuery)
+    result = await visitors.list_passes(
+        host_id=principal_of(request).user_id,
+        status=query.status,
+        limit=query.limit,
+        cursor=query.cursor,
+        now=now(request),
+    )
+    return reply(result)
+
+
+@bp.get("/visitors/passes/<pass_id:int>")
+@doc(summary="一张通行证", tag="visitors", response=PassOut, errors=["not_found"])
+@guard()
+async def get_pass(request: Request, pass_id: int) -> HTTPResponse:
+    found = await visitors.get_pass(
+        host_id=principal_of(request).user_id, pass_id=pass_id, now=now(request)
+    )
+    return reply(found)
+
+
+async def _qr(request: Request, pass_id: int, image: Literal["png", "svg"]) -> HTTPResponse:
+    content = await visitors.pass_qr(
+        host_id=principal_of(request).user_id, pass_id=pass_id, image=image, now=now(request)
+    )
+    return HTTPResponse(
+        content,
+        content_type="image/png" if image == "png" else "image/svg+xml",
+        headers={"Cache-Control": "private, no-store"},
+    )
+
+
+@bp.get("/visitors/passes/<pass_id:int>/qr.png")
+@doc(
+    summary="通行证二维码（PNG）",
+    tag="visitors",
+    response={"type": "string", "format": "binary"},
+    content_type="image/png",
+    errors=["not_found"],
+    description="仅宿主可见；通行证不再 active 时 404。",
+)
+@guard()
+async def pass_qr_png(request: Request, pass_id: int) -> HTTPResponse:
+    return await _qr(request, pass_id, "png")
+
+
+@bp.get("/visitors/passes/<pass_id:int>/qr.svg")
+@doc(
+    summary="通行证二维码（SVG）",
+    tag="visitors",
+    response={"type": "string"},
+    content_type="image/svg+xml",
+    errors=["not_found"],
+    description="仅宿主可见；通行证不再 active 时 404。",
+)
+@guard()
+async def pass_qr_svg(request: Request, pass_id: int) -> HTTPResponse:
+    return await _qr(request, pass_id, "svg")
+
+
+@bp.post("/visitors/passes/<pass_id:int>/revoke")
+@doc(
+    summary="撤销通行证",
+    tag="visitors",
+    response=PassOut,
+    errors=["not_found", "invalid_state"],
+    description="active → revoked；已撤销的再次撤销原样返回；已过期或次数用尽 409 invalid_state。",
+)
+@guard()
+async def revoke_pass(request: Request, pass_id: int) -> HTTPResponse:
+    revoked = await visitors.revoke_pass(
+        host_id=principal_of(request).user_id, pass_id=pass_id, now=now(request)
+    )
+    return reply(revoked)
+
+
+@bp.post("/gate/verify")
+@doc(
+    summary="门岗扫码核验（记录一次入场）",
+    tag="visitors",
+    body=VerifyIn,
+    response=VerifyOut,
+    errors=["forbidden", "idempotency_mismatch"],
+    description="valid=true 时记录一次入场并通知宿主；否则 valid=false 与 reason。"
+    "同一通行证被并发扫描时，入场次数绝不超过 max_entries（数据库条件更新）。"
+    "支持 Idempotency-Key：扫码枪重试不会重复计次。",
+)
+@guard("guard")
+@idempotent
+async def verify(request: Request) -> HTTPResponse:
+    body = parse_body(request, VerifyIn)
+    result = await visitors.verify(
+        token=body.token,
+        gate=body.gate,
+        guard_id=principal_of(request).user_id,
+        now=now(request),
+    )
+    return reply(result)
+
+
+@bp.get("/gate/entries")
+@doc(
+    summary="入场记录（按日）与各门岗当日计数",
+    tag="visitors",
+    query=EntryQuery,
+    response=EntryLog,
+    errors=["forbidden"],
+    description="访客手机号脱敏。per_gate/total 为当日全部记录的统计。",
+)
+@guard("guard")
+async def entries(request: Request) -> HTTPResponse:
+    query = parse_query(request, EntryQuery)
+    result = await visitors.entry_log(
+        day=query.date,
+        gate=query.gate,
+        limit=query.limit,
+        cursor=query.cursor,
+        now=now(request),
+    )
+    return reply(result)

@@ -1,0 +1,476 @@
+"""Visitor passes (访客接待) and the gate (API.md §6).
+
+A host invites a visitor for a window of at most 7 days; the visitor shows a QR code
+carrying a random token; a guard scans it and the pass admits at most `max_entries`
+people. Decisions that shape this module:
+
+- The token is 192 random bits (`secrets.token_urlsafe(24)`), never derived from ids.
+  The gate finds a pass by the token's SHA-256 only. The host must be able to show
+  the QR again, so the token is also kept sealed (server.sealing, a key derived from
+  SECRET_KEY): a database dump alone yields no usable pass. The token (and its
+  QR) is handed out only while the pass can still admit someone; the seal is erased
+  when the pass is anonymised.
+- An entry is taken by one conditional UPDATE (`entries_used < max_entries AND
+  status = 'active'` inside the window) in the same transaction as the entry row.
+  The database decides, so two guards scanning a single-entry pass at once get
+  exactly one `valid: true`, on SQLite and PostgreSQL alike, with no Redis state to
+  drift. The rate (about 1.6 million entries a year) is far below what one indexed
+  row update per scan can carry.
+- Anything that is not a token we issued (any length, any characters) is `unknown`:
+  shape-checked first so garbage never costs a database query, and never an error.
+- Entry rows hold no personal data; anonymising a pass (VISITOR_RETENTION_DAYS after
+  its window ends) anonymises the log too and keeps every entry count.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from tortoise.expressions import F
+from tortoise.functions import Count
+from tortoise.transactions import in_transaction
+
+from models.identity import Staff, User
+from models.visitors import PASS_STATUSES, GateEntry, Pass
+from server import resources
+from server.errors import InvalidInput, InvalidState, NotFound
+from server.logs import get_logger
+from services import notifications
+from services.visitors_support import (
+    clean_gate,
+    mask_phone,
+    new_token,
+    render_qr,
+    seal_token,
+    token_hash,
+    token_shaped,
+    unseal_token,
+    validate_pass,
+)
+
+log = get_logger("visitors")
+
+ANONYMISED_NAME = "（已匿名）"
+REFUSALS = ("unknown", "revoked", "expired", "not_yet_valid", "used_up")
+
+_MAX_ID = 2**31 - 1
+
+
+# --- serialization -----------------------------------------------------------------
+
+
+def _wire(moment: datetime | None) -> str | None:
+    return moment.astimezone(resources.settings().tz).isoformat() if moment else None
+
+
+def effective_status(visitor_pass: Pass, *, now: datetime) -> str:
+    """The stored status, with a window that ended counted as expired before the job runs."""
+    if visitor_pass.status == "active" and now >= visitor_pass.valid_to:
+        return "expired"
+    if visitor_pass.status == "active" and visitor_pass.entries_used >= visitor_pass.max_entries:
+        return "used_up"
+    return visitor_pass.status
+
+
+def _person(user: User | None) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    staff: Staff | None = user.staff
+    return {"id": user.id, "name": staff.name if staff is not None else None}
+
+
+def pass_out(visitor_pass: Pass, *, now: datetime) -> dict[str, Any]:
+    """The `Pass` of API.md §6 for its host (who entered the phone number, so unmasked)."""
+    status = effective_status(visitor_pass, now=now)
+    token = None
+    if status == "active":
+        token = unseal_token(visitor_pass.token_sealed, digest=visitor_pass.token_hash)
+    base = f"/api/v1/visitors/passes/{visitor_pass.id}"
+    return {
+        "id": visitor_pass.id,
+        "visitor_name": visitor_pass.visitor_name,
+        "visitor_phone": visitor_pass.visitor_phone,
+        "plate": visitor_pass.plate,
+        "purpose": visitor_pass.purpose,
+        "valid_from": _wire(visitor_pass.valid_from),
+        "valid_to": _wire(visitor_pass.valid_to),
+        "max_entries": visitor_pass.max_entries,
+        "entries_used": visitor_pass.entries_used,
+        "entries_left": max(0, visitor_pass.max_entries - visitor_pass.entries_used),
+        "status": status,
+        "token": token,
+        "qr_png_url": f"{base}/qr.png",
+        "qr_svg_url": f"{base}/qr.svg",
+        "host": _person(visitor_pass.host),
+        "created_at": _wire(visitor_pass.created_at),
+        "revoked_at": _wire(visitor_pass.revoked_at),
+    }
+
+
+# --- the host's passes -------------------------------------------------------------
+
+
+async def _insert_pass(*, host_id: int, fields: dict[str, Any]) -> Pass:
+    token = new_token()
+    digest = token_hash(token)
+    created = await Pass.create(
+        host_id=host_id,
+        token_hash=digest,
+        token_sealed=seal_token(token),
+        **fields,
+    )
+    return await Pass.get(id=created.id).select_related("host__staff")
+
+
+async def create_pass(
+    *,
+    host_id: int,
+    visitor_name: str,
+    visitor_phone: str,
+    plate: str | None,
+    purpose: str,
+    valid_from: datetime,
+    valid_to: datetime,
+    max_entries: int,
+    now: datetime,
+) -> dict[str, Any]:
+    """Invite a visitor: a new active pass with a fresh token."""
+    fields = validate_pass(
+        visitor_name=visitor_name,
+        visitor_phone=visitor_phone,
+        plate=plate,
+        purpose=purpose,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        max_entries=max_entries,
+        now=now,
+    )
+    created = await _insert_pass(host_id=host_id, fields=fields)
+    return pass_out(created, now=now)
+
+
+def _id_or_404(value: int) -> int:
+    """Ids outside the column's range cannot exist (and must not reach the driver)."""
+    if not 1 <= value <= _MAX_ID:
+        raise NotFound("通行证不存在")
+    return value
+
+
+async def _own_pass(*, host_id: int, pass_id: int) -> Pass:
+    found = await Pass.get_or_none(id=_id_or_404(pass_id), host_id=host_id).select_related(
+        "host__staff"
+    )
+    if found is None:
+        raise NotFound("通行证不存在")
+    return found
+
+
+def parse_cursor(cursor: str | None) -> int | None:
+    """Cursors are the last id seen; anything else is a client mistake (400)."""
+    if cursor is None or cursor == "":
+        return None
+    if not cursor.isascii() or not cursor.isdigit() or not 1 <= int(cursor) <= _MAX_ID:
+        raise InvalidInput({"cursor": "无效的游标"})
+    return int(cursor)
+
+
+async def list_passes(
+    *, host_id: int, status: str | None, limit: int, cursor: str | None, now: datetime
+) -> dict[str, Any]:
+    """The host's passes, newest first. `status` filters on the stored status."""
+    query = Pass.filter(host_id=host_id)
+    if status is not None:
+        if status not in PASS_STATUSES:
+            raise InvalidInput({"status": "取值无效"})
+        query = query.filter(status=status)
+    before = parse_cursor(cursor)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by("-id").limit(limit + 1).select_related("host__staff")
+    page = rows[:limit]
+    return {
+        "items": [pass_out(row, now=now) for row in page],
+        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
+    }
+
+
+async def get_pass(*, host_id: int, pass_id: int, now: datetime) -> dict[str, Any]:
+    return pass_out(await _own_pass(host_id=host_id, pass_id=pass_id), now=now)
+
+
+async def pass_qr(
+    *, host_id: int, pass_id: int, image: Literal["png", "svg"], now: datetime
+) -> bytes:
+    """The QR code of the token, only while the pass can still admit someone."""
+    visitor_pass = await _own_pass(host_id=host_id, pass_id=pass_id)
+    token = None
+    if effective_status(visitor_pass, now=now) == "active":
+        token = unseal_token(visitor_pass.token_sealed, digest=visitor_pass.token_hash)
+    if token is None:
+        raise NotFound("该通行证已失效，没有可用的二维码")
+    return render_qr(token, image=image)
+
+
+async def revoke_pass(*, host_id: int, pass_id: int, now: datetime) -> dict[str, Any]:
+    """active → revoked (a conditional update, so it cannot undo a concurrent last entry).
+
+    Revoking a revoked pass answers it unchanged (a retried tap); an expired or used-up
+    pass cannot be revoked (409 invalid_state).
+    """
+    visitor_pass = await _own_pass(host_id=host_id, pass_id=pass_id)
+    await Pass.filter(id=visitor_pass.id, status="active", valid_to__gt=now).update(
+        status="revoked", revoked_at=now
+    )
+    fresh = await _own_pass(host_id=host_id, pass_id=pass_id)
+    status = effective_status(fresh, now=now)
+    if status not in ("revoked",):
+        raise InvalidState(status, "该通行证已失效，无法撤销")
+    return pass_out(fresh, now=now)
+
+
+# --- the gate ----------------------------------------------------------------------
+
+
+def refusal(visitor_pass: Pass, *, now: datetime) -> str | None:
+    """Why this pass may not enter now, or None. The window is [valid_from, valid_to)."""
+    status = effective_status(visitor_pass, now=now)
+    if status != "active":
+        return status
+    if now < visitor_pass.valid_from:
+        return "not_yet_valid"
+    return None
+
+
+async def find_by_token(token: str) -> Pass | None:
+    """The pass of this token, or None for anything we did not issue."""
+    if not token_shaped(token):
+        return None
+    return await Pass.get_or_none(token_hash=token_hash(token)).select_related("host__staff")
+
+
+async def verify(*, token: str, gate: str, guard_id: int, now: datetime) -> dict[str, Any]:
+    """Admit one person on this pass, or say why not (API.md §6 POST /gate/verify).
+
+    The entry is taken by a conditional UPDATE that re-checks status, window and count
+    in the database, so concurrent scans of the last entry admit exactly one person.
+    """
+    gate_name = clean_gate(gate)
+    visitor_pass = await find_by_token(token)
+    if visitor_pass is None:
+        return {"valid": False, "reason": "unknown"}
+    reason = refusal(visitor_pass, now=now)
+    if reason is not None:
+        return {"valid": False, "reason": reason}
+    async with in_transaction():
+        taken = await Pass.filter(
+            id=visitor_pass.id,
+            status="active",
+            entries_used__lt=F("max_entries"),
+            valid_from__lte=now,
+            valid_to__gt=now,
+        ).update(entries_used=F("entries_used") + 1)
+        if taken:
+            entry = await GateEntry.create(
+                visitor_pass_id=visitor_pass.id, gate=gate_name, at=now, guard_id=guard_id
+            )
+            await Pass.filter(
+                id=visitor_pass.id, status="active", entries_used__gte=F("max_entries")
+            ).update(status="used_up")
+    fresh = await Pass.get(id=visitor_pass.id).select_related("host__staff")
+    if not taken:
+        return {"valid": False, "reason": refusal(fresh, now=now) or "used_up"}
+    await _tell_host(visitor_pass=fresh, gate=gate_name, now=now)
+    host = _person(fresh.host)
+    return {
+        "valid": True,
+        "pass": {
+            "id": fresh.id,
+            "visitor_name": fresh.visitor_name,
+            "visitor_phone_masked": mask_phone(fresh.visitor_phone),
+            "plate": fresh.plate,
+            "host_name": host["name"] if host else None,
+            "purpose": fresh.purpose,
+            "valid_to": _wire(fresh.valid_to),
+            "entries_left": max(0, fresh.max_entries - fresh.entries_used),
+        },
+        "entry": {"id": entry.id, "gate": gate_name, "at": _wire(now)},
+    }
+
+
+async def _tell_host(*, visitor_pass: Pass, gate: str, now: datetime) -> None:
+    """The "arrived" notice, after the commit. A failed notice never refuses an entry."""
+    arrived = now.astimezone(resources.settings().tz)
+    try:
+        await notifications.notify(
+            user_id=visitor_pass.host_id,  # type: ignore[attr-defined]
+            kind="visitor_arrived",
+            title="访客已到达",
+            body=f"{visitor_pass.visitor_name}已于{arrived:%H:%M}从{gate}进入",
+            link=f"/pages/visitors/pass?id={visitor_pass.id}",
+            template_data={"arrived_at": f"{arrived:%Y-%m-%d %H:%M}"},
+            now=now,
+        )
+    except Exception:
+        log.exception("visitor_arrived notice for pass %s failed", visitor_pass.id)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[local midnight, next local midnight) of `day` in UTC."""
+    if not 2000 <= day.year <= 2100:
+        raise InvalidInput({"date": "日期超出范围"})
+    tz = resources.settings().tz
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def entry_out(entry: GateEntry) -> dict[str, Any]:
+    """One line of the gate log: the visitor's phone masked, the host and the guard named."""
+    visitor_pass: Pass = entry.visitor_pass
+    host = _person(visitor_pass.host)
+    return {
+        "id": entry.id,
+        "at": _wire(entry.at),
+        "gate": entry.gate,
+        "pass_id": visitor_pass.id,
+        "visitor_name": visitor_pass.visitor_name,
+        "visitor_phone_masked": mask_phone(visitor_pass.visitor_phone),
+        "plate": visitor_pass.plate,
+        "host_name": host["name"] if host else None,
+        "guard": _person(entry.guard),
+    }
+
+
+async def entry_log(
+    *, day: date | None, gate: str | None, limit: int, cursor: str | None, now: datetime
+) -> dict[str, Any]:
+    """The entries of one local day (default today), newest first, and counts per gate.
+
+    `per_gate` and `total` always cover the whole day and every gate, whatever page or
+    gate filter is asked for: they are the daily figures the security office reports.
+    """
+    day = day or now.astimezone(resources.settings().tz).date()
+    start, end = day_bounds(day)
+    base = GateEntry.filter(at__gte=start, at__lt=end)
+    query = base
+    if gate:
+        query = query.filter(gate=clean_gate(gate))
+    before = parse_cursor(cursor)
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = (
+        await query.order_by("-id")
+        .limit(limit + 1)
+        .select_related("visitor_pass__host__staff", "guard__staff")
+    )
+    page = rows[:limit]
+    counts = await base.annotate(count=Count("id")).group_by("gate").values("gate", "count")
+    per_gate: list[dict[str, Any]] = sorted(
+        ({"gate": str(row["gate"]), "count": int(row["count"])} for row in counts),
+        key=lambda row: str(row["gate"]),
+    )
+    return {
+        "date": day.isoformat(),
+        "items": [entry_out(row) for row in page],
+        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
+        "total": sum(int(row["count"]) for row in per_gate),
+        "per_gate": per_gate,
+    }
+
+
+# --- jobs --------------------------------------------------------------------------
+
+
+async def expire_passes(*, now: datetime) -> int:
+    """Mark active passes whose window has ended `expired` (the gate already refuses them)."""
+    return await Pass.filter(status="active", valid_to__lte=now).update(status="expired")
+
+
+async def anonymise_passes(*, now: datetime) -> int:
+    """Erase the visitor's name, phone, plate and sealed token VISITOR_RETENTION_DAYS after
+    the window ended. Entry rows and counts stay: they carry no personal data."""
+    await expire_passes(now=now)
+    cutoff = now - timedelta(days=resources.settings().visitor_retention_days)
+    return await Pass.filter(valid_to__lte=cutoff, anonymised_at__isnull=True).update(
+        visitor_name=ANONYMISED_NAME,
+        visitor_phone="",
+        plate=None,
+        token_sealed=None,
+        anonymised_at=now,
+    )
+
+
+# --- demo data ---------------------------------------------------------------------
+
+# visitor, phone, plate, purpose, window start / end (hours from now), max, used, status
+_DEMO_PASSES: list[tuple[str, str, str | None, str, float, float, int, int, str]] = [
+    ("王志刚", "13912345601", None, "参加数字政务平台项目评审会", -1, 7, 1, 0, "active"),
+    ("黄海涛", "13812345602", "苏A3K729", "会议室投影设备安装调试", -2, 46, 5, 1, "active"),
+    ("林淑华", "13712345603", None, "商洽年度物业服务合同", 24, 32, 1, 0, "active"),
+    ("马丽", "15012345604", None, "参加公开遴选面试", -26, 6, 1, 1, "used_up"),
+    ("徐明", "18612345605", "浙B6F789", "送达会议材料", 24, 48, 2, 0, "revoked"),
+    ("高建华", "17712345606", "皖A8M201", "基层调研座谈", -72, -64, 2, 1, "expired"),
+]
+
+
+async def _demo_user(employee_no: str) -> User | None:
+    """The account bound to a demo directory entry.
+
+    With the fake WeChat, an entry nobody has logged in as yet gets the account that
+    the fake gives to the code `demo-<employee_no>`, so `POST /auth/login
+    {"code": "demo-S0001"}` lands in the seeded data (docs/visitors.md).
+    """
+    staff = await Staff.get_or_none(employee_no=employee_no)
+    if staff is None:
+        return None
+    user = await User.get_or_none(staff_id=staff.id)
+    if user is not None or not resources.settings().fake_wechat:
+        return user
+    from miniapp_stub.fake_wechat import identity_for_code
+
+    openid = identity_for_code(f"demo-{employee_no}")["openid"]
+    user, _ = await User.get_or_create(openid=openid)
+    if user.staff_id is None:  # type: ignore[attr-defined]
+        user.staff = staff
+        await user.save(update_fields=["staff_id"])
+    return user if user.staff_id == staff.id else None  # type: ignore[attr-defined]
+
+
+async def seed_demo(*, now: datetime) -> list[str]:
+    """Passes in every state for 李晓梅 (S0001), entries scanned by 钱卫东 (G0001).
+
+    Idempotent: nothing is added once the demo host has any of the demo visitors.
+    """
+    host = await _demo_user("S0001")
+    guard = await _demo_user("G0001")
+    if host is None or guard is None:
+        return ["visitors: demo host S0001 or guard G0001 has no account yet, skipped"]
+    phones = [row[1] for row in _DEMO_PASSES]
+    if await Pass.filter(host_id=host.id, visitor_phone__in=phones).exists():
+        return ["visitors: demo passes already present"]
+    for name, phone, plate, purpose, start_h, end_h, maximum, used, status in _DEMO_PASSES:
+        start = now + timedelta(hours=start_h)
+        created = await _insert_pass(
+            host_id=host.id,
+            fields={
+                "visitor_name": name,
+                "visitor_phone": phone,
+                "plate": plate,
+                "purpose": purpose,
+                "valid_from": start,
+                "valid_to": now + timedelta(hours=end_h),
+                "max_entries": maximum,
+                "entries_used": used,
+                "status": status,
+                "revoked_at": now if status == "revoked" else None,
+            },
+        )
+        for number in range(used):
+            await GateEntry.create(
+                visitor_pass_id=created.id,
+                gate="东门" if number % 2 == 0 else "北门",
+                at=start + timedelta(minutes=30 + 90 * number),
+                guard_id=guard.id,
+            )
+    return [f"visitors: {len(_DEMO_PASSES)} demo passes for 李晓梅 (S0001), one in each state"]
