@@ -398,8 +398,12 @@ async def act(
             id=ticket.id, status=ticket.status, assignee_id=previous_assignee
         ).update(**changes)
         if not updated:
+            # Someone changed the ticket since it was read: refuse like the contract
+            # says for its new state, or ask to retry if the action is still possible.
             current = await Ticket.get(id=ticket.id)
-            raise InvalidState(current.status, action=action)
+            if (current.status, action) not in TRANSITIONS:
+                raise InvalidState(current.status, action=action)
+            raise Conflict("报修单刚被他人更新，请刷新后重试", details={"state": current.status})
         if action == "rate":
             assert score is not None
             try:
