@@ -62,10 +62,12 @@ async def test_100_concurrent_random_requests_never_overlap(client):
     rng = random.Random(20270301)
     wanted: list[tuple[datetime, datetime]] = []
     for _ in users:
+        first = rng.randrange(0, 25)  # 26 half hours from 08:00 to 21:00
         start = datetime(DAY.year, DAY.month, DAY.day, 8, tzinfo=SHANGHAI) + timedelta(
-            minutes=30 * rng.randrange(0, 24)
+            minutes=30 * first
         )
-        wanted.append((start, start + timedelta(minutes=30 * rng.randint(1, 6))))
+        length = rng.randint(1, min(6, 26 - first))
+        wanted.append((start, start + timedelta(minutes=30 * length)))
     responses = await asyncio.gather(
         *[
             book(client, user, room["id"], start.isoformat(), end.isoformat())

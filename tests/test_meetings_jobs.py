@@ -1,9 +1,10 @@
 """The meeting-room jobs, run with `now=`: no-show release, reminders, completion,
-expired approvals. They use a day of their own, far from the other tests' bookings."""
+expired approvals. They use the day before the other tests' DAY, so running a job at
+some moment of JOB_DAY never touches those bookings."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import booking as engine
 from jobs.scheduler import discover
@@ -11,9 +12,9 @@ from models.meetings import Booking
 from models.notifications import Notice
 from services import meetings_jobs
 from tests.support import assert_error, make_user
-from tests.test_meetings_support import at, book, clock, new_room
+from tests.test_meetings_support import DAY, at, book, clock, new_room
 
-JOB_DAY = date(2027, 5, 10)
+JOB_DAY = DAY - timedelta(days=1)
 JOB_EVE = at("12:00", JOB_DAY - timedelta(days=1))
 
 

@@ -9,6 +9,7 @@ from icalendar import Calendar
 from models.meetings import Booking, BookingSeries
 from tests.support import assert_error, make_user
 from tests.test_meetings_support import (
+    DAY,
     EVE,
     SHANGHAI,
     assert_disjoint,
@@ -116,7 +117,7 @@ async def test_ics_is_one_event_with_shanghai_times_and_a_stable_uid(client):
     response = await client.get(url, headers=organizer.headers)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/calendar")
-    assert "DTSTART;TZID=Asia/Shanghai:20270301T093000" in response.text
+    assert f"DTSTART;TZID=Asia/Shanghai:{DAY:%Y%m%d}T093000" in response.text
     calendar = Calendar.from_ical(response.content)
     events = calendar.walk("VEVENT")
     assert len(events) == 1
@@ -124,8 +125,8 @@ async def test_ics_is_one_event_with_shanghai_times_and_a_stable_uid(client):
     assert str(event["UID"]) == f"booking-{booking['id']}@qinejia"
     start, end = event.decoded("DTSTART"), event.decoded("DTEND")
     assert str(start.tzinfo) == "Asia/Shanghai"
-    assert start == datetime(2027, 3, 1, 9, 30, tzinfo=SHANGHAI)
-    assert end == datetime(2027, 3, 1, 11, 0, tzinfo=SHANGHAI)
+    assert start == datetime(DAY.year, DAY.month, DAY.day, 9, 30, tzinfo=SHANGHAI)
+    assert end == datetime(DAY.year, DAY.month, DAY.day, 11, 0, tzinfo=SHANGHAI)
     assert str(event["SUMMARY"]) == "预算会；第一轮"
     assert "ICS会议室" in str(event["LOCATION"])
     assert calendar.walk("VTIMEZONE")

@@ -1,7 +1,9 @@
 """Helpers shared by the meeting-room tests (no tests here).
 
-Times are local (Asia/Shanghai) wall-clock strings on a fixed future Monday; the
-clock of every request is set with X-Test-Now, so nothing depends on the real date.
+Times are local (Asia/Shanghai) wall-clock strings on DAY, three days after the real
+date of the run: the clock of every request is set with X-Test-Now, and the tokens of
+tests/support.py are valid for 7 days from the real now, so every test clock must stay
+inside that week (series bookings weeks ahead are made with the clock on EVE).
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from zoneinfo import ZoneInfo
 from models.meetings import Booking
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-DAY = date(2027, 3, 1)  # a Monday
+DAY = datetime.now(SHANGHAI).date() + timedelta(days=3)
 _names = itertools.count(1)
 
 
 def at(hhmm: str, day: date = DAY, weeks: int = 0) -> str:
-    """'09:30' → '2027-03-01T09:30:00+08:00' (optionally some weeks later)."""
+    """'09:30' → '<DAY>T09:30:00+08:00' (optionally some weeks later)."""
     hours, minutes = (int(part) for part in hhmm.split(":"))
     moment = datetime(day.year, day.month, day.day, hours, minutes, tzinfo=SHANGHAI)
     return (moment + timedelta(weeks=weeks)).isoformat()
