@@ -1,8 +1,9 @@
 """Demo repair data: the crew accounts and a ticket in every state (python -m server seed-demo).
 
-Demo accounts are bound to the openid the fake WeChat gives for the code
-`demo-<employee_no>`, so in development `POST /auth/login {"code": "demo-F0001"}` logs in
-as the facility lead 周强. S0002 张伟 is left unbound for the walk in docs/repairs.md.
+Demo accounts are bound to the openid the fake WeChat gives for the README's login codes
+(`demo-lead` 周强, `demo-crew` 吴磊, `demo-staff` 李晓梅) or else `demo-<employee_no>`, so
+`POST /auth/login {"code": "demo-lead"}` logs in as the facility lead in development.
+S0002 张伟 is left unbound for the walk in docs/repairs.md.
 Tickets go through the real service functions, so their timelines are genuine.
 """
 
@@ -79,6 +80,8 @@ DEMO_TICKETS: list[tuple[str, str, str, str, int, list[tuple[str, int, str, dict
         [("cancel", 30, "S0004", {"note": "已自行恢复正常，撤销报修。"})],
     ),
 ]
+# Login codes of the README's demo walk; the other demo accounts use demo-<employee_no>.
+DEMO_CODES = {"F0001": "demo-lead", "F0002": "demo-crew", "S0001": "demo-staff"}
 DEMO_ACCOUNTS = ("F0001", "F0002", "F0003", "F0004", "S0001", "S0003", "S0004")
 
 
@@ -87,7 +90,7 @@ async def demo_principal(employee_no: str) -> Principal:
     staff = await Staff.get(employee_no=employee_no)
     user = await User.get_or_none(staff_id=staff.id)
     if user is None:
-        openid = identity_for_code(f"demo-{employee_no}")["openid"]
+        openid = identity_for_code(DEMO_CODES.get(employee_no, f"demo-{employee_no}"))["openid"]
         user = await User.get_or_none(openid=openid)
         if user is None:
             user = await User.create(openid=openid, session_key="", staff=staff)
@@ -129,6 +132,7 @@ async def seed(*, now: datetime) -> list[str]:
             )
         created += 1
     return [
-        f"repairs: lead 周强 and crew 吴磊/郑海/冯涛 bound (login codes demo-F0001…demo-F0004), "
+        "repairs: lead 周强 and crew 吴磊/郑海/冯涛 bound "
+        "(login codes demo-lead, demo-crew, demo-F0003, demo-F0004), "
         f"{created} demo tickets new ({len(DEMO_TICKETS)} in all)"
     ]

@@ -10,7 +10,7 @@ from models.repairs import Escalation, Ticket, TicketEvent
 from services import repairs, repairs_demo
 from services.identity import Principal
 from tests.support import assert_error, make_user
-from tests.test_repairs_support import T0, act, at, make_cast, new_ticket, notices
+from tests.test_repairs_support import T0, act, at, make_cast, notices
 
 
 def minutes(m: float) -> datetime:
