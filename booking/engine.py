@@ -93,11 +93,10 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
     for name, amount in request.counters.items():
         args += [name, amount]
     keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in request.slot_ids)]
-    script = resources.script(lua.RESERVE)
     for attempt in range(MAX_ATTEMPTS):
         token = uuid.uuid4().hex
         args[3] = token
-        reply = await script(keys=keys, args=args)
+        reply = await store.run(lua.RESERVE, keys=keys, args=args)
         kind = reply[0]
         if kind == "MISSING":
             await store.hydrate(rid)
@@ -131,7 +130,8 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
             except BaseException:
                 await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
                 raise
-            await resources.script(lua.FINALIZE)(
+            await store.run(
+                lua.FINALIZE,
                 keys=[store.state_key(rid)],
                 args=[ikey, token, reservation.id, seq if seq is not None else ""],
             )
@@ -232,7 +232,7 @@ async def _compensate(
     for name, amount in request.counters.items():
         args += [name, amount]
     keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in request.slot_ids)]
-    await resources.script(lua.COMPENSATE)(keys=keys, args=args)
+    await store.run(lua.COMPENSATE, keys=keys, args=args)
 
 
 async def _explain_integrity(request: Request) -> ReservationInfo:
@@ -312,7 +312,7 @@ async def cancel(
     for name, amount in (row.counters or {}).items():
         args += [name, amount]
     keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in row.slot_ids)]
-    reply = await resources.script(lua.RELEASE)(keys=keys, args=args)
+    reply = await store.run(lua.RELEASE, keys=keys, args=args)
     promoted: list[ReservationInfo] = []
     if reply[0] == "OK" and len(reply) > 2:
         promoted = await _commit_promotions(rid, epoch=reply[1], entries=reply[2:], now=now)
@@ -345,7 +345,8 @@ async def finish(*, reservation_id: int, status: str, now: datetime) -> Reservat
             .update(user_slot_key=None)
         )
     if epoch:
-        await resources.script(lua.FINISH)(
+        await store.run(
+            lua.FINISH,
             keys=[store.state_key(rid)],
             args=[epoch, row.user_id, len(row.slot_ids), *row.slot_ids],
         )
@@ -356,7 +357,7 @@ async def promote(*, resource_id: int, slot_ids: list[int], now: datetime) -> li
     """Promote the waitlist heads of these slots that fit now (nothing to give back)."""
     keys = [store.state_key(resource_id), *(store.queue_key(resource_id, s) for s in slot_ids)]
     args: list[Any] = ["", 0, 0, "0", "0", "", store.queue_prefix(resource_id), 0]
-    reply = await resources.script(lua.RELEASE)(keys=keys, args=args)
+    reply = await store.run(lua.RELEASE, keys=keys, args=args)
     if reply[0] != "OK" or len(reply) <= 2:
         return []
     return await _commit_promotions(resource_id, epoch=reply[1], entries=reply[2:], now=now)
@@ -433,7 +434,7 @@ async def _unpromote(
     args: list[Any] = [epoch, store.queue_prefix(resource_id)]
     for entry in entries:
         args += [entry, "1" if int(entry.split("|", 1)[0]) in requeue else "0"]
-    await resources.script(lua.UNPROMOTE)(keys=[store.state_key(resource_id)], args=args)
+    await store.run(lua.UNPROMOTE, keys=[store.state_key(resource_id)], args=args)
 
 
 __all__ = ["Request", "cancel", "confirm", "finish", "info_of", "promote", "reserve"]

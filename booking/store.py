@@ -37,6 +37,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from redis.exceptions import NoScriptError
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -61,6 +62,18 @@ def queue_key(resource_id: int, slot_id: int | str) -> str:
 
 def lock_key(resource_id: int) -> str:
     return f"bk:{{{resource_id}}}:hl"
+
+
+async def run(source: str, *, keys: list[str], args: list[Any]) -> Any:
+    """One Lua step: EVALSHA of the registered script, EVAL if the cache was flushed.
+
+    redis-py reloads a script once on NOSCRIPT; a SCRIPT FLUSH landing between that load
+    and the retry would still fail, so the last resort sends the source itself.
+    """
+    try:
+        return await resources.script(source)(keys=keys, args=args)
+    except NoScriptError:
+        return await resources.redis().eval(source, len(keys), *keys, *args)
 
 
 class Stale(Exception):
@@ -191,7 +204,7 @@ async def write_copy(resource_id: int, truth: Truth, *, force: bool) -> bool:
         args.append(len(truth.queues[slot_id]))
         args += truth.queues[slot_id]
     keys = [state_key(resource_id), *(queue_key(resource_id, s) for s in slot_ids)]
-    return bool(await resources.script(lua.HYDRATE)(keys=keys, args=args))
+    return bool(await run(lua.HYDRATE, keys=keys, args=args))
 
 
 @asynccontextmanager
@@ -204,7 +217,7 @@ async def hydration_lock(resource_id: int) -> AsyncIterator[bool]:
         yield got
     finally:
         if got:
-            await resources.script(lua.UNLOCK)(keys=[key], args=[token])
+            await run(lua.UNLOCK, keys=[key], args=[token])
 
 
 async def hydrate(resource_id: int) -> None:
@@ -247,4 +260,4 @@ async def patch(resource_id: int) -> None:
         args: list[Any] = [len(definitions)]
         for name, value in [*definitions.items(), *counts.items()]:
             args += [name, value]
-        await resources.script(lua.PATCH)(keys=[state_key(resource_id)], args=args)
+        await run(lua.PATCH, keys=[state_key(resource_id)], args=args)
