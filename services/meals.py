@@ -28,7 +28,6 @@ from server.errors import (
     InvalidInput,
     InvalidState,
     NotFound,
-    SlotFull,
     SoldOut,
     TooLate,
 )
@@ -290,21 +289,6 @@ def _validate_lines(shape: MenuShape, slot_id: int, lines: list[LineIn]) -> None
         raise InvalidInput(errors)
 
 
-async def _alternatives(shape: MenuShape, full_slot_id: int) -> list[dict[str, Any]]:
-    """Other slots of the menu that still have room, for the slot_full answer."""
-    places = await booking.availability(resource_id=shape.resource_id)
-    return [
-        {
-            "id": a.slot_id,
-            "start": local(a.start).isoformat(),
-            "end": local(a.end).isoformat(),
-            "available": a.available,
-        }
-        for a in places
-        if a.slot_id != full_slot_id and a.available > 0
-    ]
-
-
 async def place_order(
     *,
     user_id: int,
@@ -318,6 +302,9 @@ async def place_order(
 ) -> dict[str, Any]:
     """Order dishes for a pickup slot: confirmed, or waitlisted when full and asked for.
 
+    A full slot raises the engine's SlotFull as is: its details.alternatives (the
+    nearest other slots of this menu with room, as slot_id/start/end/available) come
+    from the same Lua step, so a rejection costs no extra round trip.
     Orders close AT the deadline (now >= order_deadline is too late): the prep summary
     goes to the kitchen at that instant and its counts must be final.
     """
@@ -344,11 +331,6 @@ async def place_order(
         dish = shape.dishes.get(dish_id)
         raise SoldOut(
             f"{dish.name}已售罄" if dish else None, details={"dish_id": dish_id}
-        ) from None
-    except SlotFull as exc:
-        raise SlotFull(
-            exc.message,
-            details={"slot_id": slot_id, "alternatives": await _alternatives(shape, slot_id)},
         ) from None
     order = await _record_order(
         shape=shape, reservation=reservation, user_id=user_id, lines=lines, pickup=pickup, now=now

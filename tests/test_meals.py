@@ -272,7 +272,7 @@ async def test_slot_full_offers_the_other_slots_with_room(client):
     response = await place(client, third, order_body(menu, slot=0))
     error = assert_error(response, 409, "slot_full")
     assert error["details"]["slot_id"] == menu["slots"][0]["id"]
-    assert [a["id"] for a in error["details"]["alternatives"]] == [menu["slots"][2]["id"]]
+    assert [a["slot_id"] for a in error["details"]["alternatives"]] == [menu["slots"][2]["id"]]
     assert error["details"]["alternatives"][0]["start"] == menu["slots"][2]["start"]
 
 
@@ -385,20 +385,23 @@ async def test_cancel_promotes_the_waitlist_in_order(client):
 
 async def test_promotion_needs_stock_for_the_waiting_order(client):
     menu = await make_menu(
-        client, dishes=[("红烧肉", 1200, 2), ("米饭", 50, 100)], slots=slot_specs(1, 1)
+        client, dishes=[("红烧肉", 1200, 3), ("米饭", 50, 100)], slots=slot_specs(2, 1)
     )
-    holder, waiting = await make_user(), await make_user()
-    held = (await place(client, holder, order_body(menu, lines=[(1, 1)]))).json()
-    queued = await place(client, waiting, order_body(menu, lines=[(0, 3)], waitlist=True))
-    if queued.status_code == 409:  # the engine may refuse a request whose stock can never fit
-        assert_error(queued, 409, "sold_out")
-        return
-    assert queued.status_code == 202
-    await client.post(
+    holder, other, waiting = await make_user(), await make_user(), await make_user()
+    held = (await place(client, holder, order_body(menu, slot=0, lines=[(1, 1)]))).json()
+    assert (await place(client, other, order_body(menu, slot=1, lines=[(0, 2)]))).status_code == 201
+    queued = await place(client, waiting, order_body(menu, slot=0, lines=[(0, 2)], waitlist=True))
+    assert queued.status_code == 202, queued.text
+    cancel = await client.post(
         f"/api/v1/meals/orders/{held['id']}/cancel", headers=holder.with_headers(**BEFORE)
     )
+    assert cancel.status_code == 200
+    # The place is free but only 1 portion is left for a request of 2: no promotion.
     after = await client.get(f"/api/v1/meals/orders/{queued.json()['id']}", headers=waiting.headers)
-    assert after.json()["status"] == "waitlisted"
+    assert (after.json()["status"], after.json()["position"]) == ("waitlisted", 1)
+    current = await fetch_menu(client, holder, menu["id"])
+    assert current["slots"][0]["available"] == 1
+    assert current["dishes"][0]["remaining"] == 1
 
 
 async def _resource_of(menu_id: int) -> int:

@@ -135,11 +135,17 @@ async def test_deadline_job_sends_one_summary_and_expires_the_waitlist(client):
 
     before = datetime.fromisoformat("2026-12-01T09:59:00+08:00")
     at = datetime.fromisoformat("2026-12-01T10:00:00+08:00")
+    # Other tests' menus share the deadline: count this menu's summary by its link.
+    mine = {
+        "user_id": canteen.user_id,
+        "kind": "meal_prep_summary",
+        "link": f"/pages/canteen/summary?menu_id={menu['id']}",
+    }
     await meal_jobs.close_menus(now=before)
-    assert await Notice.filter(user_id=canteen.user_id, kind="meal_prep_summary").count() == 0
+    assert await Notice.filter(**mine).count() == 0
     await meal_jobs.close_menus(now=at)
     await meal_jobs.close_menus(now=at)  # a second scheduler / rerun sends nothing more
-    notices = await Notice.filter(user_id=canteen.user_id, kind="meal_prep_summary")
+    notices = await Notice.filter(**mine)
     assert len(notices) == 1
     assert "红烧肉1份" in notices[0].body
     assert (await Order.get(id=queued.json()["id"])).status == "cancelled"
