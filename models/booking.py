@@ -92,7 +92,7 @@ class Occupancy(Model):
 
     class Meta:
         table = "booking_occupancy"
-        indexes = (("slot", "occupied"),)
+        indexes = (("slot_id", "occupied"),)
 
 
 class Counter(Model):

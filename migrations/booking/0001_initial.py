@@ -83,7 +83,7 @@ class Migration(migrations.Migration):
                 ('exclusive_key', fields.CharField(null=True, unique=True, max_length=24)),
                 ('user_slot_key', fields.CharField(null=True, unique=True, max_length=48)),
             ],
-            options={'table': 'booking_occupancy', 'app': 'booking', 'indexes': [Index(fields=['slot', 'occupied'])], 'pk_attr': 'id', 'table_description': 'One slot of a reservation, with the keys that the database keeps unique.'},
+            options={'table': 'booking_occupancy', 'app': 'booking', 'indexes': [Index(fields=['slot_id', 'occupied'])], 'pk_attr': 'id', 'table_description': 'One slot of a reservation, with the keys that the database keeps unique.'},
             bases=['Model'],
         ),
         ops.CreateModel(
