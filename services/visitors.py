@@ -277,9 +277,11 @@ async def verify(*, token: str, gate: str, guard_id: int, now: datetime) -> dict
             await Pass.filter(
                 id=visitor_pass.id, status="active", entries_used__gte=F("max_entries")
             ).update(status="used_up")
-    fresh = await Pass.get(id=visitor_pass.id).select_related("host__staff")
+            # Read under our row lock: the count this entry left, not a later scan's.
+            fresh = await Pass.get(id=visitor_pass.id).select_related("host__staff")
     if not taken:
-        return {"valid": False, "reason": refusal(fresh, now=now) or "used_up"}
+        lost = await Pass.get(id=visitor_pass.id)
+        return {"valid": False, "reason": refusal(lost, now=now) or "used_up"}
     await _tell_host(visitor_pass=fresh, gate=gate_name, now=now)
     host = _person(fresh.host)
     return {
