@@ -51,6 +51,8 @@ async def upload(request: Request) -> HTTPResponse:
 @doc(
     summary="查看图片",
     tag="repairs",
+    response={"type": "string", "format": "binary"},
+    content_type="image/*",
     errors=["not_found"],
     description="只有能查看该报修单的人（或上传者本人，在报修单使用它之前）可以查看，其他人 404。",
 )

@@ -179,3 +179,40 @@ async def test_orphan_photos_are_removed_after_a_day(client):
     assert path.exists()
     await uploads.remove_orphans(now=row.created_at + timedelta(hours=25))
     assert not path.exists() and not await Upload.filter(id=photo["id"]).exists()
+
+
+async def test_malformed_requests_are_4xx_never_5xx(client):
+    actor = await make_user()
+    attempts = [
+        ("POST", "/api/v1/uploads", {"content-type": "multipart/form-data"}, b"garbage"),
+        (
+            "POST",
+            "/api/v1/uploads",
+            {"content-type": "multipart/form-data; boundary=xyz"},
+            b"--xyz\r\nnonsense",
+        ),
+        ("POST", "/api/v1/uploads", {"content-type": "multipart/form-data; boundary=xyz"}, b""),
+        ("POST", "/api/v1/repairs", {"content-type": "application/json"}, b"[1, 2]"),
+        (
+            "POST",
+            "/api/v1/repairs",
+            {"content-type": "application/json"},
+            '{"category": "\ud800"}'.encode("utf-8", "surrogatepass"),
+        ),
+        ("POST", "/api/v1/repairs/1/unknown", {}, b""),
+        ("GET", "/api/v1/repairs/abc", {}, b""),
+        ("DELETE", "/api/v1/repairs/1", {}, b""),
+        ("GET", "/api/v1/uploads/-1", {}, b""),
+    ]
+    for method, path, headers, body in attempts:
+        response = await client.request(
+            method, path, content=body, headers=actor.with_headers(**headers)
+        )
+        assert 400 <= response.status_code < 500, (
+            method,
+            path,
+            body,
+            response.status_code,
+            response.text,
+        )
+        assert set(response.json()) == {"error"}
