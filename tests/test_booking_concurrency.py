@@ -43,11 +43,17 @@ async def test_200_concurrent_on_capacity_k_never_oversell(seed: int):
     rid, (slot,) = await make_resource(capacity=capacity)
     quantities = [rng.randint(1, max_qty) for _ in range(200)]
     results = await asyncio.gather(
-        *(_attempt(resource_id=rid, user_id=new_user(), slot_ids=[slot], quantity=q)
-          for q in quantities)
+        *(
+            _attempt(resource_id=rid, user_id=new_user(), slot_ids=[slot], quantity=q)
+            for q in quantities
+        )
     )
     accepted = [r for r in results if isinstance(r, booking.ReservationInfo)]
-    rejected = [(r, q) for r, q in zip(results, quantities, strict=True) if not isinstance(r, booking.ReservationInfo)]
+    rejected = [
+        (r, q)
+        for r, q in zip(results, quantities, strict=True)
+        if not isinstance(r, booking.ReservationInfo)
+    ]
     assert all(isinstance(r, SlotFull) for r, _ in rejected), rejected[:3]
     taken = sum(r.quantity for r in accepted)
     assert taken <= capacity
@@ -67,8 +73,10 @@ async def test_per_user_limit_holds_under_20_concurrent_requests():
     rid, slots = await make_resource(slots=20, capacity=5, per_user_limit=3)
     user = new_user()
     results = await asyncio.gather(
-        *(_attempt(resource_id=rid, user_id=user, slot_ids=[s], idempotency_key=f"k{i}")
-          for i, s in enumerate(slots))
+        *(
+            _attempt(resource_id=rid, user_id=user, slot_ids=[s], idempotency_key=f"k{i}")
+            for i, s in enumerate(slots)
+        )
     )
     accepted = [r for r in results if isinstance(r, booking.ReservationInfo)]
     assert len(accepted) == 3
@@ -82,8 +90,12 @@ async def test_same_key_ten_concurrent_creates_one_reservation():
     rid, (slot,) = await make_resource(capacity=50)
     user = new_user()
     results = await asyncio.gather(
-        *(booking.reserve(resource_id=rid, user_id=user, slot_ids=[slot],
-                          idempotency_key="tap-tap", now=NOW) for _ in range(10))
+        *(
+            booking.reserve(
+                resource_id=rid, user_id=user, slot_ids=[slot], idempotency_key="tap-tap", now=NOW
+            )
+            for _ in range(10)
+        )
     )
     assert len({r.id for r in results}) == 1
     assert sorted(r.created for r in results) == [False] * 9 + [True]
@@ -135,8 +147,10 @@ async def test_flush_and_script_flush_mid_run_lose_and_duplicate_nothing():
     users = [new_user() for _ in range(200)]
     results, _ = await asyncio.gather(
         asyncio.gather(
-            *(_attempt(resource_id=rid, user_id=u, slot_ids=[slot], idempotency_key="once")
-              for u in users)
+            *(
+                _attempt(resource_id=rid, user_id=u, slot_ids=[slot], idempotency_key="once")
+                for u in users
+            )
         ),
         flusher(),
     )
@@ -151,7 +165,10 @@ async def test_flush_and_script_flush_mid_run_lose_and_duplicate_nothing():
     await assert_consistent(rid)
     # Replays after all that still find the same reservations (keys re-hydrated).
     again = await booking.reserve(
-        resource_id=rid, user_id=accepted[0].user_id, slot_ids=[slot], idempotency_key="once",
+        resource_id=rid,
+        user_id=accepted[0].user_id,
+        slot_ids=[slot],
+        idempotency_key="once",
         now=NOW,
     )
     assert again.id == accepted[0].id and not again.created
@@ -163,8 +180,10 @@ async def test_hydration_after_loss_runs_once_for_many_concurrent_requests():
     await resources.redis().delete(store.state_key(rid))
     with count_queries() as counted:
         await asyncio.gather(
-            *(booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[slot], now=NOW)
-              for _ in range(30))
+            *(
+                booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[slot], now=NOW)
+                for _ in range(30)
+            )
         )
     hydrations = [s for s in counted.statements if 'FROM "booking_counter"' in s]
     assert len(hydrations) == 1
