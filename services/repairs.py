@@ -383,8 +383,9 @@ async def act(
     changes: dict[str, Any] = {"status": rule.next_state, "updated_at": now}
     if action == "assign":
         assert assignee_id is not None
-        await _check_crew(user_id=assignee_id)
+        crew_name = await _check_crew(user_id=assignee_id)
         changes.update(assignee_id=assignee_id, assigned_at=now)
+        note = f"指派给 {crew_name}"
     elif action == "resolve":
         changes["resolved_at"] = now
     elif action == "reopen":
@@ -447,12 +448,13 @@ def _others(ticket: Ticket, *, action: str, previous_assignee: int | None) -> li
     return list(dict.fromkeys(p for p in people if p is not None))
 
 
-async def _check_crew(*, user_id: int) -> None:
-    """The assignee must be a bound, active account holding the facility role."""
+async def _check_crew(*, user_id: int) -> str:
+    """The assignee must be a bound, active account holding the facility role; their name."""
     user = await User.get_or_none(id=user_id)
     staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None  # type: ignore[attr-defined]
     if staff is None or not staff.active or "facility" not in staff.roles:
         raise InvalidInput({"assignee_id": "该用户不是维修人员"})
+    return staff.name
 
 
 async def tell(

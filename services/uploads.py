@@ -24,6 +24,7 @@ from models.repairs import Upload
 from server import resources
 from server.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from server.logs import get_logger
+from services import ratelimit
 
 log = get_logger("uploads")
 
@@ -38,6 +39,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "PNG": ("image/png", "png"),
     "WEBP": ("image/webp", "webp"),
 }
+UPLOADS_PER_WINDOW = 30
+WINDOW_S = 600
 # Photos never attached to a ticket are removed after this.
 ORPHAN_AFTER = timedelta(hours=24)
 
@@ -104,6 +107,8 @@ async def store(*, owner_id: int, data: bytes, now: datetime) -> dict[str, Any]:
         raise PayloadTooLarge("图片不能超过 5 MB", details={"max_bytes": MAX_BYTES})
     if not data:
         raise InvalidInput({"file": "文件为空"})
+    # Bounds the disk and CPU one account can take; a report needs a handful of photos.
+    await ratelimit.hit(key=f"uploads:{owner_id}", limit=UPLOADS_PER_WINDOW, window_s=WINDOW_S)
     # Decoding is CPU work: off the event loop so other requests keep flowing.
     encoded = await asyncio.to_thread(reencode, data)
     content_type, extension = FORMATS[encoded.format]

@@ -48,6 +48,7 @@ async def test_report_assign_start_resolve_confirm_rate(client):
     ]
     assert final["events"][3]["note"] == "疏通了下水管"
     assert final["events"][1]["actor"]["id"] == cast.lead.user_id
+    assert final["events"][1]["note"] == "指派给 维修工甲"
     assert final["resolved_at"] is not None
 
     # The other party hears of every step.

@@ -216,3 +216,17 @@ async def test_malformed_requests_are_4xx_never_5xx(client):
             response.text,
         )
         assert set(response.json()) == {"error"}
+
+
+async def test_uploads_per_account_are_rate_limited(client):
+    from services import uploads
+
+    actor, other = await make_user(), await make_user()
+    small = image_bytes(size=(8, 8))
+    for _ in range(uploads.UPLOADS_PER_WINDOW):
+        assert (await upload(client, actor, small)).status_code == 201
+    refused = await upload(client, actor, small)
+    assert_error(refused, 429, "rate_limited")
+    assert int(refused.headers["retry-after"]) >= 1
+    assert await Upload.filter(owner_id=actor.user_id).count() == uploads.UPLOADS_PER_WINDOW
+    assert (await upload(client, other, small)).status_code == 201  # per account
