@@ -416,12 +416,16 @@ _DEMO_PASSES: list[tuple[str, str, str | None, str, float, float, int, int, str]
 ]
 
 
+# The README's login codes for the demo accounts this domain uses (as repairs does).
+_DEMO_CODES = {"S0001": "demo-staff", "G0001": "demo-guard"}
+
+
 async def _demo_user(employee_no: str) -> User | None:
     """The account bound to a demo directory entry.
 
-    With the fake WeChat, an entry nobody has logged in as yet gets the account that
-    the fake gives to the code `demo-<employee_no>`, so `POST /auth/login
-    {"code": "demo-S0001"}` lands in the seeded data (docs/visitors.md).
+    With the fake WeChat, an entry nobody is bound to yet gets the account that the
+    fake gives to the README's login code (`demo-staff` for 李晓梅, `demo-guard` for
+    钱卫东), so the README's `login demo-staff S0001 李晓梅` lands in the seeded data.
     """
     staff = await Staff.get_or_none(employee_no=employee_no)
     if staff is None:
@@ -431,8 +435,8 @@ async def _demo_user(employee_no: str) -> User | None:
         return user
     from miniapp_stub.fake_wechat import identity_for_code
 
-    openid = identity_for_code(f"demo-{employee_no}")["openid"]
-    user, _ = await User.get_or_create(openid=openid)
+    code = _DEMO_CODES.get(employee_no, f"demo-{employee_no}")
+    user, _ = await User.get_or_create(openid=identity_for_code(code)["openid"])
     if user.staff_id is None:  # type: ignore[attr-defined]
         user.staff = staff
         await user.save(update_fields=["staff_id"])
