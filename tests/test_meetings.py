@@ -4,12 +4,14 @@ check-in, visibility. Real Redis, real database, the booking engine underneath."
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from models.meetings import Booking, Room
 from models.notifications import Notice
+from services import identity, meetings
+from services.demo import DEMO_STAFF
 from tests.support import assert_error, make_user
 from tests.test_meetings_support import DAY, EVE, at, book, clock, holding, new_room
 
@@ -389,3 +391,26 @@ async def test_my_bookings_page_with_a_cursor(client):
         "/api/v1/meetings/bookings", params={"cursor": "x'--"}, headers=staff.headers
     )
     assert_error(bad, 400, "invalid_input")
+
+
+# --- demo data -----------------------------------------------------------------------
+
+
+async def test_seed_demo_makes_twelve_rooms_once(app):
+    rows = [
+        {"employee_no": no, "name": name, "department": dept, "roles": roles}
+        for no, name, dept, roles in DEMO_STAFF
+    ]
+    await identity.import_staff(rows=rows, now=datetime.now(UTC))
+    towers = ["市民中心A座", "市民中心B座", "市民中心C座"]
+    await meetings.seed_demo(now=datetime.now(UTC))
+    rooms = await Room.filter(building__in=towers)
+    bookings = await Booking.filter(room_id__in=[r.id for r in rooms]).count()
+    assert len(rooms) == 12 and bookings >= 5
+    assert min(r.capacity for r in rooms) == 6 and max(r.capacity for r in rooms) == 200
+    assert any(r.needs_approval for r in rooms) and not all(r.needs_approval for r in rooms)
+    assert all(r.resource_id for r in rooms)
+    again = await meetings.seed_demo(now=datetime.now(UTC))
+    assert "0 rooms created" in again[0] and "0 demo bookings created" in again[0]
+    assert await Room.filter(building__in=towers).count() == 12
+    assert await Booking.filter(room_id__in=[r.id for r in rooms]).count() == bookings
