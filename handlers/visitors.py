@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, create_model
 from sanic import Blueprint, HTTPResponse, Request
 
 from server.auth import guard, principal_of
@@ -95,15 +95,18 @@ class EntryRef(BaseModel):
     at: str
 
 
-class VerifyOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    valid: bool
-    reason: Literal["unknown", "revoked", "expired", "not_yet_valid", "used_up"] | None = Field(
-        default=None, description="仅 valid=false 时出现"
-    )
-    pass_: VerifiedPass | None = Field(default=None, alias="pass", description="仅 valid=true")
-    entry: EntryRef | None = Field(default=None, description="仅 valid=true：记录的入场")
+# `pass` is a Python keyword, so the answer's model is built with create_model; the
+# field names on the wire are exactly API.md's.
+_VERIFY_FIELDS: dict[str, Any] = {
+    "valid": (bool, ...),
+    "reason": (
+        Literal["unknown", "revoked", "expired", "not_yet_valid", "used_up"] | None,
+        Field(default=None, description="仅 valid=false 时出现"),
+    ),
+    "pass": (VerifiedPass | None, Field(default=None, description="仅 valid=true 时出现")),
+    "entry": (EntryRef | None, Field(default=None, description="仅 valid=true：记录的入场")),
+}
+VerifyOut: type[BaseModel] = create_model("VerifyOut", **_VERIFY_FIELDS)
 
 
 class EntryQuery(BaseModel):
