@@ -74,7 +74,7 @@ class RoomsQuery(BaseModel):
 
 
 class BookingIn(BaseModel):
-    room_id: int = Field(gt=0)
+    room_id: int = Field(gt=0, le=2**31 - 1)
     start: dt.datetime
     end: dt.datetime
     title: str = Field(min_length=1, max_length=100)
@@ -143,7 +143,7 @@ class ListQuery(BaseModel):
 def _cursor(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or len(value) > 12:
+    if not value.isdigit() or not 0 < int(value) <= meetings.MAX_ID:
         raise InvalidInput({"cursor": "无效的游标"})
     return int(value)
 
@@ -258,17 +258,21 @@ async def list_bookings(request: Request) -> HTTPResponse:
     return reply(result)
 
 
-@bp.get("/meetings/bookings/<booking_id=int:ext=ics>")
+# `{id}.ics` as one regex parameter: sanic-ext documents `<name=int:ext=ics>` under the
+# same OpenAPI path as `/meetings/bookings/{booking_id}`, hiding one of the two routes.
+@bp.get(r"/meetings/bookings/<booking_ics:\d{1,12}\.ics>")
 @doc(
     summary="预订的日历文件（.ics）",
     tag="meetings",
     response={"type": "string"},
     content_type="text/calendar",
     errors=["not_found"],
-    description="一个 VEVENT，UID 固定为 booking-<id>@qinejia，时间带 TZID=Asia/Shanghai。",
+    description="路径为 /meetings/bookings/{id}.ics（booking_ics 即“<id>.ics”）。"
+    "一个 VEVENT，UID 固定为 booking-<id>@qinejia，时间带 TZID=Asia/Shanghai。",
 )
 @guard()
-async def booking_ics(request: Request, booking_id: int, ext: str) -> HTTPResponse:
+async def booking_ics(request: Request, booking_ics: str) -> HTTPResponse:
+    booking_id = int(booking_ics.removesuffix(".ics"))
     text = await meetings.booking_ics(user_id=principal_of(request).user_id, booking_id=booking_id)
     return HTTPResponse(
         text,

@@ -56,6 +56,7 @@ from services.notifications import notify
 log = get_logger("meetings")
 
 DOMAIN = "meetings"
+MAX_ID = 2**31 - 1  # ids are 32-bit in the database: a larger one cannot exist
 ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
 
 
@@ -149,7 +150,7 @@ async def search_rooms(
 
 
 async def _room(room_id: int) -> Room:
-    room = await Room.get_or_none(id=room_id)
+    room = await Room.get_or_none(id=room_id) if 0 < room_id <= MAX_ID else None
     if room is None or room.resource_id is None:
         raise NotFound("会议室不存在", details={"room_id": room_id})
     return room
@@ -319,6 +320,8 @@ def _organizer_name(row: Booking) -> str | None:
 
 async def own_booking(*, user_id: int, booking_id: int) -> Booking:
     """The caller's own booking; anyone else's is indistinguishable from none (404)."""
+    if not 0 < booking_id <= MAX_ID:
+        raise NotFound("预订不存在", details={"booking_id": booking_id})
     row = await Booking.get_or_none(id=booking_id, organizer_id=user_id).select_related(
         "room", "organizer__staff"
     )
@@ -481,6 +484,8 @@ async def reject(
 
 
 async def _any_booking(booking_id: int) -> Booking:
+    if not 0 < booking_id <= MAX_ID:
+        raise NotFound("预订不存在", details={"booking_id": booking_id})
     row = await Booking.get_or_none(id=booking_id).select_related("room", "organizer__staff")
     if row is None:
         raise NotFound("预订不存在", details={"booking_id": booking_id})

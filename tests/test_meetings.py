@@ -218,6 +218,8 @@ async def test_malformed_bodies_are_400_and_unknown_room_404(client):
     assert_error(not_json, 400, "invalid_input")
     unknown = await book(client, staff, 987654321, at("09:00"), at("10:00"))
     assert_error(unknown, 404, "not_found")
+    huge = await book(client, staff, 10**20, at("09:00"), at("10:00"))
+    assert "room_id" in assert_error(huge, 400, "invalid_input")["details"]["fields"]
 
 
 async def test_idempotency_key_replays_the_first_booking(client):
@@ -361,6 +363,12 @@ async def test_other_users_bookings_are_404_everywhere(client):
         await client.post(f"{base}/checkin", headers=clock(at("09:00"), stranger)),
         await client.get("/api/v1/meetings/bookings/987654321", headers=owner.headers),
         await client.get("/api/v1/meetings/bookings/abc", headers=owner.headers),
+        await client.get(f"/api/v1/meetings/bookings/{10**20}", headers=owner.headers),
+        await client.get(f"/api/v1/meetings/bookings/{10**12 - 1}.ics", headers=owner.headers),
+        await client.post(f"/api/v1/meetings/bookings/{10**20}/cancel", headers=owner.headers),
+        await client.post(
+            f"/api/v1/admin/meetings/bookings/{10**20}/approve", headers=admin.headers
+        ),
     ]:
         assert_error(response, 404, "not_found")
     listed = await client.get("/api/v1/meetings/bookings", headers=stranger.headers)
@@ -387,10 +395,11 @@ async def test_my_bookings_page_with_a_cursor(client):
         headers=staff.headers,
     )
     assert len(second.json()["items"]) == 1 and second.json()["next_cursor"] is None
-    bad = await client.get(
-        "/api/v1/meetings/bookings", params={"cursor": "x'--"}, headers=staff.headers
-    )
-    assert_error(bad, 400, "invalid_input")
+    for cursor in ("x'--", str(10**15), "0"):
+        bad = await client.get(
+            "/api/v1/meetings/bookings", params={"cursor": cursor}, headers=staff.headers
+        )
+        assert_error(bad, 400, "invalid_input")
 
 
 # --- demo data -----------------------------------------------------------------------
