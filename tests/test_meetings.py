@@ -346,6 +346,15 @@ async def test_pending_or_cancelled_bookings_cannot_check_in(client):
         await client.post(url, headers=clock(at("10:00"), staff)), 409, "invalid_state"
     )
     assert error["details"]["state"] == "pending_approval"
+    # the organizer withdraws the request: the held time is free at once
+    cancel = f"/api/v1/meetings/bookings/{pending['id']}/cancel"
+    assert (await client.post(cancel, headers=clock(EVE, staff))).json()["status"] == "cancelled"
+    error = assert_error(
+        await client.post(url, headers=clock(at("10:00"), staff)), 409, "invalid_state"
+    )
+    assert error["details"]["state"] == "cancelled"
+    other = await make_user()
+    assert (await book(client, other, hall["id"], at("10:00"), at("11:00"))).status_code == 201
 
 
 # --- visibility ----------------------------------------------------------------------

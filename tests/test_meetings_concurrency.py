@@ -103,3 +103,27 @@ async def test_concurrent_cancel_and_rebook_keep_one_holder(client):
     assert len(rows) <= 1
     assert sum(1 for r in results[1:] if r.status_code == 201) == len(rows)
     assert await redis_places(room["id"]) == await covered(room["id"], rows)
+
+
+async def test_lost_redis_state_never_lets_an_overlap_through(client):
+    """Redis forgets the room (restart, eviction): the engine rebuilds it from the
+    database, and concurrent overlapping requests still all lose."""
+    admin, owner = await make_user("admin"), await make_user()
+    room = await new_room(client, admin)
+    assert (await book(client, owner, room["id"], at("16:00"), at("17:00"))).status_code == 201
+    resource_id = (await Room.get(id=room["id"])).resource_id
+    await resources.redis().delete(state_key(resource_id))
+    takers = [await make_user() for _ in range(20)]
+    responses = await asyncio.gather(
+        *[
+            book(client, user, room["id"], at(f"{15 + i % 2}:30"), at(f"{16 + i % 2}:30"))
+            for i, user in enumerate(takers)
+        ]
+    )
+    for response in responses:
+        assert_error(response, 409, "conflict")
+    rows = await holding(room["id"])
+    assert [(r.organizer_id, r.end - r.start) for r in rows] == [
+        (owner.user_id, timedelta(hours=1))
+    ]
+    assert await redis_places(room["id"]) == await covered(room["id"], rows)
