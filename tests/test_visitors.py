@@ -374,3 +374,63 @@ async def test_an_expired_or_used_up_pass_cannot_be_revoked(client):
     assert (await Pass.get(id=ending["id"])).status == "active"  # the job marks it later
     shown = await client.get(f"{API}/visitors/passes/{ending['id']}", headers=later)
     assert shown.json()["status"] == "expired" and shown.json()["token"] is None
+
+
+WEIRD_VALUES = [
+    None,
+    True,
+    -1,
+    0,
+    2**70,
+    -(2**70),
+    1e308,
+    1.5,
+    "",
+    "2026-02-30T00:00:00",
+    "9" * 400,
+    [],
+    {},
+    "\u0000",
+    "中" * 5000,
+]
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["visitor_name", "visitor_phone", "plate", "purpose", "valid_from", "valid_to", "max_entries"],
+)
+async def test_no_value_in_any_field_makes_a_server_error(client, field):
+    host = await make_user()
+    statuses = set()
+    for value in WEIRD_VALUES:
+        response = await client.post(
+            f"{API}/visitors/passes",
+            json=pass_body(**{field: value}),
+            headers=host.with_headers(**at(NOW)),
+        )
+        assert response.status_code in (201, 400), (field, value, response.text)
+        if response.status_code == 400:
+            assert_error(response, 400, "invalid_input")
+        statuses.add(response.status_code)
+    assert 400 in statuses
+
+
+async def test_openapi_documents_the_visitor_endpoints(client):
+    spec = (await client.get("/docs/openapi.json")).json()
+    paths = spec["paths"]
+    for path in [
+        f"{API}/visitors/passes",
+        f"{API}/visitors/passes/{{pass_id}}",
+        f"{API}/visitors/passes/{{pass_id}}/qr.png",
+        f"{API}/visitors/passes/{{pass_id}}/qr.svg",
+        f"{API}/visitors/passes/{{pass_id}}/revoke",
+        f"{API}/gate/verify",
+        f"{API}/gate/entries",
+    ]:
+        assert path in paths, path
+    verify = paths[f"{API}/gate/verify"]["post"]["responses"]["200"]["content"]
+    assert set(verify["application/json"]["schema"]["properties"]) >= {"valid", "reason", "pass"}
+    log = paths[f"{API}/gate/entries"]["get"]["responses"]["200"]["content"]
+    assert {"per_gate", "total"} <= set(log["application/json"]["schema"]["properties"])
+    png = paths[f"{API}/visitors/passes/{{pass_id}}/qr.png"]["get"]["responses"]["200"]
+    assert "image/png" in png["content"]
