@@ -314,7 +314,12 @@ async def cancel(
     keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in row.slot_ids)]
     reply = await store.run(lua.RELEASE, keys=keys, args=args)
     promoted: list[ReservationInfo] = []
-    if reply[0] == "OK" and len(reply) > 2:
+    if reply[0] == "MISSING":
+        # No copy to give back to: build one from the database (which has the
+        # cancellation) and let the waitlist heads take the freed places first.
+        await store.hydrate(rid)
+        promoted = await promote(resource_id=rid, slot_ids=row.slot_ids, now=now)
+    elif len(reply) > 2:
         promoted = await _commit_promotions(rid, epoch=reply[1], entries=reply[2:], now=now)
     return await reservation_info(reservation_id), promoted
 
