@@ -74,7 +74,10 @@ class PassQuery(BaseModel):
 
 
 class VerifyIn(BaseModel):
-    token: str = Field(description="扫码得到的字符串；任何无法识别的内容都回答 unknown")
+    # Any JSON value: whatever the scanner read that is not a token of ours is `unknown`.
+    token: Any = Field(
+        description="扫码得到的字符串；任何无法识别的内容（任意长度、字符或类型）都回答 unknown"
+    )
     gate: str = Field(min_length=1, max_length=32, description="门岗名称，如 东门")
 
 

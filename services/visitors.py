@@ -242,14 +242,17 @@ def refusal(visitor_pass: Pass, *, now: datetime) -> str | None:
     return None
 
 
-async def find_by_token(token: str) -> Pass | None:
-    """The pass of this token, or None for anything we did not issue."""
-    if not token_shaped(token):
+async def find_by_token(token: object) -> Pass | None:
+    """The pass of this token, or None for anything we did not issue.
+
+    A scanner reads whatever the visitor shows (another QR, a number, nothing), so any
+    value at all is an answer (`unknown`), not a client error."""
+    if not isinstance(token, str) or not token_shaped(token):
         return None
     return await Pass.get_or_none(token_hash=token_hash(token)).select_related("host__staff")
 
 
-async def verify(*, token: str, gate: str, guard_id: int, now: datetime) -> dict[str, Any]:
+async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> dict[str, Any]:
     """Admit one person on this pass, or say why not (API.md §6 POST /gate/verify).
 
     The entry is taken by a conditional UPDATE that re-checks status, window and count

@@ -226,7 +226,7 @@ async def test_garbage_over_http_is_unknown_never_an_error(client):
     real = [(await invite(client, host))["token"] for _ in range(3)]
     rng = random.Random(7)
     sample = rng.sample(_garbage(rng, real), 300)
-    sample += ["x" * 100_000, "A" * 129, "中" * 5000]
+    sample += ["x" * 100_000, "A" * 129, "中" * 5000, 12345, None, True, 1.5, [], {"a": 1}]
     for chunk in range(0, len(sample), 50):
         responses = await asyncio.gather(
             *(scan(client, guard, token) for token in sample[chunk : chunk + 50])
@@ -253,8 +253,6 @@ async def test_bad_verify_bodies_are_400(client):
     cases = [
         ({"token": created["token"]}, "gate"),
         ({"gate": "东门"}, "token"),
-        ({"token": 12345, "gate": "东门"}, "token"),
-        ({"token": None, "gate": "东门"}, "token"),
         ({"token": created["token"], "gate": ""}, "gate"),
         ({"token": created["token"], "gate": "   "}, "gate"),
         ({"token": created["token"], "gate": "门" * 33}, "gate"),
