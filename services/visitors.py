@@ -242,7 +242,7 @@ def refusal(visitor_pass: Pass, *, now: datetime) -> str | None:
     return None
 
 
-async def find_by_token(token: object) -> Pass | None:
+async def find_by_token(*, token: object) -> Pass | None:
     """The pass of this token, or None for anything we did not issue.
 
     A scanner reads whatever the visitor shows (another QR, a number, nothing), so any
@@ -259,7 +259,7 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> d
     in the database, so concurrent scans of the last entry admit exactly one person.
     """
     gate_name = clean_gate(gate)
-    visitor_pass = await find_by_token(token)
+    visitor_pass = await find_by_token(token=token)
     if visitor_pass is None:
         return {"valid": False, "reason": "unknown"}
     reason = refusal(visitor_pass, now=now)
