@@ -12,6 +12,7 @@ The canteen console (summary, redeem, QR, jobs) lives in services/meals_canteen.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -315,6 +316,36 @@ async def place_order(
             "已过订餐截止时间",
             details={"order_deadline": local(shape.order_deadline).isoformat()},
         )
+    # Shielded: a client that hangs up mid-request (a phone losing signal at 11:30)
+    # cancels the request task; the reservation and its order row are still written
+    # together (or given back), never a place taken without an order to show for it.
+    order, position = await asyncio.shield(
+        _reserve_and_record(
+            shape=shape,
+            user_id=user_id,
+            slot_id=slot_id,
+            lines=lines,
+            pickup=pickup,
+            waitlist=waitlist,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+    )
+    return await order_view(order=order, position=position)
+
+
+async def _reserve_and_record(
+    *,
+    shape: MenuShape,
+    user_id: int,
+    slot_id: int,
+    lines: list[LineIn],
+    pickup: str,
+    waitlist: bool,
+    idempotency_key: str | None,
+    now: datetime,
+) -> tuple[Order, int | None]:
+    """The engine's one atomic step (place, dish stock, user limit), then the order row."""
     try:
         reservation = await booking.reserve(
             resource_id=shape.resource_id,
@@ -335,7 +366,7 @@ async def place_order(
     order = await _record_order(
         shape=shape, reservation=reservation, user_id=user_id, lines=lines, pickup=pickup, now=now
     )
-    return await order_view(order=order, position=reservation.position)
+    return order, reservation.position
 
 
 async def _record_order(
@@ -379,7 +410,12 @@ async def _record_order(
         )
     except IntegrityError:
         # A concurrent replay of the same idempotency key wrote it first.
-        return await Order.get(reservation_id=reservation.id).select_related("slot")
+        existing = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
+        if existing is not None:
+            return existing
+        if reservation.created:
+            await booking.cancel(reservation_id=reservation.id, now=now)
+        raise
     except BaseException:
         if reservation.created:
             await booking.cancel(reservation_id=reservation.id, now=now)
@@ -455,6 +491,13 @@ async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[st
     previous = order.status
     if previous not in LIVE:
         raise InvalidState(previous, "订单当前状态不能取消")
+    await asyncio.shield(_claim_and_cancel(order=order, previous=previous, now=now))
+    order.status = "cancelled"
+    return await order_view(order=order)
+
+
+async def _claim_and_cancel(*, order: Order, previous: str, now: datetime) -> None:
+    """Claim the order, then free its place in the engine (shielded from hang-ups)."""
     claimed = await Order.filter(id=order.id, status=previous).update(status="cancelled")
     if not claimed:
         fresh = await Order.get(id=order.id)
@@ -466,8 +509,6 @@ async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[st
         raise
     for promoted in result.promoted:
         await mark_promoted(reservation_id=promoted.id)
-    order.status = "cancelled"
-    return await order_view(order=order)
 
 
 async def mark_promoted(*, reservation_id: int) -> Order | None:
