@@ -367,9 +367,14 @@ async def list_bookings(
 # --- changes -----------------------------------------------------------------------
 
 
-async def claim(*, booking_id: int, expected: tuple[str, ...], to: str, **changes: Any) -> bool:
-    """Move a booking from one of `expected` to `to` unless someone else moved it first."""
-    updated = await Booking.filter(id=booking_id, status__in=expected).update(status=to, **changes)
+async def claim(
+    *, booking_id: int, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
+) -> bool:
+    """Move a booking from one of `expected` to `to` unless someone else moved it first.
+    `updated_at` moves too: the .ics SEQUENCE grows from it, so calendars take the change."""
+    updated = await Booking.filter(id=booking_id, status__in=expected).update(
+        status=to, updated_at=now, **changes
+    )
     return bool(updated)
 
 
@@ -377,7 +382,7 @@ async def end_booking(
     *, row: Booking, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
 ) -> None:
     """End a holding booking with a freeing status and give its time back at once."""
-    if not await claim(booking_id=row.id, expected=expected, to=to, **changes):
+    if not await claim(booking_id=row.id, expected=expected, to=to, now=now, **changes):
         current = await Booking.get(id=row.id)
         raise InvalidState(current.status, "预订状态已变化，请刷新后重试")
     try:
@@ -412,7 +417,7 @@ async def check_in(*, user_id: int, booking_id: int, now: datetime) -> dict[str,
     if now > closes:
         raise TooLate("已超过签到时间（开始后15分钟）", details={"closed_at": wire(closes)})
     updated = await Booking.filter(id=row.id, status="confirmed", checked_in_at=None).update(
-        checked_in_at=now
+        checked_in_at=now, updated_at=now
     )
     if not updated:  # released by the job or cancelled in the meantime, or a double tap
         current = await Booking.get(id=row.id)

@@ -29,6 +29,7 @@ async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str,
         booking_id=row.id,
         expected=("pending_approval",),
         to="confirmed",
+        now=now,
         decided_by_id=admin_id,
         decided_at=now,
     ):

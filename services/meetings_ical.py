@@ -63,7 +63,8 @@ def booking_calendar(row: Booking, *, organizer_name: str | None) -> str:
         "请在会议开始前10分钟至开始后15分钟内签到，逾时未签到将自动释放会议室。",
     )
     event.add("status", _ICS_STATUS.get(row.status, "CONFIRMED"))
-    event.add("sequence", int(row.updated_at.timestamp()) - int(row.created_at.timestamp()))
+    # grows with every change (updated_at moves with each state change)
+    event.add("sequence", max(0, int((row.updated_at - row.created_at).total_seconds())))
     if organizer_name:
         organizer = vCalAddress(f"urn:qinejia:user:{row.organizer_id}")  # type: ignore[attr-defined]
         organizer.params["cn"] = vText(organizer_name)

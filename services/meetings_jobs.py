@@ -111,7 +111,9 @@ async def complete_ended(*, now: datetime) -> int:
     due = await Booking.filter(status="confirmed", checked_in_at__isnull=False, end__lte=now)
     completed = 0
     for row in due:
-        if not await Booking.filter(id=row.id, status="confirmed").update(status="completed"):
+        if not await Booking.filter(id=row.id, status="confirmed").update(
+            status="completed", updated_at=now
+        ):
             continue
         try:
             await engine.finish(reservation_id=row.reservation_id, status="completed", now=now)

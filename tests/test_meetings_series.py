@@ -132,6 +132,14 @@ async def test_ics_is_one_event_with_shanghai_times_and_a_stable_uid(client):
     assert calendar.walk("VTIMEZONE")
     again = Calendar.from_ical((await client.get(url, headers=organizer.headers)).content)
     assert str(again.walk("VEVENT")[0]["UID"]) == str(event["UID"])
+    assert str(event["STATUS"]) == "CONFIRMED"
+    # after a cancel the same UID comes back CANCELLED with a higher SEQUENCE
+    cancel = f"/api/v1/meetings/bookings/{booking['id']}/cancel"
+    assert (await client.post(cancel, headers=clock(EVE, organizer))).status_code == 200
+    later = Calendar.from_ical((await client.get(url, headers=organizer.headers)).content)
+    changed = later.walk("VEVENT")[0]
+    assert str(changed["UID"]) == str(event["UID"]) and str(changed["STATUS"]) == "CANCELLED"
+    assert int(changed["SEQUENCE"]) > int(event.get("SEQUENCE", 0))
     # the plain booking route still answers JSON
     plain = await client.get(
         f"/api/v1/meetings/bookings/{booking['id']}", headers=organizer.headers
