@@ -15,6 +15,8 @@ from services import meals, meals_canteen
 
 bp = Blueprint("meals", url_prefix="/api/v1")
 
+MAX_ID = 2**31 - 1  # ids are 32-bit in the database: larger ones can name nothing
+
 
 # --- wire models -------------------------------------------------------------------
 
@@ -87,21 +89,21 @@ class DayQuery(BaseModel):
 class OrdersQuery(BaseModel):
     date: dt.date | None = Field(default=None, description="按菜单日期筛选 YYYY-MM-DD")
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: int | None = Field(default=None, ge=1)
+    cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class LineIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dish_id: int = Field(ge=1)
+    dish_id: int = Field(ge=1, le=MAX_ID)
     qty: int = Field(ge=1, le=5)
 
 
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    menu_id: int = Field(ge=1)
-    slot_id: int = Field(ge=1)
+    menu_id: int = Field(ge=1, le=MAX_ID)
+    slot_id: int = Field(ge=1, le=MAX_ID)
     items: list[LineIn] = Field(min_length=1, max_length=10)
     pickup: Literal["dine_in", "takeaway"]
     waitlist: bool = False

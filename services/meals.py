@@ -80,6 +80,9 @@ class MenuShape:
     slots: dict[int, PickupSlot]
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit columns: a larger one names nothing (and must not
+# reach PostgreSQL, which would refuse it with an error instead of "no rows")
+
 _shapes: dict[int, MenuShape] = {}
 _SHAPES_MAX = 2000
 
@@ -204,6 +207,8 @@ async def menu_shape(*, menu_id: int) -> MenuShape:
     shape = _shapes.get(menu_id)
     if shape is not None:
         return shape
+    if not 0 < menu_id <= MAX_ID:
+        raise NotFound("菜单不存在")
     menu = await Menu.get_or_none(id=menu_id)
     if menu is None or not menu.resource_id:
         raise NotFound("菜单不存在")
@@ -450,6 +455,8 @@ async def order_view(*, order: Order, position: int | None = None) -> dict[str, 
 
 async def own_order(*, user_id: int, order_id: int) -> Order:
     """The caller's order, or NotFound (another user's order is not revealed)."""
+    if not 0 < order_id <= MAX_ID:
+        raise NotFound("订单不存在")
     order = await Order.get_or_none(id=order_id, user_id=user_id).select_related("slot")
     if order is None:
         raise NotFound("订单不存在")

@@ -19,7 +19,7 @@ from models.meals import Menu, Order
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
 from services import identity
-from services.meals import MEAL_NAMES, PLACED, local, menu_shape, order_view
+from services.meals import MEAL_NAMES, PLACED, local, menu_shape, order_view, own_order
 from services.notifications import notify
 
 log = get_logger("meals")
@@ -109,8 +109,8 @@ _REFUSALS = {
 
 async def pickup_qr_png(*, user_id: int, order_id: int) -> bytes:
     """The QR image of a confirmed order's pickup code (404 otherwise: no code to show)."""
-    order = await Order.get_or_none(id=order_id, user_id=user_id)
-    if order is None or order.status != "confirmed":
+    order = await own_order(user_id=user_id, order_id=order_id)
+    if order.status != "confirmed":
         raise NotFound("没有可用的取餐码")
     image = qrcode.make(order.pickup_code, error_correction=qrcode.constants.ERROR_CORRECT_M)
     buffer = io.BytesIO()

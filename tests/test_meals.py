@@ -408,3 +408,24 @@ async def _resource_of(menu_id: int) -> int:
     from models.meals import Menu
 
     return (await Menu.get(id=menu_id)).resource_id
+
+
+async def test_ids_beyond_32_bits_are_answered_without_a_5xx(client):
+    menu = await make_menu(client)
+    staff, canteen = await make_user(), await make_user("canteen")
+    huge = 2**40
+    for method, path, actor in [
+        ("GET", f"/api/v1/meals/orders/{huge}", staff),
+        ("GET", f"/api/v1/meals/orders/{huge}/qr.png", staff),
+        ("POST", f"/api/v1/meals/orders/{huge}/cancel", staff),
+        ("GET", f"/api/v1/meals/menus/{huge}", staff),
+        ("GET", f"/api/v1/canteen/menus/{huge}/summary", canteen),
+    ]:
+        response = await client.request(method, path, headers=actor.with_headers(**BEFORE))
+        assert_error(response, 404, "not_found")
+    body = order_body(menu)
+    for field in ("menu_id", "slot_id"):
+        response = await place(client, staff, {**body, field: huge})
+        assert field in assert_error(response, 400, "invalid_input")["details"]["fields"]
+    response = await client.get(f"/api/v1/meals/orders?cursor={huge}", headers=staff.headers)
+    assert "cursor" in assert_error(response, 400, "invalid_input")["details"]["fields"]
