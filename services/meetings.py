@@ -18,6 +18,7 @@ jobs: meetings_jobs.py; calendar files: meetings_ical.py; demo data: meetings_de
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -169,8 +170,19 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
     )
     if fields:
         raise InvalidInput(fields)
-    row = await _reserve_run(
-        room=room, user_id=user_id, start=start, end=end, request=request, series_id=None, now=now
+    # Shielded: a client hanging up mid-request cancels the request task; the engine
+    # reservation and its booking row are still written together (or given back), never
+    # room time held with no booking to show for it.
+    row = await asyncio.shield(
+        _reserve_run(
+            room=room,
+            user_id=user_id,
+            start=start,
+            end=end,
+            request=request,
+            series_id=None,
+            now=now,
+        )
     )
     await _announce_created(room=room, bookings=[row], skipped=0, now=now)
     return await booking_view(booking_id=row.id)
@@ -195,14 +207,16 @@ async def create_series(
     for week_start, week_end in weekly(start, end, weeks):
         try:
             booked.append(
-                await _reserve_run(
-                    room=room,
-                    user_id=user_id,
-                    start=week_start,
-                    end=week_end,
-                    request=request,
-                    series_id=series.id,
-                    now=now,
+                await asyncio.shield(
+                    _reserve_run(
+                        room=room,
+                        user_id=user_id,
+                        start=week_start,
+                        end=week_end,
+                        request=request,
+                        series_id=series.id,
+                        now=now,
+                    )
                 )
             )
         except Conflict:
@@ -381,7 +395,14 @@ async def claim(
 async def end_booking(
     *, row: Booking, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
 ) -> None:
-    """End a holding booking with a freeing status and give its time back at once."""
+    """End a holding booking with a freeing status and give its time back at once.
+    Shielded, so a hang-up cannot leave the row ended but the engine time still held."""
+    await asyncio.shield(_end_booking(row=row, expected=expected, to=to, now=now, **changes))
+
+
+async def _end_booking(
+    *, row: Booking, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
+) -> None:
     if not await claim(booking_id=row.id, expected=expected, to=to, now=now, **changes):
         current = await Booking.get(id=row.id)
         raise InvalidState(current.status, "预订状态已变化，请刷新后重试")

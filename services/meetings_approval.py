@@ -8,6 +8,7 @@ UPDATE, so an approval racing a rejection (two admins) ends in exactly one of th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,19 @@ async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str,
         raise InvalidState(row.status, "只有待审批的预订可以审批")
     if row.start <= now:
         raise TooLate("会议已开始，不能再审批")
+    await asyncio.shield(_confirm(row=row, admin_id=admin_id, now=now))
+    await tell(
+        booking=row,
+        kind="meeting_approved",
+        title="会议室预订已通过审批",
+        body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」",
+        now=now,
+    )
+    return await booking_view(booking_id=row.id)
+
+
+async def _confirm(*, row: Booking, admin_id: int, now: datetime) -> None:
+    """Claim the row, then turn the engine hold into a confirmation (undone on failure)."""
     if not await claim(
         booking_id=row.id,
         expected=("pending_approval",),
@@ -42,14 +56,6 @@ async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str,
             status="pending_approval", decided_by_id=None, decided_at=None
         )
         raise
-    await tell(
-        booking=row,
-        kind="meeting_approved",
-        title="会议室预订已通过审批",
-        body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」",
-        now=now,
-    )
-    return await booking_view(booking_id=row.id)
 
 
 async def reject(

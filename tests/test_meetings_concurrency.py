@@ -7,12 +7,22 @@ import asyncio
 import random
 from datetime import datetime, timedelta
 
+import booking as engine
 from booking.store import state_key
 from models.booking import Slot
 from models.meetings import Booking, Room
 from server import resources
 from tests.support import assert_error, make_user
-from tests.test_meetings_support import DAY, SHANGHAI, assert_disjoint, at, book, holding, new_room
+from tests.test_meetings_support import (
+    DAY,
+    EVE,
+    SHANGHAI,
+    assert_disjoint,
+    at,
+    book,
+    holding,
+    new_room,
+)
 
 
 async def redis_places(room_id: int) -> dict[int, int]:
@@ -127,3 +137,27 @@ async def test_lost_redis_state_never_lets_an_overlap_through(client):
         (owner.user_id, timedelta(hours=1))
     ]
     assert await redis_places(room["id"]) == await covered(room["id"], rows)
+
+
+async def test_approval_racing_rejection_ends_in_exactly_one(client):
+    """Two admins decide the same request at once: one wins, the other sees the new state,
+    and the booking row and the engine reservation agree."""
+    first_admin, second_admin, organizer = (
+        await make_user("admin"),
+        await make_user("admin"),
+        await make_user(),
+    )
+    hall = await new_room(client, first_admin, needs_approval=True)
+    for hour in (9, 11, 13, 15, 17):
+        pending = await book(client, organizer, hall["id"], at(f"{hour}:00"), at(f"{hour + 1}:00"))
+        url = f"/api/v1/admin/meetings/bookings/{pending.json()['id']}"
+        approve, reject = await asyncio.gather(
+            client.post(f"{url}/approve", headers=first_admin.with_headers(**{"X-Test-Now": EVE})),
+            client.post(f"{url}/reject", headers=second_admin.with_headers(**{"X-Test-Now": EVE})),
+        )
+        assert sorted([approve.status_code, reject.status_code]) == [200, 409]
+        loser = approve if approve.status_code == 409 else reject
+        assert_error(loser, 409, "invalid_state")
+        row = await Booking.get(id=pending.json()["id"])
+        assert row.status == ("confirmed" if approve.status_code == 200 else "rejected")
+        assert (await engine.get(reservation_id=row.reservation_id)).status == row.status
