@@ -118,7 +118,10 @@ def now(request: Request | None = None) -> datetime:
     if request is not None and resources.settings().app_env == "test":
         forced = request.headers.get("x-test-now")
         if forced:
-            value = datetime.fromisoformat(forced)
+            try:
+                value = datetime.fromisoformat(forced)
+            except ValueError:
+                raise InvalidInput({"X-Test-Now": "应为 ISO 8601 时间"}) from None
             if value.tzinfo is None:
                 value = value.replace(tzinfo=resources.settings().tz)
             return value.astimezone(UTC)
