@@ -72,6 +72,10 @@ def identity_for_code(code: str) -> dict[str, str]:
 class Handler(BaseHTTPRequestHandler):
     server: FakeWeChatServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY, Nagle plus the
+    # client's delayed ACK add ~40 ms to every keep-alive request, which real WeChat
+    # does not, and which would swamp any latency measured against the fake.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the stub's access log would print session keys of fake users."""
