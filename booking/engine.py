@@ -119,9 +119,12 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
         else:
             waiting = kind == "WAIT"
             epoch, caps = reply[1], [int(c) for c in reply[2].split(",")]
-            seq = int(reply[3]) if waiting else None
+            policy = Written(one_per_slot=reply[3] == "1", hold_ttl_s=int(reply[4]))
+            seq = int(reply[5]) if waiting else None
             try:
-                reservation = await _write(request, caps=caps, seq=seq, epoch=epoch, now=now)
+                reservation = await _write(
+                    request, caps=caps, seq=seq, epoch=epoch, policy=policy, now=now
+                )
             except store.Stale:
                 continue
             except IntegrityError:
@@ -130,15 +133,17 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
             except BaseException:
                 await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
                 raise
-            await store.run(
-                lua.FINALIZE,
-                keys=[store.state_key(rid)],
-                args=[ikey, token, reservation.id, seq if seq is not None else ""],
-            )
+            if ikey or seq is not None:  # nothing was marked in flight otherwise
+                await store.run(
+                    lua.FINALIZE,
+                    keys=[store.state_key(rid)],
+                    args=[ikey, token, reservation.id, seq if seq is not None else ""],
+                )
             if waiting:
                 # Places may have been freed while this entry was pending (not promotable).
                 await promote(resource_id=rid, slot_ids=request.slot_ids, now=now)
-            return await reservation_info(reservation.id, created=True)
+                return await reservation_info(reservation.id, created=True)
+            return await info_of(reservation, created=True)
     raise ServiceUnavailable("预订服务繁忙，请稍后再试")
 
 
@@ -157,16 +162,29 @@ async def _learn_definitions(resource_id: int, kind: str, name: str) -> None:
     await store.patch(resource_id)
 
 
+@dataclass(frozen=True)
+class Written:
+    """The parts of the policy the write needs, read from the copy by the Lua step."""
+
+    one_per_slot: bool
+    hold_ttl_s: int
+
+
 async def _write(
-    request: Request, *, caps: list[int], seq: int | None, epoch: str, now: datetime
+    request: Request,
+    *,
+    caps: list[int],
+    seq: int | None,
+    epoch: str,
+    policy: Written,
+    now: datetime,
 ) -> Reservation:
     """The database write of an accepted request; raises store.Stale to start again."""
-    resource = await Resource.get(id=request.resource_id)
     occupying = seq is None
     status = "waitlisted" if not occupying else ("held" if request.hold else "confirmed")
     expires_at = None
-    if status == "held" and resource.hold_ttl_s:
-        expires_at = now + timedelta(seconds=resource.hold_ttl_s)
+    if status == "held" and policy.hold_ttl_s > 0:
+        expires_at = now + timedelta(seconds=policy.hold_ttl_s)
     async with in_transaction() as conn:
         await store.lock_resource(conn, request.resource_id, exclusive=False)
         await store.check_epoch(request.resource_id, epoch)
@@ -193,9 +211,7 @@ async def _write(
                     quantity=request.quantity,
                     occupied=occupying,
                     exclusive_key=str(slot_id) if occupying and cap == 1 else None,
-                    user_slot_key=(
-                        f"{slot_id}:{request.user_id}" if resource.one_per_user_per_slot else None
-                    ),
+                    user_slot_key=(f"{slot_id}:{request.user_id}" if policy.one_per_slot else None),
                 )
                 for slot_id, cap in zip(request.slot_ids, caps, strict=True)
             ],

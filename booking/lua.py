@@ -5,7 +5,9 @@ cluster slot: the hash `bk:{rid}:s` and one list per slot `bk:{rid}:q:<slot>` (w
 queue). Hash fields:
 
     epoch          random id of this copy of the state (a new one after every hydration)
-    pl ops wl cons fc seq slots   policy, waitlist sequence, slot ids in start order
+    pl ops wl cons fc ht          policy (per-user limit, one per user per slot, waitlist,
+                                  runs, full code, hold TTL)
+    seq slots                     waitlist sequence, slot ids in start order
     c:<s> t:<s> b:<s>             capacity, "start:end" (epoch seconds), places booked
     u:<user>  us:<s>:<user>       live reservations of a user (per resource, per slot)
     L:<name>  U:<name>            extra counter limit and amount used
@@ -108,7 +110,7 @@ if full then
     if ikey then redis.call('HSET', H, ikey, 'P:' .. token) end
     local caplist = {}
     for i = 1, n do caplist[i] = tostring(caps[i]) end
-    return {'WAIT', epoch, table.concat(caplist, ','), tostring(seq)}
+    return {'WAIT', epoch, table.concat(caplist, ','), redis.call('HGET', H, 'ops'), redis.call('HGET', H, 'ht') or '-1', tostring(seq)}
   end
   local out = {'FULL', slots[full], fc or 'slot_full', starts[full] .. ':' .. ends[full]}
   if n == 1 then
@@ -136,7 +138,7 @@ for i = 1, n do redis.call('HINCRBY', H, 'us:' .. slots[i] .. ':' .. user, 1) en
 if ikey then redis.call('HSET', H, ikey, 'P:' .. token) end
 local caplist = {}
 for i = 1, n do caplist[i] = tostring(caps[i]) end
-return {'OK', epoch, table.concat(caplist, ',')}
+return {'OK', epoch, table.concat(caplist, ','), redis.call('HGET', H, 'ops'), redis.call('HGET', H, 'ht') or '-1'}
 """
 )
 

@@ -130,6 +130,7 @@ async def load_truth(conn: BaseDBAsyncClient, resource_id: int) -> Truth:
         "wl": "1" if resource.waitlist else "0",
         "cons": "1" if resource.consecutive else "0",
         "fc": resource.full_code,
+        "ht": str(resource.hold_ttl_s if resource.hold_ttl_s is not None else -1),
     }
     slots = (
         await Slot.filter(resource_id=resource_id)

@@ -191,7 +191,14 @@ async def test_a_write_against_a_replaced_copy_starts_again():
         hold=False,
     )
     with pytest.raises(store.Stale):
-        await engine._write(request, caps=[1], seq=None, epoch=old_epoch, now=NOW)
+        await engine._write(
+            request,
+            caps=[1],
+            seq=None,
+            epoch=old_epoch,
+            policy=engine.Written(one_per_slot=True, hold_ttl_s=-1),
+            now=NOW,
+        )
     assert await Reservation.filter(resource_id=rid).count() == 0
     # The public call simply succeeds against the new copy.
     assert (await booking.reserve(resource_id=rid, user_id=user, slot_ids=[slot], now=NOW)).id
