@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -222,4 +223,42 @@ async def test_database_constraint_blocks_double_booking_when_redis_is_bypassed(
     assert await redis_booked(rid, slot) == 0  # the gate gave its place back
     report = await booking.reconcile(resource_id=rid, now=NOW)
     assert report.keys_repaired >= 1
+    await assert_consistent(rid)
+
+
+async def test_ensure_slots_makes_each_grid_slot_once_under_concurrency():
+    rid = await booking.create_resource(
+        domain="test", ref_id=2, name="会议室", policy=booking.Policy(capacity=1, consecutive=True)
+    )
+    start = NOW + timedelta(days=1)
+    calls = await asyncio.gather(
+        *(
+            booking.ensure_slots(
+                resource_id=rid, start=start, end=start + timedelta(hours=2), step_minutes=30
+            )
+            for _ in range(10)
+        )
+    )
+    ids = [s.id for s in calls[0]]
+    assert len(ids) == 4 and all([s.id for s in c] == ids for c in calls)
+    assert [s.start for s in calls[0]] == [start + timedelta(minutes=30 * i) for i in range(4)]
+    # A slot made after the Redis copy exists is bookable at once.
+    await booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=ids[:2], now=NOW)
+    later = await booking.ensure_slots(
+        resource_id=rid,
+        start=start + timedelta(hours=2),
+        end=start + timedelta(hours=3),
+        step_minutes=30,
+    )
+    run = await booking.reserve(
+        resource_id=rid, user_id=new_user(), slot_ids=[ids[3], later[0].id], now=NOW
+    )
+    assert run.status == "confirmed"
+    with pytest.raises(InvalidInput):
+        await booking.ensure_slots(resource_id=rid, start=start, end=start, step_minutes=30)
+    with pytest.raises(InvalidInput):
+        await booking.add_slots(
+            resource_id=rid,
+            slots=[booking.SlotSpec(start=start, end=start + timedelta(minutes=30), capacity=1)],
+        )
     await assert_consistent(rid)
