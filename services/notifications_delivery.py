@@ -265,7 +265,7 @@ async def _deliver(*, notice_id: int, now: datetime) -> str:
             openid=notice.user.openid,
             template_id=notice.template_id,
             data=notice.data,
-            page=notice.link,
+            page=(notice.link or "").lstrip("/") or None,
         )
     except WeChatError as exc:
         return await _failed(notice, exc, now)

@@ -311,3 +311,29 @@ async def test_undelivered_notices_expire_after_a_day(app, fake_wechat):
     assert (await Notice.get(id=notice_id)).wechat_status == "expired"
     assert received(fake_wechat, user) == []
     assert await credits_of(user) == 1  # an expired notice spends no credit
+
+
+async def test_each_kind_sends_its_own_template_with_a_relative_page(app, fake_wechat):
+    user = await make_user()
+    await SubscriptionCredit.create(
+        user_id=user.user_id, template_id="TPL_MEETING_STATUS", credits=1
+    )
+    await SubscriptionCredit.create(user_id=user.user_id, template_id=TEMPLATE, credits=1)
+    notice_id = await notifications.notify(
+        user_id=user.user_id,
+        kind="meeting_confirmed",
+        title="会议室预订成功",
+        body="3号楼 302 会议室，请准时签到",
+        link="/pages/meetings/booking?id=9",
+        template_data={"start": datetime(2026, 12, 2, 6, 0, tzinfo=UTC)},
+        now=NOW,
+    )
+    await drain("c1", NOW)
+
+    [message] = received(fake_wechat, user)
+    assert message["template_id"] == "TPL_MEETING_STATUS"
+    assert message["page"] == "pages/meetings/booking?id=9"
+    assert message["data"]["time3"] == {"value": "2026-12-02 14:00"}
+    assert (await Notice.get(id=notice_id)).link == "/pages/meetings/booking?id=9"
+    # Only the meeting template's credit was used.
+    assert await credits_of(user) == 1
