@@ -22,7 +22,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from booking import events, lua, store
+from booking import batch, events, lua, store
 from booking.api import (
     FREED,
     LIVE,
@@ -122,9 +122,14 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
             policy = Written(one_per_slot=reply[3] == "1", hold_ttl_s=int(reply[4]))
             seq = int(reply[5]) if waiting else None
             try:
-                reservation = await _write(
-                    request, caps=caps, seq=seq, epoch=epoch, policy=policy, now=now
-                )
+                if waiting:
+                    reservation = await _write(
+                        request, caps=caps, seq=seq, epoch=epoch, policy=policy, now=now
+                    )
+                else:
+                    reservation = await batch.submit(
+                        _pending(request, caps=caps, epoch=epoch, policy=policy, now=now)
+                    )
             except store.Stale:
                 continue
             except IntegrityError:
@@ -228,6 +233,51 @@ async def _write(
                 using_db=conn,
             )
     return reservation
+
+
+def _pending(
+    request: Request, *, caps: list[int], epoch: str, policy: Written, now: datetime
+) -> batch.Pending:
+    """An accepted (place-taking) request for the group commit, with its lone fallback."""
+    status = "held" if request.hold else "confirmed"
+    expires_at = None
+    if request.hold and policy.hold_ttl_s > 0:
+        expires_at = now + timedelta(seconds=policy.hold_ttl_s)
+    reservation = Reservation(
+        resource_id=request.resource_id,
+        user_id=request.user_id,
+        slot_ids=request.slot_ids,
+        quantity=request.quantity,
+        status=status,
+        idempotency_key=request.idempotency_key,
+        counters=request.counters,
+        wait_seq=None,
+        expires_at=expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    occupancies = [
+        Occupancy(
+            slot_id=slot_id,
+            user_id=request.user_id,
+            quantity=request.quantity,
+            occupied=True,
+            exclusive_key=str(slot_id) if cap == 1 else None,
+            user_slot_key=f"{slot_id}:{request.user_id}" if policy.one_per_slot else None,
+        )
+        for slot_id, cap in zip(request.slot_ids, caps, strict=True)
+    ]
+
+    async def write_alone() -> Reservation:
+        return await _write(request, caps=caps, seq=None, epoch=epoch, policy=policy, now=now)
+
+    return batch.Pending(
+        resource_id=request.resource_id,
+        epoch=epoch,
+        reservation=reservation,
+        occupancies=occupancies,
+        write_alone=write_alone,
+    )
 
 
 async def _compensate(
