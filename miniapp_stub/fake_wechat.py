@@ -47,6 +47,18 @@ class FakeWeChatState:
         self.messages: list[dict[str, Any]] = []
         self.failures: dict[str, list[int]] = {}
         self.tokens_issued = 0
+        self.arrived = threading.Condition(self.lock)
+
+    def wait_for_messages(self, touser: str, count: int, timeout: float) -> bool:
+        """Block (in a thread) until `count` messages reached `touser`; False on timeout.
+
+        Lets a test of the running consumer wait for the arrival itself instead of
+        sleeping for a guessed duration; the timeout only guards against a hang.
+        """
+        with self.arrived:
+            return self.arrived.wait_for(
+                lambda: sum(1 for m in self.messages if m["touser"] == touser) >= count, timeout
+            )
 
     def next_failure(self, touser: str) -> int | None:
         with self.lock:
@@ -139,6 +151,7 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 message["received_at"] = time.time()
                 state.messages.append(message)
+                state.arrived.notify_all()
             return self._send({"errcode": 0, "errmsg": "ok", "msgid": len(state.messages)})
         if url.path == "/stub/failures":
             spec = self._json_body() or {}

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from jobs.notifications import JOBS
 from models.notifications import Notice, SubscriptionCredit
 from server import resources
 from services import notifications
@@ -292,7 +293,9 @@ async def test_sweeper_enqueues_what_the_stream_never_got_or_lost(app, fake_wech
     await delivery.sweep(now=NOW)
     assert await queued(never) == 1  # the failed append is repaired at once
     assert await queued(lost) == 0  # enqueued just now: not considered stuck yet
-    await delivery.sweep(now=NOW + delivery.STUCK_AFTER + timedelta(seconds=1))
+    # The scheduled job (jobs/notifications.py) is the same sweep.
+    [job] = [j for j in JOBS if j.name == "notifications.sweep"]
+    await job(now=NOW + delivery.STUCK_AFTER + timedelta(seconds=1))
     assert await queued(lost) == 1
     await drain("c1", NOW + delivery.STUCK_AFTER + timedelta(seconds=1))
 
@@ -337,3 +340,19 @@ async def test_each_kind_sends_its_own_template_with_a_relative_page(app, fake_w
     assert (await Notice.get(id=notice_id)).link == "/pages/meetings/booking?id=9"
     # Only the meeting template's credit was used.
     assert await credits_of(user) == 1
+
+
+async def test_the_running_consumer_delivers_on_its_own(app, fake_wechat):
+    """consume_forever, as jobs/background.py runs it: no driving, just wait for arrival."""
+    user = await subscriber(credits=1)
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(notifications.consume_forever(stop=stop))
+    try:
+        notice_id = await promoted(user, now=datetime.now(UTC))
+        arrived = await asyncio.to_thread(fake_wechat.state.wait_for_messages, user.openid, 1, 60)
+    finally:
+        stop.set()
+        await task
+    assert arrived
+    assert len(received(fake_wechat, user)) == 1
+    assert (await Notice.get(id=notice_id)).wechat_status == "sent"
