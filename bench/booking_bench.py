@@ -153,7 +153,9 @@ async def book_for_update(slot_id: int, user_id: int) -> bool:
             _sql(db, "UPDATE bench_slot SET booked = booked + 1 WHERE id = $1"), [slot_id]
         )
         await conn.execute_query(
-            _sql(db, "INSERT INTO bench_booking (slot_id, user_id, created_at) VALUES ($1, $2, $3)"),
+            _sql(
+                db, "INSERT INTO bench_booking (slot_id, user_id, created_at) VALUES ($1, $2, $3)"
+            ),
             [slot_id, user_id, NOW.replace(tzinfo=None)],
         )
         return True
@@ -175,7 +177,9 @@ async def book_conditional(slot_id: int, user_id: int) -> bool:
         if not changed:
             return False
         await conn.execute_query(
-            _sql(db, "INSERT INTO bench_booking (slot_id, user_id, created_at) VALUES ($1, $2, $3)"),
+            _sql(
+                db, "INSERT INTO bench_booking (slot_id, user_id, created_at) VALUES ($1, $2, $3)"
+            ),
             [slot_id, user_id, NOW.replace(tzinfo=None)],
         )
         return True
@@ -279,8 +283,11 @@ async def soak(trials: int, seed: int) -> tuple[int, str | None]:
         async def attempt(quantity: int, slot_id: int = slot.id, resource_id: int = rid) -> int:
             try:
                 got = await booking.reserve(
-                    resource_id=resource_id, user_id=next(_users), slot_ids=[slot_id],
-                    quantity=quantity, now=NOW,
+                    resource_id=resource_id,
+                    user_id=next(_users),
+                    slot_ids=[slot_id],
+                    quantity=quantity,
+                    now=NOW,
                 )
                 return got.quantity
             except AppError:
@@ -307,6 +314,8 @@ async def soak(trials: int, seed: int) -> tuple[int, str | None]:
             problem = "disagree"
         elif max_qty == 1 and in_db != capacity:
             problem = "undersold"
+        if (trial + 1) % 100 == 0:
+            print(f"  soak: {trial + 1} trials, no counterexample so far", flush=True)
         if problem:
             return trial + 1, (
                 f"trial {trial}: {problem}: capacity={capacity} max_qty={max_qty} flush={flush} "
@@ -324,13 +333,17 @@ async def main_async(args: argparse.Namespace) -> None:
 
     await open_everything(args.db, args.pool)
     try:
-        print(f"# booking bench: db={args.db} clients={args.clients} pool={args.pool} "
-              f"attempts={args.attempts} ({machine()})")
+        print(
+            f"# booking bench: db={args.db} clients={args.clients} pool={args.pool} "
+            f"attempts={args.attempts} ({machine()})"
+        )
         if args.soak:
             started = time.perf_counter()
             ran, counterexample = await soak(args.soak, args.seed)
             seconds = time.perf_counter() - started
-            verdict = counterexample or "0 oversells, Redis = database = availability() in every trial"
+            verdict = (
+                counterexample or "0 oversells, Redis = database = availability() in every trial"
+            )
             print(f"soak: {ran} trials x 200 concurrent attempts in {seconds:.1f}s: {verdict}")
             return
         results = await measure(args.attempts, args.clients)
@@ -338,9 +351,7 @@ async def main_async(args: argparse.Namespace) -> None:
         for name, row in results.items():
             print(f"{name:<12} {row['accepts']:>10.0f} {row['rejections']:>13.0f}")
         best_accept = max(results["for_update"]["accepts"], results["conditional"]["accepts"])
-        best_reject = max(
-            results["for_update"]["rejections"], results["conditional"]["rejections"]
-        )
+        best_reject = max(results["for_update"]["rejections"], results["conditional"]["rejections"])
         print(
             f"engine / best baseline: accepts {results['engine']['accepts'] / best_accept:.2f}x, "
             f"rejections {results['engine']['rejections'] / best_reject:.2f}x"

@@ -2,7 +2,8 @@
 
 `reserve` runs one Lua step (RESERVE) that either rejects (one round trip, no database
 query) or takes every place and counter. An accepted request is written in a
-transaction; success is returned only after the commit. If the write fails, the
+transaction, grouped with the others accepted at the same moment (booking/batch.py);
+success is returned only after the commit. If the write fails, the
 places are given back (COMPENSATE) to the copy of the state they were taken from.
 
 `cancel` commits first and gives places back afterwards, so a place is never offered
