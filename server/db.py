@@ -55,6 +55,12 @@ async def init_db(database_url: str) -> None:
     # The global fallback lets request tasks, started outside the listener's context,
     # see the ORM (Tortoise 1.x keeps its state in a ContextVar otherwise).
     await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    # Connect now, not lazily on the first request: a first query cancelled while the
+    # driver is still connecting (a client hanging up, a health-check timeout) leaves
+    # Tortoise's SQLite client half-open and every later query waiting forever.
+    from tortoise import connections
+
+    await connections.get("default").execute_query("SELECT 1")
 
 
 async def close_db() -> None:

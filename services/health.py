@@ -13,7 +13,9 @@ TIMEOUT_S = 2.0
 
 async def _db() -> str:
     try:
-        await asyncio.wait_for(connections.get("default").execute_query("SELECT 1"), TIMEOUT_S)
+        # Shielded: a timeout reports "error" without cancelling the query in the driver.
+        query = asyncio.ensure_future(connections.get("default").execute_query("SELECT 1"))
+        await asyncio.wait_for(asyncio.shield(query), TIMEOUT_S)
     except Exception:  # noqa: BLE001 - any failure means "not ok", reported, never raised
         return "error"
     return "ok"
