@@ -251,14 +251,14 @@ async def _deliver(*, notice_id: int, now: datetime) -> str:
         )
         return "not_due"
     if now - notice.created_at > MAX_AGE:
-        await _finish(notice_id, "expired", "超过一天未送达")
+        await _finish(notice_id=notice_id, status="expired", error="超过一天未送达")
         return "expired"
     if notice.wechat_status == "pending":
-        claim = await _claim(notice) if notice.template_id else "no_credit"
+        claim = await _claim(notice=notice) if notice.template_id else "no_credit"
         if claim == "lost":
             return "lost"
         if claim == "no_credit":
-            await _finish(notice_id, "inbox_only", "")
+            await _finish(notice_id=notice_id, status="inbox_only", error="")
             return "inbox_only"
     try:
         await resources.wechat().send_subscribe_message(
@@ -268,7 +268,7 @@ async def _deliver(*, notice_id: int, now: datetime) -> str:
             page=(notice.link or "").lstrip("/") or None,
         )
     except WeChatError as exc:
-        return await _failed(notice, exc, now)
+        return await _failed(notice=notice, exc=exc, now=now)
     await Notice.filter(id=notice_id).update(
         wechat_status="sent",
         sent_at=now,
@@ -283,7 +283,7 @@ class _AlreadyClaimed(Exception):
     """Rolls the credit back when another delivery moved the notice first."""
 
 
-async def _claim(notice: Notice) -> str:
+async def _claim(*, notice: Notice) -> str:
     """Take one credit and mark the notice `sending`, both or neither.
 
     Returns `claimed`, `no_credit`, or `lost` (someone else moved it first: under the
@@ -303,23 +303,24 @@ async def _claim(notice: Notice) -> str:
     return "claimed"
 
 
-async def _finish(notice_id: int, status: str, error: str) -> None:
+async def _finish(*, notice_id: int, status: str, error: str) -> None:
+    """Move a live notice to a final state (never overwrites another final state)."""
     await Notice.filter(id=notice_id, wechat_status__in=LIVE_STATES).update(
         wechat_status=status, last_error=error[:200], next_attempt_at=None
     )
 
 
-async def _failed(notice: Notice, exc: WeChatError, now: datetime) -> str:
+async def _failed(*, notice: Notice, exc: WeChatError, now: datetime) -> str:
     """Classify a failed send: final (refused, permanent), retry later, or park."""
     attempts = notice.attempts + 1
     error = f"{exc.errcode}: {exc.errmsg}"[:200]
     await Notice.filter(id=notice.id).update(attempts=attempts, last_error=error)
     if exc.errcode == REFUSED:
-        await _finish(notice.id, "refused", error)
+        await _finish(notice_id=notice.id, status="refused", error=error)
         return "refused"
     if exc.errcode in PERMANENT:
         log.warning("notice %s: permanent WeChat error %s", notice.id, error)
-        await _finish(notice.id, "failed", error)
+        await _finish(notice_id=notice.id, status="failed", error=error)
         return "failed"
     if attempts >= MAX_ATTEMPTS:
         await _park(notice_id=notice.id, reason=error, errcode=exc.errcode)
@@ -332,7 +333,7 @@ async def _failed(notice: Notice, exc: WeChatError, now: datetime) -> str:
 
 async def _park(*, notice_id: int, reason: str, errcode: int | None) -> None:
     """Dead-letter: the notice stays in the inbox, WeChat delivery stops, ops can look."""
-    await _finish(notice_id, "dead", reason)
+    await _finish(notice_id=notice_id, status="dead", error=reason)
     notice = await Notice.get_or_none(id=notice_id)
     record: dict[Any, Any] = {
         "notice_id": str(notice_id),
