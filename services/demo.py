@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from datetime import datetime
 
+from miniapp_stub.fake_wechat import identity_for_code
+from models.identity import Staff, User
 from services import identity
 
 # employee_no, name, department, roles
@@ -27,6 +29,25 @@ DEMO_STAFF = [
     ("G0001", "钱卫东", "安保部", ["guard"]),
     ("G0002", "何勇", "安保部", ["guard"]),
 ]
+
+async def demo_account(employee_no: str) -> User:
+    """The WeChat account bound to a demo directory entry, made and bound if needed.
+
+    An entry nobody is bound to yet gets the account the fake WeChat gives to the login
+    code `demo-<employee_no>`, so `POST /auth/login {"code": "demo-S0001"}` logs in as
+    the seeded 李晓梅 with her demo data (the README's walks use these codes).
+    """
+    staff = await Staff.get(employee_no=employee_no)
+    user = await User.get_or_none(staff_id=staff.id)
+    if user is not None:
+        return user
+    openid = identity_for_code(f"demo-{employee_no}")["openid"]
+    user, _ = await User.get_or_create(openid=openid)
+    if user.staff_id is None:  # type: ignore[attr-defined]
+        user.staff = staff
+        await user.save(update_fields=["staff_id"])
+    return user
+
 
 # Service modules whose seed_demo() runs after the directory, in this order.
 DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications"]

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from miniapp_stub.fake_wechat import identity_for_code
-from models.identity import Staff, User
 from models.meetings import Booking, Room
 from server.errors import Conflict
 from services import meetings
+from services.demo import demo_account
 from services.meetings_rules import tz
 
 # building, name, floor, capacity, equipment, needs_approval
@@ -46,18 +45,7 @@ DEMO_BOOKINGS: list[tuple[str, str, str, int, time, time, str, int]] = [
 
 
 async def _demo_user(employee_no: str) -> int:
-    """The account bound to a demo directory entry, creating and binding it if needed."""
-    staff = await Staff.get(employee_no=employee_no)
-    user = await User.get_or_none(staff_id=staff.id)
-    if user is None:
-        openid = identity_for_code(f"demo-{employee_no}")["openid"]
-        user = await User.get_or_none(openid=openid)
-        if user is None:
-            user = await User.create(openid=openid, session_key="", staff=staff)
-        elif user.staff_id is None:  # type: ignore[attr-defined]
-            user.staff = staff
-            await user.save(update_fields=["staff_id"])
-    return user.id
+    return (await demo_account(employee_no)).id
 
 
 def _workdays(after: date, count: int) -> list[date]:

@@ -1,8 +1,8 @@
 """Demo repair data: the crew accounts and a ticket in every state (python -m server seed-demo).
 
 Demo accounts are bound to the openid the fake WeChat gives for the README's login codes
-(`demo-lead` 周强, `demo-crew` 吴磊, `demo-staff` 李晓梅) or else `demo-<employee_no>`, so
-`POST /auth/login {"code": "demo-lead"}` logs in as the facility lead in development.
+`demo-<employee_no>`, so `POST /auth/login {"code": "demo-F0001"}` logs in as the
+facility lead 周强 in development.
 S0002 张伟 is left unbound for the walk in docs/repairs.md.
 Tickets go through the real service functions, so their timelines are genuine.
 """
@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from miniapp_stub.fake_wechat import identity_for_code
-from models.identity import Staff, User
+from models.identity import Staff
 from models.repairs import Ticket
 from services import identity, repairs
+from services.demo import demo_account
 from services.identity import Principal
 
 # requester, category, location, description, steps [(action, minutes after report, actor, extra)]
@@ -80,23 +80,13 @@ DEMO_TICKETS: list[tuple[str, str, str, str, int, list[tuple[str, int, str, dict
         [("cancel", 30, "S0004", {"note": "已自行恢复正常，撤销报修。"})],
     ),
 ]
-# Login codes of the README's demo walk; the other demo accounts use demo-<employee_no>.
-DEMO_CODES = {"F0001": "demo-lead", "F0002": "demo-crew", "S0001": "demo-staff"}
 DEMO_ACCOUNTS = ("F0001", "F0002", "F0003", "F0004", "S0001", "S0003", "S0004")
 
 
 async def demo_principal(employee_no: str) -> Principal:
-    """The account bound to a demo directory entry, creating and binding it if needed."""
+    """The account bound to a demo directory entry (login code `demo-<employee_no>`)."""
+    user = await demo_account(employee_no)
     staff = await Staff.get(employee_no=employee_no)
-    user = await User.get_or_none(staff_id=staff.id)
-    if user is None:
-        openid = identity_for_code(DEMO_CODES.get(employee_no, f"demo-{employee_no}"))["openid"]
-        user = await User.get_or_none(openid=openid)
-        if user is None:
-            user = await User.create(openid=openid, session_key="", staff=staff)
-        elif user.staff_id is None:  # type: ignore[attr-defined]
-            user.staff = staff
-            await user.save(update_fields=["staff_id"])
     return identity.principal_for(user, staff)
 
 
@@ -133,6 +123,6 @@ async def seed(*, now: datetime) -> list[str]:
         created += 1
     return [
         "repairs: lead 周强 and crew 吴磊/郑海/冯涛 bound "
-        "(login codes demo-lead, demo-crew, demo-F0003, demo-F0004), "
+        "(login codes demo-F0001 … demo-F0004), "
         f"{created} demo tickets new ({len(DEMO_TICKETS)} in all)"
     ]

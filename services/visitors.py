@@ -419,31 +419,13 @@ _DEMO_PASSES: list[tuple[str, str, str | None, str, float, float, int, int, str]
 ]
 
 
-# The README's login codes for the demo accounts this domain uses (as repairs does).
-_DEMO_CODES = {"S0001": "demo-staff", "G0001": "demo-guard"}
-
-
 async def _demo_user(employee_no: str) -> User | None:
-    """The account bound to a demo directory entry.
+    """The account of a demo directory entry (login code `demo-<employee_no>`)."""
+    from services.demo import demo_account
 
-    With the fake WeChat, an entry nobody is bound to yet gets the account that the
-    fake gives to the README's login code (`demo-staff` for 李晓梅, `demo-guard` for
-    钱卫东), so the README's `login demo-staff S0001 李晓梅` lands in the seeded data.
-    """
-    staff = await Staff.get_or_none(employee_no=employee_no)
-    if staff is None:
+    if not await Staff.filter(employee_no=employee_no).exists():
         return None
-    user = await User.get_or_none(staff_id=staff.id)
-    if user is not None or not resources.settings().fake_wechat:
-        return user
-    from miniapp_stub.fake_wechat import identity_for_code
-
-    code = _DEMO_CODES.get(employee_no, f"demo-{employee_no}")
-    user, _ = await User.get_or_create(openid=identity_for_code(code)["openid"])
-    if user.staff_id is None:  # type: ignore[attr-defined]
-        user.staff = staff
-        await user.save(update_fields=["staff_id"])
-    return user if user.staff_id == staff.id else None  # type: ignore[attr-defined]
+    return await demo_account(employee_no)
 
 
 async def seed_demo(*, now: datetime) -> list[str]:

@@ -114,7 +114,7 @@ async def test_seed_demo_makes_passes_in_every_state_once(client):
     host = await User.get(staff_id=s0001.id)
     guard = await User.get(staff_id=(await Staff.get(employee_no="G0001")).id)
     if not bound_before:  # the README's `login demo-staff S0001 李晓梅` lands here
-        assert host.openid == identity_for_code("demo-staff")["openid"]
+        assert host.openid == identity_for_code("demo-S0001")["openid"]
     passes = await Pass.filter(host_id=host.id).order_by("id")
     assert len(passes) == 6
     states = {visitors.effective_status(p, now=NOW) for p in passes}
