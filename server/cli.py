@@ -66,7 +66,10 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> None:
 
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as config_file:
         json.dump(tortoise_config("sqlite://:memory:"), config_file)
-    argv = ["--config-file", config_file.name, "makemigrations", *args.domains]
+    # Tortoise loads only the apps named; every domain points at identity.User, so it
+    # always comes along (it gets no new migration unless its models changed).
+    domains = sorted(set(args.domains) | {"identity"}) if args.domains else []
+    argv = ["--config-file", config_file.name, "makemigrations", *domains]
     if args.name:
         argv += ["--name", args.name]
     code = asyncio.run(run_cli_async(argv))
