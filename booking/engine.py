@@ -118,39 +118,53 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
         elif kind == "COUNTER":
             raise CounterExhausted(reply[1])
         else:
-            waiting = kind == "WAIT"
-            epoch, caps = reply[1], [int(c) for c in reply[2].split(",")]
-            policy = Written(one_per_slot=reply[3] == "1", hold_ttl_s=int(reply[4]))
-            seq = int(reply[5]) if waiting else None
-            try:
-                if waiting:
-                    reservation = await _write(
-                        request, caps=caps, seq=seq, epoch=epoch, policy=policy, now=now
-                    )
-                else:
-                    reservation = await batch.submit(
-                        _pending(request, caps=caps, epoch=epoch, policy=policy, now=now)
-                    )
-            except store.Stale:
-                continue
-            except IntegrityError:
-                await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
-                return await _explain_integrity(request)
-            except BaseException:
-                await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
-                raise
-            if ikey or seq is not None:  # nothing was marked in flight otherwise
-                await store.run(
-                    lua.FINALIZE,
-                    keys=[store.state_key(rid)],
-                    args=[ikey, token, reservation.id, seq if seq is not None else ""],
-                )
-            if waiting:
-                # Places may have been freed while this entry was pending (not promotable).
-                await promote(resource_id=rid, slot_ids=request.slot_ids, now=now)
-                return await reservation_info(reservation.id, created=True)
-            return await info_of(reservation, created=True)
+            # Places are taken now: the write and its settling in Redis must finish even
+            # if the caller goes away (a client hang-up cancels the request task), or
+            # Redis and the database would disagree. So they run shielded.
+            settle = asyncio.ensure_future(_settle(request, reply, token=token, ikey=ikey, now=now))
+            info = await asyncio.shield(settle)
+            if info is not None:
+                return info
     raise ServiceUnavailable("预订服务繁忙，请稍后再试")
+
+
+async def _settle(
+    request: Request, reply: list[str], *, token: str, ikey: str, now: datetime
+) -> ReservationInfo | None:
+    """Write an accepted request, then finalize or give back; None = start again."""
+    rid = request.resource_id
+    waiting = reply[0] == "WAIT"
+    epoch, caps = reply[1], [int(c) for c in reply[2].split(",")]
+    policy = Written(one_per_slot=reply[3] == "1", hold_ttl_s=int(reply[4]))
+    seq = int(reply[5]) if waiting else None
+    try:
+        if waiting:
+            reservation = await _write(
+                request, caps=caps, seq=seq, epoch=epoch, policy=policy, now=now
+            )
+        else:
+            reservation = await batch.submit(
+                _pending(request, caps=caps, epoch=epoch, policy=policy, now=now)
+            )
+    except store.Stale:
+        return None
+    except IntegrityError:
+        await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
+        return await _explain_integrity(request)
+    except BaseException:
+        await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
+        raise
+    if ikey or seq is not None:  # nothing was marked in flight otherwise
+        await store.run(
+            lua.FINALIZE,
+            keys=[store.state_key(rid)],
+            args=[ikey, token, reservation.id, seq if seq is not None else ""],
+        )
+    if waiting:
+        # Places may have been freed while this entry was pending (not promotable).
+        await promote(resource_id=rid, slot_ids=request.slot_ids, now=now)
+        return await reservation_info(reservation.id, created=True)
+    return await info_of(reservation, created=True)
 
 
 async def _learn_definitions(resource_id: int, kind: str, name: str) -> None:

@@ -189,3 +189,37 @@ async def test_hydration_after_loss_runs_once_for_many_concurrent_requests():
     assert len(hydrations) == 1
     assert await redis_booked(rid, slot) == 31
     await assert_consistent(rid)
+
+
+async def test_callers_cancelled_mid_write_leave_redis_and_database_agreeing():
+    """A client hang-up cancels the request task at any point; nothing may leak."""
+    capacity = 25
+    rid, (slot,) = await make_resource(capacity=capacity)
+    await booking.availability(resource_id=rid)
+    tasks = [
+        asyncio.ensure_future(
+            booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[slot], now=NOW)
+        )
+        for _ in range(40)
+    ]
+    for i, task in enumerate(tasks):
+        for _ in range(i % 12):
+            await asyncio.sleep(0)
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+    def settling() -> bool:
+        return any(
+            not t.done() and getattr(t.get_coro(), "__name__", "") in ("_settle", "_drain")
+            for t in asyncio.all_tasks()
+        )
+
+    for _ in range(200_000):  # the shielded writes finish on their own
+        if not settling():
+            break
+        await asyncio.sleep(0)
+    assert not settling()
+    written = await Reservation.filter(resource_id=rid).count()
+    assert written <= capacity
+    assert await redis_booked(rid, slot) == written
+    await assert_consistent(rid)
