@@ -102,3 +102,42 @@ async def test_twenty_taps_with_waitlist_respect_the_limit_too(client):
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {202: 2, 409: 18}, statuses
     assert await Order.filter(user_id=staff.user_id, status="waitlisted").count() == 2
+
+
+async def test_hang_ups_mid_order_never_leave_a_place_without_an_order(client):
+    """A client that disconnects cancels its request task at whatever await it is in;
+    the reservation and the order row are still written together (or not at all)."""
+    from datetime import datetime
+
+    from services import meals
+
+    menu = await make_menu(client, slots=slot_specs(1, 100))
+    users = [await make_user() for _ in range(40)]
+    now = datetime.fromisoformat("2026-12-01T09:00:00+08:00")
+    requests = []
+    for index, user in enumerate(users):
+        task = asyncio.ensure_future(
+            meals.place_order(
+                user_id=user.user_id,
+                menu_id=menu["id"],
+                slot_id=menu["slots"][0]["id"],
+                lines=[meals.LineIn(menu["dishes"][0]["id"], 1)],
+                pickup="dine_in",
+                waitlist=False,
+                idempotency_key=None,
+                now=now,
+            )
+        )
+        for _ in range(index):  # cancel each request at a different point of its work
+            await asyncio.sleep(0)
+        task.cancel()
+        requests.append(task)
+    await asyncio.gather(*requests, return_exceptions=True)
+    shielded = [t for t in asyncio.all_tasks() if t.get_coro().__name__ == "_reserve_and_record"]
+    await asyncio.gather(*shielded, return_exceptions=True)
+
+    rows = await Order.filter(menu_id=menu["id"], status="confirmed").count()
+    booked, remaining = await _engine_figures(menu)
+    assert booked == [rows]
+    assert remaining[f"dish:{menu['dishes'][0]['id']}"] == 100 - rows
+    assert 0 < rows < 40  # some were cancelled before reserving, some after
