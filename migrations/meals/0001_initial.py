@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='PickupSlot',
             fields=[
-                ('id', fields.IntField(primary_key=True, unique=True, db_index=True)),
+                ('id', fields.IntField(generated=False, primary_key=True, unique=True, db_index=True)),
                 ('menu', fields.ForeignKeyField('meals.Menu', source_field='menu_id', db_constraint=True, to_field='id', related_name='slots', on_delete=OnDelete.CASCADE)),
                 ('start', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('end', fields.DatetimeField(auto_now=False, auto_now_add=False)),
