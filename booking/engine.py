@@ -96,8 +96,17 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
     keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in request.slot_ids)]
     for attempt in range(MAX_ATTEMPTS):
         token = uuid.uuid4().hex
-        args[3] = token
-        reply = await store.run(lua.RESERVE, keys=keys, args=args)
+        # Once the Lua step may have taken places, the write and its settling in Redis
+        # must finish even if the caller goes away (a client hang-up cancels the request
+        # task, possibly while the reply is on its way), or Redis and the database would
+        # disagree. So the step and everything after it run shielded.
+        step = asyncio.ensure_future(
+            _step(request, keys=keys, args=[*args[:3], token, *args[4:]], ikey=ikey, now=now)
+        )
+        outcome = await asyncio.shield(step)
+        if isinstance(outcome, ReservationInfo):
+            return outcome
+        reply = outcome
         kind = reply[0]
         if kind == "MISSING":
             await store.hydrate(rid)
@@ -117,15 +126,19 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
             raise full_error(reply, quantity=request.quantity)
         elif kind == "COUNTER":
             raise CounterExhausted(reply[1])
-        else:
-            # Places are taken now: the write and its settling in Redis must finish even
-            # if the caller goes away (a client hang-up cancels the request task), or
-            # Redis and the database would disagree. So they run shielded.
-            settle = asyncio.ensure_future(_settle(request, reply, token=token, ikey=ikey, now=now))
-            info = await asyncio.shield(settle)
-            if info is not None:
-                return info
+        # "RETRY": the copy was replaced while writing; take the places again.
     raise ServiceUnavailable("预订服务繁忙，请稍后再试")
+
+
+async def _step(
+    request: Request, *, keys: list[str], args: list[Any], ikey: str, now: datetime
+) -> list[str] | ReservationInfo:
+    """The Lua step and, if it took places, the write: the reply or the reservation."""
+    reply: list[str] = await store.run(lua.RESERVE, keys=keys, args=args)
+    if reply[0] not in ("OK", "WAIT"):
+        return reply
+    info = await _settle(request, reply, token=str(args[3]), ikey=ikey, now=now)
+    return ["RETRY"] if info is None else info
 
 
 async def _settle(

@@ -210,7 +210,7 @@ async def test_callers_cancelled_mid_write_leave_redis_and_database_agreeing():
 
     def settling() -> bool:
         return any(
-            not t.done() and getattr(t.get_coro(), "__name__", "") in ("_settle", "_drain")
+            not t.done() and getattr(t.get_coro(), "__name__", "") in ("_step", "_settle", "_drain")
             for t in asyncio.all_tasks()
         )
 
