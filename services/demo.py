@@ -30,6 +30,7 @@ DEMO_STAFF = [
     ("G0002", "何勇", "安保部", ["guard"]),
 ]
 
+
 async def demo_account(employee_no: str) -> User:
     """The WeChat account bound to a demo directory entry, made and bound if needed.
 
