@@ -13,6 +13,7 @@ The canteen console (summary, redeem, QR, jobs) lives in services/meals_canteen.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -512,7 +513,11 @@ async def _claim_and_cancel(*, order: Order, previous: str, now: datetime) -> No
     try:
         result = await booking.cancel(reservation_id=order.reservation_id, now=now)
     except BaseException:
-        await Order.filter(id=order.id, status="cancelled").update(status=previous)
+        # Undo the claim only if the engine still holds the reservation live: an error
+        # after the engine's own commit must not resurrect a cancelled order.
+        with contextlib.suppress(Exception):
+            if (await booking.get(reservation_id=order.reservation_id)).status in LIVE:
+                await Order.filter(id=order.id, status="cancelled").update(status=previous)
         raise
     for promoted in result.promoted:
         await mark_promoted(reservation_id=promoted.id)
@@ -533,13 +538,19 @@ async def mark_promoted(*, reservation_id: int) -> Order | None:
 
 
 async def on_promoted(event: booking.Promoted) -> None:
-    """A waitlisted order got a place: confirm it and tell its owner."""
-    await mark_promoted(reservation_id=event.reservation_id)
-    order = await Order.get_or_none(reservation_id=event.reservation_id).select_related("slot")
-    if order is None or order.status != "confirmed":
-        return
-    start = local(order.slot.start)
+    """A waitlisted order got a place: confirm it and tell its owner.
+
+    Runs inside the engine's cancel() after its commit, so it must never raise: an
+    error here would make the cancelling request fail (and undo its own claim) for a
+    cancellation that did happen. The cancel path also confirms the order from the
+    engine's result, so a failure here costs at most the notice, which is logged.
+    """
     try:
+        await mark_promoted(reservation_id=event.reservation_id)
+        order = await Order.get_or_none(reservation_id=event.reservation_id).select_related("slot")
+        if order is None or order.status != "confirmed":
+            return
+        start = local(order.slot.start)
         await notify(
             user_id=event.user_id,
             kind="meal_promoted",
@@ -547,10 +558,10 @@ async def on_promoted(event: booking.Promoted) -> None:
             body=f"您的候补订单已确认，请于{start:%m月%d日 %H:%M}后凭取餐码取餐。",
             link=f"/pages/meals/order?id={order.id}",
             template_data={"slot_time": start.strftime("%Y-%m-%d %H:%M")},
-            now=datetime.now(UTC),
+            now=datetime.now(UTC),  # the event carries no time of its own
         )
-    except Exception:  # a notice must never undo or fail a promotion; the event has no now=
-        log.exception("meal_promoted notice failed for order %s", order.id)
+    except Exception:
+        log.exception("meal_promoted handling failed for reservation %s", event.reservation_id)
 
 
 booking.events.subscribe(DOMAIN, on_promoted)
