@@ -13,6 +13,7 @@ from sanic.exceptions import (
     NotFound,
     PayloadTooLarge,
     RangeNotSatisfiable,
+    RequestCancelled,
     RequestTimeout,
     SanicException,
 )
@@ -59,6 +60,9 @@ def to_app_error(exception: BaseException) -> errors.AppError:
 
 class AppErrorHandler(ErrorHandler):
     def default(self, request: Request, exception: Exception) -> HTTPResponse:
+        if isinstance(exception, RequestCancelled):
+            # The client hung up; nobody reads this answer and nothing went wrong here.
+            return render(errors.AppError("客户端已断开", status=499, code="client_closed"))
         error = to_app_error(exception)
         if error.status >= 500 and not isinstance(exception, errors.AppError):
             log.error(

@@ -51,12 +51,15 @@ def logging_config(*, level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
-        "formatters": {"plain": {"format": FORMAT}},
-        "handlers": {"console": handler},
+        "formatters": {
+            "plain": {"format": FORMAT},
+            "access": {"format": FORMAT + "%(host)s %(request)s %(status)s %(byte)s"},
+        },
+        "handlers": {"console": handler, "access": {**handler, "formatter": "access"}},
         "loggers": {
             "sanic.root": {"level": level, "handlers": ["console"], "propagate": False},
             "sanic.error": {"level": level, "handlers": ["console"], "propagate": False},
-            "sanic.access": {"level": level, "handlers": ["console"], "propagate": False},
+            "sanic.access": {"level": level, "handlers": ["access"], "propagate": False},
             "sanic.server": {"level": level, "handlers": ["console"], "propagate": False},
             "qinejia": {"level": level, "handlers": ["console"], "propagate": True},
             "wechatpy": {"level": "WARNING", "handlers": ["console"], "propagate": True},
