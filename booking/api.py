@@ -2,9 +2,10 @@
 
 Signatures and semantics are fixed here; domains code against exactly these names. The
 implementation lives in booking/catalog.py (definitions, reads), booking/engine.py
-(reserve, cancel, promotions), booking/store.py (database truth, hydration; the design
-of the Redis/database consistency is in its docstring), booking/lua.py (the atomic
-steps) and booking/healing.py (self-healing, hold expiry).
+(reserve), booking/batch.py (group commit), booking/release.py (cancel, finish,
+promotions), booking/store.py (database truth, hydration; the design of the
+Redis/database consistency is in its docstring), booking/lua.py (the atomic steps) and
+booking/healing.py (self-healing, hold expiry).
 """
 
 from __future__ import annotations
@@ -199,9 +200,9 @@ async def reserve(
 
 async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
     """held → confirmed (InvalidState otherwise)."""
-    from booking import engine
+    from booking import release
 
-    return await engine.confirm(reservation_id=reservation_id, now=now)
+    return await release.confirm(reservation_id=reservation_id, now=now)
 
 
 async def cancel(*, reservation_id: int, status: str = "cancelled", now: datetime) -> CancelResult:
@@ -211,9 +212,9 @@ async def cancel(*, reservation_id: int, status: str = "cancelled", now: datetim
     that now fit (places and counters) are promoted to confirmed; each promotion is
     published as a `Promoted` event after commit.
     """
-    from booking import engine
+    from booking import release
 
-    reservation, promoted = await engine.cancel(
+    reservation, promoted = await release.cancel(
         reservation_id=reservation_id, status=status, now=now
     )
     return CancelResult(reservation=reservation, promoted=promoted)
@@ -221,9 +222,9 @@ async def cancel(*, reservation_id: int, status: str = "cancelled", now: datetim
 
 async def finish(*, reservation_id: int, status: str, now: datetime) -> ReservationInfo:
     """Terminal status that keeps the places counted (completed, no_show)."""
-    from booking import engine
+    from booking import release
 
-    return await engine.finish(reservation_id=reservation_id, status=status, now=now)
+    return await release.finish(reservation_id=reservation_id, status=status, now=now)
 
 
 async def get(*, reservation_id: int) -> ReservationInfo:

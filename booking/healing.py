@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from booking import engine, store
+from booking import release, store
 from booking.api import ReconcileReport
 from models.booking import Reservation, Resource
 from server import resources
@@ -92,7 +92,7 @@ async def reconcile(*, resource_id: int | None = None, now: datetime) -> Reconci
         slots = str((await resources.redis().hget(store.state_key(rid), "slots")) or "")
         slot_ids = [int(s) for s in slots.split(",") if s]
         if slot_ids:
-            await engine.promote(resource_id=rid, slot_ids=slot_ids, now=now)
+            await release.promote(resource_id=rid, slot_ids=slot_ids, now=now)
     return ReconcileReport(resources=len(ids), keys_repaired=len(details), details=details[:100])
 
 
@@ -104,7 +104,7 @@ async def expire_holds(*, now: datetime) -> int:
     )
     for reservation_id in due:
         try:
-            await engine.cancel(reservation_id=int(reservation_id), status="expired", now=now)
+            await release.cancel(reservation_id=int(reservation_id), status="expired", now=now)
             expired += 1
         except InvalidState:  # confirmed or cancelled meanwhile: nothing to expire
             continue
