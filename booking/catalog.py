@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from booking import store
 from booking.api import Policy, SlotAvailability, SlotInfo, SlotSpec
+from booking.views import known_id
 from models.booking import Counter, Resource, Slot
 from server import resources
 from server.errors import InvalidInput, NotFound
@@ -64,7 +65,7 @@ async def create_resource(*, domain: str, ref_id: int, name: str, policy: Policy
 
 
 async def _require_resource(resource_id: int) -> Resource:
-    resource = await Resource.get_or_none(id=resource_id)
+    resource = await Resource.get_or_none(id=known_id(resource_id, "预订资源"))
     if resource is None:
         raise NotFound("预订资源不存在")
     return resource

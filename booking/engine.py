@@ -26,7 +26,7 @@ from booking.api import (
     ReservationInfo,
 )
 from booking.release import promote
-from booking.views import full_error, info_of, reservation_info
+from booking.views import full_error, info_of, known_id, reservation_info
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
 from server.errors import (
     Conflict,
@@ -54,6 +54,9 @@ class Request:
 
 def validate(request: Request) -> None:
     """Client mistakes caught before any Redis or database work."""
+    known_id(request.resource_id, "预订资源")
+    for slot_id in request.slot_ids:
+        known_id(slot_id, "时段")
     problems: dict[str, str] = {}
     if not request.slot_ids:
         problems["slot_ids"] = "至少选择一个时段"

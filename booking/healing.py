@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 
 from booking import release, store
 from booking.api import ReconcileReport
+from booking.views import known_id
 from models.booking import Reservation, Resource
 from server import resources
 from server.errors import InvalidState
@@ -84,6 +85,8 @@ async def reconcile_one(resource_id: int) -> list[dict[str, Any]]:
 
 
 async def reconcile(*, resource_id: int | None = None, now: datetime) -> ReconcileReport:
+    if resource_id is not None:
+        known_id(resource_id, "预订资源")
     ids = [resource_id] if resource_id is not None else await _resources_with_copies()
     details: list[dict[str, Any]] = []
     for rid in ids:

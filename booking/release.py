@@ -17,7 +17,7 @@ from tortoise.transactions import in_transaction
 
 from booking import events, lua, store
 from booking.api import FREED, LIVE, OCCUPYING, Promoted, ReservationInfo
-from booking.views import reservation_info
+from booking.views import known_id, reservation_info
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
 from server import resources
 from server.errors import InvalidInput, InvalidState, NotFound
@@ -27,6 +27,7 @@ log = logging.getLogger("booking")
 
 async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
     """held → confirmed. Places were taken when it was held, so Redis is unchanged."""
+    known_id(reservation_id, "预订")
     async with in_transaction() as conn:
         row = await Reservation.filter(id=reservation_id).using_db(conn).select_for_update().first()
         if row is None:
@@ -43,7 +44,7 @@ async def cancel(
 ) -> tuple[ReservationInfo, list[ReservationInfo]]:
     if status not in FREED:
         raise InvalidInput({"status": "取消状态应为 cancelled/released/expired/rejected"})
-    found: list[Any] = await Reservation.filter(id=reservation_id).values_list(
+    found: list[Any] = await Reservation.filter(id=known_id(reservation_id, "预订")).values_list(
         "resource_id", flat=True
     )
     if not found:
@@ -97,7 +98,7 @@ async def finish(*, reservation_id: int, status: str, now: datetime) -> Reservat
     """completed / no_show: places stay counted, the reservation stops being live."""
     if status not in ("completed", "no_show"):
         raise InvalidInput({"status": "结束状态应为 completed 或 no_show"})
-    found: list[Any] = await Reservation.filter(id=reservation_id).values_list(
+    found: list[Any] = await Reservation.filter(id=known_id(reservation_id, "预订")).values_list(
         "resource_id", flat=True
     )
     if not found:

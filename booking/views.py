@@ -11,6 +11,14 @@ from server import resources
 from server.errors import AppError, Conflict, NotFound, SlotFull
 
 MAX_ALTERNATIVES = 5
+MAX_ID = 2**31 - 1  # INT columns: a larger id names nothing (and must not reach the database)
+
+
+def known_id(value: int, what: str) -> int:
+    """An id that could exist, else NotFound: a client's made-up id is never a 500."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+        raise NotFound(f"{what}不存在")
+    return value
 
 
 def wire_time(epoch_seconds: int) -> str:
@@ -62,7 +70,7 @@ async def info_of(row: Reservation, *, created: bool = True) -> ReservationInfo:
 
 
 async def reservation_info(reservation_id: int, *, created: bool = True) -> ReservationInfo:
-    row = await Reservation.get_or_none(id=reservation_id)
+    row = await Reservation.get_or_none(id=known_id(reservation_id, "预订"))
     if row is None:
         raise NotFound("预订不存在")
     return await info_of(row, created=created)

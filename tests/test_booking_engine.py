@@ -262,3 +262,22 @@ async def test_ensure_slots_makes_each_grid_slot_once_under_concurrency():
             slots=[booking.SlotSpec(start=start, end=start + timedelta(minutes=30), capacity=1)],
         )
     await assert_consistent(rid)
+
+
+async def test_ids_that_cannot_exist_are_not_found_never_a_database_error():
+    rid, (slot,) = await make_resource()
+    huge = 2**31
+    for call in (
+        booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[huge], now=NOW),
+        booking.reserve(resource_id=huge, user_id=new_user(), slot_ids=[slot], now=NOW),
+        booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[0], now=NOW),
+        booking.cancel(reservation_id=huge, now=NOW),
+        booking.confirm(reservation_id=huge, now=NOW),
+        booking.finish(reservation_id=-1, status="completed", now=NOW),
+        booking.get(reservation_id=huge),
+        booking.availability(resource_id=huge),
+        booking.reconcile(resource_id=huge, now=NOW),
+        booking.add_slots(resource_id=huge, slots=[]),
+    ):
+        with pytest.raises(NotFound):
+            await call
