@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from booking import store
@@ -80,10 +81,12 @@ async def _write_batch(batch: list[Pending]) -> None:
             live = [item for item in batch if item not in stale]
             for item in stale:
                 item.done.set_exception(store.Stale())
-            for item in live:
-                await item.reservation.save(using_db=conn)
+            ids = await _allocate_ids(conn, len(live))
+            for item, reservation_id in zip(live, ids, strict=True):
+                item.reservation = _with_id(item.reservation, reservation_id)
                 for occupancy in item.occupancies:
-                    occupancy.reservation_id = item.reservation.id
+                    occupancy.reservation_id = reservation_id
+            await Reservation.bulk_create([item.reservation for item in live], using_db=conn)
             await Occupancy.bulk_create(
                 [o for item in live for o in item.occupancies], using_db=conn
             )
@@ -94,6 +97,41 @@ async def _write_batch(batch: list[Pending]) -> None:
         return
     for item in live:
         item.done.set_result(item.reservation)
+
+
+async def _allocate_ids(conn: BaseDBAsyncClient, count: int) -> list[int]:
+    """Ids for a multi-row insert (one statement for the whole batch, no RETURNING).
+
+    PostgreSQL hands out sequence values; SQLite runs one transaction at a time, so the
+    ids after the current maximum are free until this transaction commits.
+    """
+    if conn.capabilities.dialect == "postgres":
+        rows = await conn.execute_query_dict(
+            "SELECT nextval(pg_get_serial_sequence('booking_reservation', 'id')) AS id "
+            "FROM generate_series(1, $1)",
+            [count],
+        )
+        return [int(row["id"]) for row in rows]
+    rows = await conn.execute_query_dict('SELECT MAX("id") AS top FROM "booking_reservation"')
+    top = int(rows[0]["top"] or 0)
+    return list(range(top + 1, top + 1 + count))
+
+
+def _with_id(row: Reservation, reservation_id: int) -> Reservation:
+    return Reservation(
+        id=reservation_id,
+        resource_id=row.resource_id,  # type: ignore[attr-defined]
+        user_id=row.user_id,
+        slot_ids=row.slot_ids,
+        quantity=row.quantity,
+        status=row.status,
+        idempotency_key=row.idempotency_key,
+        counters=row.counters,
+        wait_seq=row.wait_seq,
+        expires_at=row.expires_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 async def _stale_items(batch: list[Pending]) -> list[Pending]:
