@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import re
-import uuid
+import secrets
 from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
@@ -76,9 +78,22 @@ def create_app(
     return app
 
 
+# Generated request ids: 16 random hex digits per process, then a counter (32 hex
+# digits in all, like a uuid4 hex). Unique across workers and restarts without paying
+# for os.urandom and a UUID object on every request; the prefix is drawn again in a
+# process forked after import, so two workers never share one.
+_id_state: dict[str, Any] = {}
+
+
+def _next_request_id() -> str:
+    if _id_state.get("pid") != os.getpid():
+        _id_state.update(pid=os.getpid(), prefix=secrets.token_hex(8), counter=itertools.count(1))
+    return f"{_id_state['prefix']}{next(_id_state['counter']):016x}"
+
+
 async def _assign_request_id(request: Request) -> None:
     given = request.headers.get("x-request-id", "")
-    request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    request_id = given if given and _REQUEST_ID.match(given) else _next_request_id()
     request.ctx.request_id = request_id
     request_id_var.set(request_id)
     # Sanic enforces REQUEST_MAX_SIZE on its own server; under ASGI we check here too.

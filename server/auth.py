@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 from sanic import Request
 
-from server.errors import Forbidden, NotBound, Unauthorized
+from server.error_handler import render
+from server.errors import AppError, Forbidden, NotBound, Unauthorized
 from server.http import now
 from services.identity import Principal, authenticate
 
@@ -36,13 +37,20 @@ def guard(*roles: str, allow_unbound: bool = False) -> Callable[[H], H]:
     def decorate(handler: H) -> H:
         @functools.wraps(handler)
         async def wrapper(request: Request, *args: Any, **kwargs: Any) -> Any:
-            principal = await authenticate(token=bearer_token(request), now=now(request))
-            if not principal.bound and not allow_unbound:
-                raise NotBound()
-            if roles and not principal.has_role(*roles):
-                raise Forbidden()
-            request.ctx.principal = principal
-            return await handler(request, *args, **kwargs)
+            try:
+                principal = await authenticate(token=bearer_token(request), now=now(request))
+                if not principal.bound and not allow_unbound:
+                    raise NotBound()
+                if roles and not principal.has_role(*roles):
+                    raise Forbidden()
+                request.ctx.principal = principal
+                return await handler(request, *args, **kwargs)
+            except AppError as error:
+                # Our own errors are answers, not failures: render them here, in the same
+                # shape the app's error handler would, and skip Sanic's exception path
+                # (signal dispatch, a second run of the request middleware). At the lunch
+                # rush most answers are 409 slot_full, so this path is hot.
+                return render(error)
 
         wrapper.__guard__ = roles or ("any",)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]

@@ -166,10 +166,7 @@ async def authenticate(*, token: str, now: datetime) -> Principal:
     cached = _principal_cache.get(digest)
     if cached is not None and cached[1] > time.monotonic():
         return cached[0]
-    # One query for the columns we need, no model objects: at the lunch rush most of
-    # 15,000 tokens are seen once per worker, so this path is hot.
-    rows = await AuthToken.filter(token_hash=digest).values(*_AUTH_COLUMNS)
-    record = rows[0] if rows else None
+    record = await _token_record(digest)
     if record is None or record["revoked_at"] is not None or record["expires_at"] <= now:
         _principal_cache.pop(digest, None)
         raise Unauthorized("登录已失效，请重新登录")
@@ -195,6 +192,36 @@ _AUTH_COLUMNS = (
     "user__staff__roles",
     "user__staff__active",
 )
+
+
+# dialect → the SQL of the token lookup, with one placeholder for the token hash.
+_auth_sql: dict[str, str] = {}
+
+
+async def _token_record(digest: str) -> dict[str, Any] | None:
+    """One query for the columns we need, no model objects, and no query building.
+
+    At the lunch rush most of 15,000 tokens are seen once per worker, so this path is
+    hot; profiling showed Tortoise spending four times longer building the joined
+    SELECT than the database spent answering it. The SQL is built once per dialect by
+    the ORM itself (so quoting and placeholders stay Tortoise's) and reused.
+    """
+    db = AuthToken._meta.db
+    dialect = db.capabilities.dialect
+    sql = _auth_sql.get(dialect)
+    if sql is None:
+        query = AuthToken.filter(token_hash="").using_db(db).values(*_AUTH_COLUMNS)
+        sql = _auth_sql[dialect] = query.sql()
+    rows = await db.execute_query_dict(sql, [digest])
+    if not rows:
+        return None
+    row = dict(rows[0])
+    for name in ("expires_at", "revoked_at"):  # SQLite hands back text, PostgreSQL naive or aware
+        row[name] = _TOKEN_FIELDS[name].to_python_value(row[name])
+    return row
+
+
+_TOKEN_FIELDS = AuthToken._meta.fields_map
 
 
 def _principal_from_row(row: dict[str, Any]) -> Principal:
