@@ -101,6 +101,50 @@ class Conn:
         self.writer.close()
 
 
+# --- where the CPU went ------------------------------------------------------------
+
+SERVER: dict[str, int] = {}  # "pid" of the server's main process, once started
+
+
+class CpuMeter:
+    """CPU seconds used during a phase by this load generator, by the server (its
+    process tree) and by the whole machine, as shares of one core. On a 2-core host the
+    generator competes with the server, PostgreSQL and Redis; these say by how much."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.psutil = psutil
+        self.start = self._snapshot()
+
+    def _server_cpu(self) -> float:
+        psutil = self.psutil
+        total = 0.0
+        try:
+            root = psutil.Process(SERVER["pid"])
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except (KeyError, psutil.Error):
+            pass
+        return total
+
+    def _snapshot(self) -> tuple[float, float, float, float]:
+        machine = self.psutil.cpu_times()
+        busy = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
+        return time.perf_counter(), time.process_time(), self._server_cpu(), busy
+
+    def shares(self) -> dict[str, float]:
+        """Cores used (1.0 = one full core) since the meter was created."""
+        end = self._snapshot()
+        wall = end[0] - self.start[0]
+        return {
+            "generator_cores": round((end[1] - self.start[1]) / wall, 2),
+            "server_cores": round((end[2] - self.start[2]) / wall, 2),
+            "machine_cores": round((end[3] - self.start[3]) / wall, 2),
+        }
+
+
 # --- setup -------------------------------------------------------------------------
 
 
@@ -259,8 +303,10 @@ async def closed_loop(
             conn.close()
 
     started = time.perf_counter()
+    meter = CpuMeter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
+    cpu = meter.shares()
     total = sum(statuses.values())
     result = {
         "name": name,
@@ -268,9 +314,12 @@ async def closed_loop(
         "seconds": round(elapsed, 2),
         "rps": total / elapsed,
         "statuses": dict(statuses),
+        "cpu": cpu,
     }
     print(
-        f"  {name:<28} {total:>7} req in {elapsed:5.1f}s = {total / elapsed:8.0f}/s  {dict(statuses)}",
+        f"  {name:<28} {total:>7} req in {elapsed:5.1f}s = {total / elapsed:8.0f}/s  {dict(statuses)}"
+        f"  cores: generator {cpu['generator_cores']}, server {cpu['server_cores']},"
+        f" machine {cpu['machine_cores']}",
         flush=True,
     )
     return result
@@ -308,6 +357,7 @@ async def open_model(
     for _ in range(200):  # warm connections, like a load balancer's pool
         idle.append(await Conn.open())
     tasks = []
+    meter = CpuMeter()
     start = time.perf_counter() + 0.2
     for index in range(count):
         scheduled = start + index / rate
@@ -317,6 +367,7 @@ async def open_model(
         tasks.append(asyncio.ensure_future(send(index, scheduled)))
     send_lag = time.perf_counter() - (start + (count - 1) / rate)
     await asyncio.gather(*tasks)
+    cpu = meter.shares()
     for conn in idle:
         conn.close()
     latencies.sort()
@@ -334,6 +385,8 @@ async def open_model(
         "max_ms": round(latencies[-1] * 1000, 1),
         "connections_opened_extra": opened,
         "last_send_lag_ms": round(send_lag * 1000, 1),
+        "seconds": round(time.perf_counter() - start, 2),
+        "cpu": cpu,
     }
 
 
@@ -423,6 +476,12 @@ async def load(seeded: dict, quick: bool) -> dict[str, object]:
         "accepts_rps": round(accept_rps),
         "accepts_ratio": round(accept_rps / base, 3),
         "accept_statuses": accepts["statuses"],
+        "cpu_cores": {
+            "B_me": me["cpu"],
+            "B_miss": miss["cpu"],
+            "rejections": rejections["cpu"],
+            "accepts": accepts["cpu"],
+        },
         "open_model": opened,
         "confirmed_rows": rows,
         "engine_booked": engine_booked,
@@ -451,6 +510,7 @@ def main() -> None:
     seeded = asyncio.run(seed())
     print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
     server = start_server()
+    SERVER["pid"] = server.pid
     try:
         results = uvloop.run(load(seeded, args.quick))
     finally:
