@@ -16,6 +16,7 @@ from services import meals, meals_canteen
 bp = Blueprint("meals", url_prefix="/api/v1")
 
 MAX_ID = 2**31 - 1  # ids are 32-bit in the database: larger ones can name nothing
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as bad input
 
 
 # --- wire models -------------------------------------------------------------------
@@ -24,7 +25,7 @@ MAX_ID = 2**31 - 1  # ids are 32-bit in the database: larger ones can name nothi
 class DishIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     price_fen: int = Field(ge=0, le=1_000_000)
     stock: int = Field(ge=0, le=100_000)
 
@@ -42,7 +43,7 @@ class MenuIn(BaseModel):
 
     date: dt.date
     meal: Literal["breakfast", "lunch", "dinner"]
-    canteen: str = Field(min_length=1, max_length=64)
+    canteen: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     order_deadline: dt.datetime
     per_user_limit: int = Field(default=1, ge=1, le=10)
     dishes: list[DishIn] = Field(min_length=1, max_length=50)

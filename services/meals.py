@@ -111,6 +111,18 @@ def _validate_menu(
     """Cross-field rules pydantic cannot express; all reported at once, nothing written."""
     tz = resources.settings().tz
     errors: dict[str, str] = {}
+    # A time at the edge of the calendar (year 1 or 9999 with an offset) cannot be moved
+    # to UTC for storage: refuse it here as bad input instead of overflowing later.
+    times = {"order_deadline": order_deadline}
+    for index, slot in enumerate(slots):
+        times[f"slots.{index}.start"], times[f"slots.{index}.end"] = slot.start, slot.end
+    for field, value in times.items():
+        try:
+            value.astimezone(UTC).astimezone(tz)
+        except OverflowError:
+            errors[field] = "时间超出有效范围"
+    if errors:
+        raise InvalidInput(errors)
     names: set[str] = set()
     for index, dish in enumerate(dishes):
         if dish.name.strip() in names:

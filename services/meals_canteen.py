@@ -84,7 +84,10 @@ async def redeem(*, code: str, now: datetime) -> dict[str, Any]:
     The conditional UPDATE (status confirmed → served) is the arbiter: the database
     lets exactly one of two concurrent updates match the row.
     """
-    order = await Order.get_or_none(pickup_code=code).select_related("slot")
+    # A NUL byte cannot be in any code we issue, and PostgreSQL refuses it in a query.
+    order = (
+        None if "\x00" in code else await Order.get_or_none(pickup_code=code).select_related("slot")
+    )
     if order is None:
         raise NotFound("取餐码无效")
     won = await Order.filter(id=order.id, status="confirmed").update(status="served", served_at=now)

@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 import booking
-from models.meals import Order
+from models.meals import Menu, Order
 from tests.support import Actor, assert_error, make_user
 
 DAY = "2026-12-01"
@@ -153,6 +153,56 @@ async def test_bad_menu_bodies_are_400_with_fields(client):
     assert good["canteen"] not in [m["canteen"] for m in listed.json()["items"]]
     bad_query = await client.get("/api/v1/meals/menus?date=12/01", headers=staff.headers)
     assert "date" in assert_error(bad_query, 400, "invalid_input")["details"]["fields"]
+
+
+async def test_menu_times_at_the_calendar_edge_and_nul_names_are_400(client):
+    """Year 1 / 9999 with an offset cannot be stored in UTC, and PostgreSQL text cannot
+    hold a NUL byte: both are the client's mistake, so 400, never a 500."""
+    admin = await make_user("admin")
+    canteen = f"边界菜单{uuid.uuid4().hex[:6]}"
+    good = {
+        "date": DAY,
+        "meal": "lunch",
+        "canteen": canteen,
+        "order_deadline": DEADLINE,
+        "dishes": [{"name": "米饭", "price_fen": 50, "stock": 10}],
+        "slots": slot_specs(1, 5),
+    }
+    edge = "9999-12-31T23:00:00-10:00"
+    before = await Menu.all().count()
+    cases = [
+        (
+            {
+                "date": "0001-01-01",
+                "order_deadline": "0001-01-01T00:00:00+08:00",
+                "slots": [
+                    {
+                        "start": "0001-01-01T00:10:00+08:00",
+                        "end": "0001-01-01T01:00:00+08:00",
+                        "capacity": 1,
+                    }
+                ],
+            },
+            "order_deadline",
+        ),
+        (
+            {
+                "date": "9999-12-31",
+                "order_deadline": "9999-12-31T00:00:00+08:00",
+                "slots": [{"start": edge, "end": edge.replace("23:00", "23:30"), "capacity": 1}],
+            },
+            "slots.0.start",
+        ),
+        ({"canteen": "食\u0000堂"}, "canteen"),
+        ({"dishes": [{"name": "米\u0000饭", "price_fen": 50, "stock": 10}]}, "dishes.0.name"),
+    ]
+    for change, field in cases:
+        response = await client.post(
+            "/api/v1/admin/meals/menus", json={**good, **change}, headers=admin.headers
+        )
+        error = assert_error(response, 400, "invalid_input")
+        assert field in error["details"]["fields"], (change, error)
+    assert await Menu.all().count() == before
 
 
 async def test_duplicate_menu_is_conflict(client):

@@ -87,6 +87,20 @@ async def test_redeem_serves_once_and_refuses_the_rest(client):
     assert assert_error(refused, 409, "invalid_state")["details"]["state"] == "cancelled"
 
 
+async def test_redeem_of_a_code_with_a_nul_byte_is_unknown_not_a_5xx(client):
+    """A scanner may read garbage; PostgreSQL refuses a NUL byte in a query, so such a
+    code must be answered as the unknown code it is."""
+    menu = await make_menu(client)
+    canteen, staff = await make_user("canteen"), await make_user()
+    order = (await place(client, staff, order_body(menu))).json()
+    garbled = order["pickup_code"][:10] + "\u0000" + order["pickup_code"][10:]
+    response = await client.post(
+        "/api/v1/canteen/redeem", json={"code": garbled}, headers=canteen.headers
+    )
+    assert_error(response, 404, "not_found")
+    assert (await Order.get(id=order["id"])).status == "confirmed"
+
+
 async def test_two_tills_scanning_at_once_serve_one_meal(client):
     menu = await make_menu(client)
     tills = [await make_user("canteen"), await make_user("canteen")]
