@@ -164,7 +164,7 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
     """One booking: `confirmed`, or `pending_approval` (holding the time) for rooms that
     need an approval. Overlap with held time is the engine's 409 conflict."""
     room = await _room(request.room_id)
-    start, end = aware(request.start), aware(request.end)
+    start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
     )
@@ -195,16 +195,17 @@ async def create_series(
     whole or not at all, so a week is either booked or skipped (with the reason) and a
     partial overlap cannot happen. If no week can be booked nothing is created."""
     room = await _room(request.room_id)
-    start, end = aware(request.start), aware(request.end)
+    start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
     )
     if fields:
         raise InvalidInput(fields)
+    runs = weekly(start, end, weeks)  # before anything is written: it may be a 400
     series = await BookingSeries.create(room_id=room.id, organizer_id=user_id, weeks=weeks)
     booked: list[Booking] = []
     skipped: list[dict[str, Any]] = []
-    for week_start, week_end in weekly(start, end, weeks):
+    for week_start, week_end in runs:
         try:
             booked.append(
                 await asyncio.shield(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from models.meetings import Booking, Room
 from server import resources
+from server.errors import InvalidInput
 
 MAX_DURATION = timedelta(hours=8)
 # Check-in window around the start (API.md §4) and the no-show release point.
@@ -26,11 +27,17 @@ def tz() -> ZoneInfo:
     return resources.settings().tz
 
 
-def aware(moment: datetime) -> datetime:
-    """A naive timestamp is read in the service time zone (API.md §1); UTC from here on."""
+def aware(moment: datetime, *, field: str) -> datetime:
+    """A naive timestamp is read in the service time zone (API.md §1); UTC from here on.
+    A time whose UTC or local form falls off the calendar (year 1 or 9999) is the
+    client's mistake, so it is a 400 on `field`, not an OverflowError later."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz())
-    return moment.astimezone(UTC)
+    try:
+        moment.astimezone(tz())
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput({field: "时间超出范围"}) from None
 
 
 def wire(moment: datetime | None) -> str | None:
@@ -48,9 +55,12 @@ def minutes_of(value: time) -> int:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[00:00, next 00:00) of a local calendar day, in UTC."""
+    """[00:00, next 00:00) of a local calendar day, in UTC (400 at the calendar's ends)."""
     start = datetime.combine(day, time(0), tzinfo=tz())
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+    try:
+        return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput({"date": "日期超出范围"}) from None
 
 
 def check_room_hours(*, open_from: str, open_to: str, slot_minutes: int) -> dict[str, str]:
@@ -101,15 +111,19 @@ def _on_grid(moment: datetime, opens: time, slot_minutes: int) -> bool:
 
 
 def weekly(start: datetime, end: datetime, weeks: int) -> list[tuple[datetime, datetime]]:
-    """The same local wall-clock time every week (UTC results)."""
+    """The same local wall-clock time every week (UTC results); a series running off
+    the calendar (past year 9999) is a 400 on `weeks`."""
     local_start, local_end = start.astimezone(tz()), end.astimezone(tz())
-    return [
-        (
-            (local_start + timedelta(weeks=k)).astimezone(UTC),
-            (local_end + timedelta(weeks=k)).astimezone(UTC),
-        )
-        for k in range(weeks)
-    ]
+    try:
+        return [
+            (
+                (local_start + timedelta(weeks=k)).astimezone(UTC),
+                (local_end + timedelta(weeks=k)).astimezone(UTC),
+            )
+            for k in range(weeks)
+        ]
+    except OverflowError:
+        raise InvalidInput({"weeks": "重复周数超出可预订的日期范围"}) from None
 
 
 # --- wire shapes -----------------------------------------------------------------

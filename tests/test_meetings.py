@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.meetings import Booking, Room
+from models.meetings import Booking, BookingSeries, Room
 from models.notifications import Notice
 from services import identity, meetings
 from services.demo import DEMO_STAFF
@@ -432,3 +432,54 @@ async def test_seed_demo_makes_twelve_rooms_once(app):
     assert "0 rooms created" in again[0] and "0 demo bookings created" in again[0]
     assert await Room.filter(building__in=towers).count() == 12
     assert await Booking.filter(room_id__in=[r.id for r in rooms]).count() == bookings
+
+
+# --- times at the edge of the calendar -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("0001-01-01T00:00:00", "0001-01-01T01:00:00", "start"),  # naive: before UTC year 1
+        ("9999-12-31T23:00:00+00:00", "9999-12-31T23:30:00+00:00", "start"),  # local: year 10000
+    ],
+)
+async def test_times_outside_the_calendar_are_400_and_book_nothing(client, start, end, field):
+    admin, staff = await make_user("admin"), await make_user()
+    room = await new_room(client, admin)
+    response = await book(client, staff, room["id"], start, end)
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"][field]
+    body = {"room_id": room["id"], "start": start, "end": end, "title": "周会", "attendees": 2}
+    series = await client.post(
+        "/api/v1/meetings/bookings/series",
+        json={**body, "weeks": 3},
+        headers=clock(EVE, staff),
+    )
+    assert assert_error(series, 400, "invalid_input")["details"]["fields"][field]
+    assert await Booking.filter(room_id=room["id"]).count() == 0
+
+
+async def test_a_series_running_past_the_calendar_is_400_and_books_nothing(client):
+    admin, staff = await make_user("admin"), await make_user()
+    room = await new_room(client, admin)
+    body = {
+        "room_id": room["id"],
+        "start": "9999-12-24T09:00:00+08:00",
+        "end": "9999-12-24T10:00:00+08:00",
+        "title": "周会",
+        "attendees": 2,
+        "weeks": 3,
+    }
+    response = await client.post(
+        "/api/v1/meetings/bookings/series", json=body, headers=clock(EVE, staff)
+    )
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"]["weeks"]
+    assert await Booking.filter(room_id=room["id"]).count() == 0
+    assert await BookingSeries.filter(room_id=room["id"]).count() == 0
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+async def test_room_search_on_a_day_at_the_calendar_edge_is_400(client, day):
+    staff = await make_user()
+    response = await client.get(f"/api/v1/meetings/rooms?date={day}", headers=staff.headers)
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"]["date"]
