@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sanic import Blueprint, HTTPResponse, Request
@@ -27,7 +27,9 @@ class TicketIn(BaseModel):
     category: Category
     location: str = Field(min_length=1, max_length=128, description="如 行政中心A座3楼 302室")
     description: str = Field(min_length=1, max_length=2000)
-    photo_ids: list[int] = Field(default_factory=list, max_length=repairs.MAX_PHOTOS)
+    photo_ids: list[Annotated[int, Field(gt=0, le=repairs.MAX_ID)]] = Field(
+        default_factory=list, max_length=repairs.MAX_PHOTOS
+    )
 
 
 class Person(BaseModel):
@@ -89,7 +91,7 @@ class ListQuery(BaseModel):
 
 class AssignIn(BaseModel):
     model_config = _STRICT
-    assignee_id: int = Field(gt=0, strict=True, description="维修人员的用户 id")
+    assignee_id: int = Field(gt=0, le=repairs.MAX_ID, strict=True, description="维修人员的用户 id")
 
 
 class ResolveIn(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from models.repairs import CATEGORIES, Rating, Ticket
@@ -18,6 +18,9 @@ from server.errors import InvalidInput
 from services.repairs import CATEGORY_LABELS, names_of
 
 MAX_DAYS = 366
+# Dates outside these years are client mistakes; near date.min/max the day arithmetic
+# and the database's timestamp range would overflow into a 500.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
 @dataclass
@@ -41,6 +44,9 @@ def period(*, date_from: date | None, date_to: date | None, now: datetime) -> tu
     today = now.astimezone(resources.settings().tz).date()
     end = date_to or today
     start = date_from or end - timedelta(days=29)
+    for name, day in (("from", start), ("to", end)):
+        if not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise InvalidInput({name: f"日期须在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间"})
     if start > end:
         raise InvalidInput({"from": "开始日期不能晚于结束日期"})
     if (end - start).days >= MAX_DAYS:
@@ -52,8 +58,9 @@ async def stats(*, date_from: date | None, date_to: date | None, now: datetime) 
     """Average rating and average time to resolve, overall, per crew member, per category."""
     start, end = period(date_from=date_from, date_to=date_to, now=now)
     tz = resources.settings().tz
-    since = datetime.combine(start, time(0), tz)
-    until = datetime.combine(end + timedelta(days=1), time(0), tz)
+    # In UTC: SQLite compares stored datetimes as text (docs/conventions.md).
+    since = datetime.combine(start, time(0), tz).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC)
     tickets = await Ticket.filter(
         status__in=("resolved", "closed"), resolved_at__gte=since, resolved_at__lt=until
     ).values_list("id", "category", "assignee_id", "created_at", "resolved_at")

@@ -377,3 +377,25 @@ async def test_categories_and_their_deadlines(client):
             json={"resolve_within_minutes": 72 * 60},
             headers=cast.lead.headers,
         )
+
+
+async def test_ids_beyond_a_database_integer_are_invalid_input_and_change_nothing(client):
+    """PostgreSQL cannot even bind 2**40 to an INT column: that must be a 400, not a 500."""
+    cast = await make_cast()
+    before = await Ticket.filter(requester_id=cast.requester.user_id).count()
+    huge = 2**40
+    report = await client.post(
+        "/api/v1/repairs",
+        json={"category": "it", "location": "A座", "description": "电脑坏了", "photo_ids": [huge]},
+        headers=cast.requester.headers,
+    )
+    assert "photo_ids.0" in assert_error(report, 400, "invalid_input")["details"]["fields"]
+    assert await Ticket.filter(requester_id=cast.requester.user_id).count() == before
+    ticket = await new_ticket(client, cast)
+    assign = await client.post(
+        f"/api/v1/repairs/{ticket['id']}/assign",
+        json={"assignee_id": huge},
+        headers=cast.lead.headers,
+    )
+    assert "assignee_id" in assert_error(assign, 400, "invalid_input")["details"]["fields"]
+    assert (await Ticket.get(id=ticket["id"])).status == "open"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from jobs import repairs as repair_jobs
 from models.repairs import Escalation, Ticket, TicketEvent
+from server import resources
 from services import repairs, repairs_demo
 from services.identity import Principal
 from tests.support import assert_error, make_user
@@ -254,9 +255,49 @@ async def test_stats_on_a_known_data_set(client):
         ("from=March", "from"),
         ("from=2030-01-01&to=2031-12-31", "to"),
         ("to=2031-02-30", "to"),
+        ("from=9999-12-30&to=9999-12-31", "from"),  # the day after 9999-12-31 overflows
+        ("from=0001-01-01&to=0001-01-01", "from"),  # before PostgreSQL's timestamptz range
     ]:
         bad = await client.get(f"/api/v1/repairs/stats?{query}", headers=lead.headers)
         assert field in assert_error(bad, 400, "invalid_input")["details"]["fields"], query
+
+
+async def test_stats_days_are_local_days_on_every_database(client):
+    """Resolved at 03:00 Beijing time (19:00 UTC the day before) counts on the local day.
+
+    SQLite compares stored datetimes as text, so bounds in +08:00 against UTC rows moved
+    the day boundary by eight hours there.
+    """
+    lead = await make_user("facility_lead")
+    crew = await make_user("facility")
+    requester = await _principal(await make_user())
+    boss, fixer = await _principal(lead), await _principal(crew)
+    early = datetime(2032, 5, 6, 2, 0, tzinfo=resources.settings().tz)
+    ticket = await repairs.report(
+        principal=requester,
+        category="it",
+        location="统计楼",
+        description="凌晨报修",
+        photo_ids=[],
+        now=early.astimezone(UTC),
+    )
+    steps = [("assign", boss, {"assignee_id": crew.user_id}), ("start", fixer, {})]
+    steps.append(("resolve", fixer, {"note": "已修好"}))
+    for action, who, extra in steps:
+        await repairs.act(
+            ticket_id=ticket["id"],
+            principal=who,
+            action=action,
+            now=(early + timedelta(hours=1)).astimezone(UTC),
+            **extra,
+        )
+    for day, resolved in [("2032-05-06", 1), ("2032-05-05", 0)]:
+        got = await client.get(
+            f"/api/v1/repairs/stats?from={day}&to={day}",
+            headers=lead.headers,
+        )
+        assert got.status_code == 200, got.text
+        assert got.json()["overall"]["resolved"] == resolved, (day, got.json())
 
 
 async def test_seed_demo_is_idempotent_and_covers_every_state(client):
