@@ -23,7 +23,7 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as b
 
 
 class DishIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # blank name: 400
 
     name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
     price_fen: int = Field(ge=0, le=1_000_000)
@@ -39,7 +39,7 @@ class SlotIn(BaseModel):
 
 
 class MenuIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # blank canteen: 400
 
     date: dt.date
     meal: Literal["breakfast", "lunch", "dinner"]

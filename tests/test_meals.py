@@ -155,9 +155,9 @@ async def test_bad_menu_bodies_are_400_with_fields(client):
     assert "date" in assert_error(bad_query, 400, "invalid_input")["details"]["fields"]
 
 
-async def test_menu_times_at_the_calendar_edge_and_nul_names_are_400(client):
-    """Year 1 / 9999 with an offset cannot be stored in UTC, and PostgreSQL text cannot
-    hold a NUL byte: both are the client's mistake, so 400, never a 500."""
+async def test_menu_times_at_the_calendar_edge_and_nul_or_blank_names_are_400(client):
+    """Year 1 / 9999 with an offset cannot be stored in UTC, PostgreSQL text cannot hold
+    a NUL byte, and a blank name would be stored empty: the client's mistake, so 400."""
     admin = await make_user("admin")
     canteen = f"边界菜单{uuid.uuid4().hex[:6]}"
     good = {
@@ -195,6 +195,8 @@ async def test_menu_times_at_the_calendar_edge_and_nul_names_are_400(client):
         ),
         ({"canteen": "食\u0000堂"}, "canteen"),
         ({"dishes": [{"name": "米\u0000饭", "price_fen": 50, "stock": 10}]}, "dishes.0.name"),
+        ({"canteen": "   "}, "canteen"),
+        ({"dishes": [{"name": " ", "price_fen": 50, "stock": 10}]}, "dishes.0.name"),
     ]
     for change, field in cases:
         response = await client.post(
