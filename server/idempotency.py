@@ -36,6 +36,29 @@ def _stored_response(record: dict[str, Any]) -> HTTPResponse:
     )
 
 
+def _fingerprint(request: Request) -> str:
+    """What makes two requests "the same body".
+
+    A multipart body carries a random boundary chosen per request, so a client retrying
+    the same upload sends different bytes: compare its parts (names, file names, types,
+    contents) instead of the raw body.
+    """
+    digest = hashlib.sha256(request.path.encode() + b"\n")
+    if not (request.content_type or "").startswith("multipart/form-data"):
+        digest.update(request.body or b"")
+        return digest.hexdigest()
+    parts: list[list[str]] = []
+    for name, values in sorted((request.form or {}).items()):
+        parts += [["form", name, hashlib.sha256(str(v).encode()).hexdigest()] for v in values]
+    for name, files in sorted((request.files or {}).items()):
+        parts += [
+            ["file", name, f.name or "", f.type or "", hashlib.sha256(f.body).hexdigest()]
+            for f in files
+        ]
+    digest.update(json.dumps(parts).encode())
+    return digest.hexdigest()
+
+
 def idempotent(handler: H) -> H:
     """Wrap a creating POST handler (inside `@guard`, which sets the principal)."""
 
@@ -51,9 +74,7 @@ def idempotent(handler: H) -> H:
         redis_key = (
             f"idem:{user_id}:{request.route.name if request.route else request.path}:{digest}"
         )
-        fingerprint = hashlib.sha256(
-            request.path.encode() + b"\n" + (request.body or b"")
-        ).hexdigest()
+        fingerprint = _fingerprint(request)
         redis = resources.redis()
 
         if await redis.set(redis_key, json.dumps({"fp": fingerprint}), nx=True, ex=PENDING_S):

@@ -230,3 +230,28 @@ async def test_uploads_per_account_are_rate_limited(client):
     assert int(refused.headers["retry-after"]) >= 1
     assert await Upload.filter(owner_id=actor.user_id).count() == uploads.UPLOADS_PER_WINDOW
     assert (await upload(client, other, small)).status_code == 201  # per account
+
+
+async def test_a_retried_upload_with_its_idempotency_key_replays_despite_a_new_boundary(client):
+    """Every multipart request gets a fresh random boundary, so the raw bodies of a retry
+    differ; the same key with the same file must still replay, another file is 409."""
+    owner = await make_user()
+    photo = image_bytes("PNG")
+    headers = owner.with_headers(**{"Idempotency-Key": "upload-retry-1"})
+    first, again = [
+        await client.post(
+            "/api/v1/uploads", files={"file": ("p.png", photo, "image/png")}, headers=headers
+        )
+        for _ in range(2)
+    ]
+    assert first.status_code == 201, first.text
+    assert again.status_code == 201, again.text
+    assert again.json() == first.json()
+    assert await Upload.filter(owner_id=owner.user_id).count() == 1
+    other = await client.post(
+        "/api/v1/uploads",
+        files={"file": ("p.png", image_bytes("PNG", size=(8, 8)), "image/png")},
+        headers=headers,
+    )
+    assert_error(other, 409, "idempotency_mismatch")
+    assert await Upload.filter(owner_id=owner.user_id).count() == 1
