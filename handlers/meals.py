@@ -81,6 +81,7 @@ class MenuOut(BaseModel):
 
 class MenuList(BaseModel):
     items: list[MenuOut]
+    next_cursor: str | None = Field(default=None, description="一天的菜单只有一页，恒为 null")
 
 
 class DayQuery(BaseModel):
@@ -184,7 +185,7 @@ async def create_menu(request: Request) -> HTTPResponse:
 async def list_menus(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     items = await meals.list_menus(day=query.date or _today(request))
-    return reply({"items": items})
+    return reply({"items": items, "next_cursor": None})
 
 
 @bp.get("/meals/menus/<menu_id:int>")

@@ -111,6 +111,8 @@ async def test_admin_creates_menu_and_staff_lists_it(client):
     response = await client.get(f"/api/v1/meals/menus?date={DAY}", headers=staff.headers)
     assert response.status_code == 200
     assert menu["id"] in [m["id"] for m in response.json()["items"]]
+    # API.md §1: every list is {"items", "next_cursor"} (one day's menus fit one page)
+    assert response.json()["next_cursor"] is None
 
 
 async def test_only_admin_creates_menus(client):
