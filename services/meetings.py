@@ -168,6 +168,8 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
     )
+    if not request.title.strip():  # stored stripped: blanks only would be an empty title
+        fields["title"] = "会议主题不能为空"
     if fields:
         raise InvalidInput(fields)
     # Shielded: a client hanging up mid-request cancels the request task; the engine
@@ -199,6 +201,8 @@ async def create_series(
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
     )
+    if not request.title.strip():  # stored stripped: blanks only would be an empty title
+        fields["title"] = "会议主题不能为空"
     if fields:
         raise InvalidInput(fields)
     runs = weekly(start, end, weeks)  # before anything is written: it may be a 400

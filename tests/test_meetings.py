@@ -483,3 +483,18 @@ async def test_room_search_on_a_day_at_the_calendar_edge_is_400(client, day):
     staff = await make_user()
     response = await client.get(f"/api/v1/meetings/rooms?date={day}", headers=staff.headers)
     assert assert_error(response, 400, "invalid_input")["details"]["fields"]["date"]
+
+
+async def test_a_blank_title_is_400_and_books_nothing(client):
+    admin, staff = await make_user("admin"), await make_user()
+    room = await new_room(client, admin)
+    response = await book(client, staff, room["id"], at("09:00"), at("10:00"), title="   ")
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"]["title"]
+    body = {"room_id": room["id"], "start": at("11:00"), "end": at("12:00"), "attendees": 2}
+    series = await client.post(
+        "/api/v1/meetings/bookings/series",
+        json={**body, "title": " \t ", "weeks": 2},
+        headers=clock(EVE, staff),
+    )
+    assert assert_error(series, 400, "invalid_input")["details"]["fields"]["title"]
+    assert await Booking.filter(room_id=room["id"]).count() == 0
