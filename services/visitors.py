@@ -218,6 +218,7 @@ async def revoke_pass(*, host_id: int, pass_id: int, now: datetime) -> dict[str,
     Revoking a revoked pass answers it unchanged (a retried tap); an expired or used-up
     pass cannot be revoked (409 invalid_state).
     """
+    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
     visitor_pass = await _own_pass(host_id=host_id, pass_id=pass_id)
     await Pass.filter(id=visitor_pass.id, status="active", valid_to__gt=now).update(
         status="revoked", revoked_at=now
@@ -258,6 +259,7 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> d
     The entry is taken by a conditional UPDATE that re-checks status, window and count
     in the database, so concurrent scans of the last entry admit exactly one person.
     """
+    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
     gate_name = clean_gate(gate)
     visitor_pass = await find_by_token(token=token)
     if visitor_pass is None:
@@ -389,12 +391,14 @@ async def entry_log(
 
 async def expire_passes(*, now: datetime) -> int:
     """Mark active passes whose window has ended `expired` (the gate already refuses them)."""
+    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
     return await Pass.filter(status="active", valid_to__lte=now).update(status="expired")
 
 
 async def anonymise_passes(*, now: datetime) -> int:
     """Erase the visitor's name, phone, plate and sealed token VISITOR_RETENTION_DAYS after
     the window ended. Entry rows and counts stay: they carry no personal data."""
+    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
     await expire_passes(now=now)
     cutoff = now - timedelta(days=resources.settings().visitor_retention_days)
     return await Pass.filter(valid_to__lte=cutoff, anonymised_at__isnull=True).update(

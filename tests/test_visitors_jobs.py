@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from jobs import visitors as visitor_jobs
 from jobs.scheduler import discover, run_once
@@ -136,3 +137,27 @@ async def test_seed_demo_makes_passes_in_every_state_once(client):
     assert plain is not None
     answer = await visitors.verify(token=plain, gate="东门", guard_id=guard.id, now=NOW)
     assert answer["valid"] is True and answer["pass"]["host_name"] == "李晓梅"
+
+
+async def test_a_now_given_in_shanghai_time_is_the_same_instant_in_every_filter(client):
+    """Services take any aware `now`; SQLite compares stored times as UTC text, so a
+    +08:00 `now` must not read as eight hours later (an early expiry or a refused entry)."""
+    host = await make_user()
+    guard = await make_user("guard")
+    created = await invite(client, host, max_entries=2)
+    row = await Pass.get(id=created["id"])
+    before_end = (row.valid_to - timedelta(hours=1)).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert await visitors.expire_passes(now=before_end) == 0
+    assert await visitors.anonymise_passes(now=before_end) == 0
+    result = await visitors.verify(
+        token=created["token"], gate="东门", guard_id=guard.user_id, now=before_end
+    )
+    assert result["valid"] is True
+    revoked = await visitors.revoke_pass(host_id=host.user_id, pass_id=row.id, now=before_end)
+    assert revoked["status"] == "revoked"
+    fresh = await Pass.get(id=row.id)
+    assert (fresh.status, fresh.entries_used) == ("revoked", 1)
+    after_end = (row.valid_to + timedelta(minutes=1)).astimezone(ZoneInfo("Asia/Shanghai"))
+    other = await invite(client, host)
+    assert await visitors.expire_passes(now=after_end) >= 1
+    assert (await Pass.get(id=other["id"])).status == "expired"
