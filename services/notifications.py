@@ -162,7 +162,8 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
         number = int(notice_id)
     except (ValueError, UnicodeDecodeError, binascii.Error):
         raise InvalidInput({"cursor": "无效的游标"}) from None
-    if moment.tzinfo is None or not 0 < number <= _MAX_DB_INT:
+    # Years far from ours are not ours, and near year 1 or 9999 PostgreSQL cannot take them.
+    if moment.tzinfo is None or not 2000 <= moment.year <= 2999 or not 0 < number <= _MAX_DB_INT:
         raise InvalidInput({"cursor": "无效的游标"})
     return moment, number
 

@@ -311,7 +311,7 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, _, number = raw.partition(":")
         value = int(number)
-        if prefix != "t" or value < 1:
+        if prefix != "t" or not 0 < value <= MAX_ID:  # PostgreSQL cannot bind more
             raise ValueError(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput({"cursor": "无效的分页游标"}) from None

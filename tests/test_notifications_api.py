@@ -200,3 +200,14 @@ async def test_concurrent_subscriptions_each_count_and_a_replay_counts_once(clie
     assert {r.json()["credits"]["TPL_REPAIR_STATUS"] for r in replies} == {11}
     await row.refresh_from_db()
     assert row.credits == 11
+
+
+async def test_a_cursor_with_a_date_out_of_range_is_invalid_input(client):
+    """Forged cursors near year 1 or 9999 are a 400 (PostgreSQL cannot bind them: a 500)."""
+    import base64
+
+    user = await make_user()
+    for moment in ("0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-08:00"):
+        cursor = base64.urlsafe_b64encode(f"{moment}|5".encode()).decode().rstrip("=")
+        got = await client.get(f"/api/v1/notifications?cursor={cursor}", headers=user.headers)
+        assert "cursor" in assert_error(got, 400, "invalid_input")["details"]["fields"]

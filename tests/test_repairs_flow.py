@@ -399,3 +399,14 @@ async def test_ids_beyond_a_database_integer_are_invalid_input_and_change_nothin
     )
     assert "assignee_id" in assert_error(assign, 400, "invalid_input")["details"]["fields"]
     assert (await Ticket.get(id=ticket["id"])).status == "open"
+
+
+async def test_a_cursor_past_a_database_integer_is_invalid_input(client):
+    """A forged cursor with an id PostgreSQL cannot bind is a 400, not a 500."""
+    import base64
+
+    cast = await make_cast()
+    for last_id in (2**31, 99999999999):
+        cursor = base64.urlsafe_b64encode(f"t:{last_id}".encode()).decode().rstrip("=")
+        got = await client.get(f"/api/v1/repairs?cursor={cursor}", headers=cast.requester.headers)
+        assert "cursor" in assert_error(got, 400, "invalid_input")["details"]["fields"]
