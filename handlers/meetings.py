@@ -63,6 +63,7 @@ class RoomWithBusy(RoomOut):
 
 class RoomList(BaseModel):
     items: list[RoomWithBusy]
+    next_cursor: str | None = Field(description="始终为 null：当日全部会议室一页返回")
 
 
 class RoomsQuery(BaseModel):
@@ -194,7 +195,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     rooms = await meetings.search_rooms(
         day=day, min_capacity=query.min_capacity, equipment=query.equipment
     )
-    return reply({"items": rooms})
+    return reply({"items": rooms, "next_cursor": None})
 
 
 # --- bookings ----------------------------------------------------------------------

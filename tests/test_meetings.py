@@ -102,6 +102,7 @@ async def test_search_filters_by_size_and_equipment_and_shows_busy_time(client):
         headers=staff.headers,
     )
     assert response.status_code == 200, response.text
+    assert response.json()["next_cursor"] is None  # the list shape of API.md §1
     found = {room["id"]: room for room in response.json()["items"]}
     assert video["id"] in found and big["id"] in found and small["id"] not in found
     assert found[video["id"]]["busy"] == [{"start": at("09:00"), "end": at("10:00")}]
