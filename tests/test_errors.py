@@ -92,3 +92,23 @@ async def test_health_ok_and_503_when_redis_is_gone(client):
         resources._state["redis"] = real
     assert broken.status_code == 503
     assert broken.json() == {"status": "error", "db": "ok", "redis": "error"}
+
+
+async def test_nul_bytes_in_bodies_and_queries_are_400_everywhere(client):
+    """PostgreSQL refuses NUL in text; every parsed body and query refuses it first."""
+    staff = await make_user()
+    response = await client.post(
+        "/api/v1/auth/bind", json={"employee_no": "S\x000001", "name": "李"}, headers=staff.headers
+    )
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"] == {
+        "employee_no": "不能包含空字符"
+    }
+    admin = await make_user("admin")
+    response = await client.post(
+        "/api/v1/admin/staff",
+        json={"items": [{"employee_no": "X1", "name": "甲\x00乙"}]},
+        headers=admin.headers,
+    )
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"] == {
+        "items.0.name": "不能包含空字符"
+    }

@@ -87,9 +87,9 @@ async def test_redeem_serves_once_and_refuses_the_rest(client):
     assert assert_error(refused, 409, "invalid_state")["details"]["state"] == "cancelled"
 
 
-async def test_redeem_of_a_code_with_a_nul_byte_is_unknown_not_a_5xx(client):
+async def test_redeem_of_a_code_with_a_nul_byte_is_a_4xx_not_a_5xx(client):
     """A scanner may read garbage; PostgreSQL refuses a NUL byte in a query, so such a
-    code must be answered as the unknown code it is."""
+    code is refused as malformed input (parse_body) before it reaches the database."""
     menu = await make_menu(client)
     canteen, staff = await make_user("canteen"), await make_user()
     order = (await place(client, staff, order_body(menu))).json()
@@ -97,7 +97,9 @@ async def test_redeem_of_a_code_with_a_nul_byte_is_unknown_not_a_5xx(client):
     response = await client.post(
         "/api/v1/canteen/redeem", json={"code": garbled}, headers=canteen.headers
     )
-    assert_error(response, 404, "not_found")
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"] == {
+        "code": "不能包含空字符"
+    }
     assert (await Order.get(id=order["id"])).status == "confirmed"
 
 
