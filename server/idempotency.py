@@ -93,7 +93,8 @@ async def _run_first(
     try:
         response = await handler(request, *args, **kwargs)
     except AppError as error:
-        if error.status >= 500:
+        if error.status >= 500 or error.status == 429:
+            # Not an answer to this request: a retry with the same key must run again.
             await redis.delete(redis_key)
             raise
         rendered = render(error)

@@ -230,6 +230,14 @@ async def test_uploads_per_account_are_rate_limited(client):
     assert int(refused.headers["retry-after"]) >= 1
     assert await Upload.filter(owner_id=actor.user_id).count() == uploads.UPLOADS_PER_WINDOW
     assert (await upload(client, other, small)).status_code == 201  # per account
+    # A 429 is not the answer to a keyed request: once the window passes, the same key runs.
+    keyed = actor.with_headers(**{"Idempotency-Key": "after-the-limit"})
+    files = {"file": ("photo.jpg", small, "image/jpeg")}
+    assert_error(
+        await client.post("/api/v1/uploads", files=files, headers=keyed), 429, "rate_limited"
+    )
+    await resources.redis().delete(f"rl:uploads:{actor.user_id}")  # the window has passed
+    assert (await client.post("/api/v1/uploads", files=files, headers=keyed)).status_code == 201
 
 
 async def test_a_retried_upload_with_its_idempotency_key_replays_despite_a_new_boundary(client):
