@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from booking.api import ReservationInfo, Status
+from models import MAX_ID
 from models.booking import Reservation, WaitlistEntry
 from server import resources
 from server.errors import AppError, Conflict, NotFound, SlotFull
 
 MAX_ALTERNATIVES = 5
-MAX_ID = 2**31 - 1  # INT columns: a larger id names nothing (and must not reach the database)
 
 
 def known_id(value: int, what: str) -> int:

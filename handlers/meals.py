@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
+from models import MAX_ID
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
@@ -15,7 +16,6 @@ from services import meals, meals_canteen
 
 bp = Blueprint("meals", url_prefix="/api/v1")
 
-MAX_ID = 2**31 - 1  # ids are 32-bit in the database: larger ones can name nothing
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as bad input
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
+from models import MAX_ID
 from models.meetings import BOOKING_STATUSES
 from server.auth import guard, principal_of
 from server.errors import InvalidInput
@@ -75,7 +76,7 @@ class RoomsQuery(BaseModel):
 
 
 class BookingIn(BaseModel):
-    room_id: int = Field(gt=0, le=2**31 - 1)
+    room_id: int = Field(gt=0, le=MAX_ID)
     start: dt.datetime
     end: dt.datetime
     title: str = Field(min_length=1, max_length=100)
@@ -144,7 +145,7 @@ class ListQuery(BaseModel):
 def _cursor(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or not 0 < int(value) <= meetings.MAX_ID:
+    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
         raise InvalidInput({"cursor": "无效的游标"})
     return int(value)
 

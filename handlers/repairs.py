@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sanic import Blueprint, HTTPResponse, Request
 
+from models import MAX_ID
 from models.repairs import STATUSES
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
@@ -27,7 +28,7 @@ class TicketIn(BaseModel):
     category: Category
     location: str = Field(min_length=1, max_length=128, description="如 行政中心A座3楼 302室")
     description: str = Field(min_length=1, max_length=2000)
-    photo_ids: list[Annotated[int, Field(gt=0, le=repairs.MAX_ID)]] = Field(
+    photo_ids: list[Annotated[int, Field(gt=0, le=MAX_ID)]] = Field(
         default_factory=list, max_length=repairs.MAX_PHOTOS
     )
 
@@ -91,7 +92,7 @@ class ListQuery(BaseModel):
 
 class AssignIn(BaseModel):
     model_config = _STRICT
-    assignee_id: int = Field(gt=0, le=repairs.MAX_ID, strict=True, description="维修人员的用户 id")
+    assignee_id: int = Field(gt=0, le=MAX_ID, strict=True, description="维修人员的用户 id")
 
 
 class ResolveIn(BaseModel):

@@ -23,6 +23,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import booking
+from models import MAX_ID
 from models.meals import Dish, Menu, Order, PickupSlot
 from server import resources
 from server.errors import (
@@ -80,9 +81,6 @@ class MenuShape:
     dishes: dict[int, Dish]
     slots: dict[int, PickupSlot]
 
-
-MAX_ID = 2**31 - 1  # ids are 32-bit columns: a larger one names nothing (and must not
-# reach PostgreSQL, which would refuse it with an error instead of "no rows")
 
 _shapes: dict[int, MenuShape] = {}
 _SHAPES_MAX = 2000

@@ -26,6 +26,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 import booking as engine
+from models import MAX_ID
 from models.meetings import HOLDING, Booking, BookingSeries, Room
 from server.errors import (
     Conflict,
@@ -57,7 +58,6 @@ from services.notifications import notify
 log = get_logger("meetings")
 
 DOMAIN = "meetings"
-MAX_ID = 2**31 - 1  # ids are 32-bit in the database: a larger one cannot exist
 ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
 
 

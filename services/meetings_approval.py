@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 import booking as engine
+from models import MAX_ID
 from models.meetings import Booking
 from server.errors import InvalidState, NotFound, TooLate
-from services.meetings import MAX_ID, booking_view, claim, end_booking, tell, when_text
+from services.meetings import booking_view, claim, end_booking, tell, when_text
 
 
 async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
+from models import MAX_ID as _MAX_DB_INT
 from models.notifications import Notice, SubscriptionCredit
 from server import resources
 from server.errors import InvalidInput, NotFound
@@ -36,7 +37,6 @@ STREAM = "notices:stream"
 STREAM_MAXLEN = 100_000
 # WeChat limits: `thing` values at most 20 characters, `time` values as below.
 _THING_MAX = 20
-_MAX_DB_INT = 2**31 - 1
 
 
 # --- notify ------------------------------------------------------------------------

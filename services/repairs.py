@@ -20,6 +20,7 @@ from typing import Any, Literal
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from models import MAX_ID
 from models.identity import Staff, User
 from models.repairs import (
     CATEGORIES,
@@ -100,7 +101,6 @@ DEFAULT_DEADLINES = {
 UNASSIGNED_AFTER = timedelta(minutes=30)
 AUTO_CLOSE_AFTER = timedelta(hours=72)
 MAX_PHOTOS = 9
-MAX_ID = 2**31 - 1  # ids beyond a 32-bit column cannot exist: 404, not a database error
 
 
 def iso(moment: datetime | None) -> str | None:

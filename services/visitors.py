@@ -31,6 +31,7 @@ from tortoise.expressions import F
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
+from models import MAX_ID as _MAX_ID
 from models.identity import Staff, User
 from models.visitors import PASS_STATUSES, GateEntry, Pass
 from server import resources
@@ -53,8 +54,6 @@ log = get_logger("visitors")
 
 ANONYMISED_NAME = "（已匿名）"
 REFUSALS = ("unknown", "revoked", "expired", "not_yet_valid", "used_up")
-
-_MAX_ID = 2**31 - 1
 
 
 # --- serialization -----------------------------------------------------------------
