@@ -64,15 +64,19 @@ class Principal:
 def principal_for(user: User, staff: Staff | None) -> Principal:
     if staff is None or not staff.active:
         return Principal(user_id=user.id)
-    roles = {role for role in staff.roles if role in ROLES} | {"staff"}
     return Principal(
         user_id=user.id,
         staff_id=staff.id,
         name=staff.name,
         employee_no=staff.employee_no,
         department=staff.department,
-        roles=frozenset(roles),
+        roles=_granted(staff.roles),
     )
+
+
+def _granted(directory_roles: list[str]) -> frozenset[str]:
+    """Known directory roles, and `staff` for every bound employee."""
+    return frozenset({role for role in directory_roles if role in ROLES} | {"staff"})
 
 
 def _token_hash(token: str) -> str:
@@ -238,7 +242,7 @@ def _principal_from_row(row: dict[str, Any]) -> Principal:
         name=row["user__staff__name"],
         employee_no=row["user__staff__employee_no"],
         department=row["user__staff__department"],
-        roles=frozenset({role for role in roles if role in ROLES} | {"staff"}),
+        roles=_granted(roles),
     )
 
 
