@@ -1,11 +1,12 @@
 """Notifications (issue 4, API.md §7): the in-app inbox, and WeChat subscribe messages.
 
-Every service tells people things through one call, `notify()`, made after its own
-transaction commits. The inbox row is the record (what a user was told is never
-lost); a Redis Stream of notice ids is only the queue towards WeChat, consumed by
+Every service tells people things through one call, `notify()`, inside the
+transaction of the change it reports (server/tx.py): the inbox row is both the record
+(what a user was told is never lost) and an outbox entry. A Redis Stream of notice ids
+is only the queue towards WeChat, appended after the commit and consumed by
 `services.notifications_delivery` (the consumer group, retries, dead letters). If the
-stream append fails, the row stays with `enqueued_at` unset and the sweeper job
-(`jobs/notifications.py`) appends it later.
+append fails or the process dies before it, the row stays with `enqueued_at` unset and
+the relay job (`jobs/notifications.py`) appends it.
 
 Which kinds exist, their template ids and field mappings: `server/notice_kinds.py`.
 """
@@ -28,6 +29,7 @@ from server import resources
 from server.errors import InvalidInput, NotFound
 from server.logs import get_logger
 from server.notice_kinds import KINDS, NoticeKind
+from server.tx import Tx, transaction
 
 log = get_logger("notifications")
 
@@ -44,6 +46,7 @@ _THING_MAX = 20
 
 async def notify(
     *,
+    tx: Tx | None = None,
     user_id: int,
     kind: str,
     title: str,
@@ -52,12 +55,27 @@ async def notify(
     template_data: dict[str, Any] | None = None,
     now: datetime,
 ) -> int:
-    """Write the inbox row and append to the delivery stream; returns the notice id.
+    """Tell a user something: the one way every service does it. Returns the notice id.
 
-    Call it after your transaction committed: a notice about a booking that then
-    rolled back would tell the user something false. A failing stream append is
-    logged, not raised: the row stands and the sweeper enqueues it.
+    The inbox row is an outbox entry. Given `tx`, it is written in the transaction of
+    the change it reports (a booking, a ticket transition), so the notice exists if and
+    only if the change committed; it is pushed to the delivery stream after that
+    commit. Without `tx` it commits on its own (for notices that report no write). A
+    push that fails or never runs (the process died right after the commit) leaves
+    `enqueued_at` unset, and the relay job (`sweep`) pushes the row.
     """
+    if tx is None:
+        async with transaction() as own:
+            return await notify(
+                tx=own,
+                user_id=user_id,
+                kind=kind,
+                title=title,
+                body=body,
+                link=link,
+                template_data=template_data,
+                now=now,
+            )
     notice_kind = KINDS.get(kind)
     if notice_kind is None:
         # A kind missing from the table is a programming slip; the user still gets
@@ -72,6 +90,7 @@ async def notify(
         else {}
     )
     notice = await Notice.create(
+        using_db=tx.conn,
         user_id=user_id,
         kind=kind[:40],
         title=title[:128],
@@ -80,14 +99,17 @@ async def notify(
         template_id=template_id,
         data=data,
         created_at=now,
-        # Optimistic: set now so the normal path costs one write; cleared below when
-        # the append fails, so the sweeper finds the row at once.
-        enqueued_at=now,
+        enqueued_at=None,  # set by the push after the commit, or by the relay
         wechat_status="pending",
     )
-    if not await enqueue(notice_id=notice.id):
-        await Notice.filter(id=notice.id).update(enqueued_at=None)
-    return int(notice.id)
+    notice_id = int(notice.id)
+
+    async def push() -> None:
+        if await enqueue(notice_id=notice_id):
+            await Notice.filter(id=notice_id, enqueued_at__isnull=True).update(enqueued_at=now)
+
+    tx.after_commit(push)
+    return notice_id
 
 
 async def enqueue(*, notice_id: int) -> bool:
