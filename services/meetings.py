@@ -7,10 +7,11 @@ atomic step and its database constraint backs it, so this module never checks
 overlaps itself: it validates the request, maps engine outcomes to the contract and
 keeps the booking rows (the domain's record) in step with the reservations.
 
-State changes are claimed with a conditional UPDATE (`WHERE status = expected`), so
-two concurrent actions on one booking (a cancel and the no-show job, an approval and
-a rejection) never both happen; the engine call follows, and is undone if it fails.
-Notices go out after the change is committed.
+State changes are claimed with a conditional UPDATE (`WHERE status = expected`) inside
+the engine's transaction (its record step), so two concurrent actions on one booking
+(a cancel and the no-show job, an approval and a rejection) never both happen, and a
+booking row never disagrees with the room time it holds. Notices are written in the
+same transaction as the change they report.
 
 Time rules and wire shapes: services/meetings_rules.py; approval: meetings_approval.py;
 jobs: meetings_jobs.py; calendar files: meetings_ical.py; demo data: meetings_demo.py.
@@ -18,7 +19,7 @@ jobs: meetings_jobs.py; calendar files: meetings_ical.py; demo data: meetings_de
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -38,6 +39,7 @@ from server.errors import (
     TooLate,
 )
 from server.logs import get_logger
+from server.tx import Tx, transaction
 from services import identity
 from services.meetings_ical import booking_calendar
 from services.meetings_rules import (
@@ -172,21 +174,16 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
         fields["title"] = "会议主题不能为空"
     if fields:
         raise InvalidInput(fields)
-    # Shielded: a client hanging up mid-request cancels the request task; the engine
-    # reservation and its booking row are still written together (or given back), never
-    # room time held with no booking to show for it.
-    row = await asyncio.shield(
-        _reserve_run(
-            room=room,
-            user_id=user_id,
-            start=start,
-            end=end,
-            request=request,
-            series_id=None,
-            now=now,
-        )
+    row = await _reserve_run(
+        room=room,
+        user_id=user_id,
+        start=start,
+        end=end,
+        request=request,
+        series_id=None,
+        announce=True,
+        now=now,
     )
-    await _announce_created(room=room, bookings=[row], skipped=0, now=now)
     return await booking_view(booking_id=row.id)
 
 
@@ -212,16 +209,15 @@ async def create_series(
     for week_start, week_end in runs:
         try:
             booked.append(
-                await asyncio.shield(
-                    _reserve_run(
-                        room=room,
-                        user_id=user_id,
-                        start=week_start,
-                        end=week_end,
-                        request=request,
-                        series_id=series.id,
-                        now=now,
-                    )
+                await _reserve_run(
+                    room=room,
+                    user_id=user_id,
+                    start=week_start,
+                    end=week_end,
+                    request=request,
+                    series_id=series.id,
+                    announce=False,
+                    now=now,
                 )
             )
         except Conflict:
@@ -236,7 +232,10 @@ async def create_series(
     if not booked:
         await series.delete()
         raise Conflict("每一周的该时段都已被预订", details={"skipped": skipped})
-    await _announce_created(room=room, bookings=booked, skipped=len(skipped), now=now)
+    # Each week committed with its own notice-free record; the one announcement of the
+    # series is its own transaction (a crash just before it loses only that notice).
+    async with transaction() as tx:
+        await _announce_created(tx, room=room, bookings=booked, skipped=len(skipped), now=now)
     return {
         "series_id": series.id,
         "bookings": [await booking_view(booking_id=row.id) for row in booked],
@@ -252,45 +251,52 @@ async def _reserve_run(
     end: datetime,
     request: BookingIn,
     series_id: int | None,
+    announce: bool,
     now: datetime,
 ) -> Booking:
-    """Reserve the grid run [start, end) through the engine, then record the booking.
-    If the record cannot be written the reservation is given back."""
+    """Reserve the grid run [start, end) through the engine; the booking row (and, for
+    a single booking, its notices) commit in the engine's transaction with the time."""
     assert room.resource_id is not None
     slots = await engine.ensure_slots(
         resource_id=room.resource_id, start=start, end=end, step_minutes=room.slot_minutes
     )
-    try:
-        reservation = await engine.reserve(
-            resource_id=room.resource_id,
-            user_id=user_id,
-            slot_ids=[slot.id for slot in slots],
-            hold=room.needs_approval,
-            now=now,
-        )
-    except (Conflict, SlotFull) as exc:
-        raise Conflict(
-            "该会议室在所选时段已有预订", details={"room_id": room.id, **exc.details}
-        ) from None
-    try:
-        return await Booking.create(
-            reservation_id=reservation.id,
+
+    async def record(step: engine.Recording) -> Booking:
+        row = await Booking.create(
+            using_db=step.tx.conn,
+            reservation_id=step.reservation.id,
             room_id=room.id,
             organizer_id=user_id,
             start=start,
             end=end,
             title=request.title.strip(),
             attendees=request.attendees,
-            status="pending_approval" if reservation.status == "held" else "confirmed",
+            status="pending_approval" if step.reservation.status == "held" else "confirmed",
             series_id=series_id,
         )
-    except BaseException:
-        await engine.cancel(reservation_id=reservation.id, now=now)
-        raise
+        if announce:
+            await _announce_created(step.tx, room=room, bookings=[row], skipped=0, now=now)
+        return row
+
+    try:
+        reservation = await engine.reserve(
+            resource_id=room.resource_id,
+            user_id=user_id,
+            slot_ids=[slot.id for slot in slots],
+            hold=room.needs_approval,
+            record=record,
+            now=now,
+        )
+    except (Conflict, SlotFull) as exc:
+        raise Conflict(
+            "该会议室在所选时段已有预订", details={"room_id": room.id, **exc.details}
+        ) from None
+    booked: Booking = reservation.record
+    return booked
 
 
 async def _announce_created(
-    *, room: Room, bookings: list[Booking], skipped: int, now: datetime
+    tx: Tx, *, room: Room, bookings: list[Booking], skipped: int, now: datetime
 ) -> None:
     first = bookings[0]
     when = when_text(first)
@@ -298,6 +304,7 @@ async def _announce_created(
     count = count if len(bookings) > 1 or skipped else ""
     if first.status == "confirmed":
         await tell(
+            tx,
             booking=first,
             kind="meeting_confirmed",
             title="会议室预订成功",
@@ -306,6 +313,7 @@ async def _announce_created(
         )
         return
     await tell(
+        tx,
         booking=first,
         kind="meeting_confirmed",
         title="会议室预订已提交审批",
@@ -314,12 +322,13 @@ async def _announce_created(
     )
     for admin_id in await identity.staff_with_role(role="admin"):
         await tell(
+            tx,
             booking=first,
             user_id=admin_id,
             kind="meeting_pending",
             title="有会议室预订待审批",
             body=f"{room.building}{room.name} {when}「{first.title}」{count}",
-            link=f"pages/admin/approvals?id={first.id}",
+            link=f"/pages/admin/approvals?id={first.id}",
             now=now,
         )
 
@@ -386,36 +395,58 @@ async def list_bookings(
 # --- changes -----------------------------------------------------------------------
 
 
-async def claim(
-    *, booking_id: int, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
-) -> bool:
-    """Move a booking from one of `expected` to `to` unless someone else moved it first.
+Claim = Callable[[Tx], Awaitable[None]]
+
+
+def claims(
+    booking_id: int, *, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
+) -> Claim:
+    """A step that moves a booking from one of `expected` to `to` in `tx`, or raises
+    InvalidState if someone else moved it first (the whole action then rolls back).
     `updated_at` moves too: the .ics SEQUENCE grows from it, so calendars take the change."""
-    updated = await Booking.filter(id=booking_id, status__in=expected).update(
-        status=to, updated_at=now, **changes
-    )
-    return bool(updated)
+
+    async def claim(tx: Tx) -> None:
+        moved = (
+            await Booking.filter(id=booking_id, status__in=expected)
+            .using_db(tx.conn)
+            .update(status=to, updated_at=now, **changes)
+        )
+        if not moved:
+            raise InvalidState("changed")
+
+    return claim
 
 
 async def end_booking(
-    *, row: Booking, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
+    *,
+    row: Booking,
+    expected: tuple[str, ...],
+    to: str,
+    now: datetime,
+    notice: Notice | None = None,
+    **changes: Any,
 ) -> None:
-    """End a holding booking with a freeing status and give its time back at once.
-    Shielded, so a hang-up cannot leave the row ended but the engine time still held."""
-    await asyncio.shield(_end_booking(row=row, expected=expected, to=to, now=now, **changes))
+    """End a holding booking with a freeing status and give its time back at once: the
+    row's change (and the notice about it) commit in the engine's cancel transaction."""
+    claim = claims(row.id, expected=expected, to=to, now=now, **changes)
 
+    async def record(step: engine.Recording) -> None:
+        await claim(step.tx)
+        if notice is not None:
+            await tell(
+                step.tx,
+                booking=row,
+                kind=notice.kind,
+                title=notice.title,
+                body=notice.body,
+                now=now,
+            )
 
-async def _end_booking(
-    *, row: Booking, expected: tuple[str, ...], to: str, now: datetime, **changes: Any
-) -> None:
-    if not await claim(booking_id=row.id, expected=expected, to=to, now=now, **changes):
-        current = await Booking.get(id=row.id)
-        raise InvalidState(current.status, "预订状态已变化，请刷新后重试")
     try:
-        await engine.cancel(reservation_id=row.reservation_id, status=to, now=now)
-    except BaseException:
-        await Booking.filter(id=row.id, status=to).update(status=row.status)
-        raise
+        await engine.cancel(reservation_id=row.reservation_id, status=to, record=record, now=now)
+    except InvalidState:
+        current = await Booking.get(id=row.id)
+        raise InvalidState(current.status, "预订状态已变化，请刷新后重试") from None
     row.status = to
 
 
@@ -460,7 +491,17 @@ def when_text(row: Booking) -> str:
     return f"{start:%m月%d日 %H:%M}–{end:%H:%M}"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What to tell about a booking; written with the change it reports."""
+
+    kind: str
+    title: str
+    body: str
+
+
 async def tell(
+    tx: Tx,
     *,
     booking: Booking,
     kind: str,
@@ -470,20 +511,28 @@ async def tell(
     user_id: int | None = None,
     link: str | None = None,
 ) -> None:
-    """A notice after the commit. The booking stands whatever happens to the notice, so
-    a failure here is logged, never turned into an error for the caller."""
-    try:
-        await notify(
-            user_id=user_id if user_id is not None else booking.organizer_id,  # type: ignore[attr-defined]
-            kind=kind,
-            title=title,
-            body=body,
-            link=link or f"pages/meetings/booking?id={booking.id}",
-            template_data={"start": f"{booking.start.astimezone(tz()):%Y-%m-%d %H:%M}"},
-            now=now,
-        )
-    except Exception:
-        log.exception("notice %s for booking %s failed", kind, booking.id)
+    """A notice about a booking (to its organizer unless `user_id`), in `tx`."""
+    await notify(
+        tx=tx,
+        user_id=user_id if user_id is not None else booking.organizer_id,  # type: ignore[attr-defined]
+        kind=kind,
+        title=title,
+        body=body,
+        link=link or f"/pages/meetings/booking?id={booking.id}",
+        template_data={"start": f"{booking.start.astimezone(tz()):%Y-%m-%d %H:%M}"},
+        now=now,
+    )
+
+
+async def bookings_of(reservation_ids: list[int]) -> set[int]:
+    """Which of these reservations have their booking row (the engine's orphan repair)."""
+    found: list[Any] = await Booking.filter(reservation_id__in=reservation_ids).values_list(
+        "reservation_id", flat=True
+    )
+    return {int(r) for r in found}
+
+
+engine.on_orphans(DOMAIN, bookings_of)
 
 
 async def seed_demo(*, now: datetime) -> list[str]:

@@ -8,7 +8,6 @@ UPDATE, so an approval racing a rejection (two admins) ends in exactly one of th
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from typing import Any
 
@@ -16,47 +15,44 @@ import booking as engine
 from models import MAX_ID
 from models.meetings import Booking
 from server.errors import InvalidState, NotFound, TooLate
-from services.meetings import booking_view, claim, end_booking, tell, when_text
+from services.meetings import Notice, booking_view, claims, end_booking, tell, when_text
 
 
 async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
     """pending_approval → confirmed; the time was already held, so nothing can have
-    taken it meanwhile."""
+    taken it meanwhile. The row, the engine's confirmation and the notice commit
+    together."""
     row = await _any_booking(booking_id)
     if row.status != "pending_approval":
         raise InvalidState(row.status, "只有待审批的预订可以审批")
     if row.start <= now:
         raise TooLate("会议已开始，不能再审批")
-    await asyncio.shield(_confirm(row=row, admin_id=admin_id, now=now))
-    await tell(
-        booking=row,
-        kind="meeting_approved",
-        title="会议室预订已通过审批",
-        body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」",
-        now=now,
-    )
-    return await booking_view(booking_id=row.id)
-
-
-async def _confirm(*, row: Booking, admin_id: int, now: datetime) -> None:
-    """Claim the row, then turn the engine hold into a confirmation (undone on failure)."""
-    if not await claim(
-        booking_id=row.id,
+    claim = claims(
+        row.id,
         expected=("pending_approval",),
         to="confirmed",
         now=now,
         decided_by_id=admin_id,
         decided_at=now,
-    ):
-        current = await Booking.get(id=row.id)
-        raise InvalidState(current.status, "预订状态已变化，请刷新后重试")
-    try:
-        await engine.confirm(reservation_id=row.reservation_id, now=now)
-    except BaseException:
-        await Booking.filter(id=row.id, status="confirmed").update(
-            status="pending_approval", decided_by_id=None, decided_at=None
+    )
+
+    async def record(step: engine.Recording) -> None:
+        await claim(step.tx)
+        await tell(
+            step.tx,
+            booking=row,
+            kind="meeting_approved",
+            title="会议室预订已通过审批",
+            body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」",
+            now=now,
         )
-        raise
+
+    try:
+        await engine.confirm(reservation_id=row.reservation_id, record=record, now=now)
+    except InvalidState:
+        current = await Booking.get(id=row.id)
+        raise InvalidState(current.status, "预订状态已变化，请刷新后重试") from None
+    return await booking_view(booking_id=row.id)
 
 
 async def reject(
@@ -72,17 +68,15 @@ async def reject(
         expected=("pending_approval",),
         to="rejected",
         now=now,
+        notice=Notice(
+            kind="meeting_rejected",
+            title="会议室预订未通过审批",
+            body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
+            + (f"，原因：{reason}" if reason else ""),
+        ),
         decided_by_id=admin_id,
         decided_at=now,
         reason=reason,
-    )
-    await tell(
-        booking=row,
-        kind="meeting_rejected",
-        title="会议室预订未通过审批",
-        body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
-        + (f"，原因：{reason}" if reason else ""),
-        now=now,
     )
     return await booking_view(booking_id=row.id)
 

@@ -15,7 +15,8 @@ import booking as engine
 from models.meetings import Booking
 from server.errors import InvalidState
 from server.logs import get_logger
-from services.meetings import end_booking, tell, when_text
+from server.tx import transaction
+from services.meetings import Claim, Notice, claims, end_booking, tell, when_text
 from services.meetings_rules import CHECKIN_CLOSES, REMIND_BEFORE
 
 log = get_logger("meetings.jobs")
@@ -30,18 +31,21 @@ async def release_no_shows(*, now: datetime) -> int:
     released = 0
     for row in due:
         try:
-            await end_booking(row=row, expected=("confirmed",), to="released", now=now)
+            await end_booking(
+                row=row,
+                expected=("confirmed",),
+                to="released",
+                now=now,
+                notice=Notice(
+                    kind="meeting_released",
+                    title="会议室已释放",
+                    body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
+                    "开始15分钟后仍未签到，会议室已释放给他人使用",
+                ),
+            )
         except InvalidState:  # checked in or cancelled meanwhile (the claim lost)
             continue
         released += 1
-        await tell(
-            booking=row,
-            kind="meeting_released",
-            title="会议室已释放",
-            body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
-            "开始15分钟后仍未签到，会议室已释放给他人使用",
-            now=now,
-        )
     return released
 
 
@@ -58,20 +62,18 @@ async def expire_pending(*, now: datetime) -> int:
                 expected=("pending_approval",),
                 to="rejected",
                 now=now,
+                notice=Notice(
+                    kind="meeting_rejected",
+                    title="会议室预订未获审批",
+                    body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
+                    "在会议开始前未获审批，预订已失效",
+                ),
                 decided_at=now,
                 reason="会议开始前未获审批",
             )
         except InvalidState:
             continue
         expired += 1
-        await tell(
-            booking=row,
-            kind="meeting_rejected",
-            title="会议室预订未获审批",
-            body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
-            "在会议开始前未获审批，预订已失效",
-            now=now,
-        )
     return expired
 
 
@@ -86,20 +88,24 @@ async def send_reminders(*, now: datetime) -> int:
     ).select_related("room")
     sent = 0
     for row in due:
-        claimed = await Booking.filter(
-            id=row.id, status="confirmed", reminded_at__isnull=True
-        ).update(reminded_at=now)
-        if not claimed:
-            continue
+        async with transaction() as tx:  # the claim and the reminder commit together
+            claimed = (
+                await Booking.filter(id=row.id, status="confirmed", reminded_at__isnull=True)
+                .using_db(tx.conn)
+                .update(reminded_at=now)
+            )
+            if not claimed:
+                continue
+            await tell(
+                tx,
+                booking=row,
+                kind="meeting_reminder",
+                title="会议即将开始",
+                body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
+                "即将开始，请在开始前10分钟至开始后15分钟内签到",
+                now=now,
+            )
         sent += 1
-        await tell(
-            booking=row,
-            kind="meeting_reminder",
-            title="会议即将开始",
-            body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
-            "即将开始，请在开始前10分钟至开始后15分钟内签到",
-            now=now,
-        )
     return sent
 
 
@@ -111,14 +117,16 @@ async def complete_ended(*, now: datetime) -> int:
     due = await Booking.filter(status="confirmed", checked_in_at__isnull=False, end__lte=now)
     completed = 0
     for row in due:
-        if not await Booking.filter(id=row.id, status="confirmed").update(
-            status="completed", updated_at=now
-        ):
-            continue
+        claim = claims(row.id, expected=("confirmed",), to="completed", now=now)
+
+        async def record(step: engine.Recording, claim: Claim = claim) -> None:
+            await claim(step.tx)
+
         try:
-            await engine.finish(reservation_id=row.reservation_id, status="completed", now=now)
-        except BaseException:
-            await Booking.filter(id=row.id, status="completed").update(status="confirmed")
-            raise
+            await engine.finish(
+                reservation_id=row.reservation_id, status="completed", record=record, now=now
+            )
+        except InvalidState:  # cancelled or released meanwhile
+            continue
         completed += 1
     return completed

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models import MAX_ID
 from models.identity import Staff, User
@@ -33,6 +32,7 @@ from models.repairs import (
 from server import resources
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
+from server.tx import Tx, transaction
 from services import identity, notifications, uploads
 from services.identity import Principal
 
@@ -266,7 +266,8 @@ async def report(
     if len(wanted) > MAX_PHOTOS:
         raise InvalidInput({"photo_ids": f"最多 {MAX_PHOTOS} 张图片"})
     limit = (await deadlines())[category]
-    async with in_transaction():
+    leads = await identity.staff_with_role(role="facility_lead")
+    async with transaction() as tx:
         ticket = await Ticket.create(
             category=category,
             location=location.strip(),
@@ -287,14 +288,14 @@ async def report(
         await TicketEvent.create(
             ticket_id=ticket.id, at=now, actor_id=principal.user_id, action="report", note=""
         )
-    leads = await identity.staff_with_role(role="facility_lead")
-    await tell(
-        user_ids=leads,
-        ticket=ticket,
-        kind="repair_new",
-        title="新的报修单待派单",
-        now=now,
-    )
+        await tell(
+            tx,
+            user_ids=leads,
+            ticket=ticket,
+            kind="repair_new",
+            title="新的报修单待派单",
+            now=now,
+        )
     return await one(ticket)
 
 
@@ -393,7 +394,7 @@ async def act(
     elif action == "confirm":
         changes["closed_at"] = now
     previous_assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
-    async with in_transaction():
+    async with transaction() as tx:
         updated = await Ticket.filter(
             id=ticket.id, status=ticket.status, assignee_id=previous_assignee
         ).update(**changes)
@@ -417,15 +418,16 @@ async def act(
             action=action,
             note=_event_note(action=action, note=note, score=score),
         )
-    await ticket.refresh_from_db()
-    await tell(
-        user_ids=_others(ticket, action=action, previous_assignee=previous_assignee),
-        ticket=ticket,
-        kind=rule.notice,
-        title=rule.title,
-        now=now,
-        actor_id=principal.user_id,
-    )
+        await ticket.refresh_from_db(using_db=tx.conn)
+        await tell(
+            tx,
+            user_ids=_others(ticket, action=action, previous_assignee=previous_assignee),
+            ticket=ticket,
+            kind=rule.notice,
+            title=rule.title,
+            now=now,
+            actor_id=principal.user_id,
+        )
     return await one(ticket)
 
 
@@ -458,6 +460,7 @@ async def _check_crew(*, user_id: int) -> str:
 
 
 async def tell(
+    tx: Tx,
     *,
     user_ids: Iterable[int],
     ticket: Ticket,
@@ -466,25 +469,23 @@ async def tell(
     now: datetime,
     actor_id: int | None = None,
 ) -> None:
-    """Notify after the commit. The change already happened: a failing notice is logged,
-    never turned into an error for the caller (who would retry a done action)."""
+    """The notices about a ticket's change, in the transaction of that change (the
+    actor is not told of their own action)."""
     label = CATEGORY_LABELS.get(ticket.category, ticket.category)
     body = f"{label}·{ticket.location}"[:20]
     for user_id in user_ids:
         if user_id == actor_id:
             continue
-        try:
-            await notifications.notify(
-                user_id=user_id,
-                kind=kind,
-                title=title,
-                body=body,
-                link=f"/pages/repairs/ticket?id={ticket.id}",
-                template_data={"ticket_id": ticket.id, "status": ticket.status},
-                now=now,
-            )
-        except Exception:
-            log.exception("notice %s for ticket %s to user %s failed", kind, ticket.id, user_id)
+        await notifications.notify(
+            tx=tx,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=f"/pages/repairs/ticket?id={ticket.id}",
+            template_data={"ticket_id": ticket.id, "status": ticket.status},
+            now=now,
+        )
 
 
 async def seed_demo(*, now: datetime) -> list[str]:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models.repairs import Escalation, Ticket, TicketEvent
+from server.tx import transaction
 from services import identity
 from services.repairs import AUTO_CLOSE_AFTER, UNASSIGNED_AFTER, tell
 
@@ -45,7 +45,7 @@ async def escalate(*, now: datetime, batch: int = 500) -> dict[str, int]:
         counts[reason] = 0
         for ticket_id in [c for c in candidates if c not in done][:batch]:
             try:
-                async with in_transaction():
+                async with transaction() as tx:
                     await Escalation.create(ticket_id=ticket_id, reason=reason, at=now)
                     await TicketEvent.create(
                         ticket_id=ticket_id,
@@ -54,17 +54,17 @@ async def escalate(*, now: datetime, batch: int = 500) -> dict[str, int]:
                         action="escalate",
                         note=ESCALATION_NOTES[reason],
                     )
+                    await tell(
+                        tx,
+                        user_ids=leads,
+                        ticket=await Ticket.get(id=ticket_id),
+                        kind="repair_escalated",
+                        title="报修单超时待处理",
+                        now=now,
+                    )
             except IntegrityError:  # another runner escalated it first
                 continue
             counts[reason] += 1
-            ticket = await Ticket.get(id=ticket_id)
-            await tell(
-                user_ids=leads,
-                ticket=ticket,
-                kind="repair_escalated",
-                title="报修单超时待处理",
-                now=now,
-            )
     return counts
 
 
@@ -77,7 +77,7 @@ async def auto_close(*, now: datetime, batch: int = 500) -> int:
     )
     closed = 0
     for ticket in due:
-        async with in_transaction():
+        async with transaction() as tx:
             updated = await Ticket.filter(
                 id=ticket.id, status="resolved", resolved_at=ticket.resolved_at
             ).update(status="closed", closed_at=now, updated_at=now)
@@ -90,13 +90,14 @@ async def auto_close(*, now: datetime, batch: int = 500) -> int:
                 action="auto_close",
                 note="解决后72小时未确认，系统自动关闭",
             )
+            await ticket.refresh_from_db(using_db=tx.conn)
+            await tell(
+                tx,
+                user_ids=[i for i in (ticket.requester_id, ticket.assignee_id) if i],  # type: ignore[attr-defined]
+                ticket=ticket,
+                kind="repair_closed",
+                title="报修单已自动关闭",
+                now=now,
+            )
         closed += 1
-        await ticket.refresh_from_db()
-        await tell(
-            user_ids=[i for i in (ticket.requester_id, ticket.assignee_id) if i],  # type: ignore[attr-defined]
-            ticket=ticket,
-            kind="repair_closed",
-            title="报修单已自动关闭",
-            now=now,
-        )
     return closed

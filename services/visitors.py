@@ -29,7 +29,6 @@ from typing import Any, Literal
 
 from tortoise.expressions import F
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
 from models import MAX_ID as _MAX_ID
 from models.identity import Staff, User
@@ -37,6 +36,7 @@ from models.visitors import PASS_STATUSES, GateEntry, Pass
 from server import resources
 from server.errors import InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
+from server.tx import Tx, transaction
 from services import notifications
 from services.visitors_support import (
     clean_gate,
@@ -266,7 +266,7 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> d
     reason = refusal(visitor_pass, now=now)
     if reason is not None:
         return {"valid": False, "reason": reason}
-    async with in_transaction():
+    async with transaction() as tx:
         taken = await Pass.filter(
             id=visitor_pass.id,
             status="active",
@@ -283,10 +283,10 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> d
             ).update(status="used_up")
             # Read under our row lock: the count this entry left, not a later scan's.
             fresh = await Pass.get(id=visitor_pass.id).select_related("host__staff")
+            await _tell_host(tx, visitor_pass=fresh, gate=gate_name, now=now)
     if not taken:
         lost = await Pass.get(id=visitor_pass.id)
         return {"valid": False, "reason": refusal(lost, now=now) or "used_up"}
-    await _tell_host(visitor_pass=fresh, gate=gate_name, now=now)
     host = _person(fresh.host)
     return {
         "valid": True,
@@ -304,21 +304,19 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> d
     }
 
 
-async def _tell_host(*, visitor_pass: Pass, gate: str, now: datetime) -> None:
-    """The "arrived" notice, after the commit. A failed notice never refuses an entry."""
+async def _tell_host(tx: Tx, *, visitor_pass: Pass, gate: str, now: datetime) -> None:
+    """The "arrived" notice, written with the entry it reports."""
     arrived = now.astimezone(resources.settings().tz)
-    try:
-        await notifications.notify(
-            user_id=visitor_pass.host_id,  # type: ignore[attr-defined]
-            kind="visitor_arrived",
-            title="访客已到达",
-            body=f"{visitor_pass.visitor_name}已于{arrived:%H:%M}从{gate}进入",
-            link=f"/pages/visitors/pass?id={visitor_pass.id}",
-            template_data={"arrived_at": f"{arrived:%Y-%m-%d %H:%M}"},
-            now=now,
-        )
-    except Exception:
-        log.exception("visitor_arrived notice for pass %s failed", visitor_pass.id)
+    await notifications.notify(
+        tx=tx,
+        user_id=visitor_pass.host_id,  # type: ignore[attr-defined]
+        kind="visitor_arrived",
+        title="访客已到达",
+        body=f"{visitor_pass.visitor_name}已于{arrived:%H:%M}从{gate}进入",
+        link=f"/pages/visitors/pass?id={visitor_pass.id}",
+        template_data={"arrived_at": f"{arrived:%Y-%m-%d %H:%M}"},
+        now=now,
+    )
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
