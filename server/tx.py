@@ -50,7 +50,7 @@ class Tx:
         for work in self.take_after():
             try:
                 await work()
-            except Exception:  # noqa: BLE001 - the relay job repeats what failed here
+            except Exception:
                 log.exception("after-commit work failed; the relay job will repeat it")
 
 

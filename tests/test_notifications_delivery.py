@@ -294,7 +294,7 @@ async def test_sweeper_enqueues_what_the_stream_never_got_or_lost(app, fake_wech
     assert await queued(never) == 1  # the failed append is repaired at once
     assert await queued(lost) == 0  # enqueued just now: not considered stuck yet
     # The scheduled job (jobs/notifications.py) is the same sweep.
-    [job] = [j for j in JOBS if j.name == "notifications.sweep"]
+    [job] = [j for j in JOBS if j.name == "notifications.relay"]
     await job(now=NOW + delivery.STUCK_AFTER + timedelta(seconds=1))
     assert await queued(lost) == 1
     await drain("c1", NOW + delivery.STUCK_AFTER + timedelta(seconds=1))
