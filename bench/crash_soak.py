@@ -903,6 +903,7 @@ class RoundFigures:
     in_flight: int
     restart_s: float
     leaked_at_restart: int
+    new_leaks: int  # leaked at restart minus what the previous round left
     orphans_at_restart: int
     leaked: int
     orphans: int
@@ -920,7 +921,7 @@ def figures_line(f: RoundFigures) -> str:
         f"409 {f.rejected}, no answer {f.no_answer}), cancels {f.cancels} (200 {f.cancelled}), "
         f"locked out {f.locked_out} | SIGKILL at {f.kill_at_s:.2f}s with {f.in_flight} in "
         f"flight, healthy after {f.restart_s:.1f}s | leaked places: {f.leaked_at_restart} "
-        f"at restart, {f.leaked} after repair; orphan reservations {f.orphans_at_restart} → "
+        f"at restart ({f.new_leaks:+d} by this kill), {f.leaked} after repair; orphan reservations {f.orphans_at_restart} → "
         f"{f.orphans} (repaired {f.orphans_repaired}) | promoted {f.promoted}, notices "
         f"{f.notices} | repair+checks {f.repair_s:.1f}s | "
         + ("OK" if not f.violations else f"{len(f.violations)} VIOLATIONS")
@@ -930,14 +931,14 @@ def figures_line(f: RoundFigures) -> str:
 def summary(rows: list[RoundFigures]) -> str:
     head = (
         "| round | orders | 201 | 202 | 409 | no answer | cancels | kill at | in flight "
-        "| leaked at restart | leaked after repair | orphans repaired | violations |"
+        "| new leaks | leaked at restart | leaked after repair | orphans repaired | violations |"
     )
-    lines = [head, "|" + "---:|" * 13]
+    lines = [head, "|" + "---:|" * 14]
     for f in rows:
         lines.append(
             f"| {f.round} | {f.attempted} | {f.accepted} | {f.waitlisted} | {f.rejected} | "
             f"{f.no_answer} | {f.cancels} | {f.kill_at_s:.2f}s | {f.in_flight} | "
-            f"{f.leaked_at_restart} | {f.leaked} | {f.orphans_repaired} | {len(f.violations)} |"
+            f"{f.new_leaks:+d} | {f.leaked_at_restart} | {f.leaked} | {f.orphans_repaired} | {len(f.violations)} |"
         )
     return "\n".join(lines)
 
@@ -1017,6 +1018,7 @@ async def soak(opts: Options, out: Any = print) -> list[RoundFigures]:
                 in_flight=run.in_flight_at_kill,
                 restart_s=restart_s,
                 leaked_at_restart=before.leaked(),
+                new_leaks=before.leaked() - (rows[-1].leaked if rows else 0),
                 orphans_at_restart=len(before.orphans()),
                 leaked=after.leaked(),
                 orphans=len(after.orphans()),

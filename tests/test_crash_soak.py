@@ -28,7 +28,7 @@ import redis
 
 from bench.crash_soak import Options, free_port, soak, verdict_text
 
-ROUNDS, SECONDS, USERS = 2, 2.5, 60
+ROUNDS, SECONDS, USERS = 3, 2.0, 80
 
 
 def _postgres_url() -> str | None:
@@ -86,7 +86,7 @@ async def test_kill_9_mid_rush_leaves_engine_and_orders_in_step(
         rounds=ROUNDS,
         seconds=SECONDS,
         users=USERS,
-        notice_wait_s=3.0,
+        notice_wait_s=2.0,
         var_dir=tmp_path / "soak",
     )
     lines: list[str] = []
