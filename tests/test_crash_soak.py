@@ -65,7 +65,10 @@ def own_redis(tmp_path: Path) -> Iterator[str]:
             except redis.ConnectionError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
-                time.sleep(0.05)
+                try:  # wait a moment for the server, watching that it does not exit
+                    process.wait(timeout=0.05)
+                except subprocess.TimeoutExpired:
+                    pass
         client.close()
         yield url
     finally:
