@@ -7,7 +7,7 @@ active accounts are listed: the same rule the assign transition checks.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from tortoise.expressions import Q
 
@@ -27,16 +27,17 @@ async def list_crew() -> dict[str, list[CrewMember]]:
     staff = {s.id: s for s in await Staff.filter(active=True) if "facility" in s.roles}
     users = await User.filter(staff_id__in=list(staff)).values_list("id", "staff_id")
     busy: dict[int, int] = {}
-    for assignee_id in await Ticket.filter(
+    held: list[Any] = await Ticket.filter(
         Q(status__in=["assigned", "in_progress"]), assignee_id__in=[u for u, _ in users]
-    ).values_list("assignee_id", flat=True):
-        busy[int(assignee_id)] = busy.get(int(assignee_id), 0) + 1  # type: ignore[arg-type]
+    ).values_list("assignee_id", flat=True)
+    for assignee_id in held:
+        busy[int(assignee_id)] = busy.get(int(assignee_id), 0) + 1
     items: list[CrewMember] = [
         {
-            "id": int(user_id),  # type: ignore[arg-type]
-            "name": staff[int(staff_id)].name,  # type: ignore[arg-type]
-            "department": staff[int(staff_id)].department,  # type: ignore[arg-type]
-            "open_tickets": busy.get(int(user_id), 0),  # type: ignore[arg-type]
+            "id": int(user_id),
+            "name": staff[int(staff_id)].name,
+            "department": staff[int(staff_id)].department,
+            "open_tickets": busy.get(int(user_id), 0),
         }
         for user_id, staff_id in users
     ]

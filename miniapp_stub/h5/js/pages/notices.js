@@ -7,15 +7,15 @@ import { wx } from "../wx.js";
 
 // Mini-program page paths of notice links → our routes.
 const LINKS = [
-  [/^pages\/meals\/order\?id=(\d+)/, (id) => `/meals/order/${id}`],
-  [/^pages\/meals/, () => "/meals/orders"],
-  [/^pages\/meetings/, () => "/meetings/mine"],
-  [/^pages\/repairs\/ticket\?id=(\d+)/, (id) => `/repairs/${id}`],
-  [/^pages\/repairs/, () => "/repairs"],
-  [/^pages\/visitors\/pass\?id=(\d+)/, (id) => `/visitors/${id}`],
-  [/^pages\/visitors/, () => "/visitors"],
-  [/^pages\/canteen/, () => "/canteen"],
-  [/^pages\/admin/, () => "/admin"],
+  [/^\/?pages\/meals\/order\?id=(\d+)/, (id) => `/meals/order/${id}`],
+  [/^\/?pages\/meals/, () => "/meals/orders"],
+  [/^\/?pages\/meetings/, () => "/meetings/mine"],
+  [/^\/?pages\/repairs\/ticket\?id=(\d+)/, (id) => `/repairs/${id}`],
+  [/^\/?pages\/repairs/, () => "/repairs"],
+  [/^\/?pages\/visitors\/pass\?id=(\d+)/, (id) => `/visitors/${id}`],
+  [/^\/?pages\/visitors/, () => "/visitors"],
+  [/^\/?pages\/canteen/, () => "/canteen"],
+  [/^\/?pages\/admin/, () => "/admin"],
 ];
 
 export default {
@@ -28,7 +28,7 @@ export default {
       <van-empty v-if="loaded && !items.length" description="暂无通知" />
       <van-cell-group inset>
         <van-cell v-for="n in items" :key="n.id" :data-testid="'notice-' + n.id" is-link
-                  :class="{ unread: !n.read_at }" @click="open(n)">
+                  :class="{ 'notice-unread': !n.read_at }" @click="open(n)">
           <template #title>
             <span class="notice-title"><i v-if="!n.read_at" class="dot"></i>{{ n.title }}</span>
           </template>
