@@ -187,7 +187,32 @@ def browser_type_launch_args() -> dict[str, Any]:
     }
 
 
-@pytest.fixture(scope="session")
+# pytest-playwright's playwright/browser fixtures live for the whole session, and the
+# sync API keeps an event loop running in the main thread while it is started: the
+# asyncio tests that run after this package could not start theirs. So they are
+# package-scoped here, stopped before the next package.
+@pytest.fixture(scope="package")
+def playwright() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="package")
+def browser_type(playwright: Any) -> Any:
+    return playwright.chromium
+
+
+@pytest.fixture(scope="package")
+def browser(browser_type: Any, browser_type_launch_args: dict[str, Any]) -> Iterator[Any]:
+    launched = browser_type.launch(**browser_type_launch_args)
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="package")
 def phone(playwright: Any) -> dict[str, Any]:
     profile = dict(playwright.devices["iPhone 13"])
     profile["viewport"] = {"width": WIDTH, "height": 812}
