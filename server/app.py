@@ -13,7 +13,7 @@ from sanic import HTTPResponse, Request, Sanic
 from sanic_ext import Extend
 
 from handlers import blueprints
-from server import resources
+from server import h5, resources
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
@@ -61,6 +61,7 @@ def create_app(
 
     for blueprint in blueprints():
         app.blueprint(blueprint)
+    h5.mount(app)  # the mini-program's H5 stand-in at /app/ (API.md §13)
 
     app.register_middleware(_assign_request_id, "request", priority=1000)
     app.register_middleware(_echo_request_id, "response", priority=1000)  # type: ignore[arg-type]

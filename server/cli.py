@@ -172,6 +172,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     base = f"http://{settings.host}:{settings.port}"
     print(f"勤e家 API:  {base}/api/v1   (health: {base}/api/v1/health)", flush=True)
     print(f"API docs:  {base}/docs   (OpenAPI: {base}/docs/openapi.json)", flush=True)
+    print(f"H5 app:    {base}/app/   (demo logins: {base}/app/?code=demo-S0001)", flush=True)
     if settings.fake_wechat:
         print(f"fake WeChat: {settings.wechat_api_base}", flush=True)
     app.prepare(
