@@ -9,7 +9,7 @@ from server.auth import guard, principal_of
 from server.errors import InvalidInput, UnsupportedMediaType
 from server.http import doc, now, reply
 from server.idempotency import idempotent
-from services import repairs, uploads
+from services import uploads
 
 bp = Blueprint("uploads", url_prefix="/api/v1")
 
@@ -25,13 +25,14 @@ class UploadOut(BaseModel):
 
 @bp.post("/uploads")
 @doc(
-    summary="上传图片（报修照片）",
+    summary="上传图片或 PDF（报修照片、采购报价单）",
     tag="repairs",
     response=UploadOut,
     status=201,
     errors=["invalid_input", "payload_too_large", "unsupported_media_type"],
-    description="multipart/form-data，字段 file。按内容识别 JPEG/PNG/WebP（不信任文件名和声明类型），"
-    "不超过 5 MB；图片会重新编码以去除 EXIF 等元数据（含拍摄位置）。",
+    description="multipart/form-data，字段 file。按内容识别 JPEG/PNG/WebP 或 PDF（不信任文件名和声明类型），"
+    "不超过 5 MB；图片会重新编码以去除 EXIF 等元数据（含拍摄位置）。PDF 只能用作采购申请的附件"
+    "（attachment_ids），报修单只接受图片；PDF 的 width/height 为 0。",
 )
 @guard()
 @idempotent
@@ -49,16 +50,16 @@ async def upload(request: Request) -> HTTPResponse:
 
 @bp.get("/uploads/<upload_id:int>")
 @doc(
-    summary="查看图片",
+    summary="查看图片或 PDF 附件",
     tag="repairs",
     response={"type": "string", "format": "binary"},
     content_type="image/*",
     errors=["not_found"],
-    description="只有能查看该报修单的人（或上传者本人，在报修单使用它之前）可以查看，其他人 404。",
+    description="只有能查看该报修单或采购申请的人（或上传者本人，在被使用之前）可以查看，其他人 404。",
 )
 @guard()
 async def show(request: Request, upload_id: int) -> HTTPResponse:
-    photo, data = await repairs.photo(upload_id=upload_id, principal=principal_of(request))
+    photo, data = await uploads.visible(upload_id=upload_id, principal=principal_of(request))
     return HTTPResponse(
         data,
         content_type=photo.content_type,

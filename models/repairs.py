@@ -9,6 +9,7 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:  # a runtime import would register User in this app too
     from models.identity import User
+    from models.procurement import PurchaseRequest
 
 CATEGORIES = ("electrical", "plumbing", "hvac", "it", "furniture", "other")
 STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "cancelled")
@@ -75,9 +76,10 @@ class TicketEvent(Model):
 
 
 class Upload(Model):
-    """An uploaded photo, re-encoded without metadata and stored under a random file name.
+    """An uploaded photo (re-encoded without metadata) or PDF, under a random file name.
 
-    It belongs to its uploader until a ticket takes it, then to whoever may see that ticket.
+    It belongs to its uploader until a ticket or a purchase request takes it, then to
+    whoever may see that ticket or request.
     """
 
     id = fields.IntField(primary_key=True)
@@ -86,6 +88,13 @@ class Upload(Model):
     )
     ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
         "repairs.Ticket", related_name="photos", null=True, on_delete=fields.SET_NULL
+    )
+    # A PDF or image quote attached to a purchase request (API.md §12) instead of a ticket.
+    purchase_request: fields.ForeignKeyNullableRelation[PurchaseRequest] = fields.ForeignKeyField(
+        "procurement.PurchaseRequest",
+        related_name="attachments",
+        null=True,
+        on_delete=fields.SET_NULL,
     )
     file_name = fields.CharField(max_length=64, unique=True)
     content_type = fields.CharField(max_length=32)

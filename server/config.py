@@ -60,6 +60,8 @@ class Settings:
     access_log: bool = True
     run_jobs: bool = True
     login_limits: RateLimits = field(default_factory=RateLimits)
+    # Purchase requests from this total (fen) also need the leader step (API.md §12).
+    procurement_leader_threshold_fen: int = 500_000
 
     @property
     def fake_wechat(self) -> bool:
@@ -191,5 +193,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             per_code=_int(env, "LOGIN_RATE_PER_CODE", 5, minimum=1),
             per_openid=_int(env, "LOGIN_RATE_PER_OPENID", 20, minimum=1),
             bind_per_user=_int(env, "BIND_RATE_PER_USER", 10, minimum=1),
+        ),
+        procurement_leader_threshold_fen=_int(
+            env, "PROCUREMENT_LEADER_THRESHOLD_FEN", 500_000, minimum=1
         ),
     )

@@ -90,6 +90,10 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "arrived_at"},
             "pages/visitors/pass",
         ),
+        # purchase requests
+        _kind("procurement_to_approve", "", _STATUS, "pages/procurement/request"),
+        _kind("procurement_status", "TPL_PROCUREMENT_STATUS", _STATUS, "pages/procurement/request"),
+        _kind("procurement_reminder", "", _STATUS, "pages/procurement/request"),
         # general
         _kind("system", "", _STATUS, "pages/index/index"),
     ]

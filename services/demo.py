@@ -28,6 +28,11 @@ DEMO_STAFF = [
     ("F0004", "冯涛", "物业维修中心", ["facility"]),
     ("G0001", "钱卫东", "安保部", ["guard"]),
     ("G0002", "何勇", "安保部", ["guard"]),
+    ("D0001", "马志远", "发展和改革委员会", ["dept_head"]),
+    ("D0002", "黄丽华", "财政局", ["dept_head"]),
+    ("D0003", "林国栋", "教育局", ["dept_head"]),
+    ("P0001", "徐敏", "机关事务管理局", ["procurement"]),
+    ("P0002", "高洁", "机关事务管理局", ["procurement"]),
 ]
 
 
@@ -51,7 +56,7 @@ async def demo_account(employee_no: str) -> User:
 
 
 # Service modules whose seed_demo() runs after the directory, in this order.
-DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications"]
+DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "procurement", "notifications"]
 
 
 async def seed(*, now: datetime) -> list[str]:

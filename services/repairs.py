@@ -279,8 +279,13 @@ async def report(
             due_at=now + limit,
         )
         if wanted:
+            # Photos only: a PDF quote uploaded for a purchase request is not a photo.
             taken = await Upload.filter(
-                id__in=wanted, owner_id=principal.user_id, ticket_id=None
+                id__in=wanted,
+                owner_id=principal.user_id,
+                ticket_id=None,
+                purchase_request_id=None,
+                content_type__in=[t for t, _ in uploads.FORMATS.values()],
             ).update(ticket_id=ticket.id)
             if taken != len(wanted):
                 # Raising inside the transaction undoes the ticket and the photo links.

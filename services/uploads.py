@@ -1,16 +1,20 @@
-"""Photo uploads for repair tickets (API.md §5 POST /uploads).
+"""Uploads (API.md §5 POST /uploads): photos for repair tickets, photos and PDF quotes
+for purchase requests (§12).
 
-The content decides what a file is: Pillow must open it as JPEG, PNG or WebP, whatever
-its name or declared type say. Every image is decoded and drawn onto a fresh canvas
+The content decides what a file is: Pillow must open it as JPEG, PNG or WebP, or it
+must be a well-formed PDF (see `check_pdf`), whatever its name or declared type say. Every image is decoded and drawn onto a fresh canvas
 before it is stored, so no EXIF (GPS position of a phone photo), XMP, comments or
 anything hidden after the image data survives. Files get random names; who may read
-one is decided by the ticket it belongs to (services.repairs), never by its name.
+one is decided by the ticket or request it belongs to (services.repairs,
+services.procurement), never by its name. A PDF cannot be re-encoded; it is kept as sent
+and always served with its own content type and `nosniff`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import re
 import secrets
 import warnings
 from dataclasses import dataclass
@@ -20,11 +24,13 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from models import MAX_ID
 from models.repairs import Upload
 from server import resources
 from server.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from server.logs import get_logger
 from services import ratelimit
+from services.identity import Principal
 
 log = get_logger("uploads")
 
@@ -43,6 +49,12 @@ UPLOADS_PER_WINDOW = 30
 WINDOW_S = 600
 # Photos never attached to a ticket are removed after this.
 ORPHAN_AFTER = timedelta(hours=24)
+PDF = "application/pdf"
+# `%PDF-1.0`…`%PDF-1.7` or `%PDF-2.0`, then an end of line: the header of every PDF.
+PDF_HEADER = re.compile(rb"%PDF-(1\.[0-7]|2\.0)[\r\n]")
+# The trailer: `startxref <offset>` then `%%EOF`, within the last bytes of the file.
+PDF_TRAILER = re.compile(rb"startxref\s+(\d{1,10})\s+%%EOF\s*$")
+PDF_TAIL = 2048
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,21 @@ def reencode(data: bytes) -> Encoded:
     return Encoded(out.getvalue(), source_format, clean.width, clean.height)
 
 
+def check_pdf(data: bytes) -> None:
+    """Accept only what parses as a PDF: header line, trailer, and a cross-reference
+    section (a table or an xref stream object) where the trailer says it is.
+
+    Raises UnsupportedMediaType for anything else, whatever it is called.
+    """
+    trailer = PDF_TRAILER.search(data[-PDF_TAIL:])
+    if not PDF_HEADER.match(data) or trailer is None:
+        raise UnsupportedMediaType("不是有效的 PDF 文件")
+    offset = int(trailer.group(1))
+    xref = data[offset : offset + 32] if 0 < offset < len(data) else b""
+    if not (xref.startswith(b"xref") or re.match(rb"\d+\s+\d+\s+obj", xref)):
+        raise UnsupportedMediaType("不是有效的 PDF 文件")
+
+
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(path.suffix + ".part")
@@ -109,9 +136,14 @@ async def store(*, owner_id: int, data: bytes, now: datetime) -> dict[str, Any]:
         raise InvalidInput({"file": "文件为空"})
     # Bounds the disk and CPU one account can take; a report needs a handful of photos.
     await ratelimit.hit(key=f"uploads:{owner_id}", limit=UPLOADS_PER_WINDOW, window_s=WINDOW_S)
-    # Decoding is CPU work: off the event loop so other requests keep flowing.
-    encoded = await asyncio.to_thread(reencode, data)
-    content_type, extension = FORMATS[encoded.format]
+    if data.startswith(b"%PDF-"):
+        check_pdf(data)
+        encoded = Encoded(data, "PDF", 0, 0)
+        content_type, extension = PDF, "pdf"
+    else:
+        # Decoding is CPU work: off the event loop so other requests keep flowing.
+        encoded = await asyncio.to_thread(reencode, data)
+        content_type, extension = FORMATS[encoded.format]
     file_name = f"{secrets.token_urlsafe(18)}.{extension}"
     path = resources.settings().uploads_path / file_name
     await asyncio.to_thread(_write, path, encoded.data)
@@ -148,11 +180,30 @@ async def read(*, upload: Upload) -> bytes:
         raise NotFound("图片不存在") from None
 
 
+async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]:
+    """An upload for whoever may see what it is attached to; 404 for everyone else.
+
+    A quote attached to a purchase request follows the request's visibility; anything
+    else follows the repair rules (its ticket, or its uploader before one takes it).
+    """
+    from services import procurement, repairs  # they import this module
+
+    upload = await Upload.get_or_none(id=upload_id) if 0 < upload_id <= MAX_ID else None
+    if upload is None or upload.purchase_request_id is None:  # type: ignore[attr-defined]
+        return await repairs.photo(upload_id=upload_id, principal=principal)
+    await procurement.attachment(upload=upload, principal=principal)
+    return upload, await read(upload=upload)
+
+
 async def remove_orphans(*, now: datetime) -> int:
-    """Delete photos uploaded but never attached to a ticket (abandoned reports)."""
-    stale = await Upload.filter(ticket_id=None, created_at__lte=now - ORPHAN_AFTER).limit(500)
+    """Delete uploads never attached to a ticket or request (abandoned reports)."""
+    stale = await Upload.filter(
+        ticket_id=None, purchase_request_id=None, created_at__lte=now - ORPHAN_AFTER
+    ).limit(500)
     for upload in stale:
-        deleted = await Upload.filter(id=upload.id, ticket_id=None).delete()
+        deleted = await Upload.filter(
+            id=upload.id, ticket_id=None, purchase_request_id=None
+        ).delete()
         if deleted:
             path = resources.settings().uploads_path / upload.file_name
             await asyncio.to_thread(path.unlink, True)

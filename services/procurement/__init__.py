@@ -1,0 +1,41 @@
+"""Purchase requests and approval (API.md §12), by concern:
+
+- rules: the state table (TRANSITIONS) and who plays which part on a request
+- requests: submit, read, list, act on a request; attachment visibility
+- reminders: steps waiting over two working days (jobs/procurement.py)
+- report: monthly spend by department and category, JSON or xlsx
+- demo: seed-demo data
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.procurement.reminders import remind, working_time
+from services.procurement.report import XLSX, monthly, monthly_xlsx
+from services.procurement.requests import act, attachment, get, list_requests, submit
+from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS
+
+__all__ = [
+    "ACTIONS",
+    "STAGE_OF",
+    "TRANSITIONS",
+    "XLSX",
+    "act",
+    "attachment",
+    "get",
+    "list_requests",
+    "monthly",
+    "monthly_xlsx",
+    "remind",
+    "seed_demo",
+    "submit",
+    "working_time",
+]
+
+
+async def seed_demo(*, now: datetime) -> list[str]:
+    """Demo departments, heads and requests in every state (services/procurement/demo.py)."""
+    from services.procurement import demo
+
+    return await demo.seed(now=now)

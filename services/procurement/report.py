@@ -1,0 +1,137 @@
+"""Monthly spend report (API.md §12 GET /admin/procurement/report), as JSON or xlsx.
+
+Spend is what procurement ordered: the order amount of every request ordered in the
+month (service time zone), by department and by category. Amounts stay integer fen
+in JSON; the workbook shows yuan with two decimals (a number format, not floats in
+the data we computed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import re
+from collections import defaultdict
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from openpyxl import Workbook
+
+from models.procurement import CATEGORIES, PurchaseRequest
+from server import resources
+from server.errors import InvalidInput
+from services.procurement.rules import CATEGORY_LABELS
+
+MONTH = re.compile(r"(\d{4})-(\d{2})")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def parse_month(month: str | None, *, now: datetime) -> date:
+    """`YYYY-MM` (default: this month) as its first day; anything else is 400."""
+    tz = resources.settings().tz
+    if month is None:
+        return now.astimezone(tz).date().replace(day=1)
+    found = MONTH.fullmatch(month)
+    if found is None or not 2000 <= int(found[1]) <= 2999 or not 1 <= int(found[2]) <= 12:
+        raise InvalidInput({"month": "格式应为 YYYY-MM"})
+    return date(int(found[1]), int(found[2]), 1)
+
+
+def _bounds(first: date) -> tuple[datetime, datetime]:
+    tz = resources.settings().tz
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return (
+        datetime.combine(first, time(), tzinfo=tz).astimezone(UTC),
+        datetime.combine(after, time(), tzinfo=tz).astimezone(UTC),
+    )
+
+
+async def monthly(*, month: str | None, now: datetime) -> dict[str, Any]:
+    """Spend of one month by department, by category, and by both."""
+    first = parse_month(month, now=now)
+    start, end = _bounds(first)
+    rows = await PurchaseRequest.filter(
+        ordered_at__gte=start, ordered_at__lt=end, status__in=("ordered", "received")
+    ).values_list("department", "category", "amount_fen")
+    cells: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for department, category, amount in rows:
+        cell = cells[(str(department), str(category))]
+        cell[0] += int(amount or 0)
+        cell[1] += 1
+    return {
+        "month": f"{first:%Y-%m}",
+        "total_fen": sum(c[0] for c in cells.values()),
+        "count": sum(c[1] for c in cells.values()),
+        "by_department": _sum_by(cells, 0, "department"),
+        "by_category": [
+            {**row, "label": CATEGORY_LABELS.get(row["category"], row["category"])}
+            for row in _sum_by(cells, 1, "category")
+        ],
+        "rows": [
+            {
+                "department": d,
+                "category": c,
+                "label": CATEGORY_LABELS.get(c, c),
+                "total_fen": v[0],
+                "count": v[1],
+            }
+            for (d, c), v in sorted(cells.items())
+        ],
+    }
+
+
+def _sum_by(cells: dict[tuple[str, str], list[int]], index: int, name: str) -> list[Any]:
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for key, (total, count) in cells.items():
+        sums[key[index]][0] += total
+        sums[key[index]][1] += count
+    ordered = sorted(sums.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if name == "category":  # every category listed, in the contract's order
+        ordered = [(c, sums.get(c, [0, 0])) for c in CATEGORIES] + [
+            kv for kv in ordered if kv[0] not in CATEGORIES
+        ]
+    return [{name: key, "total_fen": v[0], "count": v[1]} for key, v in ordered]
+
+
+def _workbook(report: dict[str, Any]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "按部门"
+    _table(
+        sheet,
+        ["部门", "笔数", "金额（元）"],
+        [[r["department"], r["count"], r["total_fen"]] for r in report["by_department"]],
+    )
+    _table(
+        book.create_sheet("按类别"),
+        ["类别", "笔数", "金额（元）"],
+        [[r["label"], r["count"], r["total_fen"]] for r in report["by_category"]],
+    )
+    _table(
+        book.create_sheet("明细"),
+        ["部门", "类别", "笔数", "金额（元）"],
+        [[r["department"], r["label"], r["count"], r["total_fen"]] for r in report["rows"]],
+    )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _table(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
+    """Header, rows, and a total line; the last column is fen shown as yuan."""
+    sheet.append(header)
+    for row in rows:
+        sheet.append([*row[:-1], row[-1] / 100])
+        sheet.cell(row=sheet.max_row, column=len(header)).number_format = "#,##0.00"
+    total = sum(row[-1] for row in rows)
+    sheet.append(["合计", *[""] * (len(header) - 3), sum(r[-2] for r in rows), total / 100])
+    sheet.cell(row=sheet.max_row, column=len(header)).number_format = "#,##0.00"
+    sheet.column_dimensions["A"].width = 24
+
+
+async def monthly_xlsx(*, month: str | None, now: datetime) -> tuple[str, bytes]:
+    """The month's report as an xlsx workbook: (file name, bytes)."""
+    report = await monthly(month=month, now=now)
+    data = await asyncio.to_thread(_workbook, report)
+    return f"procurement-{report['month']}.xlsx", data

@@ -1,0 +1,472 @@
+"""Purchase requests (API.md §12): submit, read, list, and move through the state table.
+
+Who may see a request is as narrow as the contract allows (its requester, the heads of
+its department, procurement, admins, and anyone who already acted on it); everyone
+else gets 404, so request ids reveal nothing. Every change is a conditional UPDATE on
+the state the caller saw, in one transaction with its audit row and its notices: two
+approvers deciding one step at once produce exactly one decision, the other gets 409.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+
+from models import MAX_ID
+from models.identity import Staff, User
+from models.procurement import CATEGORIES, PurchaseRequest, RequestStep
+from models.repairs import Upload
+from server import resources
+from server.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from server.tx import Tx, transaction
+from services import notifications, uploads
+from services.identity import Principal
+from services.procurement.rules import (
+    ACTORS,
+    CATEGORY_LABELS,
+    DECISIONS,
+    ROLE_OF_STAGE,
+    STAGE_OF,
+    STATUS_LABELS,
+    TRANSITIONS,
+    next_state,
+    parts_of,
+)
+
+MAX_ATTACHMENTS = 10
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(resources.settings().tz).isoformat() if moment else None
+
+
+def threshold_fen() -> int:
+    return resources.settings().procurement_leader_threshold_fen
+
+
+async def may_see(request: PurchaseRequest, principal: Principal) -> bool:
+    """A part on the request, or a past actor on it (a head who since moved on)."""
+    if parts_of(request, principal):
+        return True
+    return await RequestStep.exists(request_id=request.id, actor_id=principal.user_id)
+
+
+async def visible_request(*, request_id: int, principal: Principal) -> PurchaseRequest:
+    """The request, or 404 when it does not exist or the caller may not see it."""
+    found = await PurchaseRequest.get_or_none(id=request_id) if 0 < request_id <= MAX_ID else None
+    if found is None or not await may_see(found, principal):
+        raise NotFound("采购申请不存在")
+    return found
+
+
+# --- serialization ---------------------------------------------------------------------
+
+
+async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
+    return {int(uid): str(name or "未绑定用户") for uid, name in rows}
+
+
+def _person(user_id: int | None, names: dict[int, str]) -> dict[str, Any] | None:
+    return None if user_id is None else {"id": user_id, "name": names.get(user_id, "未知用户")}
+
+
+def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, str]) -> list[Any]:
+    """The approval steps: every decision taken, then the step waiting now (if any)."""
+    steps: list[dict[str, Any]] = [
+        {
+            "role": s.role,
+            "actor": _person(s.actor_id, names),  # type: ignore[attr-defined]
+            "decision": DECISIONS[s.action],
+            "comment": s.comment,
+            "at": iso(s.at),
+        }
+        for s in trail
+        if s.action in DECISIONS
+    ]
+    stage = STAGE_OF.get(request.status)
+    if stage is not None:
+        steps.append({"role": stage, "actor": None, "decision": None, "comment": "", "at": None})
+    return steps
+
+
+async def serialize(requests: list[PurchaseRequest]) -> list[dict[str, Any]]:
+    """Requests as API.md §12 `Request` (plus `trail`, `attachments`, labels) in a few queries."""
+    ids = [r.id for r in requests]
+    if not ids:
+        return []
+    trail = await RequestStep.filter(request_id__in=ids).order_by("id")
+    files = await Upload.filter(purchase_request_id__in=ids).order_by("id")
+    users: list[int | None] = [s.actor_id for s in trail]  # type: ignore[attr-defined]
+    users += [r.requester_id for r in requests]  # type: ignore[attr-defined]
+    names = await names_of(users)
+    by_request: dict[int, list[RequestStep]] = {i: [] for i in ids}
+    for step in trail:
+        by_request[step.request_id].append(step)  # type: ignore[attr-defined]
+    attached: dict[int, list[Upload]] = {i: [] for i in ids}
+    for upload in files:
+        attached[upload.purchase_request_id].append(upload)  # type: ignore[attr-defined]
+    return [_one_out(r, by_request[r.id], attached[r.id], names) for r in requests]
+
+
+def _one_out(
+    request: PurchaseRequest,
+    trail: list[RequestStep],
+    files: list[Upload],
+    names: dict[int, str],
+) -> dict[str, Any]:
+    purchase = None
+    if request.ordered_at is not None:
+        purchase = {
+            "supplier": request.supplier,
+            "amount_fen": request.amount_fen,
+            "ordered_at": iso(request.ordered_at),
+            "received_at": iso(request.received_at),
+            "received_note": request.received_note,
+        }
+    return {
+        "id": request.id,
+        "department": request.department,
+        "requester": _person(request.requester_id, names),  # type: ignore[attr-defined]
+        "title": request.title,
+        "reason": request.reason,
+        "category": request.category,
+        "category_label": CATEGORY_LABELS.get(request.category, request.category),
+        "items": request.items,
+        "total_fen": request.total_fen,
+        "attachment_ids": [f.id for f in files],
+        "attachments": [
+            {"id": f.id, "url": uploads.url_of(f.id), "content_type": f.content_type} for f in files
+        ],
+        "status": request.status,
+        "status_label": STATUS_LABELS[request.status],
+        "waiting_for": STAGE_OF.get(request.status),
+        "steps": _steps(request, trail, names),
+        "trail": [
+            {
+                "at": iso(s.at),
+                "actor": _person(s.actor_id, names),  # type: ignore[attr-defined]
+                "role": s.role,
+                "action": s.action,
+                "comment": s.comment,
+            }
+            for s in trail
+        ],
+        "purchase": purchase,
+        "created_at": iso(request.created_at),
+        "updated_at": iso(request.updated_at),
+    }
+
+
+async def one(request: PurchaseRequest) -> dict[str, Any]:
+    return (await serialize([request]))[0]
+
+
+# --- who hears about it --------------------------------------------------------------
+
+
+async def approvers(*, stage: str, department: str) -> list[int]:
+    """User ids of the people who decide `stage` for a department's request.
+
+    A department without an active head falls back to the admins, who may decide
+    every stage, so a request never waits for nobody.
+    """
+    role = ROLE_OF_STAGE[stage]
+    query = Staff.filter(active=True)
+    if stage == "dept_head":
+        query = query.filter(department=department)
+    staff_ids = [s.id for s in await query if role in s.roles]
+    if not staff_ids and stage != "leader":
+        return await approvers(stage="leader", department=department)
+    return list(await User.filter(staff_id__in=staff_ids).values_list("id", flat=True))  # type: ignore[arg-type]
+
+
+async def tell(
+    tx: Tx,
+    *,
+    user_ids: Iterable[int],
+    request: PurchaseRequest,
+    kind: str,
+    title: str,
+    now: datetime,
+    skip: Iterable[int | None] = (),
+) -> None:
+    """Notices about a request in the transaction of its change (never to `skip`)."""
+    body = f"{request.title}·¥{request.total_fen / 100:.2f}"[:20]
+    left_out = set(skip)
+    for user_id in dict.fromkeys(user_ids):
+        if user_id in left_out:
+            continue
+        await notifications.notify(
+            tx=tx,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=f"/pages/procurement/request?id={request.id}",
+            template_data={"request_id": request.id, "status": request.status},
+            now=now,
+        )
+
+
+# --- submitting, reading, listing -------------------------------------------------------
+
+
+def total_of(items: list[dict[str, Any]]) -> int:
+    """The total in fen, computed here: clients never send a total."""
+    return sum(int(item["qty"]) * int(item["unit_price_fen"]) for item in items)
+
+
+async def submit(
+    *,
+    principal: Principal,
+    title: str,
+    reason: str,
+    category: str,
+    items: list[dict[str, Any]],
+    attachment_ids: list[int],
+    department: str | None = None,
+    now: datetime,
+) -> dict[str, Any]:
+    """A new request of the caller's own department, waiting for its head."""
+    if category not in CATEGORIES:
+        raise InvalidInput({"category": "取值无效"})
+    own = (principal.department or "").strip()
+    if not own:
+        raise InvalidInput({"department": "通讯录中没有你的部门，无法提交采购申请"})
+    if department is not None and department.strip() != own:
+        raise InvalidInput({"department": "只能为本部门提交采购申请"})
+    if not items:
+        raise InvalidInput({"items": "至少填写一项物品"})
+    wanted = list(dict.fromkeys(attachment_ids))
+    if len(wanted) > MAX_ATTACHMENTS:
+        raise InvalidInput({"attachment_ids": f"最多 {MAX_ATTACHMENTS} 个附件"})
+    heads = await approvers(stage="dept_head", department=own)
+    async with transaction() as tx:
+        request = await PurchaseRequest.create(
+            department=own,
+            requester_id=principal.user_id,
+            title=title.strip(),
+            reason=reason.strip(),
+            category=category,
+            items=items,
+            total_fen=total_of(items),
+            status="pending_dept",
+            waiting_since=now,
+            created_at=now,
+            updated_at=now,
+        )
+        if wanted:
+            taken = await Upload.filter(
+                id__in=wanted, owner_id=principal.user_id, ticket_id=None, purchase_request_id=None
+            ).update(purchase_request_id=request.id)
+            if taken != len(wanted):
+                # Raising inside the transaction undoes the request and the links.
+                raise InvalidInput({"attachment_ids": "附件不存在、不属于你或已被使用"})
+        await RequestStep.create(
+            request_id=request.id,
+            role="requester",
+            action="submit",
+            actor_id=principal.user_id,
+            at=now,
+        )
+        await tell(
+            tx,
+            user_ids=heads,
+            request=request,
+            kind="procurement_to_approve",
+            title="新的采购申请待您审批",
+            now=now,
+            skip=[principal.user_id],
+        )
+    return await one(request)
+
+
+async def get(*, request_id: int, principal: Principal) -> dict[str, Any]:
+    return await one(await visible_request(request_id=request_id, principal=principal))
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"p:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = raw.partition(":")
+        value = int(number)
+        if prefix != "p" or not 0 < value <= MAX_ID:
+            raise ValueError(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput({"cursor": "无效的分页游标"}) from None
+    return value
+
+
+def _waiting_for_me(principal: Principal) -> Q:
+    """The requests whose current stage the caller decides (never their own)."""
+    roles = principal.roles
+    waiting: list[Q] = []
+    if "dept_head" in roles and principal.department:
+        waiting.append(Q(status="pending_dept", department=principal.department))
+    if "procurement" in roles:
+        waiting.append(Q(status="pending_procurement"))
+    if "admin" in roles:
+        waiting.append(Q(status="pending_leader"))
+    if not waiting:
+        raise Forbidden("只有审批人可以查看待审批的采购申请")
+    return Q(*waiting, join_type="OR")
+
+
+async def list_requests(
+    *,
+    principal: Principal,
+    scope: str,
+    statuses: list[str],
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """Newest first. `mine` for everyone; `to_approve` for approvers; `all` for procurement
+    and admins (a department head's `all` is their own department)."""
+    query = PurchaseRequest.all()
+    if scope == "mine":
+        query = query.filter(requester_id=principal.user_id)
+    elif scope == "to_approve":
+        query = query.filter(_waiting_for_me(principal)).exclude(requester_id=principal.user_id)
+    elif scope == "all":
+        if principal.has_role("procurement"):
+            pass
+        elif "dept_head" in principal.roles and principal.department:
+            query = query.filter(department=principal.department)
+        else:
+            raise Forbidden("只有采购办、部门负责人和管理员可以查看全部采购申请")
+    else:
+        raise InvalidInput({"scope": "取值无效"})
+    if statuses:
+        query = query.filter(status__in=statuses)
+    if cursor:
+        query = query.filter(id__lt=decode_cursor(cursor))
+    rows = await query.order_by("-id").limit(limit + 1)
+    page = rows[:limit]
+    return {
+        "items": await serialize(page),
+        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit and page else None,
+    }
+
+
+# --- the workflow --------------------------------------------------------------------
+
+
+async def act(
+    *,
+    request_id: int,
+    principal: Principal,
+    action: str,
+    now: datetime,
+    comment: str = "",
+    supplier: str | None = None,
+    amount_fen: int | None = None,
+) -> dict[str, Any]:
+    """Apply one action of TRANSITIONS.
+
+    Refusals in this order: 404 if the caller may not see the request; 403 if they are
+    not the party for this action (or it is their own request to decide); 409
+    invalid_state if the state does not allow it, including when a concurrent action
+    changed the state first (the UPDATE is conditional on the state read).
+    """
+    request = await visible_request(request_id=request_id, principal=principal)
+    parts = parts_of(request, principal)
+    rule = TRANSITIONS.get((request.status, action))
+    allowed = {rule.actor} if rule else ACTORS.get(action, frozenset())
+    if not parts & allowed:
+        raise Forbidden("你不能对该采购申请执行此操作", details={"action": action})
+    if action in DECISIONS and "requester" in parts:
+        raise Forbidden("不能审批自己提交的采购申请", details={"action": action})
+    if rule is None:
+        raise InvalidState(request.status, action=action)
+    seen = request.status
+    target = next_state(rule, total_fen=request.total_fen, threshold_fen=threshold_fen())
+    changes: dict[str, Any] = {
+        "status": target,
+        "updated_at": now,
+        "waiting_since": now if target in STAGE_OF else None,
+    }
+    if action == "order":
+        changes.update(supplier=(supplier or "").strip(), amount_fen=amount_fen, ordered_at=now)
+    elif action == "receive":
+        changes.update(received_at=now, received_note=comment)
+    stage = STAGE_OF.get(seen)
+    async with transaction() as tx:
+        if not await PurchaseRequest.filter(id=request.id, status=seen).update(**changes):
+            current = await PurchaseRequest.get(id=request.id)
+            raise InvalidState(current.status, action=action)
+        try:
+            await RequestStep.create(
+                request_id=request.id,
+                role=stage if action in DECISIONS and stage else rule.actor,
+                action=action,
+                actor_id=principal.user_id,
+                comment=comment,
+                decided_stage=stage if action in DECISIONS else None,
+                at=now,
+            )
+        except IntegrityError:  # the stage was decided by a write that bypassed the state
+            raise InvalidState(seen, action=action) from None
+        await request.refresh_from_db(using_db=tx.conn)
+        await _announce(tx, request=request, action=action, actor_id=principal.user_id, now=now)
+    return await one(request)
+
+
+async def _announce(
+    tx: Tx, *, request: PurchaseRequest, action: str, actor_id: int, now: datetime
+) -> None:
+    """Tell the requester what happened and the next approvers that it is their turn."""
+    requester: int = request.requester_id  # type: ignore[attr-defined]
+    status = request.status
+    if action != "withdraw":
+        await tell(
+            tx,
+            user_ids=[requester],
+            request=request,
+            kind="procurement_status",
+            title=f"采购申请{STATUS_LABELS[status]}",
+            now=now,
+            skip=[actor_id],
+        )
+    next_stage = STAGE_OF.get(status)
+    if next_stage is not None:
+        people = await approvers(stage=next_stage, department=request.department)
+        title = "采购申请待您审批"
+    elif status == "approved":
+        people = await approvers(stage="procurement", department=request.department)
+        title = "采购申请已批准，待下单"
+    elif action == "withdraw":
+        people = await approvers(stage="dept_head", department=request.department)
+        title = "采购申请已被申请人撤回"
+    else:
+        return
+    await tell(
+        tx,
+        user_ids=people,
+        request=request,
+        kind="procurement_to_approve" if next_stage else "procurement_status",
+        title=title,
+        now=now,
+        skip=[actor_id, requester],
+    )
+
+
+async def attachment(*, upload: Upload, principal: Principal) -> None:
+    """Raise 404 unless the caller may see the request this attachment belongs to."""
+    request_id: int = upload.purchase_request_id  # type: ignore[attr-defined]
+    request = await PurchaseRequest.get(id=request_id)
+    if not await may_see(request, principal):
+        raise NotFound("附件不存在")
