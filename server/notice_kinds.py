@@ -91,9 +91,11 @@ KINDS: dict[str, NoticeKind] = {
             "pages/visitors/pass",
         ),
         # purchase requests
-        _kind("procurement_to_approve", "", _STATUS, "pages/procurement/request"),
+        _kind(
+            "procurement_to_approve", "TPL_PROCUREMENT_TODO", _STATUS, "pages/procurement/request"
+        ),
         _kind("procurement_status", "TPL_PROCUREMENT_STATUS", _STATUS, "pages/procurement/request"),
-        _kind("procurement_reminder", "", _STATUS, "pages/procurement/request"),
+        _kind("procurement_reminder", "TPL_PROCUREMENT_TODO", _STATUS, "pages/procurement/request"),
         # general
         _kind("system", "", _STATUS, "pages/index/index"),
     ]

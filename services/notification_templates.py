@@ -29,6 +29,9 @@ TITLES: dict[str, str] = {
     "repair_cancelled": "报修已取消通知",
     "repair_escalated": "报修超时督办通知",
     "visitor_arrived": "访客到访通知",
+    "procurement_to_approve": "采购申请待审批通知",
+    "procurement_status": "采购申请进度通知",
+    "procurement_reminder": "采购审批超时提醒",
 }
 
 
