@@ -25,6 +25,10 @@ import CrewPage from "./pages/crew.js";
 import CrewTicketPage from "./pages/crew-ticket.js";
 import GatePage from "./pages/gate.js";
 import AdminPage from "./pages/admin.js";
+import ProcurementPage from "./pages/procurement.js";
+import PurchaseNewPage from "./pages/purchase-new.js";
+import PurchasePage from "./pages/purchase.js";
+import ProcurementReportPage from "./pages/procurement-report.js";
 
 const ROUTES = [
   { path: "/", page: HomePage, title: "勤e家" },
@@ -48,6 +52,10 @@ const ROUTES = [
   { path: "/crew/:id", page: CrewTicketPage, title: "工单处理" },
   { path: "/gate", page: GatePage, title: "门岗核验" },
   { path: "/admin", page: AdminPage, title: "管理后台" },
+  { path: "/procurement", page: ProcurementPage, title: "采购申请" },
+  { path: "/procurement/new", page: PurchaseNewPage, title: "新建采购申请" },
+  { path: "/procurement/report", page: ProcurementReportPage, title: "采购月报" },
+  { path: "/procurement/:id", page: PurchasePage, title: "采购申请详情" },
 ];
 
 const App = {

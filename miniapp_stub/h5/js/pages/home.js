@@ -5,6 +5,7 @@ import { session, hasRole, refreshUnread } from "../session.js";
 
 const ROLE_NAMES = {
   staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员",
+  dept_head: "部门负责人", procurement: "采购办",
 };
 
 export default {
@@ -49,11 +50,13 @@ export default {
       { id: "meetings", text: "会议室", glyph: "会", color: "#10aeff", to: "/meetings" },
       { id: "repairs", text: "设备报修", glyph: "修", color: "#fa5151", to: "/repairs" },
       { id: "visitors", text: "访客邀约", glyph: "访", color: "#6467f0", to: "/visitors" },
+      { id: "procurement", text: "采购申请", glyph: "采", color: "#fa9d3b", to: "/procurement" },
     ];
     const work = Vue.computed(() => [
       hasRole("canteen") && { id: "canteen", text: "食堂核销", glyph: "核", color: "#07c160", to: "/canteen" },
       hasRole("facility", "facility_lead") && { id: "crew", text: "维修工单", glyph: "单", color: "#fa5151", to: "/crew" },
       hasRole("guard") && { id: "gate", text: "门岗核验", glyph: "岗", color: "#576b95", to: "/gate" },
+      hasRole("dept_head", "procurement") && { id: "purchase-approve", text: "采购审批", glyph: "批", color: "#fa9d3b", to: "/procurement?tab=approve" },
       hasRole("admin") && { id: "admin", text: "管理后台", glyph: "管", color: "#353535", to: "/admin" },
     ].filter(Boolean));
     const roles = Vue.computed(() => (session.user?.roles || []).map((r) => ROLE_NAMES[r] || r));
