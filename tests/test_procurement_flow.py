@@ -359,3 +359,11 @@ async def test_idempotent_submission(client):
     ids = {r.json()["id"] for r in replies if r.status_code == 201}
     assert len(ids) == 1
     assert await PurchaseRequest.filter(requester_id=cast.requester.user_id).count() == 1
+
+
+async def test_approve_and_receive_take_an_empty_body(client):
+    cast = await make_cast()
+    request = await submit(client, cast)
+    response = await client.post(f"{BASE}/{request['id']}/approve", headers=cast.head.headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["steps"][0]["comment"] == ""

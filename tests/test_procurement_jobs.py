@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
@@ -204,16 +204,22 @@ async def test_the_report_is_for_procurement_and_admins_only(client):
 
 
 async def test_seed_demo_is_idempotent_and_covers_every_state(client):
-    from datetime import UTC
-
-    from services import demo
+    from services import demo, identity
+    from services.procurement import demo as procurement_demo
 
     now = datetime.now(UTC)
-    await demo.seed(now=now)
-    await demo.seed(now=now)
-    rows = await PurchaseRequest.filter(title__in=[r[1] for r in _demo_requests()])
-    assert len(rows) == len(_demo_requests())
-    assert {r.status for r in rows} >= {
+    rows = [  # the directory first, as `python -m server seed-demo` does
+        {"employee_no": no, "name": name, "department": dept, "roles": roles}
+        for no, name, dept, roles in demo.DEMO_STAFF
+    ]
+    await identity.import_staff(rows=rows, now=now)
+    await procurement.seed_demo(now=now)
+    again = await procurement.seed_demo(now=now)
+    assert "0 demo requests new" in again[0]
+    titles = [r[1] for r in procurement_demo.DEMO_REQUESTS]
+    rows_held = await PurchaseRequest.filter(title__in=titles)
+    assert len(rows_held) == len(titles)
+    assert {r.status for r in rows_held} == {
         "pending_dept",
         "pending_procurement",
         "pending_leader",
@@ -223,10 +229,4 @@ async def test_seed_demo_is_idempotent_and_covers_every_state(client):
         "ordered",
         "received",
     }
-    assert len({r.department for r in rows}) == 3
-
-
-def _demo_requests():
-    from services.procurement import demo
-
-    return demo.DEMO_REQUESTS
+    assert len({r.department for r in rows_held}) == 3
