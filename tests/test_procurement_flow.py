@@ -176,8 +176,9 @@ async def test_only_the_party_of_the_step_may_act(client):
     cast = await make_cast()
     request = await submit(client, cast)
     rid = request["id"]
-    # Not their step: 403 before any state check (as for repairs).
-    assert_error(await act(client, cast, rid, "approve", "buyer"), 403, "forbidden")
+    # An approver of another stage: the state does not allow it (yet).
+    error = assert_error(await act(client, cast, rid, "approve", "buyer"), 409, "invalid_state")
+    assert error["details"]["state"] == "pending_dept"
     assert_error(await act(client, cast, rid, "withdraw", "head"), 403, "forbidden")
     assert_error(await act(client, cast, rid, "order", "head"), 403, "forbidden")
     # People who may not see it at all get 404, whatever they try.
@@ -240,6 +241,21 @@ async def test_approvers_deciding_one_step_at_once_make_exactly_one_decision(cli
         decided = await RequestStep.filter(request_id=request["id"], decided_stage=stage).count()
         assert decided == 1
         assert (await PurchaseRequest.get(id=request["id"])).status == winners[0].json()["status"]
+
+
+async def test_the_approver_who_comes_second_gets_409_whoever_committed_first(client):
+    cast = await make_cast()
+    request = await submit(client, cast)
+    assert (await act(client, cast, request["id"], "approve", "head")).status_code == 200
+    for late in ("head2", "head"):  # the same step again, after the winner committed
+        for action in ("approve", "reject"):
+            error = assert_error(
+                await act(client, cast, request["id"], action, late), 409, "invalid_state"
+            )
+            assert error["details"]["state"] == "pending_procurement"
+    assert (
+        await RequestStep.filter(request_id=request["id"], decided_stage="dept_head").count() == 1
+    )
 
 
 async def test_withdraw_is_only_before_the_first_decision(client):

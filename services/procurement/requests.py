@@ -377,20 +377,22 @@ async def act(
 ) -> dict[str, Any]:
     """Apply one action of TRANSITIONS.
 
-    Refusals in this order: 404 if the caller may not see the request; 403 if they are
-    not the party for this action (or it is their own request to decide); 409
-    invalid_state if the state does not allow it, including when a concurrent action
-    changed the state first (the UPDATE is conditional on the state read).
+    Refusals in this order: 404 if the caller may not see the request; 403 if they play
+    no part that ever takes this action (or it is their own request to decide); 409
+    invalid_state if the state does not allow it now, for them, including when a
+    concurrent action changed the state first (the UPDATE is conditional on the state
+    read).
     """
     request = await visible_request(request_id=request_id, principal=principal)
     parts = parts_of(request, principal)
-    rule = TRANSITIONS.get((request.status, action))
-    allowed = {rule.actor} if rule else ACTORS.get(action, frozenset())
-    if not parts & allowed:
+    if not parts & ACTORS.get(action, frozenset()):
         raise Forbidden("你不能对该采购申请执行此操作", details={"action": action})
     if action in DECISIONS and "requester" in parts:
         raise Forbidden("不能审批自己提交的采购申请", details={"action": action})
-    if rule is None:
+    rule = TRANSITIONS.get((request.status, action))
+    if rule is None or rule.actor not in parts:
+        # An approver of another stage is refused by the state, not the role: the head
+        # who lost a race to approve sees 409 whether or not the winner committed first.
         raise InvalidState(request.status, action=action)
     seen = request.status
     target = next_state(rule, total_fen=request.total_fen, threshold_fen=threshold_fen())
