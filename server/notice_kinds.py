@@ -90,6 +90,12 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "arrived_at"},
             "pages/visitors/pass",
         ),
+        # service-quality assessment
+        _kind("rectification_opened", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_submitted", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_verified", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_rejected", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_overdue", "", _STATUS, "pages/assessment/rectification"),
         # general
         _kind("system", "", _STATUS, "pages/index/index"),
     ]
