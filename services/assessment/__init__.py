@@ -53,6 +53,6 @@ __all__ = [
 
 async def seed_demo(*, now: datetime) -> list[str]:
     """Six teams, their checklists and a month of records (services/assessment/demo.py)."""
-    from services.assessment import demo
+    from services.assessment.demo import seed
 
-    return await demo.seed(now=now)
+    return await seed(now=now)
