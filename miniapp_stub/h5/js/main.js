@@ -25,6 +25,11 @@ import CrewPage from "./pages/crew.js";
 import CrewTicketPage from "./pages/crew-ticket.js";
 import GatePage from "./pages/gate.js";
 import AdminPage from "./pages/admin.js";
+import InspectPage from "./pages/assessment-inspect.js";
+import RectificationsPage from "./pages/assessment-rectifications.js";
+import RectificationPage from "./pages/assessment-rectification.js";
+import SurveyPage from "./pages/assessment-survey.js";
+import BoardPage from "./pages/assessment-board.js";
 
 const ROUTES = [
   { path: "/", page: HomePage, title: "勤e家" },
@@ -48,6 +53,11 @@ const ROUTES = [
   { path: "/crew/:id", page: CrewTicketPage, title: "工单处理" },
   { path: "/gate", page: GatePage, title: "门岗核验" },
   { path: "/admin", page: AdminPage, title: "管理后台" },
+  { path: "/assessment/inspect", page: InspectPage, title: "服务检查" },
+  { path: "/assessment/rectifications", page: RectificationsPage, title: "整改单" },
+  { path: "/assessment/rectifications/:id", page: RectificationPage, title: "整改详情" },
+  { path: "/assessment/survey", page: SurveyPage, title: "满意度调查" },
+  { path: "/assessment/board", page: BoardPage, title: "物管考核看板" },
 ];
 
 const App = {
