@@ -438,7 +438,7 @@ async def submit(request: Request, rectification_id: int) -> HTTPResponse:
      errors=_TRANSITION_ERRORS, description='submitted → verified；可选请求体 {"note"}。')  # fmt: skip
 @guard("inspector")
 async def verify(request: Request, rectification_id: int) -> HTTPResponse:
-    body = parse_body(request, ReviewIn) if request.body else ReviewIn()
+    body = parse_body(request, ReviewIn) if request.body else ReviewIn.model_validate({})
     return await _act(request, rectification_id, "verify", note=body.note)
 
 
@@ -447,7 +447,7 @@ async def verify(request: Request, rectification_id: int) -> HTTPResponse:
      errors=_TRANSITION_ERRORS, description="submitted → open（截止时间不变，过期后由任务置为 overdue）。")  # fmt: skip
 @guard("inspector")
 async def reject(request: Request, rectification_id: int) -> HTTPResponse:
-    body = parse_body(request, ReviewIn) if request.body else ReviewIn()
+    body = parse_body(request, ReviewIn) if request.body else ReviewIn.model_validate({})
     return await _act(request, rectification_id, "reject", note=body.note)
 
 
