@@ -235,3 +235,20 @@ async def test_scores_xlsx_and_bad_months(client):
     )
     assert trend.status_code == 200, trend.text
     assert len(trend.json()["months"]) == 3 and trend.json()["months"][-1] == month
+
+
+def test_weights_setting_is_checked():
+    import pytest
+
+    from server.config import ConfigError, load_settings
+
+    env = {"APP_ENV": "test", "VAR_DIR": str(resources.settings().var_dir)}
+    assert load_settings(env).assessment_weights == (20, 40, 40)
+    assert load_settings({**env, "ASSESSMENT_WEIGHTS": "30/30/40"}).assessment_weights == (
+        30,
+        30,
+        40,
+    )
+    for bad in ("30/30", "a/b/c", "-1/50/50", "0/0/0"):
+        with pytest.raises(ConfigError, match="ASSESSMENT_WEIGHTS"):
+            load_settings({**env, "ASSESSMENT_WEIGHTS": bad})
