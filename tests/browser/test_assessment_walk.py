@@ -8,7 +8,7 @@ import httpx
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Api
-from tests.browser.support import photo_png
+from tests.browser.support import local_day, photo_png
 
 
 def _previous(month: str) -> str:
@@ -18,8 +18,9 @@ def _previous(month: str) -> str:
 
 def test_inspection_rectification_survey_and_board(phone_of, new_staff, h5_server):
     inspector_api = Api(h5_server, "demo-I0001")
+    # The demo cleaning team, whose contact is 杨洁 (Q0004); a reused database may hold others.
     team = next(
-        t for t in inspector_api.get("/assessment/teams")["items"] if t["service"] == "cleaning"
+        t for t in inspector_api.get("/assessment/teams")["items"] if "Q0004" in t["contacts"]
     )
     standards = inspector_api.get("/assessment/standards", service="cleaning")["items"]
     failing = standards[1]
@@ -113,17 +114,18 @@ def test_inspection_rectification_survey_and_board(phone_of, new_staff, h5_serve
     admin = phone_of("demo-A0001", "/")
     admin.testid("nav-assessment").click()
     # It opens on the last complete month (the one that decides payments), then this one.
-    last = admin_api.get("/admin/assessment/scores", month=_previous(survey["month"]))
-    expect(admin.testid("board-rate")).to_have_text(f"{last['centre']['satisfied_rate']}%")
+    month = local_day(0).strftime("%Y-%m")
+    last = admin_api.get("/admin/assessment/scores", month=_previous(month))
+    expect(admin.testid("board-rate")).to_have_text(f"{last['centre']['satisfied_rate']:.1f}%")
     admin.shot("assessment-board")
-    admin.testid("board-month").locator("input").fill(survey["month"])
+    admin.testid("board-month").locator("input").fill(month)
     admin.testid("board-month").locator("input").dispatch_event("change")
-    board = admin_api.get("/admin/assessment/scores", month=survey["month"])
+    board = admin_api.get("/admin/assessment/scores", month=month)
     for item in board["items"]:
         expect(admin.testid(f"board-team-{item['team']['id']}")).to_contain_text(
             item["team"]["name"]
         )
-    expect(admin.testid("board-rate")).to_have_text(f"{board['centre']['satisfied_rate']}%")
+    expect(admin.testid("board-rate")).to_have_text(f"{board['centre']['satisfied_rate']:.1f}%")
     cleaning = next(i for i in board["items"] if i["team"]["id"] == team["id"])
     expect(admin.testid(f"board-team-{team['id']}")).to_contain_text(f"{cleaning['total']:.1f}")
     for chart in ("chart-assessment-trend", "chart-assessment-rate"):

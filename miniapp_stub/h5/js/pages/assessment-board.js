@@ -17,7 +17,7 @@ export default {
         <van-field v-model="month" label="月份" type="month" data-testid="board-month" @change="load" />
       </van-cell-group>
       <div v-if="board" class="chart-card">
-        <div class="chart-title">全中心满意率 <b data-testid="board-rate" :class="board.centre.met ? 'ok' : 'bad'">{{ board.centre.satisfied_rate ?? "—" }}%</b>
+        <div class="chart-title">全中心满意率 <b data-testid="board-rate" :class="board.centre.met ? 'ok' : 'bad'">{{ fmt(board.centre.satisfied_rate) }}%</b>
           <span class="muted">（目标 ≥ {{ board.centre.target }}%，{{ board.centre.ratings }} 份评分）</span></div>
         <table class="scores-table">
           <thead><tr><th>团队</th><th>出勤</th><th>检查</th><th>满意</th><th>综合</th></tr></thead>
