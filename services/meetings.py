@@ -27,8 +27,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 import booking as engine
-from models import MAX_ID
+from models import could_exist
 from models.meetings import HOLDING, Booking, BookingSeries, Room
+from server.clock import aware, day_bounds, tz, wire
 from server.errors import (
     Conflict,
     InvalidInput,
@@ -39,21 +40,18 @@ from server.errors import (
     TooLate,
 )
 from server.logs import get_logger
+from server.pagination import listing, page
 from server.tx import Tx, transaction
 from services import identity
 from services.meetings_ical import booking_calendar
 from services.meetings_rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
-    aware,
     booking_out,
     booking_window_errors,
     check_room_hours,
-    day_bounds,
     room_out,
-    tz,
     weekly,
-    wire,
 )
 from services.notifications import notify
 
@@ -153,7 +151,7 @@ async def search_rooms(
 
 
 async def _room(room_id: int) -> Room:
-    room = await Room.get_or_none(id=room_id) if 0 < room_id <= MAX_ID else None
+    room = await Room.get_or_none(id=room_id) if could_exist(room_id) else None
     if room is None or room.resource_id is None:
         raise NotFound("会议室不存在", details={"room_id": room_id})
     return room
@@ -348,7 +346,7 @@ def _organizer_name(row: Booking) -> str | None:
 
 async def own_booking(*, user_id: int, booking_id: int) -> Booking:
     """The caller's own booking; anyone else's is indistinguishable from none (404)."""
-    if not 0 < booking_id <= MAX_ID:
+    if not could_exist(booking_id):
         raise NotFound("预订不存在", details={"booking_id": booking_id})
     row = await Booking.get_or_none(id=booking_id, organizer_id=user_id).select_related(
         "room", "organizer__staff"
@@ -374,22 +372,18 @@ async def list_bookings(
     user_id: int | None,
     status: str | None = None,
     limit: int = 20,
-    cursor: int | None = None,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
     """Newest first, by id (a stable cursor). `user_id=None` lists everyone's (admins)."""
-    query = Booking.all().select_related("room", "organizer__staff").order_by("-id")
+    query = Booking.all().select_related("room", "organizer__staff")
     if user_id is not None:
         query = query.filter(organizer_id=user_id)
     if status is not None:
         query = query.filter(status=status)
-    if cursor is not None:
-        query = query.filter(id__lt=cursor)
-    rows = await query.limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": [booking_out(row, organizer_name=_organizer_name(row)) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    rows, next_cursor = await page(query, limit=limit, cursor=cursor)
+    return listing(
+        [booking_out(row, organizer_name=_organizer_name(row)) for row in rows], next_cursor
+    )
 
 
 # --- changes -----------------------------------------------------------------------

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from models.meetings import Booking, Room
+from server.clock import tz
 from server.errors import Conflict
 from services import meetings
 from services.demo import demo_account
-from services.meetings_rules import tz
 
 # building, name, floor, capacity, equipment, needs_approval
 DEMO_ROOMS: list[tuple[str, str, int, int, list[str], bool]] = [
