@@ -61,7 +61,7 @@ async def test_no_show_is_released_and_another_user_can_book(client):
     again = await meetings_jobs.release_no_shows(now=moment("10:30"))
     assert (await Booking.get(id=booking["id"])).status == "released"
     assert await Notice.filter(user_id=owner.user_id, kind="meeting_released").count() == 1
-    assert again >= 0
+    assert again == 0  # already released: a second run finds nothing to do
 
 
 async def test_checked_in_meeting_is_kept_then_completed(client):
