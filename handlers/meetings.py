@@ -14,7 +14,7 @@ from server.auth import guard, principal_of
 from server.clock import tz
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
-from services import meetings, meetings_approval
+from services import meetings
 
 bp = Blueprint("meetings", url_prefix="/api/v1")
 
@@ -343,7 +343,7 @@ async def admin_list_bookings(request: Request) -> HTTPResponse:
 )
 @guard("admin")
 async def approve(request: Request, booking_id: int) -> HTTPResponse:
-    result = await meetings_approval.approve(
+    result = await meetings.approve(
         admin_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
     return reply(result)
@@ -360,7 +360,7 @@ async def approve(request: Request, booking_id: int) -> HTTPResponse:
 @guard("admin")
 async def reject(request: Request, booking_id: int) -> HTTPResponse:
     reason = parse_body(request, RejectIn).reason if request.body else None
-    result = await meetings_approval.reject(
+    result = await meetings.reject(
         admin_id=principal_of(request).user_id,
         booking_id=booking_id,
         reason=reason,

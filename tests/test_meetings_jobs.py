@@ -10,7 +10,7 @@ import booking as engine
 from jobs.scheduler import discover
 from models.meetings import Booking
 from models.notifications import Notice
-from services import meetings_jobs
+from services.meetings import jobs as meetings_jobs
 from tests.support import assert_error, make_user
 from tests.test_meetings_support import DAY, at, book, clock, new_room
 

@@ -15,7 +15,7 @@ import booking as engine
 from models import could_exist
 from models.meetings import Booking
 from server.errors import InvalidState, NotFound, TooLate
-from services.meetings import Notice, booking_view, claims, end_booking, tell, when_text
+from services.meetings.bookings import Notice, booking_view, claims, end_booking, tell, when_text
 
 
 async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
