@@ -16,7 +16,7 @@ from models.repairs import CATEGORIES, Rating, Ticket
 from server import resources
 from server.clock import local
 from server.errors import InvalidInput
-from services.repairs import CATEGORY_LABELS, names_of
+from services.repairs.tickets import CATEGORY_LABELS, names_of
 
 MAX_DAYS = 366
 # Dates outside these years are client mistakes; near date.min/max the day arithmetic

@@ -458,10 +458,3 @@ async def tell(
             template_data={"ticket_id": ticket.id, "status": ticket.status},
             now=now,
         )
-
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """Demo crews and tickets in every state (see services/repairs_demo.py)."""
-    from services import repairs_demo
-
-    return await repairs_demo.seed(now=now)
