@@ -4,7 +4,7 @@ Every service tells people things through one call, `notify()`, inside the
 transaction of the change it reports (server/tx.py): the inbox row is both the record
 (what a user was told is never lost) and an outbox entry. A Redis Stream of notice ids
 is only the queue towards WeChat, appended after the commit and consumed by
-`services.notifications_delivery` (the consumer group, retries, dead letters). If the
+`services/notifications/delivery.py` (the consumer group, retries, dead letters). If the
 append fails or the process dies before it, the row stays with `enqueued_at` unset and
 the relay job (`jobs/notifications.py`) appends it.
 
@@ -13,7 +13,6 @@ Which kinds exist, their template ids and field mappings: `server/notice_kinds.p
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime
 from typing import Any
 
@@ -253,26 +252,3 @@ async def take_credit(*, user_id: int, template_id: str) -> bool:
         user_id=user_id, template_id=template_id, credits__gt=0
     ).update(credits=F("credits") - 1)
     return bool(taken)
-
-
-# --- the consumer (implemented in services/notifications_delivery.py) ---------------
-
-
-async def consume_forever(*, stop: asyncio.Event) -> None:
-    """Run the delivery consumer until `stop` is set (discovered by jobs/background.py)."""
-    from services.notifications_delivery import run_consumer
-
-    await run_consumer(stop=stop)
-
-
-async def deliver_pending(
-    *, consumer: str, now: datetime, reclaim_idle_ms: int | None = None, count: int = 100
-) -> int:
-    """Process one batch as `consumer` (due retries, reclaimed and new messages).
-
-    Returns how many stream messages were handled; tests drive delivery with it step
-    by step, the running consumer calls it in a loop.
-    """
-    from services.notifications_delivery import deliver_pending as deliver
-
-    return await deliver(consumer=consumer, now=now, reclaim_idle_ms=reclaim_idle_ms, count=count)
