@@ -289,3 +289,23 @@ async def test_no_promotion_within_one_hour_of_the_start(client):
 
 def _dt(clock: str, day: str = DAY) -> datetime:
     return datetime.fromisoformat(f"{day}T{clock}:00+08:00")
+
+
+async def test_seed_demo_is_idempotent_and_its_classes_are_bookable(client):
+    from services import gym as gym_service
+
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=8, minute=0)
+    first = await gym_service.seed_demo(now=now)
+    second = await gym_service.seed_demo(now=now)
+    assert first[0].startswith("gym alliance") and second == [second[0]]  # no new key twice
+    member = await make_user()
+    gyms = (await client.get("/api/v1/gym/gyms", headers=member.headers)).json()["items"]
+    yoga = next(g for g in gyms if g["name"].startswith("悦心瑜伽馆"))
+    day = now.date().isoformat()
+    response = await client.get(
+        f"/api/v1/gym/gyms/{yoga['id']}/sessions?date={day}", headers=member.headers
+    )
+    sessions = response.json()["items"]
+    assert [s["name"] for s in sessions] == ["流瑜伽", "阴瑜伽"]
+    booked = await book(client, member, sessions[1]["id"], {"X-Test-Now": now.isoformat()})
+    assert booked.status_code == 201, booked.text

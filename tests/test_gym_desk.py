@@ -13,7 +13,7 @@ from jobs import gym as gym_jobs
 from models.booking import Reservation
 from models.gym import GymBooking, GymDeskKey, GymSession, GymVoucher
 from tests.support import assert_error, make_user
-from tests.test_gym import DAY, EARLY, MONTH, _dt, at, book, desk_key, make_gym, quota_used
+from tests.test_gym import DAY, MONTH, _dt, at, book, desk_key, make_gym, quota_used
 
 
 async def test_twenty_concurrent_taps_on_twenty_sessions_never_exceed_the_quota(client):
@@ -164,7 +164,7 @@ async def test_expired_unknown_and_other_gyms_vouchers_are_404(client):
 
 
 async def test_a_desk_key_opens_only_the_desk_and_revocation_is_immediate(client):
-    admin, gym, sessions = await make_gym(client)
+    admin, gym, _sessions = await make_gym(client)
     desk = await desk_key(client, admin, gym["id"])
     for method, path in [
         ("get", "/api/v1/gym/gyms"),

@@ -29,9 +29,9 @@ from services.gym.settlement import settlement, settlement_xlsx
 
 async def seed_demo(*, now: datetime) -> list[str]:
     """`python -m server seed-demo` hook (services/gym/demo.py)."""
-    from services.gym import demo
+    from services.gym.demo import seed
 
-    return await demo.seed(now=now)
+    return await seed(now=now)
 
 
 __all__ = [
