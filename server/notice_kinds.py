@@ -90,6 +90,13 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "arrived_at"},
             "/pages/visitors/pass",
         ),
+        # gym alliance
+        _kind(
+            "gym_promoted",
+            "TPL_GYM_BOOKING_STATUS",
+            {**_STATUS, "time3": "start"},
+            "pages/gym/booking",
+        ),
         # general
         _kind("system", "", _STATUS, "/pages/index/index"),
     ]

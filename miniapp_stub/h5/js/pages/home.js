@@ -49,6 +49,7 @@ export default {
       { id: "meetings", text: "会议室", glyph: "会", color: "#10aeff", to: "/meetings" },
       { id: "repairs", text: "设备报修", glyph: "修", color: "#fa5151", to: "/repairs" },
       { id: "visitors", text: "访客邀约", glyph: "访", color: "#6467f0", to: "/visitors" },
+      { id: "gym", text: "健身联盟", glyph: "健", color: "#ff8f1f", to: "/gym" },
     ];
     const work = Vue.computed(() => [
       hasRole("canteen") && { id: "canteen", text: "食堂核销", glyph: "核", color: "#07c160", to: "/canteen" },
