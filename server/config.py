@@ -65,6 +65,7 @@ class Settings:
     assessment_weights: tuple[int, int, int] = (20, 40, 40)
     rectification_days: int = 3
     satisfaction_target: int = 96
+    gym_monthly_quota: int = 8
 
     @property
     def fake_wechat(self) -> bool:
@@ -212,4 +213,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         assessment_weights=_weights(env, "ASSESSMENT_WEIGHTS"),
         rectification_days=_int(env, "RECTIFICATION_DAYS", 3, minimum=1),
         satisfaction_target=_int(env, "SATISFACTION_TARGET", 96, minimum=1),
+        gym_monthly_quota=_int(env, "GYM_MONTHLY_QUOTA", 8, minimum=1),
     )

@@ -30,6 +30,11 @@ import RectificationsPage from "./pages/assessment-rectifications.js";
 import RectificationPage from "./pages/assessment-rectification.js";
 import SurveyPage from "./pages/assessment-survey.js";
 import BoardPage from "./pages/assessment-board.js";
+import GymPage from "./pages/gym.js";
+import GymSessionsPage from "./pages/gym-sessions.js";
+import GymBookingPage from "./pages/gym-booking.js";
+import GymBookingsPage from "./pages/gym-bookings.js";
+import GymDeskPage from "./pages/gym-desk.js";
 
 const ROUTES = [
   { path: "/", page: HomePage, title: "勤e家" },
@@ -58,6 +63,11 @@ const ROUTES = [
   { path: "/assessment/rectifications/:id", page: RectificationPage, title: "整改详情" },
   { path: "/assessment/survey", page: SurveyPage, title: "满意度调查" },
   { path: "/assessment/board", page: BoardPage, title: "物管考核看板" },
+  { path: "/gym", page: GymPage, title: "健身联盟" },
+  { path: "/gym/mine", page: GymBookingsPage, title: "我的健身预约" },
+  { path: "/gym/desk", page: GymDeskPage, title: "场馆前台核销" },
+  { path: "/gym/booking/:id", page: GymBookingPage, title: "健身预约" },
+  { path: "/gym/:id", page: GymSessionsPage, title: "场馆课程" },
 ];
 
 const App = {
@@ -96,7 +106,8 @@ async function boot() {
     return;
   }
   session.ready = true;
-  if (!session.user.bound) replace("/bind");
+  // A gym's front desk is no staff member: its screen works with a desk key alone.
+  if (!session.user.bound && route.path !== "/gym/desk") replace("/bind");
   else if (route.path === "/bind") replace("/");
   refreshUnread();
 }

@@ -51,6 +51,7 @@ export default {
       { id: "repairs", text: "设备报修", glyph: "修", color: "#fa5151", to: "/repairs" },
       { id: "visitors", text: "访客邀约", glyph: "访", color: "#6467f0", to: "/visitors" },
       { id: "survey", text: "满意度调查", glyph: "评", color: "#ff976a", to: "/assessment/survey" },
+      { id: "gym", text: "健身联盟", glyph: "健", color: "#ff8f1f", to: "/gym" },
     ];
     // A contracted team's contact has no role of their own: the entry shows once they have a rectification.
     const teamContact = Vue.ref(false);
