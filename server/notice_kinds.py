@@ -90,6 +90,26 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "arrived_at"},
             "pages/visitors/pass",
         ),
+        # library
+        _kind(
+            "library_hold_ready",
+            "TPL_LIBRARY_STATUS",
+            {**_STATUS, "time3": "ready_until"},
+            "pages/library/holds",
+        ),
+        _kind("library_hold_expired", "TPL_LIBRARY_STATUS", _STATUS, "pages/library/holds"),
+        _kind(
+            "library_due_soon",
+            "TPL_LIBRARY_DUE",
+            {**_STATUS, "time3": "due_at"},
+            "pages/library/loans",
+        ),
+        _kind(
+            "library_overdue",
+            "TPL_LIBRARY_DUE",
+            {**_STATUS, "time3": "due_at"},
+            "pages/library/loans",
+        ),
         # general
         _kind("system", "", _STATUS, "pages/index/index"),
     ]

@@ -28,6 +28,7 @@ DEMO_STAFF = [
     ("F0004", "冯涛", "物业维修中心", ["facility"]),
     ("G0001", "钱卫东", "安保部", ["guard"]),
     ("G0002", "何勇", "安保部", ["guard"]),
+    ("L0001", "林书华", "机关图书室", ["librarian"]),
 ]
 
 
@@ -51,7 +52,7 @@ async def demo_account(employee_no: str) -> User:
 
 
 # Service modules whose seed_demo() runs after the directory, in this order.
-DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications"]
+DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "library", "notifications"]
 
 
 async def seed(*, now: datetime) -> list[str]:
