@@ -25,6 +25,8 @@ import CrewPage from "./pages/crew.js";
 import CrewTicketPage from "./pages/crew-ticket.js";
 import GatePage from "./pages/gate.js";
 import AdminPage from "./pages/admin.js";
+import LibraryPage from "./pages/library.js";
+import LibraryDeskPage from "./pages/library-desk.js";
 
 const ROUTES = [
   { path: "/", page: HomePage, title: "勤e家" },
@@ -48,6 +50,8 @@ const ROUTES = [
   { path: "/crew/:id", page: CrewTicketPage, title: "工单处理" },
   { path: "/gate", page: GatePage, title: "门岗核验" },
   { path: "/admin", page: AdminPage, title: "管理后台" },
+  { path: "/library", page: LibraryPage, title: "图书借阅" },
+  { path: "/library/desk", page: LibraryDeskPage, title: "图书借还台" },
 ];
 
 const App = {
