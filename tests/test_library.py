@@ -305,3 +305,20 @@ async def test_bad_input_is_4xx(client):
         "/api/v1/library/loans/self", json={"barcode": new_barcodes(1)[0]}, headers=lib.headers
     )
     assert_error(unknown, 404, "not_found")
+
+
+async def test_idempotency_key_replays_a_checkout_and_a_hold(client):
+    lib = await librarian()
+    (reader,) = await readers(1)
+    book = await make_title(client, lib, copies=2)
+    key = {"Idempotency-Key": "library-tap-1"}
+    first, second = [await borrow(client, reader, book["barcodes"][0], **key) for _ in range(2)]
+    assert first.status_code == second.status_code == 201
+    assert first.json() == second.json()
+    assert await Loan.filter(borrower_id=reader.user_id).count() == 1
+    other = await borrow(client, reader, book["barcodes"][1], **key)
+    assert_error(other, 409, "idempotency_mismatch")
+    waiting = await make_title(client, lib, copies=0)
+    h1 = await hold(client, reader, waiting["id"], **{"Idempotency-Key": "hold-tap"})
+    h2 = await hold(client, reader, waiting["id"], **{"Idempotency-Key": "hold-tap"})
+    assert h1.json() == h2.json() and await Hold.filter(user_id=reader.user_id).count() == 1

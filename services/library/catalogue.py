@@ -17,7 +17,7 @@ from tortoise.expressions import Q
 from models.library import Copy, Title
 from server.errors import Conflict, InvalidInput, NotFound
 from server.tx import transaction
-from services.library.common import checked_id, title_out
+from services.library.common import checked_id, title_out, titles_out
 
 BARCODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 IMPORT_COLUMNS = ("isbn", "title", "author", "publisher", "year", "barcodes")
@@ -123,7 +123,7 @@ async def search_titles(*, q: str | None, limit: int, cursor: int | None) -> dic
     rows = await query.order_by("id").limit(limit + 1)
     page = rows[:limit]
     return {
-        "items": [await title_out(row) for row in page],
+        "items": await titles_out(page),
         "next_cursor": str(page[-1].id) if len(rows) > limit else None,
     }
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from tortoise.functions import Count
+
 from models import MAX_ID
 from models.identity import User
 from models.library import Copy, Hold, Loan, Title
@@ -163,19 +165,35 @@ def copy_out(copy: Copy) -> dict[str, Any]:
     }
 
 
+async def titles_out(titles: list[Title]) -> list[dict[str, Any]]:
+    """`Title`s of API.md §9: copies (lost ones excluded), on the shelf, waiting holds.
+
+    Three grouped counts for the whole page rather than three queries per title.
+    """
+    ids = [title.id for title in titles]
+    copies = await _counts(Copy.filter(title_id__in=ids).exclude(status="lost"))
+    available = await _counts(Copy.filter(title_id__in=ids, status="available"))
+    holds = await _counts(Hold.filter(title_id__in=ids, status="waiting"))
+    return [
+        {
+            "id": title.id,
+            "isbn": title.isbn,
+            "title": title.title,
+            "author": title.author,
+            "publisher": title.publisher,
+            "year": title.year,
+            "copies": copies.get(title.id, 0),
+            "available": available.get(title.id, 0),
+            "holds": holds.get(title.id, 0),
+        }
+        for title in titles
+    ]
+
+
+async def _counts(query: Any) -> dict[int, int]:
+    rows = await query.group_by("title_id").annotate(n=Count("id")).values("title_id", "n")
+    return {int(row["title_id"]): int(row["n"]) for row in rows}
+
+
 async def title_out(title: Title) -> dict[str, Any]:
-    """The `Title` of API.md §9: copies (lost ones excluded), on the shelf, waiting holds."""
-    copies = await Copy.filter(title_id=title.id).exclude(status="lost").count()
-    available = await Copy.filter(title_id=title.id, status="available").count()
-    holds = await Hold.filter(title_id=title.id, status="waiting").count()
-    return {
-        "id": title.id,
-        "isbn": title.isbn,
-        "title": title.title,
-        "author": title.author,
-        "publisher": title.publisher,
-        "year": title.year,
-        "copies": copies,
-        "available": available,
-        "holds": holds,
-    }
+    return (await titles_out([title]))[0]
