@@ -322,3 +322,10 @@ async def test_idempotency_key_replays_a_checkout_and_a_hold(client):
     h1 = await hold(client, reader, waiting["id"], **{"Idempotency-Key": "hold-tap"})
     h2 = await hold(client, reader, waiting["id"], **{"Idempotency-Key": "hold-tap"})
     assert h1.json() == h2.json() and await Hold.filter(user_id=reader.user_id).count() == 1
+
+
+async def test_garbage_barcodes_in_the_path_are_404_not_500(client):
+    lib = await librarian()
+    for path in ("a%00b", "%E4%B8%89" * 20, "x" * 300, "..%2F..", "%20"):
+        response = await client.post(f"/api/v1/library/copies/{path}/lost", headers=lib.headers)
+        assert response.status_code == 404, (path, response.text)

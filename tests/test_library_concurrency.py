@@ -185,3 +185,23 @@ async def test_expiry_passes_the_copy_down_the_queue_then_back_to_the_shelf(clie
     await library.expire_holds(now=day4 + timedelta(days=3))
     assert (await Hold.get(id=h2["id"])).status == "expired"
     assert (await Copy.get(barcode=code)).status == "available"
+
+
+async def test_a_return_notifying_a_reader_who_is_borrowing_at_that_moment_never_deadlocks(client):
+    """Borrowing locks the reader, then the title; a return holds the title and writes a
+    notice for that reader (its foreign key takes KEY SHARE on the reader's row). The
+    reader lock must not block that, or PostgreSQL aborts one of them (a 500)."""
+    lib = await librarian()
+    for _ in range(6):
+        reader, x, y = await readers(3)
+        book = await make_title(client, lib, copies=2)
+        one, two = book["barcodes"]
+        await borrow(client, x, one)
+        await borrow(client, y, two)
+        assert (await hold(client, reader, book["id"])).json()["status"] == "waiting"
+        returned, refused = await asyncio.gather(
+            give_back(client, lib, one), borrow(client, reader, two)
+        )
+        assert returned.status_code == 200, returned.text
+        assert refused.status_code == 409, refused.text
+        assert returned.json()["hold"]["status"] == "ready"

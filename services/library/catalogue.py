@@ -17,9 +17,8 @@ from tortoise.expressions import Q
 from models.library import Copy, Title
 from server.errors import Conflict, InvalidInput, NotFound
 from server.tx import transaction
-from services.library.common import checked_id, title_out, titles_out
+from services.library.common import BARCODE, checked_id, title_out, titles_out
 
-BARCODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 IMPORT_COLUMNS = ("isbn", "title", "author", "publisher", "year", "barcodes")
 
 

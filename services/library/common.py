@@ -14,6 +14,7 @@ the database's backstop behind this.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -79,19 +80,35 @@ def checked_id(value: int, what: str) -> int:
 
 
 async def lock_title(tx: Tx, title_id: int) -> Title:
-    """Serialise every change to this title's copies and holds (see the module doc)."""
-    title = await Title.filter(id=title_id).using_db(tx.conn).select_for_update().first()
+    """Serialise every change to this title's copies and holds (see the module doc).
+
+    FOR NO KEY UPDATE conflicts with itself but not with the KEY SHARE locks that rows
+    referencing the title take, so only our own title-changing actions queue up.
+    """
+    query = Title.filter(id=title_id).using_db(tx.conn)
+    title = await query.select_for_update(no_key=True).first()
     if title is None:
         raise NotFound("图书不存在")
     return title
 
 
 async def lock_user(tx: Tx, user_id: int) -> None:
-    """Serialise one user's borrowing and holds, so the per-user limits hold."""
-    await User.filter(id=user_id).using_db(tx.conn).select_for_update().first()
+    """Serialise one user's borrowing and holds, so the per-user limits hold.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a notice for this user written by another
+    transaction (its foreign key takes KEY SHARE on the user row) must not wait for us
+    while we wait for that transaction's title lock.
+    """
+    await User.filter(id=user_id).using_db(tx.conn).select_for_update(no_key=True).first()
+
+
+BARCODE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 
 
 async def copy_by_barcode(barcode: str, *, tx: Tx | None = None) -> Copy:
+    """The copy with this label; anything that is not a barcode names nothing (404)."""
+    if not BARCODE.match(barcode.strip()):
+        raise NotFound("没有这个条码的图书")
     query = Copy.filter(barcode=barcode.strip())
     if tx is not None:
         query = query.using_db(tx.conn)
