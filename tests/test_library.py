@@ -329,3 +329,16 @@ async def test_garbage_barcodes_in_the_path_are_404_not_500(client):
     for path in ("a%00b", "%E4%B8%89" * 20, "x" * 300, "..%2F..", "%20"):
         response = await client.post(f"/api/v1/library/copies/{path}/lost", headers=lib.headers)
         assert response.status_code == 404, (path, response.text)
+
+
+async def test_losing_a_set_aside_copy_gives_the_holder_another_one_from_the_shelf(client):
+    lib = await librarian()
+    (reader,) = await readers(1)
+    book = await make_title(client, lib, copies=2)
+    first = (await hold(client, reader, book["id"])).json()
+    assert first["status"] == "ready"
+    await client.post(f"/api/v1/library/copies/{first['barcode']}/lost", headers=lib.headers)
+    again = (await client.get("/api/v1/library/holds", headers=reader.headers)).json()["items"][0]
+    other = next(code for code in book["barcodes"] if code != first["barcode"])
+    assert again["status"] == "ready" and again["barcode"] == other
+    assert await Copy.filter(title_id=book["id"], status="available").count() == 0

@@ -24,7 +24,7 @@ from services.library.common import (
     lock_user,
 )
 from services.library.holds import refuse_if_overdue
-from services.library.queue import end_hold, release_ready, requeue, serve_copy
+from services.library.queue import end_hold, release_ready, requeue, serve_copy, serve_shelf
 
 
 async def borrower_by_employee_no(employee_no: str) -> int:
@@ -145,7 +145,7 @@ async def mark_lost(*, barcode: str, now: datetime) -> dict[str, Any]:
     """A copy is lost: its live loan ends as lost, a hold waiting on it queues again."""
     async with transaction() as tx:
         found = await copy_by_barcode(barcode, tx=tx)
-        await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
+        title = await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
         copy = await Copy.get(id=found.id, using_db=tx.conn)
         if copy.status != "lost":
             await (
@@ -154,9 +154,11 @@ async def mark_lost(*, barcode: str, now: datetime) -> dict[str, Any]:
                 .update(status="lost", live_copy_id=None, returned_at=None)
             )
             ready = await Hold.filter(ready_copy_id=copy.id).using_db(tx.conn).first()
-            if ready is not None:
-                await requeue(tx, hold=ready)
             await Copy.filter(id=copy.id).using_db(tx.conn).update(status="lost")
+            if ready is not None:
+                # Back in line, first by its id: another copy on the shelf goes to it.
+                await requeue(tx, hold=ready)
+                await serve_shelf(tx, title=title, now=now)
     return copy_out(await Copy.get(id=found.id))
 
 

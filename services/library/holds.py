@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from models.library import LIVE_HOLDS, Copy, Hold, Loan
+from models.library import LIVE_HOLDS, Hold, Loan
 from server.errors import Conflict, InvalidState, LimitReached, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -16,7 +16,7 @@ from services.library.common import (
     lock_title,
     lock_user,
 )
-from services.library.queue import HOLD_LINK, end_hold, live_key, release_ready, set_aside
+from services.library.queue import HOLD_LINK, end_hold, live_key, release_ready, serve_shelf
 
 
 async def refuse_if_overdue(tx: Tx, *, user_id: int, now: datetime) -> None:
@@ -53,15 +53,9 @@ async def place_hold(*, user_id: int, title_id: int, now: datetime) -> dict[str,
             live_key=live_key(user_id, title.id),
             created_at=now,
         )
-        # Under the title lock a shelf copy means nobody is waiting: it is mine now.
-        shelf = (
-            await Copy.filter(title_id=title.id, status="available")
-            .using_db(tx.conn)
-            .order_by("id")
-            .first()
-        )
-        if shelf is not None:
-            await set_aside(tx, hold=hold, copy=shelf, title=title, now=now)
+        # A copy on the shelf goes to the first in line: me, as nobody waits while a
+        # copy is on the shelf (serve_shelf keeps it first come, first served anyway).
+        await serve_shelf(tx, title=title, now=now)
     return await hold_out(await Hold.get(id=hold.id))
 
 

@@ -39,6 +39,19 @@ async def serve_copy(tx: Tx, *, copy: Copy, title: Title, now: datetime) -> Hold
     return first
 
 
+async def serve_shelf(tx: Tx, *, title: Title, now: datetime) -> None:
+    """Give each copy on the shelf to the next waiting hold, while both remain."""
+    while True:
+        shelf = (
+            await Copy.filter(title_id=title.id, status="available")
+            .using_db(tx.conn)
+            .order_by("id")
+            .first()
+        )
+        if shelf is None or await serve_copy(tx, copy=shelf, title=title, now=now) is None:
+            return
+
+
 async def set_aside(tx: Tx, *, hold: Hold, copy: Copy, title: Title, now: datetime) -> None:
     """Put `copy` on the hold shelf for `hold` for HOLD_SHELF_DAYS and tell the holder."""
     until = now + timedelta(days=HOLD_SHELF_DAYS)
