@@ -52,7 +52,7 @@ async def demo_account(employee_no: str) -> User:
 
 
 # Service modules whose seed_demo() runs after the directory, in this order.
-DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "library", "notifications"]
+DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "library", "notifications", "gym"]
 
 
 async def seed(*, now: datetime) -> list[str]:

@@ -20,10 +20,11 @@ from typing import Any
 
 from tortoise.functions import Count
 
-from models import MAX_ID
+from models import could_exist
 from models.identity import User
 from models.library import Copy, Hold, Loan, Title
-from server import resources
+from server import clock
+from server.clock import local, today, wire
 from server.errors import NotFound
 from server.tx import Tx
 
@@ -39,17 +40,9 @@ OVERDUE_STAGES = {1: 1, 2: 7, 3: 14}  # stage → days overdue
 # --- time ----------------------------------------------------------------------------
 
 
-def local(moment: datetime) -> datetime:
-    return moment.astimezone(resources.settings().tz)
-
-
-def today(now: datetime) -> date:
-    return local(now).date()
-
-
 def end_of_day(day: date) -> datetime:
     """The last second of a local day, in UTC: loans fall due at closing of their day."""
-    closing = datetime.combine(day, time(23, 59, 59), tzinfo=resources.settings().tz)
+    closing = datetime.combine(day, time(23, 59, 59), tzinfo=clock.tz())
     return closing.astimezone(UTC)
 
 
@@ -65,16 +58,12 @@ def days_overdue(loan: Loan, *, now: datetime) -> int:
     return max(0, (today(now) - local(loan.due_at).date()).days)
 
 
-def wire(moment: datetime | None) -> str | None:
-    return local(moment).isoformat() if moment else None
-
-
 # --- ids and locks -------------------------------------------------------------------
 
 
 def checked_id(value: int, what: str) -> int:
     """Ids outside the column's range cannot exist (and must not reach the driver)."""
-    if not 1 <= value <= MAX_ID:
+    if not could_exist(value):
         raise NotFound(f"{what}不存在")
     return value
 

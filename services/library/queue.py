@@ -12,9 +12,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from models.library import Copy, Hold, Title
+from server.clock import local
 from server.tx import Tx
 from services import notifications
-from services.library.common import HOLD_SHELF_DAYS, local
+from services.library.common import HOLD_SHELF_DAYS
 
 HOLD_LINK = "/pages/library/holds"
 

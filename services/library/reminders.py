@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from models.library import Loan, Title
+from server.clock import local, today
 from server.tx import transaction
 from services import notifications
 from services.library.common import (
@@ -18,8 +19,6 @@ from services.library.common import (
     REMIND_DAYS_BEFORE,
     days_overdue,
     end_of_day,
-    local,
-    today,
 )
 
 LOANS_LINK = "/pages/library/loans"

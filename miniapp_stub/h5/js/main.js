@@ -25,6 +25,11 @@ import CrewPage from "./pages/crew.js";
 import CrewTicketPage from "./pages/crew-ticket.js";
 import GatePage from "./pages/gate.js";
 import AdminPage from "./pages/admin.js";
+import GymPage from "./pages/gym.js";
+import GymSessionsPage from "./pages/gym-sessions.js";
+import GymBookingPage from "./pages/gym-booking.js";
+import GymBookingsPage from "./pages/gym-bookings.js";
+import GymDeskPage from "./pages/gym-desk.js";
 import LibraryPage from "./pages/library.js";
 import LibraryDeskPage from "./pages/library-desk.js";
 
@@ -50,6 +55,11 @@ const ROUTES = [
   { path: "/crew/:id", page: CrewTicketPage, title: "工单处理" },
   { path: "/gate", page: GatePage, title: "门岗核验" },
   { path: "/admin", page: AdminPage, title: "管理后台" },
+  { path: "/gym", page: GymPage, title: "健身联盟" },
+  { path: "/gym/mine", page: GymBookingsPage, title: "我的健身预约" },
+  { path: "/gym/desk", page: GymDeskPage, title: "场馆前台核销" },
+  { path: "/gym/booking/:id", page: GymBookingPage, title: "健身预约" },
+  { path: "/gym/:id", page: GymSessionsPage, title: "场馆课程" },
   { path: "/library", page: LibraryPage, title: "图书借阅" },
   { path: "/library/desk", page: LibraryDeskPage, title: "图书借还台" },
 ];
@@ -90,7 +100,8 @@ async function boot() {
     return;
   }
   session.ready = true;
-  if (!session.user.bound) replace("/bind");
+  // A gym's front desk is no staff member: its screen works with a desk key alone.
+  if (!session.user.bound && route.path !== "/gym/desk") replace("/bind");
   else if (route.path === "/bind") replace("/");
   refreshUnread();
 }

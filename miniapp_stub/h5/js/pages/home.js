@@ -49,6 +49,7 @@ export default {
       { id: "meetings", text: "会议室", glyph: "会", color: "#10aeff", to: "/meetings" },
       { id: "repairs", text: "设备报修", glyph: "修", color: "#fa5151", to: "/repairs" },
       { id: "visitors", text: "访客邀约", glyph: "访", color: "#6467f0", to: "/visitors" },
+      { id: "gym", text: "健身联盟", glyph: "健", color: "#ff8f1f", to: "/gym" },
       { id: "library", text: "图书借阅", glyph: "书", color: "#1485ee", to: "/library" },
     ];
     const work = Vue.computed(() => [
