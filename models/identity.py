@@ -5,7 +5,16 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-ROLES = ("staff", "canteen", "facility", "facility_lead", "guard", "admin", "inspector")
+ROLES = (
+    "staff",
+    "canteen",
+    "facility",
+    "facility_lead",
+    "guard",
+    "admin",
+    "inspector",
+    "librarian",
+)
 
 
 class Staff(Model):

@@ -95,14 +95,34 @@ KINDS: dict[str, NoticeKind] = {
             "gym_promoted",
             "TPL_GYM_BOOKING_STATUS",
             {**_STATUS, "time3": "start"},
-            "pages/gym/booking",
+            "/pages/gym/booking",
         ),
         # service-quality assessment
-        _kind("rectification_opened", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_submitted", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_verified", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_rejected", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_overdue", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_opened", "", _STATUS, "/pages/assessment/rectification"),
+        _kind("rectification_submitted", "", _STATUS, "/pages/assessment/rectification"),
+        _kind("rectification_verified", "", _STATUS, "/pages/assessment/rectification"),
+        _kind("rectification_rejected", "", _STATUS, "/pages/assessment/rectification"),
+        _kind("rectification_overdue", "", _STATUS, "/pages/assessment/rectification"),
+        # library
+        _kind(
+            "library_hold_ready",
+            "TPL_LIBRARY_STATUS",
+            {**_STATUS, "time3": "ready_until"},
+            "/pages/library/holds",
+        ),
+        _kind("library_hold_expired", "TPL_LIBRARY_STATUS", _STATUS, "/pages/library/holds"),
+        _kind(
+            "library_due_soon",
+            "TPL_LIBRARY_DUE",
+            {**_STATUS, "time3": "due_at"},
+            "/pages/library/loans",
+        ),
+        _kind(
+            "library_overdue",
+            "TPL_LIBRARY_DUE",
+            {**_STATUS, "time3": "due_at"},
+            "/pages/library/loans",
+        ),
         # general
         _kind("system", "", _STATUS, "/pages/index/index"),
     ]

@@ -37,6 +37,7 @@ DEMO_STAFF = [
     ("Q0004", "杨洁", "洁美物业服务有限公司", ["staff"]),
     ("Q0005", "田青禾", "青禾园林绿化有限公司", ["staff"]),
     ("Q0006", "高恒信", "恒信机电设备工程有限公司", ["staff"]),
+    ("L0001", "林书华", "机关图书室", ["librarian"]),
 ]
 
 
@@ -60,7 +61,16 @@ async def demo_account(employee_no: str) -> User:
 
 
 # Service modules whose seed_demo() runs after the directory, in this order.
-DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications", "gym", "assessment"]
+DEMO_ORDER = [
+    "meals",
+    "meetings",
+    "repairs",
+    "visitors",
+    "library",
+    "notifications",
+    "gym",
+    "assessment",
+]
 
 
 async def seed(*, now: datetime) -> list[str]:

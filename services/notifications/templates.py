@@ -30,6 +30,10 @@ TITLES: dict[str, str] = {
     "repair_escalated": "报修超时督办通知",
     "visitor_arrived": "访客到访通知",
     "gym_promoted": "健身课程候补成功通知",
+    "library_hold_ready": "预约图书到馆通知",
+    "library_hold_expired": "图书预约过期通知",
+    "library_due_soon": "借阅到期提醒",
+    "library_overdue": "借阅逾期提醒",
 }
 
 

@@ -35,6 +35,8 @@ import GymSessionsPage from "./pages/gym-sessions.js";
 import GymBookingPage from "./pages/gym-booking.js";
 import GymBookingsPage from "./pages/gym-bookings.js";
 import GymDeskPage from "./pages/gym-desk.js";
+import LibraryPage from "./pages/library.js";
+import LibraryDeskPage from "./pages/library-desk.js";
 
 const ROUTES = [
   { path: "/", page: HomePage, title: "勤e家" },
@@ -68,6 +70,8 @@ const ROUTES = [
   { path: "/gym/desk", page: GymDeskPage, title: "场馆前台核销" },
   { path: "/gym/booking/:id", page: GymBookingPage, title: "健身预约" },
   { path: "/gym/:id", page: GymSessionsPage, title: "场馆课程" },
+  { path: "/library", page: LibraryPage, title: "图书借阅" },
+  { path: "/library/desk", page: LibraryDeskPage, title: "图书借还台" },
 ];
 
 const App = {
