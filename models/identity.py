@@ -12,6 +12,8 @@ ROLES = (
     "facility_lead",
     "guard",
     "admin",
+    "inspector",
+    "librarian",
     "dept_head",
     "procurement",
 )
