@@ -196,7 +196,16 @@ async def test_the_report_is_for_procurement_and_admins_only(client):
     for name in ("requester", "head"):
         response = await client.get(f"{REPORT}?month=2024-03", headers=cast.by_name(name).headers)
         assert_error(response, 403, "forbidden")
-    for bad in ("2024-13", "2024-3", "24-03", "2024-03-01", "abcd-ef", "0000-01"):
+    for bad in (
+        "2024-13",
+        "2024-3",
+        "24-03",
+        "2024-03-01",
+        "abcd-ef",
+        "0000-01",
+        "9999-12",
+        "2024-00",
+    ):
         response = await client.get(f"{REPORT}?month={bad}", headers=cast.buyer.headers)
         assert_error(response, 400, "invalid_input")
     response = await client.get(f"{REPORT}?format=pdf", headers=cast.buyer.headers)

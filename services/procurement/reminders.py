@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from tortoise.exceptions import IntegrityError
 
 from models.procurement import PurchaseRequest, RequestStep, StepReminder
-from server import resources
+from server import clock
 from server.tx import transaction
 from services.procurement.requests import approvers, tell
 from services.procurement.rules import STAGE_LABELS, STAGE_OF
@@ -43,8 +43,8 @@ def working_time(start: datetime, end: datetime, tz: ZoneInfo) -> timedelta:
 
 async def remind(*, now: datetime, batch: int = 500) -> int:
     """Remind the approvers of every step waiting over two working days; how many steps."""
-    tz = resources.settings().tz
-    local = now.astimezone(tz)
+    tz = clock.tz()
+    local = clock.local(now)
     if local.weekday() >= 5 or local.time() < REMIND_FROM:
         return 0
     # Two working days are at least two calendar days: a cheap first cut in SQL.

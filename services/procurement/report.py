@@ -12,13 +12,13 @@ import asyncio
 import io
 import re
 from collections import defaultdict
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from openpyxl import Workbook
 
 from models.procurement import CATEGORIES, PurchaseRequest
-from server import resources
+from server import clock
 from server.errors import InvalidInput
 from services.procurement.rules import CATEGORY_LABELS
 
@@ -28,22 +28,22 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def parse_month(month: str | None, *, now: datetime) -> date:
     """`YYYY-MM` (default: this month) as its first day; anything else is 400."""
-    tz = resources.settings().tz
     if month is None:
-        return now.astimezone(tz).date().replace(day=1)
+        return clock.today(now).replace(day=1)
     found = MONTH.fullmatch(month)
-    if found is None or not 2000 <= int(found[1]) <= 2999 or not 1 <= int(found[2]) <= 12:
+    if (
+        found is None
+        or not clock.FIRST_YEAR <= int(found[1]) < clock.LAST_YEAR
+        or not 1 <= int(found[2]) <= 12
+    ):
         raise InvalidInput({"month": "格式应为 YYYY-MM"})
     return date(int(found[1]), int(found[2]), 1)
 
 
 def _bounds(first: date) -> tuple[datetime, datetime]:
-    tz = resources.settings().tz
+    """[first day 00:00, next month's first day 00:00) in the service zone, in UTC."""
     after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return (
-        datetime.combine(first, time(), tzinfo=tz).astimezone(UTC),
-        datetime.combine(after, time(), tzinfo=tz).astimezone(UTC),
-    )
+    return clock.day_bounds(first, field="month")[0], clock.day_bounds(after, field="month")[0]
 
 
 async def monthly(*, month: str | None, now: datetime) -> dict[str, Any]:

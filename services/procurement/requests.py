@@ -9,8 +9,6 @@ approvers deciding one step at once produce exactly one decision, the other gets
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -18,11 +16,12 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
-from models import MAX_ID
+from models import could_exist
 from models.identity import Staff, User
 from models.procurement import CATEGORIES, PurchaseRequest, RequestStep
 from models.repairs import Upload
-from server import resources
+from server import pagination, resources
+from server.clock import wire
 from server.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
 from services import notifications, uploads
@@ -42,10 +41,6 @@ from services.procurement.rules import (
 MAX_ATTACHMENTS = 10
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(resources.settings().tz).isoformat() if moment else None
-
-
 def threshold_fen() -> int:
     return resources.settings().procurement_leader_threshold_fen
 
@@ -59,7 +54,7 @@ async def may_see(request: PurchaseRequest, principal: Principal) -> bool:
 
 async def visible_request(*, request_id: int, principal: Principal) -> PurchaseRequest:
     """The request, or 404 when it does not exist or the caller may not see it."""
-    found = await PurchaseRequest.get_or_none(id=request_id) if 0 < request_id <= MAX_ID else None
+    found = await PurchaseRequest.get_or_none(id=request_id) if could_exist(request_id) else None
     if found is None or not await may_see(found, principal):
         raise NotFound("采购申请不存在")
     return found
@@ -88,7 +83,7 @@ def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, 
             "actor": _person(s.actor_id, names),  # type: ignore[attr-defined]
             "decision": DECISIONS[s.action],
             "comment": s.comment,
-            "at": iso(s.at),
+            "at": wire(s.at),
         }
         for s in trail
         if s.action in DECISIONS
@@ -129,8 +124,8 @@ def _one_out(
         purchase = {
             "supplier": request.supplier,
             "amount_fen": request.amount_fen,
-            "ordered_at": iso(request.ordered_at),
-            "received_at": iso(request.received_at),
+            "ordered_at": wire(request.ordered_at),
+            "received_at": wire(request.received_at),
             "received_note": request.received_note,
         }
     return {
@@ -153,7 +148,7 @@ def _one_out(
         "steps": _steps(request, trail, names),
         "trail": [
             {
-                "at": iso(s.at),
+                "at": wire(s.at),
                 "actor": _person(s.actor_id, names),  # type: ignore[attr-defined]
                 "role": s.role,
                 "action": s.action,
@@ -162,8 +157,8 @@ def _one_out(
             for s in trail
         ],
         "purchase": purchase,
-        "created_at": iso(request.created_at),
-        "updated_at": iso(request.updated_at),
+        "created_at": wire(request.created_at),
+        "updated_at": wire(request.updated_at),
     }
 
 
@@ -295,22 +290,6 @@ async def get(*, request_id: int, principal: Principal) -> dict[str, Any]:
     return await one(await visible_request(request_id=request_id, principal=principal))
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"p:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = raw.partition(":")
-        value = int(number)
-        if prefix != "p" or not 0 < value <= MAX_ID:
-            raise ValueError(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput({"cursor": "无效的分页游标"}) from None
-    return value
-
-
 def _waiting_for_me(principal: Principal) -> Q:
     """The requests whose current stage the caller decides (never their own)."""
     roles = principal.roles
@@ -352,14 +331,8 @@ async def list_requests(
         raise InvalidInput({"scope": "取值无效"})
     if statuses:
         query = query.filter(status__in=statuses)
-    if cursor:
-        query = query.filter(id__lt=decode_cursor(cursor))
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": await serialize(page),
-        "next_cursor": encode_cursor(page[-1].id) if len(rows) > limit and page else None,
-    }
+    rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor)
+    return pagination.listing(await serialize(rows), next_cursor)
 
 
 # --- the workflow --------------------------------------------------------------------
