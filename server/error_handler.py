@@ -51,7 +51,31 @@ def unavailable(exception: BaseException) -> errors.ServiceUnavailable:
     )
 
 
-def to_app_error(exception: BaseException) -> errors.AppError:
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the router serves on this request's path.
+
+    Sanic fills Allow only for static paths: its compiled tree raises NoMethod for a
+    path with a parameter without the route's methods. Asking the router per method is
+    exact for both (and cached by Sanic's router).
+    """
+    router = request.app.router
+    host = request.headers.get("host")
+    found: list[str] = []
+    for method in _METHODS:
+        try:
+            router.get(request.path, method, host)
+        except (NotFound, MethodNotAllowed):
+            continue
+        found.append(method)
+    if "GET" in found:
+        found.append("HEAD")
+    return found
+
+
+def to_app_error(exception: BaseException, request: Request | None = None) -> errors.AppError:
     """Translate anything raised into an AppError (unexpected → 500 internal)."""
     if isinstance(exception, errors.AppError):
         return exception
@@ -61,9 +85,10 @@ def to_app_error(exception: BaseException) -> errors.AppError:
         return errors.NotFound("接口不存在")
     if isinstance(exception, MethodNotAllowed):
         headers = dict(getattr(exception, "headers", {}) or {})
-        return errors.MethodNotAllowed(
-            headers={k: v for k, v in headers.items() if k.lower() == "allow"}
-        )
+        allow = {k: v for k, v in headers.items() if k.lower() == "allow"}
+        if not allow and request is not None:
+            allow = {"Allow": ", ".join(allowed_methods(request))}
+        return errors.MethodNotAllowed(headers=allow)
     if isinstance(exception, PayloadTooLarge):
         return errors.PayloadTooLarge()
     if isinstance(exception, BadRequest):
@@ -82,7 +107,7 @@ class AppErrorHandler(ErrorHandler):
         if isinstance(exception, RequestCancelled):
             # The client hung up; nobody reads this answer and nothing went wrong here.
             return render(errors.AppError("客户端已断开", status=499, code="client_closed"))
-        error = to_app_error(exception)
+        error = to_app_error(exception, request)
         if isinstance(error, errors.ServiceUnavailable) and not isinstance(
             exception, errors.AppError
         ):

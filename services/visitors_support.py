@@ -24,7 +24,6 @@ import hmac
 import io
 import re
 import secrets
-import unicodedata
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -33,6 +32,7 @@ from cryptography.fernet import InvalidToken
 from server import resources, sealing
 from server.errors import InvalidInput
 from server.logs import get_logger
+from services.text import has_control
 
 log = get_logger("visitors")
 
@@ -92,8 +92,7 @@ def unseal_token(sealed: str | None, *, digest: str) -> str | None:
 # --- validation --------------------------------------------------------------------
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" for ch in text)
+_has_control = has_control  # one rule for control characters: services/text.py
 
 
 def _clean_text(
