@@ -17,6 +17,7 @@ from sanic_ext.extensions.openapi import openapi
 
 from server import resources
 from server.errors import ERROR_STATUS, InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from server.openapi_schema import RawSchema, field_schema, model_schema
 from services.text import bidi_fields
 
 M = TypeVar("M", bound=BaseModel)
@@ -201,6 +202,12 @@ def now(request: Request | None = None) -> datetime:
     return datetime.now(UTC)
 
 
+def _schema_of(schema: type[BaseModel] | dict[str, Any]) -> RawSchema:
+    if isinstance(schema, dict):
+        return RawSchema(schema)
+    return RawSchema(model_schema(schema, "serialization"))
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
@@ -231,11 +238,13 @@ def doc(
 
     Error codes are grouped by status, each status answering the one error shape.
     """
-    codes = set(errors)
+    codes = set(errors) | {"unavailable"}
     if auth:
         codes |= {"unauthorized", "not_bound"}
     if body is not None or query is not None:
         codes.add("invalid_input")
+    if body is not None:
+        codes |= {"unsupported_media_type", "payload_too_large"}
     by_status: dict[int, list[str]] = {}
     for code in sorted(codes):
         by_status.setdefault(ERROR_STATUS[code], []).append(code)
@@ -246,21 +255,31 @@ def doc(
         if description:
             decorated = openapi.description(description)(decorated)
         if body is not None:
-            decorated = openapi.body({"application/json": body}, required=True)(decorated)
+            decorated = openapi.body(
+                {"application/json": RawSchema(model_schema(body))}, required=True
+            )(decorated)
         if query is not None:
             for name, field in query.model_fields.items():
-                annotation = field.annotation
-                kind: Any = int if annotation in (int, int | None) else str
                 decorated = openapi.parameter(
-                    name, kind, "query", required=field.is_required(), description=field.description
+                    name,
+                    RawSchema(field_schema(query, name)),
+                    "query",
+                    required=field.is_required(),
+                    description=field.description,
                 )(decorated)
         if response is not None:
-            decorated = openapi.response(status, {content_type: response}, "成功")(decorated)
+            decorated = openapi.response(status, {content_type: _schema_of(response)}, "成功")(
+                decorated
+            )
         for code_status, (schema, text) in (extra_responses or {}).items():
-            decorated = openapi.response(code_status, {"application/json": schema}, text)(decorated)
+            decorated = openapi.response(
+                code_status, {"application/json": _schema_of(schema)}, text
+            )(decorated)
         for code_status, names in by_status.items():
             decorated = openapi.response(
-                code_status, {"application/json": ErrorBody}, "错误: " + ", ".join(names)
+                code_status,
+                {"application/json": RawSchema(model_schema(ErrorBody))},
+                "错误: " + ", ".join(names),
             )(decorated)
         if auth:
             decorated = openapi.secured("token")(decorated)
