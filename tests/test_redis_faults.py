@@ -98,3 +98,70 @@ async def test_a_redis_restart_costs_no_request_an_error(client):
                 await client.get(f"{API}/meals/menus?date={DAY}", headers=staff.headers)
             ).json()
             assert any(m["id"] == menu["id"] for m in listed["items"])
+
+
+async def _order_burst(client, menu, buyers, keys):
+    return await asyncio.gather(
+        *(
+            client.post(
+                f"{API}/meals/orders",
+                json=order_body(menu),
+                headers=buyer.with_headers(**BEFORE, **{"Idempotency-Key": key}),
+            )
+            for buyer, key in zip(buyers, keys, strict=True)
+        )
+    )
+
+
+async def _confirmed(menu) -> int:
+    return await Order.filter(menu_id=menu["id"], status="confirmed").count()
+
+
+async def test_flushall_mid_burst_no_oversell_and_replays_still_replay(client):
+    menu = await make_menu(client, slots=[{**s, "capacity": 20} for s in _one_slot()])
+    buyers = [await make_user() for _ in range(60)]
+    keys = [uuid.uuid4().hex for _ in buyers]
+    with redis_process() as server:
+        async with app_redis(server.url) as redis:
+            half = await asyncio.gather(
+                _order_burst(client, menu, buyers[:30], keys[:30]), redis.flushall()
+            )
+            rest = await _order_burst(client, menu, buyers[30:], keys[30:])
+            first = [*half[0], *rest]
+            assert all(r.status_code < 500 for r in first), [
+                r.text for r in first if r.status_code >= 500
+            ]
+            sold = sum(r.status_code == 201 for r in first)
+            assert sold == await _confirmed(menu) == 20
+            await redis.flushall()
+            again = await _order_burst(client, menu, buyers, keys)
+    assert [(r.status_code, r.text) for r in again] == [(r.status_code, r.text) for r in first]
+    assert await _confirmed(menu) == 20
+
+
+async def test_kill9_and_restart_mid_burst_no_oversell_no_500_after(client):
+    menu = await make_menu(client, slots=[{**s, "capacity": 25} for s in _one_slot()])
+    buyers = [await make_user() for _ in range(60)]
+    keys = [uuid.uuid4().hex for _ in buyers]
+    with redis_process() as server:
+        async with app_redis(server.url):
+            before = await _order_burst(client, menu, buyers[:20], keys[:20])
+            assert {r.status_code for r in before} == {201}
+            server.kill9()
+            down = await _order_burst(client, menu, buyers[20:30], keys[20:30])
+            assert {r.status_code for r in down} == {503}
+            server.start()  # an empty Redis on the same port
+            after = await _order_burst(client, menu, buyers[20:], keys[20:])
+            assert all(r.status_code < 500 for r in after), [
+                r.text for r in after if r.status_code >= 500
+            ]
+            assert sum(r.status_code == 201 for r in after) == 5
+            replays = await _order_burst(client, menu, buyers[:20], keys[:20])
+    assert [(r.status_code, r.text) for r in replays] == [(r.status_code, r.text) for r in before]
+    assert await _confirmed(menu) == 25
+
+
+def _one_slot():
+    from tests.test_meals import slot_specs
+
+    return slot_specs(1, 1)
