@@ -13,17 +13,27 @@ Public API (all keyword-only, `now=` passed in; import from `booking`):
     ensure_slots(resource_id=, start=, end=, step_minutes=, capacity=1) -> list[SlotInfo]
     define_counter(resource_id=, name=, limit=) -> None
     reserve(resource_id=, user_id=, slot_ids=, quantity=1, counters=None,
-            idempotency_key=None, waitlist=False, hold=False, now=) -> ReservationInfo
-    confirm(reservation_id=, now=) -> ReservationInfo           # held -> confirmed
-    cancel(reservation_id=, status="cancelled", now=) -> CancelResult
-    finish(reservation_id=, status=, now=) -> ReservationInfo     # completed / no_show
+            idempotency_key=None, waitlist=False, hold=False, record=None, now=)
+        -> ReservationInfo (.record = what the record step returned)
+    confirm(reservation_id=, record=None, now=) -> ReservationInfo   # held -> confirmed
+    cancel(reservation_id=, status="cancelled", record=None, now=) -> CancelResult
+    finish(reservation_id=, status=, record=None, now=) -> ReservationInfo  # completed / no_show
     get(reservation_id=) -> ReservationInfo
     availability(resource_id=, slot_ids=None) -> list[SlotAvailability]
     counters_remaining(resource_id=, names=) -> dict[str, int]
     busy(resource_id=, start=, end=) -> list[tuple[datetime, datetime]]
     reconcile(resource_id=None, now=) -> ReconcileReport
     expire_holds(now=) -> int                                  # held past hold_ttl_s
-    events.subscribe(domain, handler)  # async handler(event: Promoted) after commit
+    settled() -> None     # wait for accepted requests whose callers hung up
+    on_promoted(domain, record)      # record(step) in the promotion's transaction
+    on_orphans(domain, recorded)     # recorded(ids) -> ids that have their domain row
+    repair_orphans(now=) -> list[dict]   # live reservations without a row: given back
+
+One action, one transaction: `record(step)` is the domain's step (write its row with
+`using_db=step.tx.conn`, notices with `notify(tx=step.tx, ...)`), run inside the engine's own
+database transaction — a savepoint per request inside a group commit — so the
+reservation and the domain row commit together or not at all, whatever kills the
+process when. No domain writes undo code.
 
 Errors raised (subclasses of server.errors.AppError, so they render as API.md codes):
 `SlotFull` (409 slot_full, details.slot_id and details.alternatives), `Conflict`
@@ -32,13 +42,13 @@ Errors raised (subclasses of server.errors.AppError, so they render as API.md co
 domain maps it, e.g. meals → sold_out with dish_id), `NotFound`, `InvalidInput`.
 """
 
-from booking import events
 from booking.api import (
     CancelResult,
     CounterExhausted,
     Policy,
-    Promoted,
     ReconcileReport,
+    Record,
+    Recording,
     ReservationInfo,
     SlotAvailability,
     SlotInfo,
@@ -55,16 +65,21 @@ from booking.api import (
     expire_holds,
     finish,
     get,
+    on_orphans,
+    on_promoted,
     reconcile,
+    repair_orphans,
     reserve,
+    settled,
 )
 
 __all__ = [
     "CancelResult",
     "CounterExhausted",
     "Policy",
-    "Promoted",
     "ReconcileReport",
+    "Record",
+    "Recording",
     "ReservationInfo",
     "SlotAvailability",
     "SlotInfo",
@@ -78,10 +93,13 @@ __all__ = [
     "create_resource",
     "define_counter",
     "ensure_slots",
-    "events",
     "expire_holds",
     "finish",
     "get",
+    "on_orphans",
+    "on_promoted",
     "reconcile",
+    "repair_orphans",
     "reserve",
+    "settled",
 ]

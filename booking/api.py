@@ -10,11 +10,13 @@ booking/healing.py (self-healing, hold expiry).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from server.errors import AppError
+from server.tx import Tx
 
 # Statuses of a reservation. Places are occupied by held, confirmed, completed and
 # no_show (a served lunch or a finished meeting still used its place); cancelled,
@@ -92,17 +94,24 @@ class ReservationInfo:
     idempotency_key: str | None
     created_at: datetime
     created: bool = True  # False when an idempotent replay returned an existing one
+    record: Any = None  # what the domain's record step returned (None on a replay)
 
 
 @dataclass(frozen=True)
-class Promoted:
-    """Published (after commit) when a waitlisted reservation got a place."""
+class Recording:
+    """What a domain's record step gets: the engine's open transaction, the reservation
+    as it will commit, and the time of the action."""
 
-    domain: str
-    resource_id: int
-    reservation_id: int
-    user_id: int
-    slot_ids: list[int]
+    tx: Tx
+    reservation: ReservationInfo
+    now: datetime
+
+
+# A domain's record step: runs INSIDE the engine's transaction (write with
+# `using_db=step.tx.conn`, tell people with `notify(tx=step.tx, ...)`) and returns the
+# domain row. If it raises, nothing of the action commits (the engine gives its places
+# back) and the error reaches the caller unchanged.
+Record = Callable[[Recording], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -173,6 +182,7 @@ async def reserve(
     idempotency_key: str | None = None,
     waitlist: bool = False,
     hold: bool = False,
+    record: Record | None = None,
     now: datetime,
 ) -> ReservationInfo:
     """Take `quantity` places in every slot of `slot_ids` (all or none) and `counters`.
@@ -181,7 +191,12 @@ async def reserve(
     `waitlisted` (with position) when the slot is full and waitlist=True and the policy
     allows it. Raises SlotFull/Conflict, LimitReached, CounterExhausted, NotFound,
     InvalidInput (empty or non-consecutive run). The same idempotency_key from the same
-    user returns the existing reservation (created=False), even under concurrency.
+    user returns the existing reservation (created=False, record not run again), even
+    under concurrency.
+
+    `record` writes the domain's row (an order, a meeting booking) in the same
+    transaction as the reservation — group commits included, each request in its own
+    savepoint — so both commit or neither does; its result is `.record`.
     """
     from booking import engine
 
@@ -194,37 +209,76 @@ async def reserve(
         idempotency_key=idempotency_key,
         waitlist=waitlist,
         hold=hold,
+        record=record,
     )
     return await engine.reserve(request, now=now)
 
 
-async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
-    """held → confirmed (InvalidState otherwise)."""
+async def confirm(
+    *, reservation_id: int, record: Record | None = None, now: datetime
+) -> ReservationInfo:
+    """held → confirmed (InvalidState otherwise); `record` rides in its transaction."""
     from booking import release
 
-    return await release.confirm(reservation_id=reservation_id, now=now)
+    return await release.confirm(reservation_id=reservation_id, record=record, now=now)
 
 
-async def cancel(*, reservation_id: int, status: str = "cancelled", now: datetime) -> CancelResult:
+async def cancel(
+    *,
+    reservation_id: int,
+    status: str = "cancelled",
+    record: Record | None = None,
+    now: datetime,
+) -> CancelResult:
     """End a live reservation with a freeing status and give its places back.
 
-    In the same atomic step, waitlisted reservations at the head of the slot's queue
-    that now fit (places and counters) are promoted to confirmed; each promotion is
-    published as a `Promoted` event after commit.
+    `record` (the domain's status change) commits with the cancellation; if it raises,
+    nothing changes. After the commit the places go back and waitlisted reservations at
+    the head of the slot's queue that now fit (places and counters) are promoted, each
+    recorded by its domain's `on_promoted` step in the promotion's transaction.
     """
     from booking import release
 
     reservation, promoted = await release.cancel(
-        reservation_id=reservation_id, status=status, now=now
+        reservation_id=reservation_id, status=status, record=record, now=now
     )
     return CancelResult(reservation=reservation, promoted=promoted)
 
 
-async def finish(*, reservation_id: int, status: str, now: datetime) -> ReservationInfo:
+async def finish(
+    *, reservation_id: int, status: str, record: Record | None = None, now: datetime
+) -> ReservationInfo:
     """Terminal status that keeps the places counted (completed, no_show)."""
     from booking import release
 
-    return await release.finish(reservation_id=reservation_id, status=status, now=now)
+    return await release.finish(
+        reservation_id=reservation_id, status=status, record=record, now=now
+    )
+
+
+def on_promoted(domain: str, record: Record) -> None:
+    """The domain's step for a waitlisted reservation that got a place (confirm its row,
+    tell its owner). It runs inside the promotion's transaction, whichever path
+    promoted (a cancel, a freed place found by reconcile, a late waitlist entry)."""
+    from booking import domains
+
+    domains.register(domain, promoted=record)
+
+
+def on_orphans(domain: str, recorded: Callable[[list[int]], Awaitable[set[int]]]) -> None:
+    """How `repair_orphans` learns which of a domain's reservations have their row:
+    `recorded(reservation_ids)` returns the ids that do."""
+    from booking import domains
+
+    domains.register(domain, recorded=recorded)
+
+
+async def repair_orphans(*, now: datetime) -> list[dict[str, Any]]:
+    """Give back the places of live reservations whose domain row was never written
+    (left by code before "one action, one transaction"); each one is logged."""
+    from booking import healing
+
+    return await healing.repair_orphans(now=now)
 
 
 async def get(*, reservation_id: int) -> ReservationInfo:
@@ -264,6 +318,13 @@ async def reconcile(*, resource_id: int | None = None, now: datetime) -> Reconci
     from booking import healing
 
     return await healing.reconcile(resource_id=resource_id, now=now)
+
+
+async def settled() -> None:
+    """Wait until the requests whose callers hung up are written or given back."""
+    from booking import engine
+
+    await engine.settled()
 
 
 async def expire_holds(*, now: datetime) -> int:

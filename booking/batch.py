@@ -8,8 +8,11 @@ request still learns its outcome only after the commit that holds its row.
 
 A batch runs the same protocol as a single write (booking/store.py): shared resource
 lock, epoch check per resource (stale requests are sent back to start again), inserts,
-commit. If the batch fails, each of its requests is written alone, so one bad request
-(a constraint refusing it, a fault) never fails the others.
+commit. Each request's domain record step (an order row) runs in the same transaction,
+inside a savepoint of its own: a record that fails rolls back alone, its reservation
+is removed from the batch, and only that request fails. If the batch itself fails,
+each of its requests is written alone, so one bad request (a constraint refusing it,
+a fault) never fails the others.
 """
 
 from __future__ import annotations
@@ -17,13 +20,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from booking import store
+from booking.api import Record
+from booking.domains import RecordFailed, run_record
+from booking.views import info_of
 from models.booking import Occupancy, Reservation
 from server import resources
+from server.tx import Tx, savepoint
 
 MAX_BATCH = 64
 MAX_WRITERS = 4
@@ -37,17 +46,21 @@ class Pending:
     epoch: str
     reservation: Reservation
     occupancies: list[Occupancy]
-    write_alone: Callable[[], Awaitable[Reservation]]
-    done: asyncio.Future[Reservation] = field(
+    record: Record | None
+    now: datetime
+    write_alone: Callable[[], Awaitable[tuple[Reservation, Any]]]
+    done: asyncio.Future[tuple[Reservation, Any]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    value: Any = None  # what the record step returned
+    refused: RecordFailed | None = None  # the record step raised
 
 
 _queue: list[Pending] = []
 _writers = 0
 
 
-async def submit(item: Pending) -> Reservation:
+async def submit(item: Pending) -> tuple[Reservation, Any]:
     """Queue an accepted request and wait until its row is committed (or refused)."""
     global _writers
     _queue.append(item)
@@ -73,8 +86,10 @@ async def _write_batch(batch: list[Pending]) -> None:
         await _alone(batch[0])
         return
     live = batch
+    tx: Tx | None = None
     try:
         async with in_transaction() as conn:
+            tx = Tx(conn)
             for resource_id in sorted({item.resource_id for item in batch}):
                 await store.lock_resource(conn, resource_id, exclusive=False)
             stale = await _stale_items(batch)
@@ -90,13 +105,37 @@ async def _write_batch(batch: list[Pending]) -> None:
             await Occupancy.bulk_create(
                 [o for item in live for o in item.occupancies], using_db=conn
             )
+            await _record_each(tx, live)
     except Exception:  # noqa: BLE001 - written alone below, each gets its own outcome
         for item in live:
+            item.refused = None
             if not item.done.done():
                 await _alone(item)
         return
     for item in live:
-        item.done.set_result(item.reservation)
+        if item.refused is not None:
+            item.done.set_exception(item.refused)
+        else:
+            item.done.set_result((item.reservation, item.value))
+    await tx.committed()
+
+
+async def _record_each(tx: Tx, live: list[Pending]) -> None:
+    """Each request's record step in its own savepoint; the refused ones leave the batch."""
+    refused: list[int] = []
+    for item in live:
+        if item.record is None:
+            continue
+        info = await info_of(item.reservation, created=True)
+        try:
+            async with savepoint(tx) as step:
+                item.value = await run_record(item.record, step, info, now=item.now)
+        except RecordFailed as failed:
+            item.refused = failed
+            refused.append(item.reservation.id)
+    if refused:
+        await Occupancy.filter(reservation_id__in=refused).using_db(tx.conn).delete()
+        await Reservation.filter(id__in=refused).using_db(tx.conn).delete()
 
 
 async def _allocate_ids(conn: BaseDBAsyncClient, count: int) -> list[int]:

@@ -13,18 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from booking import batch, lua, store
 from booking.api import (
     CounterExhausted,
+    Record,
     ReservationInfo,
 )
+from booking.domains import RecordFailed, run_record
 from booking.release import promote
 from booking.views import full_error, info_of, known_id, reservation_info
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
@@ -35,9 +36,19 @@ from server.errors import (
     NotFound,
     ServiceUnavailable,
 )
+from server.tx import transaction
 
 log = logging.getLogger("booking")
 MAX_ATTEMPTS = 400
+# Steps that took (or may take) places and run on even if their caller went away.
+_in_flight: set[asyncio.Future[Any]] = set()
+
+
+async def settled() -> None:
+    """Wait until every accepted request whose caller went away is written or given
+    back (tests and graceful shutdown; the engine never needs it itself)."""
+    while _in_flight:
+        await asyncio.gather(*list(_in_flight), return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,7 @@ class Request:
     idempotency_key: str | None
     waitlist: bool
     hold: bool
+    record: Record | None = None
 
 
 def validate(request: Request) -> None:
@@ -98,6 +110,8 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
         step = asyncio.ensure_future(
             _step(request, keys=keys, args=[*args[:3], token, *args[4:]], ikey=ikey, now=now)
         )
+        _in_flight.add(step)
+        step.add_done_callback(_in_flight.discard)
         outcome = await asyncio.shield(step)
         if isinstance(outcome, ReservationInfo):
             return outcome
@@ -147,15 +161,18 @@ async def _settle(
     seq = int(reply[5]) if waiting else None
     try:
         if waiting:
-            reservation = await _write(
+            reservation, value = await _write(
                 request, caps=caps, seq=seq, epoch=epoch, policy=policy, now=now
             )
         else:
-            reservation = await batch.submit(
+            reservation, value = await batch.submit(
                 _pending(request, caps=caps, epoch=epoch, policy=policy, now=now)
             )
     except store.Stale:
         return None
+    except RecordFailed as failed:  # the domain refused: nothing committed, give back
+        await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
+        raise failed.error from None
     except IntegrityError:
         await _compensate(request, epoch=epoch, token=token, ikey=ikey, seq=seq)
         return await _explain_integrity(request)
@@ -171,8 +188,10 @@ async def _settle(
     if waiting:
         # Places may have been freed while this entry was pending (not promotable).
         await promote(resource_id=rid, slot_ids=request.slot_ids, now=now)
-        return await reservation_info(reservation.id, created=True)
-    return await info_of(reservation, created=True)
+        info = await reservation_info(reservation.id, created=True)
+    else:
+        info = await info_of(reservation, created=True)
+    return replace(info, record=value)
 
 
 async def _learn_definitions(resource_id: int, kind: str, name: str) -> None:
@@ -206,14 +225,17 @@ async def _write(
     epoch: str,
     policy: Written,
     now: datetime,
-) -> Reservation:
-    """The database write of an accepted request; raises store.Stale to start again."""
+) -> tuple[Reservation, Any]:
+    """The database write of an accepted request and the domain's record step, in one
+    transaction: (the reservation, what the record step returned). Raises store.Stale
+    to start again, RecordFailed when the domain refused."""
     occupying = seq is None
     status = "waitlisted" if not occupying else ("held" if request.hold else "confirmed")
     expires_at = None
     if status == "held" and policy.hold_ttl_s > 0:
         expires_at = now + timedelta(seconds=policy.hold_ttl_s)
-    async with in_transaction() as conn:
+    async with transaction() as tx:
+        conn = tx.conn
         await store.lock_resource(conn, request.resource_id, exclusive=False)
         await store.check_epoch(request.resource_id, epoch)
         reservation = await Reservation.create(
@@ -255,7 +277,10 @@ async def _write(
                 ],
                 using_db=conn,
             )
-    return reservation
+        value = await run_record(
+            request.record, tx, await info_of(reservation, created=True), now=now
+        )
+    return reservation, value
 
 
 def _pending(
@@ -291,7 +316,7 @@ def _pending(
         for slot_id, cap in zip(request.slot_ids, caps, strict=True)
     ]
 
-    async def write_alone() -> Reservation:
+    async def write_alone() -> tuple[Reservation, Any]:
         return await _write(request, caps=caps, seq=None, epoch=epoch, policy=policy, now=now)
 
     return batch.Pending(
@@ -299,6 +324,8 @@ def _pending(
         epoch=epoch,
         reservation=reservation,
         occupancies=occupancies,
+        record=request.record,
+        now=now,
         write_alone=write_alone,
     )
 

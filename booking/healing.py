@@ -15,12 +15,16 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from booking import release, store
-from booking.api import ReconcileReport
+from booking import domains, release, store
+from booking.api import LIVE, ReconcileReport
 from booking.views import known_id
 from models.booking import Reservation, Resource
 from server import resources
-from server.errors import InvalidState
+from server.errors import InvalidState, NotFound
+from server.logs import get_logger
+
+log = get_logger("booking")
+ORPHAN_BATCH = 500
 
 _COUNT_PREFIXES = ("b:", "u:", "us:", "U:")
 _IGNORED = ("epoch", "seq")
@@ -107,8 +111,57 @@ async def expire_holds(*, now: datetime) -> int:
     )
     for reservation_id in due:
         try:
-            await release.cancel(reservation_id=int(reservation_id), status="expired", now=now)
+            await release.cancel(
+                reservation_id=int(reservation_id), status="expired", record=None, now=now
+            )
             expired += 1
         except InvalidState:  # confirmed or cancelled meanwhile: nothing to expire
             continue
     return expired
+
+
+async def repair_orphans(*, now: datetime) -> list[dict[str, Any]]:
+    """Live reservations whose domain row does not exist give their places back.
+
+    Since "one action, one transaction" a reservation and its domain row commit
+    together, so none can appear any more; databases written by the code before (the
+    reservation committed, the process killed before the order) may hold some, and
+    their users were locked out (`limit_reached`) with no order to show. Each is
+    cancelled through the engine (places, dish stock and the user's limit come back,
+    waitlist heads are promoted) and logged.
+    """
+    repaired: list[dict[str, Any]] = []
+    for domain, hooks in sorted(domains.registered().items()):
+        if hooks.recorded is None:
+            continue
+        after = 0
+        while True:
+            batch: list[Any] = await (
+                Reservation.filter(resource__domain=domain, status__in=LIVE, id__gt=after)
+                .order_by("id")
+                .limit(ORPHAN_BATCH)
+                .values_list("id", "user_id", "resource_id", "status")
+            )
+            if not batch:
+                break
+            after = int(batch[-1][0])
+            have = await hooks.recorded([int(row[0]) for row in batch])
+            for reservation_id, user_id, resource_id, status in batch:
+                if int(reservation_id) in have:
+                    continue
+                try:
+                    await release.cancel(
+                        reservation_id=int(reservation_id), status="cancelled", record=None, now=now
+                    )
+                except (InvalidState, NotFound):  # ended meanwhile: nothing to give back
+                    continue
+                found = {
+                    "domain": domain,
+                    "reservation_id": int(reservation_id),
+                    "user_id": int(user_id),
+                    "resource_id": int(resource_id),
+                    "status": status,
+                }
+                log.warning("orphan reservation given back: %s", found)
+                repaired.append(found)
+    return repaired

@@ -1,34 +1,40 @@
 """Release: confirm, cancel, finish, and promotion of the waitlist heads.
 
+Each runs the domain's record step (its row's status change) inside its own
+transaction, so the reservation and the domain row change together or not at all.
 `cancel` commits first and gives places back afterwards (to the copy of the Redis state
 read in its transaction, see booking/store.py), so a place is never offered twice while
 the cancellation might still fail; the Lua step that frees it promotes the waitlist
-heads that fit in the same atomic step, and their confirmation is written next and
-published as `Promoted` after that commit.
+heads that fit in the same atomic step, and their confirmation is written next together
+with each domain's `on_promoted` record step (one savepoint per promotion). A process
+killed between those steps leaves Redis ahead of the database, never the reverse, and
+reconcile rebuilds the copy from the database and promotes again.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
-from booking import events, lua, store
-from booking.api import FREED, LIVE, OCCUPYING, Promoted, ReservationInfo
-from booking.views import known_id, reservation_info
+from booking import domains, lua, store
+from booking.api import FREED, LIVE, OCCUPYING, Record, ReservationInfo
+from booking.domains import RecordFailed, run_record
+from booking.views import info_of, known_id, reservation_info
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
 from server import resources
 from server.errors import InvalidInput, InvalidState, NotFound
+from server.tx import Tx, savepoint, transaction
 
 log = logging.getLogger("booking")
 
 
-async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
+async def confirm(*, reservation_id: int, record: Record | None, now: datetime) -> ReservationInfo:
     """held → confirmed. Places were taken when it was held, so Redis is unchanged."""
     known_id(reservation_id, "预订")
-    async with in_transaction() as conn:
+    async with transaction() as tx:
+        conn = tx.conn
         row = await Reservation.filter(id=reservation_id).using_db(conn).select_for_update().first()
         if row is None:
             raise NotFound("预订不存在")
@@ -36,11 +42,20 @@ async def confirm(*, reservation_id: int, now: datetime) -> ReservationInfo:
             raise InvalidState(row.status)
         row.status, row.expires_at, row.updated_at = "confirmed", None, now
         await row.save(using_db=conn, update_fields=["status", "expires_at", "updated_at"])
-    return await reservation_info(reservation_id)
+        value = await _record(record, tx, row, now=now)
+    return replace(await reservation_info(reservation_id), record=value)
+
+
+async def _record(record: Record | None, tx: Tx, row: Reservation, *, now: datetime) -> Any:
+    """The domain's step in the engine's transaction; its own error, as it raised it."""
+    try:
+        return await run_record(record, tx, await info_of(row, created=False), now=now)
+    except RecordFailed as failed:
+        raise failed.error from None
 
 
 async def cancel(
-    *, reservation_id: int, status: str, now: datetime
+    *, reservation_id: int, status: str, record: Record | None, now: datetime
 ) -> tuple[ReservationInfo, list[ReservationInfo]]:
     if status not in FREED:
         raise InvalidInput({"status": "取消状态应为 cancelled/released/expired/rejected"})
@@ -50,7 +65,8 @@ async def cancel(
     if not found:
         raise NotFound("预订不存在")
     rid = int(found[0])
-    async with in_transaction() as conn:
+    async with transaction() as tx:
+        conn = tx.conn
         await store.lock_resource(conn, rid, exclusive=False)
         row = await Reservation.filter(id=reservation_id).using_db(conn).select_for_update().first()
         if row is None:
@@ -68,6 +84,7 @@ async def cancel(
             .update(occupied=False, exclusive_key=None, user_slot_key=None)
         )
         await WaitlistEntry.filter(reservation_id=reservation_id).using_db(conn).delete()
+        value = await _record(record, tx, row, now=now)
     args: list[Any] = [
         epoch or "",
         row.user_id,
@@ -91,10 +108,12 @@ async def cancel(
         promoted = await promote(resource_id=rid, slot_ids=row.slot_ids, now=now)
     elif len(reply) > 2:
         promoted = await _commit_promotions(rid, epoch=reply[1], entries=reply[2:], now=now)
-    return await reservation_info(reservation_id), promoted
+    return replace(await reservation_info(reservation_id), record=value), promoted
 
 
-async def finish(*, reservation_id: int, status: str, now: datetime) -> ReservationInfo:
+async def finish(
+    *, reservation_id: int, status: str, record: Record | None, now: datetime
+) -> ReservationInfo:
     """completed / no_show: places stay counted, the reservation stops being live."""
     if status not in ("completed", "no_show"):
         raise InvalidInput({"status": "结束状态应为 completed 或 no_show"})
@@ -104,7 +123,8 @@ async def finish(*, reservation_id: int, status: str, now: datetime) -> Reservat
     if not found:
         raise NotFound("预订不存在")
     rid = int(found[0])
-    async with in_transaction() as conn:
+    async with transaction() as tx:
+        conn = tx.conn
         await store.lock_resource(conn, rid, exclusive=False)
         row = await Reservation.filter(id=reservation_id).using_db(conn).select_for_update().first()
         if row is None:
@@ -119,13 +139,14 @@ async def finish(*, reservation_id: int, status: str, now: datetime) -> Reservat
             .using_db(conn)
             .update(user_slot_key=None)
         )
+        value = await _record(record, tx, row, now=now)
     if epoch:
         await store.run(
             lua.FINISH,
             keys=[store.state_key(rid)],
             args=[epoch, row.user_id, len(row.slot_ids), *row.slot_ids],
         )
-    return await reservation_info(reservation_id)
+    return replace(await reservation_info(reservation_id), record=value)
 
 
 async def promote(*, resource_id: int, slot_ids: list[int], now: datetime) -> list[ReservationInfo]:
@@ -141,13 +162,22 @@ async def promote(*, resource_id: int, slot_ids: list[int], now: datetime) -> li
 async def _commit_promotions(
     resource_id: int, *, epoch: str, entries: list[str], now: datetime
 ) -> list[ReservationInfo]:
-    """Write the promotions Redis decided; undo in Redis those the database refuses."""
+    """Write the promotions Redis decided, each with its domain's record step in a
+    savepoint; undo in Redis those the database (or the domain) refuses."""
     seqs = [int(entry.split("|", 1)[0]) for entry in entries]
     done: list[int] = []
+    kept_waiting: set[int] = set()  # the domain refused: still waiting in the database
     try:
-        async with in_transaction() as conn:
+        async with transaction() as tx:
+            conn = tx.conn
             await store.lock_resource(conn, resource_id, exclusive=False)
             await store.check_epoch(resource_id, epoch)
+            domain = (
+                await Resource.filter(id=resource_id)
+                .using_db(conn)
+                .values_list("domain", flat=True)
+            )
+            record = domains.hooks(str(domain[0]) if domain else "").promoted
             rows = {
                 row.wait_seq: row
                 for row in await Reservation.filter(
@@ -166,18 +196,17 @@ async def _commit_promotions(
                 row = rows.get(seq)
                 if row is None:
                     continue
-                row.status, row.updated_at = "confirmed", now
-                await row.save(using_db=conn, update_fields=["status", "updated_at"])
-                for slot_id in row.slot_ids:
-                    await (
-                        Occupancy.filter(reservation_id=row.id, slot_id=slot_id)
-                        .using_db(conn)
-                        .update(
-                            occupied=True,
-                            exclusive_key=str(slot_id) if caps.get(slot_id) == 1 else None,
-                        )
+                try:
+                    async with savepoint(tx) as step:
+                        await _promote_row(step, row, caps=caps, record=record, now=now)
+                except RecordFailed:
+                    log.exception(
+                        "booking: the domain refused promotion %s of resource %s",
+                        row.id,
+                        resource_id,
                     )
-                await WaitlistEntry.filter(reservation_id=row.id).using_db(conn).delete()
+                    kept_waiting.add(seq)
+                    continue
                 done.append(row.id)
     except store.Stale:
         return []  # the new copy was built from the database: they are still waiting there
@@ -185,22 +214,34 @@ async def _commit_promotions(
         log.exception("booking: promotion write failed on resource %s", resource_id)
         await _unpromote(resource_id, epoch=epoch, entries=entries, requeue=set(seqs))
         return []
-    refused = [entry for entry, seq in zip(entries, seqs, strict=True) if seq not in rows]
+    refused = [
+        entry
+        for entry, seq in zip(entries, seqs, strict=True)
+        if seq not in rows or seq in kept_waiting
+    ]
     if refused:
-        await _unpromote(resource_id, epoch=epoch, entries=refused, requeue=set())
-    resource = await Resource.get(id=resource_id)
-    promoted = [await reservation_info(reservation_id) for reservation_id in done]
-    for info in promoted:
-        await events.publish(
-            Promoted(
-                domain=resource.domain,
-                resource_id=resource_id,
-                reservation_id=info.id,
-                user_id=info.user_id,
-                slot_ids=info.slot_ids,
+        await _unpromote(resource_id, epoch=epoch, entries=refused, requeue=kept_waiting)
+    return [await reservation_info(reservation_id) for reservation_id in done]
+
+
+async def _promote_row(
+    tx: Tx, row: Reservation, *, caps: dict[int, int], record: Record | None, now: datetime
+) -> None:
+    """waitlisted → confirmed in the database, and the domain's row with it."""
+    conn = tx.conn
+    row.status, row.updated_at = "confirmed", now
+    await row.save(using_db=conn, update_fields=["status", "updated_at"])
+    for slot_id in row.slot_ids:
+        await (
+            Occupancy.filter(reservation_id=row.id, slot_id=slot_id)
+            .using_db(conn)
+            .update(
+                occupied=True,
+                exclusive_key=str(slot_id) if caps.get(slot_id) == 1 else None,
             )
         )
-    return promoted
+    await WaitlistEntry.filter(reservation_id=row.id).using_db(conn).delete()
+    await run_record(record, tx, await info_of(row, created=False), now=now)
 
 
 async def _unpromote(

@@ -1,4 +1,4 @@
-"""Booking engine jobs: repair Redis drift and expire held reservations, every minute."""
+"""Booking engine jobs: repair orphans and Redis drift, expire held reservations, every minute."""
 
 from __future__ import annotations
 
@@ -9,10 +9,16 @@ from jobs import Job
 
 
 async def reconcile(*, now: datetime) -> dict[str, int] | None:
-    """Compare every Redis copy with the database; report only when something drifted."""
+    """Give back reservations left without their domain row, then compare every Redis
+    copy with the database; report only when something was repaired."""
+    orphans = await booking.repair_orphans(now=now)
     report = await booking.reconcile(now=now)
-    if report.keys_repaired:
-        return {"resources": report.resources, "keys_repaired": report.keys_repaired}
+    if report.keys_repaired or orphans:
+        return {
+            "resources": report.resources,
+            "keys_repaired": report.keys_repaired,
+            "orphans": len(orphans),
+        }
     return None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -12,8 +14,9 @@ from typing import Any
 from sanic import HTTPResponse, Request, Sanic
 from sanic_ext import Extend
 
+import booking
 from handlers import blueprints
-from server import resources
+from server import h5, resources
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
@@ -21,6 +24,9 @@ from server.logs import logging_config, request_id_var
 
 APP_NAME = "qinejia"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+
+
+SETTLE_ON_STOP_S = 10.0  # how long a stopping worker waits for abandoned bookings
 
 
 def _dumps(value: Any, **kwargs: Any) -> str:
@@ -61,6 +67,7 @@ def create_app(
 
     for blueprint in blueprints():
         app.blueprint(blueprint)
+    h5.mount(app)  # the mini-program's H5 stand-in at /app/ (API.md §13)
 
     app.register_middleware(_assign_request_id, "request", priority=1000)
     app.register_middleware(_echo_request_id, "response", priority=1000)  # type: ignore[arg-type]
@@ -73,6 +80,11 @@ def create_app(
 
         @app.after_server_stop
         async def _close(app: Sanic[Any, Any]) -> None:
+            # Accepted bookings whose clients hung up are still being written: let them
+            # finish (or give their places back) before the pools close. A kill -9 skips
+            # this, and the database stays right anyway (one transaction per action).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(booking.settled(), SETTLE_ON_STOP_S)
             await resources.close_resources()
 
     return app

@@ -1,4 +1,4 @@
-"""`python -m server run|migrate|makemigrations|import-staff|seed-demo|worker`.
+"""`python -m server run|migrate|makemigrations|import-staff|seed-demo|worker|repair-orphans`.
 
 All commands read the same settings. A configuration error prints one line naming
 the variable and exits 2, without a traceback.
@@ -112,6 +112,25 @@ def cmd_seed_demo(settings: Settings, _: argparse.Namespace) -> None:
         print(line)
 
 
+def cmd_repair_orphans(settings: Settings, _: argparse.Namespace) -> None:
+    """What the reconcile job also does every minute, on demand (after an upgrade)."""
+    import booking
+    from jobs import background
+
+    background.consumers()  # imports every service, so each domain's hooks are known
+
+    async def work() -> list[dict[str, Any]]:
+        return await booking.repair_orphans(now=datetime.now(UTC))
+
+    repaired = asyncio.run(_with_resources(settings, work))
+    for found in repaired:
+        print(
+            f"given back: {found['domain']} reservation {found['reservation_id']} "
+            f"(user {found['user_id']}, was {found['status']})"
+        )
+    print(f"orphan reservations repaired: {len(repaired)}")
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from jobs import background
 
@@ -153,6 +172,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     base = f"http://{settings.host}:{settings.port}"
     print(f"勤e家 API:  {base}/api/v1   (health: {base}/api/v1/health)", flush=True)
     print(f"API docs:  {base}/docs   (OpenAPI: {base}/docs/openapi.json)", flush=True)
+    print(f"H5 app:    {base}/app/   (demo logins: {base}/app/?code=demo-S0001)", flush=True)
     if settings.fake_wechat:
         print(f"fake WeChat: {settings.wechat_api_base}", flush=True)
     app.prepare(
@@ -173,6 +193,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "import-staff": cmd_import_staff,
     "seed-demo": cmd_seed_demo,
     "worker": cmd_worker,
+    "repair-orphans": cmd_repair_orphans,
 }
 
 
@@ -191,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("seed-demo", help="create demo data (idempotent)")
     worker = sub.add_parser("worker", help="run the job scheduler and queue consumers")
     worker.add_argument("--no-jobs", action="store_true", help="consumers only")
+    sub.add_parser(
+        "repair-orphans", help="give back reservations left without their order or booking"
+    )
     return parser
 
 

@@ -60,6 +60,7 @@ class Settings:
     access_log: bool = True
     run_jobs: bool = True
     login_limits: RateLimits = field(default_factory=RateLimits)
+    gym_monthly_quota: int = 8
 
     @property
     def fake_wechat(self) -> bool:
@@ -192,4 +193,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             per_openid=_int(env, "LOGIN_RATE_PER_OPENID", 20, minimum=1),
             bind_per_user=_int(env, "BIND_RATE_PER_USER", 10, minimum=1),
         ),
+        gym_monthly_quota=_int(env, "GYM_MONTHLY_QUOTA", 8, minimum=1),
     )

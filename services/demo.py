@@ -51,7 +51,7 @@ async def demo_account(employee_no: str) -> User:
 
 
 # Service modules whose seed_demo() runs after the directory, in this order.
-DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications"]
+DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications", "gym"]
 
 
 async def seed(*, now: datetime) -> list[str]:

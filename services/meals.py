@@ -5,27 +5,28 @@ user's live orders per menu) is taken by the booking engine in ONE atomic step:
 one engine resource per menu (Policy.per_user_limit = the menu's limit, waitlist
 on), one engine counter `dish:<id>` per dish with limit = stock, counted by qty.
 This module never counts places itself; it validates, maps engine errors to the
-contract's codes and keeps the order rows (the domain's record) in step.
+contract's codes, and hands the engine its record steps: the order row (and its
+status changes, and the promotion notice) are written inside the engine's own
+transactions, so an order and its place commit together or not at all.
 
 The canteen console (summary, redeem, QR, jobs) lives in services/meals_canteen.py.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import booking
-from models import MAX_ID
+from models import could_exist
 from models.meals import Dish, Menu, Order, PickupSlot
 from server import resources
+from server.clock import OUT_OF_RANGE, local, try_utc, wire
 from server.errors import (
     Conflict,
     InvalidInput,
@@ -35,6 +36,7 @@ from server.errors import (
     TooLate,
 )
 from server.logs import get_logger
+from server.pagination import listing, page
 from services.notifications import notify
 
 log = get_logger("meals")
@@ -86,16 +88,6 @@ _shapes: dict[int, MenuShape] = {}
 _SHAPES_MAX = 2000
 
 
-def local(dt: datetime) -> datetime:
-    """A wire timestamp: ISO 8601 in the service time zone (API.md §1)."""
-    return dt.astimezone(resources.settings().tz)
-
-
-def aware(dt: datetime) -> datetime:
-    """Naive input is read in the service time zone (API.md §1)."""
-    return dt.replace(tzinfo=resources.settings().tz) if dt.tzinfo is None else dt
-
-
 def dish_counter(dish_id: int) -> str:
     return f"dish:{dish_id}"
 
@@ -106,21 +98,10 @@ def dish_counter(dish_id: int) -> str:
 def _validate_menu(
     *, day: date, order_deadline: datetime, dishes: list[DishIn], slots: list[SlotIn]
 ) -> None:
-    """Cross-field rules pydantic cannot express; all reported at once, nothing written."""
+    """Cross-field rules pydantic cannot express; all reported at once, nothing written.
+    Times arrive aware (`_in_utc`)."""
     tz = resources.settings().tz
     errors: dict[str, str] = {}
-    # A time at the edge of the calendar (year 1 or 9999 with an offset) cannot be moved
-    # to UTC for storage: refuse it here as bad input instead of overflowing later.
-    times = {"order_deadline": order_deadline}
-    for index, slot in enumerate(slots):
-        times[f"slots.{index}.start"], times[f"slots.{index}.end"] = slot.start, slot.end
-    for field, value in times.items():
-        try:
-            value.astimezone(UTC).astimezone(tz)
-        except OverflowError:
-            errors[field] = "时间超出有效范围"
-    if errors:
-        raise InvalidInput(errors)
     names: set[str] = set()
     for index, dish in enumerate(dishes):
         if dish.name.strip() in names:
@@ -141,6 +122,23 @@ def _validate_menu(
         raise InvalidInput(errors)
 
 
+def _in_utc(deadline: datetime, slots: list[SlotIn]) -> tuple[datetime, list[SlotIn]]:
+    """Every time of a new menu in UTC (naive = service zone); the ones at the calendar's
+    edge (year 1 or 9999 with an offset) are refused together, by field."""
+    times = {"order_deadline": deadline}
+    for index, slot in enumerate(slots):
+        times[f"slots.{index}.start"], times[f"slots.{index}.end"] = slot.start, slot.end
+    converted = {field: try_utc(value) for field, value in times.items()}
+    errors = {field: OUT_OF_RANGE for field, value in converted.items() if value is None}
+    if errors:
+        raise InvalidInput(errors)
+    utc = {field: value for field, value in converted.items() if value is not None}
+    return utc["order_deadline"], [
+        SlotIn(utc[f"slots.{i}.start"], utc[f"slots.{i}.end"], slot.capacity)
+        for i, slot in enumerate(slots)
+    ]
+
+
 async def create_menu(
     *,
     day: date,
@@ -157,8 +155,7 @@ async def create_menu(
     slots and counters; if that set-up fails, the menu rows are removed again rather
     than leaving a menu that would accept orders nobody counts.
     """
-    order_deadline = aware(order_deadline)
-    slots = [SlotIn(aware(s.start), aware(s.end), s.capacity) for s in slots]
+    order_deadline, slots = _in_utc(order_deadline, slots)
     _validate_menu(day=day, order_deadline=order_deadline, dishes=dishes, slots=slots)
     try:
         async with in_transaction():
@@ -218,7 +215,7 @@ async def menu_shape(*, menu_id: int) -> MenuShape:
     shape = _shapes.get(menu_id)
     if shape is not None:
         return shape
-    if not 0 < menu_id <= MAX_ID:
+    if not could_exist(menu_id):
         raise NotFound("菜单不存在")
     menu = await Menu.get_or_none(id=menu_id)
     if menu is None or not menu.resource_id:
@@ -254,7 +251,7 @@ async def menu_view(*, menu_id: int) -> dict[str, Any]:
         "date": shape.date.isoformat(),
         "meal": shape.meal,
         "canteen": shape.canteen,
-        "order_deadline": local(shape.order_deadline).isoformat(),
+        "order_deadline": wire(shape.order_deadline),
         "per_user_limit": shape.per_user_limit,
         "dishes": [
             {
@@ -274,8 +271,8 @@ def _slot_view(slot: PickupSlot, place: booking.SlotAvailability | None) -> dict
     booked = place.booked if place else 0
     return {
         "id": slot.id,
-        "start": local(slot.start).isoformat(),
-        "end": local(slot.end).isoformat(),
+        "start": wire(slot.start),
+        "end": wire(slot.end),
         "capacity": slot.capacity,
         "booked": booked,
         "available": place.available if place else max(0, slot.capacity - booked),
@@ -319,6 +316,10 @@ async def place_order(
 ) -> dict[str, Any]:
     """Order dishes for a pickup slot: confirmed, or waitlisted when full and asked for.
 
+    The engine takes the place, the dish stock and the user's limit in one atomic step
+    and writes the order row in the same transaction as the reservation, so a place is
+    never taken without an order to show for it (nor the reverse), whatever happens to
+    the process or the client's connection.
     A full slot raises the engine's SlotFull as is: its details.alternatives (the
     nearest other slots of this menu with room, as slot_id/start/end/available) come
     from the same Lua step, so a rejection costs no extra round trip.
@@ -330,38 +331,12 @@ async def place_order(
     if now >= shape.order_deadline:
         raise TooLate(
             "已过订餐截止时间",
-            details={"order_deadline": local(shape.order_deadline).isoformat()},
+            details={"order_deadline": wire(shape.order_deadline)},
         )
-    # Shielded: a client that hangs up mid-request (a phone losing signal at 11:30)
-    # cancels the request task; the reservation and its order row are still written
-    # together (or given back), never a place taken without an order to show for it.
-    order, position = await asyncio.shield(
-        _reserve_and_record(
-            shape=shape,
-            user_id=user_id,
-            slot_id=slot_id,
-            lines=lines,
-            pickup=pickup,
-            waitlist=waitlist,
-            idempotency_key=idempotency_key,
-            now=now,
-        )
-    )
-    return await order_view(order=order, position=position)
 
+    async def record(step: booking.Recording) -> Order:
+        return await _record_order(step, shape=shape, lines=lines, pickup=pickup)
 
-async def _reserve_and_record(
-    *,
-    shape: MenuShape,
-    user_id: int,
-    slot_id: int,
-    lines: list[LineIn],
-    pickup: str,
-    waitlist: bool,
-    idempotency_key: str | None,
-    now: datetime,
-) -> tuple[Order, int | None]:
-    """The engine's one atomic step (place, dish stock, user limit), then the order row."""
     try:
         reservation = await booking.reserve(
             resource_id=shape.resource_id,
@@ -371,6 +346,7 @@ async def _reserve_and_record(
             counters={dish_counter(line.dish_id): line.qty for line in lines},
             idempotency_key=idempotency_key,
             waitlist=waitlist,
+            record=record,
             now=now,
         )
     except booking.CounterExhausted as exc:
@@ -379,30 +355,19 @@ async def _reserve_and_record(
         raise SoldOut(
             f"{dish.name}已售罄" if dish else None, details={"dish_id": dish_id}
         ) from None
-    order = await _record_order(
-        shape=shape, reservation=reservation, user_id=user_id, lines=lines, pickup=pickup, now=now
-    )
-    return order, reservation.position
+    order: Order | None = reservation.record
+    if order is None:  # an idempotent replay: the order committed with the reservation
+        order = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
+        if order is None:  # a reservation left by older code, given back by reconcile
+            raise InvalidState(reservation.status, "该订单未能完成，请重新下单")
+    return await order_view(order=order, position=reservation.position)
 
 
 async def _record_order(
-    *,
-    shape: MenuShape,
-    reservation: booking.ReservationInfo,
-    user_id: int,
-    lines: list[LineIn],
-    pickup: str,
-    now: datetime,
+    step: booking.Recording, *, shape: MenuShape, lines: list[LineIn], pickup: str
 ) -> Order:
-    """The order row for an engine reservation (once, even for an idempotent replay).
-
-    If the row cannot be written, the reservation is cancelled so the engine gives
-    the place and the stock back: the database stays the truth.
-    """
-    if not reservation.created:
-        existing = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
-        if existing is not None:
-            return existing
+    """The order row, inside the engine's transaction (it commits with the place)."""
+    reservation = step.reservation
     items: list[dict[str, Any]] = [
         {
             "dish_id": line.dish_id,
@@ -412,30 +377,18 @@ async def _record_order(
         }
         for line in lines
     ]
-    try:
-        order = await Order.create(
-            menu_id=shape.id,
-            slot_id=reservation.slot_ids[0],
-            user_id=user_id,
-            reservation_id=reservation.id,
-            items=items,
-            total_fen=sum(i["qty"] * i["price_fen"] for i in items),
-            pickup=pickup,
-            status="waitlisted" if reservation.status == "waitlisted" else "confirmed",
-            pickup_code=secrets.token_urlsafe(32),
-        )
-    except IntegrityError:
-        # A concurrent replay of the same idempotency key wrote it first.
-        existing = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
-        if existing is not None:
-            return existing
-        if reservation.created:
-            await booking.cancel(reservation_id=reservation.id, now=now)
-        raise
-    except BaseException:
-        if reservation.created:
-            await booking.cancel(reservation_id=reservation.id, now=now)
-        raise
+    order = await Order.create(
+        using_db=step.tx.conn,
+        menu_id=shape.id,
+        slot_id=reservation.slot_ids[0],
+        user_id=reservation.user_id,
+        reservation_id=reservation.id,
+        items=items,
+        total_fen=sum(i["qty"] * i["price_fen"] for i in items),
+        pickup=pickup,
+        status="waitlisted" if reservation.status == "waitlisted" else "confirmed",
+        pickup_code=secrets.token_urlsafe(32),
+    )
     order.slot = shape.slots[order.slot_id]  # type: ignore[attr-defined]
     return order
 
@@ -450,8 +403,8 @@ async def order_view(*, order: Order, position: int | None = None) -> dict[str, 
         "menu_id": order.menu_id,  # type: ignore[attr-defined]
         "slot": {
             "id": slot.id,
-            "start": local(slot.start).isoformat(),
-            "end": local(slot.end).isoformat(),
+            "start": wire(slot.start),
+            "end": wire(slot.end),
         },
         "items": order.items,
         "total_fen": order.total_fen,
@@ -459,14 +412,14 @@ async def order_view(*, order: Order, position: int | None = None) -> dict[str, 
         "status": order.status,
         "position": position if order.status == "waitlisted" else None,
         "pickup_code": order.pickup_code if order.status == "confirmed" else None,
-        "created_at": local(order.created_at).isoformat(),
-        "served_at": local(order.served_at).isoformat() if order.served_at else None,
+        "created_at": wire(order.created_at),
+        "served_at": wire(order.served_at),
     }
 
 
 async def own_order(*, user_id: int, order_id: int) -> Order:
     """The caller's order, or NotFound (another user's order is not revealed)."""
-    if not 0 < order_id <= MAX_ID:
+    if not could_exist(order_id):
         raise NotFound("订单不存在")
     order = await Order.get_or_none(id=order_id, user_id=user_id).select_related("slot")
     if order is None:
@@ -479,102 +432,90 @@ async def get_order(*, user_id: int, order_id: int) -> dict[str, Any]:
 
 
 async def list_orders(
-    *, user_id: int, day: date | None, limit: int, cursor: int | None
+    *, user_id: int, day: date | None, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """My orders, newest first; `day` filters by the menu date. Cursor = last order id."""
+    """My orders, newest first; `day` filters by the menu date."""
     query = Order.filter(user_id=user_id)
     if day is not None:
         query = query.filter(menu__date=day)
-    if cursor is not None:
-        query = query.filter(id__lt=cursor)
-    orders = await query.order_by("-id").limit(limit + 1).select_related("slot")
-    page = orders[:limit]
-    return {
-        "items": [await order_view(order=o) for o in page],
-        "next_cursor": str(page[-1].id) if len(orders) > limit else None,
-    }
+    rows, next_cursor = await page(query.select_related("slot"), limit=limit, cursor=cursor)
+    return listing([await order_view(order=o) for o in rows], next_cursor)
 
 
 async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[str, Any]:
     """Cancel before the deadline; the engine frees the place and promotes the waitlist.
 
-    The order is claimed first with a conditional update (so a concurrent cancel or a
-    till redeeming the code cannot both act on it); if the engine then fails, the claim
-    is undone and the error surfaces.
+    The order's status changes inside the engine's cancel transaction, by a conditional
+    update (a till redeeming the code at the same instant wins or loses as a whole), so
+    the order and its place are never out of step.
     """
     order = await own_order(user_id=user_id, order_id=order_id)
     shape = await menu_shape(menu_id=order.menu_id)  # type: ignore[attr-defined]
     if now >= shape.order_deadline:
         raise TooLate("已过订餐截止时间，不能取消")
-    previous = order.status
-    if previous not in LIVE:
-        raise InvalidState(previous, "订单当前状态不能取消")
-    await asyncio.shield(_claim_and_cancel(order=order, previous=previous, now=now))
+    if order.status not in LIVE:
+        raise InvalidState(order.status, "订单当前状态不能取消")
+
+    async def record(step: booking.Recording) -> None:
+        claimed = (
+            await Order.filter(id=order.id, status__in=LIVE)
+            .using_db(step.tx.conn)
+            .update(status="cancelled")
+        )
+        if not claimed:
+            raise InvalidState("changed")
+
+    try:
+        await booking.cancel(reservation_id=order.reservation_id, record=record, now=now)
+    except InvalidState:
+        fresh = await Order.get(id=order.id)
+        raise InvalidState(fresh.status, "订单当前状态不能取消") from None
     order.status = "cancelled"
     return await order_view(order=order)
 
 
-async def _claim_and_cancel(*, order: Order, previous: str, now: datetime) -> None:
-    """Claim the order, then free its place in the engine (shielded from hang-ups)."""
-    claimed = await Order.filter(id=order.id, status=previous).update(status="cancelled")
-    if not claimed:
-        fresh = await Order.get(id=order.id)
-        raise InvalidState(fresh.status, "订单当前状态不能取消")
-    try:
-        result = await booking.cancel(reservation_id=order.reservation_id, now=now)
-    except BaseException:
-        # Undo the claim only if the engine still holds the reservation live: an error
-        # after the engine's own commit must not resurrect a cancelled order.
-        with contextlib.suppress(Exception):
-            if (await booking.get(reservation_id=order.reservation_id)).status in LIVE:
-                await Order.filter(id=order.id, status="cancelled").update(status=previous)
-        raise
-    for promoted in result.promoted:
-        await mark_promoted(reservation_id=promoted.id)
-
-
-async def mark_promoted(*, reservation_id: int) -> Order | None:
-    """waitlisted → confirmed for an order whose reservation the engine promoted.
-
-    Called both from cancel (with the engine's result) and from the Promoted event, so
-    it is a conditional update: whichever comes first does it, the other is a no-op.
-    """
-    updated = await Order.filter(reservation_id=reservation_id, status="waitlisted").update(
-        status="confirmed"
+async def record_promotion(step: booking.Recording) -> None:
+    """A waitlisted order got a place (the one promotion path): confirm it and tell its
+    owner, in the promotion's transaction. No waitlisted order → the promotion is
+    refused (the place goes back; a reservation without its order is repaired)."""
+    conn = step.tx.conn
+    order = (
+        await Order.filter(reservation_id=step.reservation.id, status="waitlisted")
+        .using_db(conn)
+        .first()
     )
-    if not updated:
-        return None
-    return await Order.get(reservation_id=reservation_id).select_related("slot")
+    if order is None:
+        raise InvalidState("missing", "候补订单不存在")
+    await Order.filter(id=order.id).using_db(conn).update(status="confirmed")
+    shape = await menu_shape(menu_id=order.menu_id)  # type: ignore[attr-defined]
+    start = local(shape.slots[order.slot_id].start)  # type: ignore[attr-defined]
+    await notify(
+        tx=step.tx,
+        user_id=step.reservation.user_id,
+        kind="meal_promoted",
+        title="候补订餐成功",
+        body=f"您的候补订单已确认，请于{start:%m月%d日 %H:%M}后凭取餐码取餐。",
+        link=order_link(order.id),
+        template_data={"slot_time": start.strftime("%Y-%m-%d %H:%M")},
+        now=step.now,
+    )
 
 
-async def on_promoted(event: booking.Promoted) -> None:
-    """A waitlisted order got a place: confirm it and tell its owner.
-
-    Runs inside the engine's cancel() after its commit, so it must never raise: an
-    error here would make the cancelling request fail (and undo its own claim) for a
-    cancellation that did happen. The cancel path also confirms the order from the
-    engine's result, so a failure here costs at most the notice, which is logged.
-    """
-    try:
-        await mark_promoted(reservation_id=event.reservation_id)
-        order = await Order.get_or_none(reservation_id=event.reservation_id).select_related("slot")
-        if order is None or order.status != "confirmed":
-            return
-        start = local(order.slot.start)
-        await notify(
-            user_id=event.user_id,
-            kind="meal_promoted",
-            title="候补订餐成功",
-            body=f"您的候补订单已确认，请于{start:%m月%d日 %H:%M}后凭取餐码取餐。",
-            link=f"/pages/meals/order?id={order.id}",
-            template_data={"slot_time": start.strftime("%Y-%m-%d %H:%M")},
-            now=datetime.now(UTC),  # the event carries no time of its own
-        )
-    except Exception:
-        log.exception("meal_promoted handling failed for reservation %s", event.reservation_id)
+def order_link(order_id: int) -> str:
+    """The mini-program page of an order (notice links)."""
+    return f"/pages/meals/order?id={order_id}"
 
 
-booking.events.subscribe(DOMAIN, on_promoted)
+async def orders_of(reservation_ids: list[int]) -> set[int]:
+    """Which of these reservations have their order row (the engine's orphan repair)."""
+    found: list[Any] = await Order.filter(reservation_id__in=reservation_ids).values_list(
+        "reservation_id", flat=True
+    )
+    return {int(r) for r in found}
+
+
+booking.on_promoted(DOMAIN, record_promotion)
+booking.on_orphans(DOMAIN, orders_of)
 
 
 async def seed_demo(*, now: datetime) -> list[str]:

@@ -16,10 +16,19 @@ import qrcode.constants
 
 import booking
 from models.meals import Menu, Order
+from server.clock import wire
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
+from server.tx import Tx, transaction
 from services import identity
-from services.meals import MEAL_NAMES, PLACED, local, menu_shape, order_view, own_order
+from services.meals import (
+    MEAL_NAMES,
+    PLACED,
+    menu_shape,
+    order_link,
+    order_view,
+    own_order,
+)
 from services.notifications import notify
 
 log = get_logger("meals")
@@ -67,8 +76,8 @@ async def summary(*, menu_id: int) -> dict[str, Any]:
         "slots": [
             {
                 "slot_id": s.id,
-                "start": local(s.start).isoformat(),
-                "end": local(s.end).isoformat(),
+                "start": wire(s.start),
+                "end": wire(s.end),
                 "capacity": s.capacity,
                 "booked": slot_booked[s.id],
                 "served": slot_served[s.id],
@@ -81,8 +90,9 @@ async def summary(*, menu_id: int) -> dict[str, Any]:
 async def redeem(*, code: str, now: datetime) -> dict[str, Any]:
     """Serve the order of a pickup code exactly once, even if two tills scan it at once.
 
-    The conditional UPDATE (status confirmed → served) is the arbiter: the database
-    lets exactly one of two concurrent updates match the row.
+    The engine's finish locks the reservation and runs the conditional UPDATE
+    (confirmed → served) in its transaction: exactly one of two concurrent scans wins,
+    and the order is served if and only if its place is marked completed.
     """
     # A NUL byte cannot be in any code we issue, and PostgreSQL refuses it in a query.
     order = (
@@ -90,14 +100,23 @@ async def redeem(*, code: str, now: datetime) -> dict[str, Any]:
     )
     if order is None:
         raise NotFound("取餐码无效")
-    won = await Order.filter(id=order.id, status="confirmed").update(status="served", served_at=now)
-    if not won:
-        fresh = await Order.get(id=order.id)
-        raise InvalidState(fresh.status, _REFUSALS.get(fresh.status, "该订单不能取餐"))
+
+    async def record(step: booking.Recording) -> None:
+        served = (
+            await Order.filter(id=order.id, status="confirmed")
+            .using_db(step.tx.conn)
+            .update(status="served", served_at=now)
+        )
+        if not served:
+            raise InvalidState("changed")
+
     try:
-        await booking.finish(reservation_id=order.reservation_id, status="completed", now=now)
-    except Exception:  # the meal is handed out; the engine row is repaired by reconcile
-        log.exception("engine finish failed for served order %s", order.id)
+        await booking.finish(
+            reservation_id=order.reservation_id, status="completed", record=record, now=now
+        )
+    except InvalidState:
+        fresh = await Order.get(id=order.id)
+        raise InvalidState(fresh.status, _REFUSALS.get(fresh.status, "该订单不能取餐")) from None
     order.status, order.served_at = "served", now
     return await order_view(order=order)
 
@@ -127,14 +146,32 @@ async def mark_no_shows(*, now: datetime) -> int:
     orders = await Order.filter(status="confirmed", slot__end__lte=now).limit(5000)
     marked = 0
     for order in orders:
-        if not await Order.filter(id=order.id, status="confirmed").update(status="no_show"):
+        try:
+            await booking.finish(
+                reservation_id=order.reservation_id,
+                status="no_show",
+                record=_moves(order.id, "confirmed", "no_show"),
+                now=now,
+            )
+        except InvalidState:
             continue  # redeemed at the last second
         marked += 1
-        try:
-            await booking.finish(reservation_id=order.reservation_id, status="no_show", now=now)
-        except Exception:
-            log.exception("engine finish(no_show) failed for order %s", order.id)
     return marked
+
+
+def _moves(order_id: int, expected: str, to: str) -> booking.Record:
+    """A record step: the order moves from `expected` to `to`, or the action is refused."""
+
+    async def record(step: booking.Recording) -> None:
+        moved = (
+            await Order.filter(id=order_id, status=expected)
+            .using_db(step.tx.conn)
+            .update(status=to)
+        )
+        if not moved:
+            raise InvalidState("changed")
+
+    return record
 
 
 async def close_menus(*, now: datetime) -> int:
@@ -154,40 +191,52 @@ async def close_menus(*, now: datetime) -> int:
     )
     sent = 0
     for menu in due:
-        if not await Menu.filter(id=menu.id, summary_sent_at__isnull=True).update(
-            summary_sent_at=now
-        ):
-            continue
+        # Each expiry is its own engine action (a rerun finds only what is left); the
+        # summary and its claim commit together, so a crash resends nothing and loses
+        # nothing: the next run finds the menu unclaimed and sends it then.
         await _expire_waitlist(menu=menu, now=now)
-        await _send_summary(menu=menu, now=now)
-        sent += 1
+        async with transaction() as tx:
+            claimed = (
+                await Menu.filter(id=menu.id, summary_sent_at__isnull=True)
+                .using_db(tx.conn)
+                .update(summary_sent_at=now)
+            )
+            if claimed:
+                await _send_summary(tx, menu=menu, now=now)
+                sent += 1
     return sent
 
 
 async def _expire_waitlist(*, menu: Menu, now: datetime) -> None:
     for order in await Order.filter(menu_id=menu.id, status="waitlisted"):
-        if not await Order.filter(id=order.id, status="waitlisted").update(status="cancelled"):
-            continue
+
+        async def record(step: booking.Recording, order: Order = order) -> None:
+            await _moves(order.id, "waitlisted", "cancelled")(step)
+            await notify(
+                tx=step.tx,
+                user_id=order.user_id,  # type: ignore[attr-defined]
+                kind="meal_cancelled",
+                title="候补未成功",
+                body=f"{menu.date:%m月%d日}{MEAL_NAMES.get(menu.meal, '')}订餐已截止，您的候补订单未能确认，已自动取消。",
+                link=order_link(order.id),
+                now=now,
+            )
+
         try:
-            await booking.cancel(reservation_id=order.reservation_id, status="expired", now=now)
-        except Exception:
-            log.exception("engine cancel(expired) failed for order %s", order.id)
-        await _notify_quietly(
-            user_id=order.user_id,  # type: ignore[attr-defined]
-            kind="meal_cancelled",
-            title="候补未成功",
-            body=f"{menu.date:%m月%d日}{MEAL_NAMES.get(menu.meal, '')}订餐已截止，您的候补订单未能确认，已自动取消。",
-            link=f"/pages/meals/order?id={order.id}",
-            now=now,
-        )
+            await booking.cancel(
+                reservation_id=order.reservation_id, status="expired", record=record, now=now
+            )
+        except InvalidState:
+            continue  # promoted or cancelled meanwhile
 
 
-async def _send_summary(*, menu: Menu, now: datetime) -> None:
+async def _send_summary(tx: Tx, *, menu: Menu, now: datetime) -> None:
     figures = await summary(menu_id=menu.id)
     dishes = "，".join(f"{d['name']}{d['ordered']}份" for d in figures["dishes"])
     body = f"共{figures['ordered']}份订单。{dishes}。"
     for user_id in await identity.staff_with_role(role="canteen"):
-        await _notify_quietly(
+        await notify(
+            tx=tx,
             user_id=user_id,
             kind="meal_prep_summary",
             title=f"{menu.date:%m月%d日}{MEAL_NAMES.get(menu.meal, '')}备餐汇总（{menu.canteen}）",
@@ -195,13 +244,3 @@ async def _send_summary(*, menu: Menu, now: datetime) -> None:
             link=f"/pages/canteen/summary?menu_id={menu.id}",
             now=now,
         )
-
-
-async def _notify_quietly(
-    *, user_id: int, kind: str, title: str, body: str, link: str, now: datetime
-) -> None:
-    """A notice that fails is logged, never allowed to stop the job for everyone else."""
-    try:
-        await notify(user_id=user_id, kind=kind, title=title, body=body, link=link, now=now)
-    except Exception:
-        log.exception("%s notice to user %s failed", kind, user_id)

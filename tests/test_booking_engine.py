@@ -135,14 +135,17 @@ async def test_counters_take_part_in_the_same_step():
     await assert_consistent(rid)
 
 
-async def test_waitlist_fifo_promotion_on_cancel_and_event():
+async def test_waitlist_fifo_promotion_on_cancel_and_record_step():
     rid, (slot,) = await make_resource(capacity=1, waitlist=True)
-    seen: list[booking.Promoted] = []
+    seen: list[booking.ReservationInfo] = []
 
-    async def on_promoted(event: booking.Promoted) -> None:
-        seen.append(event)
+    async def on_promoted(step: booking.Recording) -> None:
+        # Inside the promotion's transaction: the row already reads confirmed there.
+        row = await Reservation.filter(id=step.reservation.id).using_db(step.tx.conn).first()
+        assert row is not None and row.status == "confirmed"
+        seen.append(step.reservation)
 
-    booking.events.subscribe("test", on_promoted)
+    booking.on_promoted("test", on_promoted)
     holder = await booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[slot], now=NOW)
     waiting = [
         await booking.reserve(
@@ -159,7 +162,7 @@ async def test_waitlist_fifo_promotion_on_cancel_and_event():
     result = await booking.cancel(reservation_id=holder.id, now=NOW)
     assert [p.id for p in result.promoted] == [waiting[0].id]
     assert result.promoted[0].status == "confirmed"
-    assert [e.reservation_id for e in seen if e.resource_id == rid] == [waiting[0].id]
+    assert [e.id for e in seen if e.resource_id == rid] == [waiting[0].id]
     assert (await booking.get(reservation_id=waiting[2].id)).position == 1
     (slot_view,) = await booking.availability(resource_id=rid)
     assert (slot_view.booked, slot_view.waitlist) == (1, 1)

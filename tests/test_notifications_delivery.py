@@ -16,7 +16,7 @@ from jobs.notifications import JOBS
 from models.notifications import Notice, SubscriptionCredit
 from server import resources
 from services import notifications
-from services import notifications_delivery as delivery
+from services.notifications import delivery
 from tests.support import Actor, make_user
 
 NOW = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)
@@ -294,7 +294,7 @@ async def test_sweeper_enqueues_what_the_stream_never_got_or_lost(app, fake_wech
     assert await queued(never) == 1  # the failed append is repaired at once
     assert await queued(lost) == 0  # enqueued just now: not considered stuck yet
     # The scheduled job (jobs/notifications.py) is the same sweep.
-    [job] = [j for j in JOBS if j.name == "notifications.sweep"]
+    [job] = [j for j in JOBS if j.name == "notifications.relay"]
     await job(now=NOW + delivery.STUCK_AFTER + timedelta(seconds=1))
     assert await queued(lost) == 1
     await drain("c1", NOW + delivery.STUCK_AFTER + timedelta(seconds=1))

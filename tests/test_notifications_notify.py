@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 import redis.asyncio as aioredis
 
 from models.notifications import Notice
@@ -56,7 +57,7 @@ async def test_inbox_only_kind_and_unknown_kind_still_land_in_the_inbox(app):
     for notice_id in (summary, unknown):
         notice = await Notice.get(id=notice_id)
         assert notice.template_id == "" and notice.data == {}
-    assert (await Notice.get(id=summary)).link == "pages/canteen/summary"
+    assert (await Notice.get(id=summary)).link == "/pages/canteen/summary"
 
 
 async def test_redis_down_keeps_the_inbox_row_for_the_sweeper(app):
@@ -81,3 +82,61 @@ async def test_redis_down_keeps_the_inbox_row_for_the_sweeper(app):
     assert notice.enqueued_at is None
     assert notice.wechat_status == "pending"
     assert await _stream_ids_for(notice_id) == []
+
+
+# --- the outbox: a notice exists iff the change it reports committed ------------------
+
+
+async def test_a_notice_of_a_rolled_back_change_never_exists(app):
+    from server.tx import transaction
+
+    user = await make_user()
+
+    class Refused(Exception):
+        pass
+
+    with pytest.raises(Refused):
+        async with transaction() as tx:
+            await notifications.notify(
+                tx=tx,
+                user_id=user.user_id,
+                kind="repair_started",
+                title="维修开始",
+                body="x",
+                now=NOW,
+            )
+            raise Refused  # the change it reports fails: the notice goes with it
+    assert await Notice.filter(user_id=user.user_id).count() == 0
+
+
+async def test_a_notice_is_pushed_to_the_stream_only_after_the_commit(app):
+    from server.tx import transaction
+
+    user = await make_user()
+    async with transaction() as tx:
+        notice_id = await notifications.notify(
+            tx=tx, user_id=user.user_id, kind="repair_started", title="维修开始", body="x", now=NOW
+        )
+        assert await _stream_ids_for(notice_id) == []  # not before the commit
+    assert len(await _stream_ids_for(notice_id)) == 1
+    assert (await Notice.get(id=notice_id)).enqueued_at == NOW
+
+
+async def test_the_relay_pushes_a_notice_whose_process_died_after_the_commit(app):
+    """A kill -9 right after the commit: the row stands, its push never ran. The relay
+    job (run once per cluster by the scheduler) finds and pushes it."""
+    from jobs import notifications as notification_jobs
+    from server.tx import transaction
+
+    user = await make_user()
+    async with transaction() as tx:
+        notice_id = await notifications.notify(
+            tx=tx, user_id=user.user_id, kind="repair_started", title="维修开始", body="x", now=NOW
+        )
+        tx.take_after()  # the process "dies" between the commit and the push
+    notice = await Notice.get(id=notice_id)
+    assert notice.enqueued_at is None and await _stream_ids_for(notice_id) == []
+    report = await notification_jobs.sweep_notices(now=NOW)
+    assert report is not None and report["requeued"] >= 1
+    assert len(await _stream_ids_for(notice_id)) == 1
+    assert (await Notice.get(id=notice_id)).enqueued_at == NOW

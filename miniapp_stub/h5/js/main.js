@@ -1,0 +1,115 @@
+// The app shell: log in with the wx shim, bind if needed, then route between pages.
+import { Vue, vant } from "./vendor.js";
+import { api, hasToken, onUnauthorized, setToken, toast } from "./api.js";
+import { route, startRouter, go, replace } from "./router.js";
+import { session, login, refreshUnread } from "./session.js";
+import { ScanSheet } from "./wx.js";
+import BindPage from "./pages/bind.js";
+import HomePage from "./pages/home.js";
+import NoticesPage from "./pages/notices.js";
+import MealsPage from "./pages/meals.js";
+import MenuPage from "./pages/meal-menu.js";
+import OrdersPage from "./pages/meal-orders.js";
+import OrderPage from "./pages/meal-order.js";
+import MeetingsPage from "./pages/meetings.js";
+import BookPage from "./pages/meeting-book.js";
+import BookingsPage from "./pages/meeting-bookings.js";
+import RepairsPage from "./pages/repairs.js";
+import RepairNewPage from "./pages/repair-new.js";
+import RepairPage from "./pages/repair.js";
+import VisitorsPage from "./pages/visitors.js";
+import PassNewPage from "./pages/pass-new.js";
+import PassPage from "./pages/pass.js";
+import CanteenPage from "./pages/canteen.js";
+import CrewPage from "./pages/crew.js";
+import CrewTicketPage from "./pages/crew-ticket.js";
+import GatePage from "./pages/gate.js";
+import AdminPage from "./pages/admin.js";
+import GymPage from "./pages/gym.js";
+import GymSessionsPage from "./pages/gym-sessions.js";
+import GymBookingPage from "./pages/gym-booking.js";
+import GymBookingsPage from "./pages/gym-bookings.js";
+import GymDeskPage from "./pages/gym-desk.js";
+
+const ROUTES = [
+  { path: "/", page: HomePage, title: "勤e家" },
+  { path: "/bind", page: BindPage, title: "身份绑定" },
+  { path: "/notices", page: NoticesPage, title: "消息通知" },
+  { path: "/meals", page: MealsPage, title: "餐饮预定" },
+  { path: "/meals/menu/:id", page: MenuPage, title: "选餐" },
+  { path: "/meals/orders", page: OrdersPage, title: "我的订餐" },
+  { path: "/meals/order/:id", page: OrderPage, title: "订单详情" },
+  { path: "/meetings", page: MeetingsPage, title: "会议室预定" },
+  { path: "/meetings/book/:room", page: BookPage, title: "预定会议室" },
+  { path: "/meetings/mine", page: BookingsPage, title: "我的会议" },
+  { path: "/repairs", page: RepairsPage, title: "设备报修" },
+  { path: "/repairs/new", page: RepairNewPage, title: "我要报修" },
+  { path: "/repairs/:id", page: RepairPage, title: "报修详情" },
+  { path: "/visitors", page: VisitorsPage, title: "访客邀约" },
+  { path: "/visitors/new", page: PassNewPage, title: "邀请访客" },
+  { path: "/visitors/:id", page: PassPage, title: "访客通行证" },
+  { path: "/canteen", page: CanteenPage, title: "食堂核销台" },
+  { path: "/crew", page: CrewPage, title: "维修工单" },
+  { path: "/crew/:id", page: CrewTicketPage, title: "工单处理" },
+  { path: "/gate", page: GatePage, title: "门岗核验" },
+  { path: "/admin", page: AdminPage, title: "管理后台" },
+  { path: "/gym", page: GymPage, title: "健身联盟" },
+  { path: "/gym/mine", page: GymBookingsPage, title: "我的健身预约" },
+  { path: "/gym/desk", page: GymDeskPage, title: "场馆前台核销" },
+  { path: "/gym/booking/:id", page: GymBookingPage, title: "健身预约" },
+  { path: "/gym/:id", page: GymSessionsPage, title: "场馆课程" },
+];
+
+const App = {
+  components: { ScanSheet },
+  template: `
+    <div class="shell">
+      <van-nav-bar :title="title" :left-arrow="route.path !== '/' && route.path !== '/bind'"
+                   fixed placeholder safe-area-inset-top class="wx-nav" @click-left="back" />
+      <main v-if="session.ready" class="page">
+        <component :is="page" :key="route.path + JSON.stringify(route.query)" />
+      </main>
+      <van-loading v-else class="boot" vertical>登录中…</van-loading>
+      <van-toast v-model:show="toast.show" :message="toast.message" :type="toast.type"
+                 :duration="3000" data-testid="toast" class="qe-toast" />
+      <scan-sheet />
+    </div>`,
+  setup() {
+    const page = Vue.computed(() => route.match?.page);
+    const title = Vue.computed(() => route.match?.title || "勤e家");
+    Vue.watchEffect(() => {
+      document.title = title.value;
+    });
+    return { route, session, toast, page, title, back: () => (history.length > 1 ? history.back() : go("/")) };
+  },
+};
+
+async function boot() {
+  const code = new URLSearchParams(location.search).get("code");
+  if (code && code !== localStorage.getItem("qe.code")) setToken("");
+  onUnauthorized(login);
+  try {
+    if (hasToken()) session.user = await api.get("/me", undefined, { quiet: true }).catch(() => null);
+    if (!session.user) await login();
+  } catch (err) {
+    session.ready = true;
+    return;
+  }
+  session.ready = true;
+  // A gym's front desk is no staff member: its screen works with a desk key alone.
+  if (!session.user.bound && route.path !== "/gym/desk") replace("/bind");
+  else if (route.path === "/bind") replace("/");
+  refreshUnread();
+}
+
+startRouter(ROUTES);
+const app = Vue.createApp(App);
+app.use(vant);
+app.config.errorHandler = (err) => {
+  if (err?.status === undefined) console.error(err); // ApiErrors already showed their toast
+};
+window.addEventListener("unhandledrejection", (event) => {
+  if (event.reason?.status !== undefined) event.preventDefault(); // an ApiError: toast shown
+});
+app.mount("#app");
+boot();

@@ -1,0 +1,64 @@
+// Home: one entry per scenario for everyone, and one per role the user holds.
+import { Vue } from "../vendor.js";
+import { go } from "../router.js";
+import { session, hasRole, refreshUnread } from "../session.js";
+
+const ROLE_NAMES = {
+  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员",
+};
+
+export default {
+  template: `
+    <div class="home">
+      <div class="me-card">
+        <div class="avatar">{{ (session.user?.name || "?").slice(-2) }}</div>
+        <div>
+          <div class="me-name">{{ session.user?.name }}</div>
+          <div class="me-dept">{{ session.user?.department }} · {{ session.user?.employee_no }}</div>
+          <div class="me-roles"><van-tag v-for="r in roles" :key="r" plain type="primary">{{ r }}</van-tag></div>
+        </div>
+      </div>
+      <div class="section-title">服务</div>
+      <van-grid :column-num="3" :border="false" class="entries">
+        <van-grid-item v-for="e in services" :key="e.id" :data-testid="'nav-' + e.id" @click="go(e.to)">
+          <template #icon><div class="entry-icon" :style="{ background: e.color }">{{ e.glyph }}</div></template>
+          <template #text><span class="entry-text">{{ e.text }}</span></template>
+        </van-grid-item>
+        <van-grid-item data-testid="nav-notices" @click="go('/notices')">
+          <template #icon>
+            <div class="entry-icon" style="background:#fa9d3b">信
+              <span v-if="session.unread" class="unread" data-testid="notices-unread">{{ session.unread > 99 ? "99+" : session.unread }}</span>
+            </div>
+          </template>
+          <template #text><span class="entry-text">消息通知</span></template>
+        </van-grid-item>
+      </van-grid>
+      <template v-if="work.length">
+        <div class="section-title">工作台</div>
+        <van-grid :column-num="3" :border="false" class="entries">
+          <van-grid-item v-for="e in work" :key="e.id" :data-testid="'nav-' + e.id" @click="go(e.to)">
+            <template #icon><div class="entry-icon" :style="{ background: e.color }">{{ e.glyph }}</div></template>
+            <template #text><span class="entry-text">{{ e.text }}</span></template>
+          </van-grid-item>
+        </van-grid>
+      </template>
+    </div>`,
+  setup() {
+    const services = [
+      { id: "meals", text: "餐饮预定", glyph: "餐", color: "#07c160", to: "/meals" },
+      { id: "meetings", text: "会议室", glyph: "会", color: "#10aeff", to: "/meetings" },
+      { id: "repairs", text: "设备报修", glyph: "修", color: "#fa5151", to: "/repairs" },
+      { id: "visitors", text: "访客邀约", glyph: "访", color: "#6467f0", to: "/visitors" },
+      { id: "gym", text: "健身联盟", glyph: "健", color: "#ff8f1f", to: "/gym" },
+    ];
+    const work = Vue.computed(() => [
+      hasRole("canteen") && { id: "canteen", text: "食堂核销", glyph: "核", color: "#07c160", to: "/canteen" },
+      hasRole("facility", "facility_lead") && { id: "crew", text: "维修工单", glyph: "单", color: "#fa5151", to: "/crew" },
+      hasRole("guard") && { id: "gate", text: "门岗核验", glyph: "岗", color: "#576b95", to: "/gate" },
+      hasRole("admin") && { id: "admin", text: "管理后台", glyph: "管", color: "#353535", to: "/admin" },
+    ].filter(Boolean));
+    const roles = Vue.computed(() => (session.user?.roles || []).map((r) => ROLE_NAMES[r] || r));
+    Vue.onMounted(refreshUnread);
+    return { session, services, work, roles, go };
+  },
+};

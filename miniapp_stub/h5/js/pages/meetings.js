@@ -1,0 +1,64 @@
+// Meeting rooms: search by day, size and equipment; each room shows its busy bar.
+import { Vue } from "../vendor.js";
+import { api, hhmm, localDate } from "../api.js";
+import { go } from "../router.js";
+
+const EQUIPMENT = ["投影仪", "视频会议", "白板", "音响", "电视"];
+
+function minutes(hm) {
+  const [h, m] = hm.split(":").map(Number);
+  return h * 60 + m;
+}
+
+export default {
+  template: `
+    <div>
+      <van-cell-group inset class="first">
+        <van-cell title="我的会议" icon="calendar-o" is-link data-testid="meeting-mine" @click="go('/meetings/mine')" />
+      </van-cell-group>
+      <van-cell-group inset class="gap">
+        <van-field v-model="date" type="date" label="日期" data-testid="room-date" />
+        <van-field label="参会人数">
+          <template #input><van-stepper v-model="minCapacity" min="1" max="500" integer data-testid="room-capacity" /></template>
+        </van-field>
+      </van-cell-group>
+      <div class="chips">
+        <button v-for="e in EQUIPMENT" :key="e" type="button" :class="['chip', { active: equipment.includes(e) }]" @click="toggle(e)">{{ e }}</button>
+      </div>
+      <van-empty v-if="loaded && !rooms.length" description="没有符合条件的会议室" />
+      <div v-for="r in rooms" :key="r.id" class="room-card" :data-testid="'room-' + r.id" @click="go('/meetings/book/' + r.id + '?date=' + date)">
+        <div class="room-head">
+          <b>{{ r.name }}</b>
+          <span class="muted">{{ r.building }} {{ r.floor }}层 · {{ r.capacity }}人</span>
+          <van-tag v-if="r.needs_approval" type="warning" plain>需审批</van-tag>
+        </div>
+        <div class="muted small">{{ r.equipment.join(" · ") || "无设备" }} · {{ r.open_from }}–{{ r.open_to }}</div>
+        <div class="busy-bar" :data-testid="'busy-' + r.id">
+          <span v-for="(b, i) in r.busy" :key="i" class="busy" :style="bar(r, b)" :title="hhmm(b.start) + '–' + hhmm(b.end)"></span>
+        </div>
+        <div class="bar-scale"><span>{{ r.open_from }}</span><span>{{ r.open_to }}</span></div>
+      </div>
+    </div>`,
+  setup() {
+    const date = Vue.ref(localDate(0));
+    const minCapacity = Vue.ref(1);
+    const equipment = Vue.ref([]);
+    const rooms = Vue.ref([]);
+    const loaded = Vue.ref(false);
+    async function load() {
+      rooms.value = (await api.get("/meetings/rooms", { date: date.value, min_capacity: minCapacity.value, equipment: equipment.value.join(",") })).items;
+      loaded.value = true;
+    }
+    function toggle(item) {
+      equipment.value = equipment.value.includes(item) ? equipment.value.filter((e) => e !== item) : [...equipment.value, item];
+    }
+    function bar(room, busy) {
+      const from = minutes(room.open_from), to = minutes(room.open_to);
+      const start = Math.max(from, minutes(hhmm(busy.start))), end = Math.min(to, minutes(hhmm(busy.end)) || to);
+      return { left: `${(100 * (start - from)) / (to - from)}%`, width: `${Math.max(1, (100 * (end - start)) / (to - from))}%` };
+    }
+    Vue.watch([date, minCapacity, equipment], load);
+    Vue.onMounted(load);
+    return { date, minCapacity, equipment, rooms, loaded, toggle, bar, go, hhmm, EQUIPMENT };
+  },
+};

@@ -1,0 +1,73 @@
+"""One action, one transaction: a database transaction and what to do once it committed.
+
+A service changes its rows, the booking engine's rows and the notices that report the
+change in ONE transaction (DESIGN.md "One action, one transaction"), so a process
+killed at any instant leaves all of it or none. Work that must not happen before the
+commit — pushing a notice id to the Redis Stream — is registered with `after_commit`
+and runs once the transaction is durable; if the process dies first, the relay job
+finds the row and does it (services/notifications_delivery.sweep).
+
+Nothing here imports Sanic: services and the booking engine share it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+log = logging.getLogger("tx")
+
+AfterCommit = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class Tx:
+    """An open transaction (`conn`, pass it as `using_db=`) and its after-commit work."""
+
+    conn: BaseDBAsyncClient
+    _after: list[AfterCommit] = field(default_factory=list)
+
+    def after_commit(self, work: AfterCommit) -> None:
+        """Run `work` once this transaction has committed (never if it rolls back)."""
+        self._after.append(work)
+
+    def take_after(self) -> list[AfterCommit]:
+        """Hand the registered work to whoever commits (a savepoint hands it up)."""
+        work, self._after = self._after, []
+        return work
+
+    async def committed(self) -> None:
+        """The transaction is durable: run the registered work, each failure logged.
+
+        After the commit nothing may fail the action the user was told succeeded, and
+        everything registered here is repaired by a job if it never runs.
+        """
+        for work in self.take_after():
+            try:
+                await work()
+            except Exception:
+                log.exception("after-commit work failed; the relay job will repeat it")
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[Tx]:
+    """`async with transaction() as tx:` — commit, then run tx's after-commit work."""
+    async with in_transaction() as conn:
+        tx = Tx(conn)
+        yield tx
+    await tx.committed()
+
+
+@asynccontextmanager
+async def savepoint(tx: Tx) -> AsyncIterator[Tx]:
+    """A nested step of `tx` that rolls back alone (its after-commit work with it)."""
+    async with tx.conn._in_transaction() as nested:  # Tortoise: a savepoint inside tx
+        inner = Tx(nested)
+        yield inner
+    for work in inner.take_after():
+        tx.after_commit(work)

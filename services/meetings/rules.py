@@ -1,0 +1,139 @@
+"""The time rules of a room booking and the wire shapes of rooms and bookings.
+
+(Wire times, zones and day bounds are server/clock.py's, re-exported for this domain.)
+
+Kept apart from services/meetings.py so the rules read as one page: a booking must sit
+on the room's slot grid (anchored at its opening time), inside its opening hours on
+one day, last at most 8 h, start in the future and fit the room. Every broken rule is
+reported at once, field by field, so the mini-program can mark all of them together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from models.meetings import Booking, Room
+from server.clock import tz, wire
+from server.errors import InvalidInput
+
+MAX_DURATION = timedelta(hours=8)
+# Check-in window around the start (API.md §4) and the no-show release point.
+CHECKIN_OPENS = timedelta(minutes=10)
+CHECKIN_CLOSES = timedelta(minutes=15)
+REMIND_BEFORE = timedelta(minutes=15)
+
+
+def parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def minutes_of(value: time) -> int:
+    return value.hour * 60 + value.minute
+
+
+def check_room_hours(*, open_from: str, open_to: str, slot_minutes: int) -> dict[str, str]:
+    """A room's day must be a whole number of its slots, so the grid ends at closing time."""
+    fields: dict[str, str] = {}
+    span = minutes_of(parse_hhmm(open_to)) - minutes_of(parse_hhmm(open_from))
+    if span <= 0:
+        fields["open_to"] = "关门时间应晚于开放时间"
+    elif span % slot_minutes:
+        fields["slot_minutes"] = "开放时长应为时段长度的整数倍"
+    return fields
+
+
+def booking_window_errors(
+    *, room: Room, start: datetime, end: datetime, attendees: int, now: datetime
+) -> dict[str, str]:
+    """Every rule of API.md §4 a requested [start, end) breaks, by field (empty if none)."""
+    fields: dict[str, str] = {}
+    local_start, local_end = start.astimezone(tz()), end.astimezone(tz())
+    if end <= start:
+        fields["end"] = "结束时间应晚于开始时间"
+    elif end - start > MAX_DURATION:
+        fields["end"] = "单次预订不能超过8小时"
+    opens, closes = parse_hhmm(room.open_from), parse_hhmm(room.open_to)
+    if not _on_grid(local_start, opens, room.slot_minutes):
+        fields["start"] = f"开始时间应在{room.slot_minutes}分钟时段的整点上（自{room.open_from}起）"
+    elif local_start.time() < opens or local_start.time() >= closes:
+        fields["start"] = f"开始时间应在开放时间{room.open_from}–{room.open_to}内"
+    elif start < now:
+        fields["start"] = "不能预订已经过去的时间"
+    if "end" not in fields:
+        if not _on_grid(local_end, opens, room.slot_minutes):
+            fields["end"] = (
+                f"结束时间应在{room.slot_minutes}分钟时段的整点上（自{room.open_from}起）"
+            )
+        elif local_end.date() != local_start.date() or local_end.time() > closes:
+            fields["end"] = f"结束时间应在开放时间{room.open_from}–{room.open_to}内"
+    if attendees > room.capacity:
+        fields["attendees"] = f"参会人数超过会议室容量（{room.capacity}人）"
+    return fields
+
+
+def _on_grid(moment: datetime, opens: time, slot_minutes: int) -> bool:
+    if moment.second or moment.microsecond:
+        return False
+    offset = minutes_of(moment.time()) - minutes_of(opens)
+    return offset % slot_minutes == 0
+
+
+def weekly(start: datetime, end: datetime, weeks: int) -> list[tuple[datetime, datetime]]:
+    """The same local wall-clock time every week (UTC results); a series running off
+    the calendar (past year 9999) is a 400 on `weeks`."""
+    local_start, local_end = start.astimezone(tz()), end.astimezone(tz())
+    try:
+        return [
+            (
+                (local_start + timedelta(weeks=k)).astimezone(UTC),
+                (local_end + timedelta(weeks=k)).astimezone(UTC),
+            )
+            for k in range(weeks)
+        ]
+    except OverflowError:
+        raise InvalidInput({"weeks": "重复周数超出可预订的日期范围"}) from None
+
+
+# --- wire shapes -----------------------------------------------------------------
+
+
+def room_out(room: Room) -> dict[str, Any]:
+    """`Room` of API.md §4."""
+    return {
+        "id": room.id,
+        "name": room.name,
+        "building": room.building,
+        "floor": room.floor,
+        "capacity": room.capacity,
+        "equipment": list(room.equipment),
+        "open_from": room.open_from,
+        "open_to": room.open_to,
+        "slot_minutes": room.slot_minutes,
+        "needs_approval": room.needs_approval,
+    }
+
+
+def booking_out(booking: Booking, *, organizer_name: str | None) -> dict[str, Any]:
+    """`Booking` of API.md §4, plus where the room is and the series it belongs to."""
+    room: Room = booking.room
+    return {
+        "id": booking.id,
+        "room": {
+            "id": room.id,
+            "name": room.name,
+            "building": room.building,
+            "floor": room.floor,
+        },
+        "start": wire(booking.start),
+        "end": wire(booking.end),
+        "title": booking.title,
+        "attendees": booking.attendees,
+        "status": booking.status,
+        "organizer": {"id": booking.organizer_id, "name": organizer_name},  # type: ignore[attr-defined]
+        "checked_in_at": wire(booking.checked_in_at),
+        "series_id": booking.series_id,
+        "reason": booking.reason or None,
+        "created_at": wire(booking.created_at),
+    }

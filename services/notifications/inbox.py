@@ -1,0 +1,254 @@
+"""Notifications (issue 4, API.md §7): the in-app inbox, and WeChat subscribe messages.
+
+Every service tells people things through one call, `notify()`, inside the
+transaction of the change it reports (server/tx.py): the inbox row is both the record
+(what a user was told is never lost) and an outbox entry. A Redis Stream of notice ids
+is only the queue towards WeChat, appended after the commit and consumed by
+`services/notifications/delivery.py` (the consumer group, retries, dead letters). If the
+append fails or the process dies before it, the row stays with `enqueued_at` unset and
+the relay job (`jobs/notifications.py`) appends it.
+
+Which kinds exist, their template ids and field mappings: `server/notice_kinds.py`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from redis.exceptions import RedisError
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from models import could_exist
+from models.notifications import Notice, SubscriptionCredit
+from server import resources
+from server.clock import local, wire
+from server.errors import InvalidInput, NotFound
+from server.logs import get_logger
+from server.notice_kinds import KINDS, NoticeKind
+from server.pagination import listing, page_by_time
+from server.tx import Tx, transaction
+
+log = get_logger("notifications")
+
+STREAM = "notices:stream"
+# Approximate cap of the stream; the consumer keeps up within seconds, and anything
+# trimmed before delivery is re-appended by the sweeper from the inbox table.
+STREAM_MAXLEN = 100_000
+# WeChat limits: `thing` values at most 20 characters, `time` values as below.
+_THING_MAX = 20
+
+
+# --- notify ------------------------------------------------------------------------
+
+
+async def notify(
+    *,
+    tx: Tx | None = None,
+    user_id: int,
+    kind: str,
+    title: str,
+    body: str,
+    link: str | None = None,
+    template_data: dict[str, Any] | None = None,
+    now: datetime,
+) -> int:
+    """Tell a user something: the one way every service does it. Returns the notice id.
+
+    The inbox row is an outbox entry. Given `tx`, it is written in the transaction of
+    the change it reports (a booking, a ticket transition), so the notice exists if and
+    only if the change committed; it is pushed to the delivery stream after that
+    commit. Without `tx` it commits on its own (for notices that report no write). A
+    push that fails or never runs (the process died right after the commit) leaves
+    `enqueued_at` unset, and the relay job (`sweep`) pushes the row.
+    """
+    if tx is None:
+        async with transaction() as own:
+            return await notify(
+                tx=own,
+                user_id=user_id,
+                kind=kind,
+                title=title,
+                body=body,
+                link=link,
+                template_data=template_data,
+                now=now,
+            )
+    notice_kind = KINDS.get(kind)
+    if notice_kind is None:
+        # A kind missing from the table is a programming slip; the user still gets
+        # the inbox row, just no WeChat message.
+        log.warning("notify: unknown notice kind %r (inbox only)", kind)
+    template_id = notice_kind.template_id if notice_kind else ""
+    data = (
+        template_payload(
+            notice_kind=notice_kind, title=title, body=body, template_data=template_data or {}
+        )
+        if notice_kind and template_id
+        else {}
+    )
+    notice = await Notice.create(
+        using_db=tx.conn,
+        user_id=user_id,
+        kind=kind[:40],
+        title=title[:128],
+        body=body,
+        link=(link or (notice_kind.page if notice_kind else None) or None),
+        template_id=template_id,
+        data=data,
+        created_at=now,
+        enqueued_at=None,  # set by the push after the commit, or by the relay
+        wechat_status="pending",
+    )
+    notice_id = int(notice.id)
+
+    async def push() -> None:
+        if await enqueue(notice_id=notice_id):
+            await Notice.filter(id=notice_id, enqueued_at__isnull=True).update(enqueued_at=now)
+
+    tx.after_commit(push)
+    return notice_id
+
+
+async def enqueue(*, notice_id: int) -> bool:
+    """Append a notice id to the stream; False (logged) when Redis refuses."""
+    try:
+        await resources.redis().xadd(
+            STREAM, {"notice_id": str(notice_id)}, maxlen=STREAM_MAXLEN, approximate=True
+        )
+    except (RedisError, OSError, TimeoutError) as exc:  # down, timeout, OOM, WRONGTYPE
+        log.warning("notice %s not enqueued (%s); the sweeper will retry", notice_id, exc)
+        return False
+    return True
+
+
+def template_payload(
+    *, notice_kind: NoticeKind, title: str, body: str, template_data: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """The `data` of the subscribe message, built once at notify time.
+
+    Kept on the row so the consumer sends exactly what the inbox says even if the
+    kinds table changes meanwhile.
+    """
+    source: dict[str, Any] = {**template_data, "title": title, "body": body}
+    payload: dict[str, dict[str, str]] = {}
+    for field_name, key in notice_kind.fields.items():
+        payload[field_name] = {"value": _field_value(field_name, source.get(key))}
+    return payload
+
+
+def _field_value(field_name: str, value: Any) -> str:
+    if isinstance(value, datetime):
+        text = (local(value) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M")
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif value is None:
+        text = "-"
+    else:
+        text = str(value)
+    if field_name.startswith("thing") and len(text) > _THING_MAX:
+        text = text[: _THING_MAX - 1] + "…"
+    return text
+
+
+# --- the inbox -----------------------------------------------------------------------
+
+
+def as_notice(notice: Notice) -> dict[str, Any]:
+    """The `Notice` object of API.md §7 (delivery details stay server-side)."""
+    return {
+        "id": notice.id,
+        "kind": notice.kind,
+        "title": notice.title,
+        "body": notice.body,
+        "link": notice.link,
+        "created_at": wire(notice.created_at),
+        "read_at": wire(notice.read_at),
+    }
+
+
+async def list_notices(
+    *, user_id: int, unread: bool = False, limit: int = 20, cursor: str | None = None
+) -> dict[str, Any]:
+    """The caller's notices, newest first, keyset-paginated on (created_at, id)."""
+    query = Notice.filter(user_id=user_id)
+    if unread:
+        query = query.filter(read_at__isnull=True)
+    rows, next_cursor = await page_by_time(query, field="created_at", limit=limit, cursor=cursor)
+    return listing([as_notice(n) for n in rows], next_cursor)
+
+
+async def mark_read(*, user_id: int, notice_id: int, now: datetime) -> dict[str, Any]:
+    """Mark one of the caller's notices read (idempotent: the first read time stays).
+
+    Someone else's notice is 404, exactly like a missing one.
+    """
+    notice = (
+        await Notice.get_or_none(id=notice_id, user_id=user_id) if could_exist(notice_id) else None
+    )
+    if notice is None:
+        raise NotFound("通知不存在")
+    if notice.read_at is None:
+        await Notice.filter(id=notice_id, read_at__isnull=True).update(read_at=now)
+        await notice.refresh_from_db(fields=["read_at"])
+    return as_notice(notice)
+
+
+async def mark_all_read(*, user_id: int, now: datetime) -> dict[str, int]:
+    """Mark every unread notice of the caller read; returns how many changed."""
+    updated = await Notice.filter(user_id=user_id, read_at__isnull=True).update(read_at=now)
+    return {"updated": int(updated)}
+
+
+# --- subscription credits ------------------------------------------------------------
+
+
+def known_template_ids() -> set[str]:
+    """Template ids the server can send (from the kinds table, with env overrides)."""
+    return {k.template_id for k in KINDS.values() if k.template_id}
+
+
+async def add_credits(*, user_id: int, template_ids: list[str]) -> dict[str, Any]:
+    """Record templates the user accepted in wx.requestSubscribeMessage.
+
+    Each accepted template allows exactly one message, so each id adds one credit
+    (a template listed twice in one request was still accepted once). Unknown ids are
+    400 and change nothing. Returns every credit the user holds.
+    """
+    known = known_template_ids()
+    bad = {
+        f"template_ids.{i}": "未知的订阅消息模板"
+        for i, t in enumerate(template_ids)
+        if t not in known
+    }
+    if bad:
+        raise InvalidInput(bad)
+    for template_id in dict.fromkeys(template_ids):
+        await _add_one_credit(user_id=user_id, template_id=template_id)
+    rows = await SubscriptionCredit.filter(user_id=user_id).order_by("template_id")
+    return {"credits": {row.template_id: row.credits for row in rows}}
+
+
+async def _add_one_credit(*, user_id: int, template_id: str) -> None:
+    """+1 atomically in the database (concurrent requests each count)."""
+    added = await SubscriptionCredit.filter(user_id=user_id, template_id=template_id).update(
+        credits=F("credits") + 1
+    )
+    if added:
+        return
+    try:
+        await SubscriptionCredit.create(user_id=user_id, template_id=template_id, credits=1)
+    except IntegrityError:  # a concurrent first subscription created the row
+        await SubscriptionCredit.filter(user_id=user_id, template_id=template_id).update(
+            credits=F("credits") + 1
+        )
+
+
+async def take_credit(*, user_id: int, template_id: str) -> bool:
+    """Use one credit if the user holds one: a single conditional UPDATE, so two
+    consumers can never spend the same credit twice."""
+    taken = await SubscriptionCredit.filter(
+        user_id=user_id, template_id=template_id, credits__gt=0
+    ).update(credits=F("credits") - 1)
+    return bool(taken)

@@ -1,0 +1,54 @@
+"""The subscribe-message templates a client may ask a user to accept (API.md §7).
+
+`wx.requestSubscribeMessage` needs template ids, and a client should not hard-code
+them: they differ per deployment (`WECHAT_TEMPLATE_<KIND>`). This lists every notice
+kind that is sent as a WeChat message, with the id configured for it and a title the
+client can show. Kinds with an empty template id are inbox-only and not listed.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+from server.notice_kinds import KINDS, NoticeKind
+
+# What the user is told they subscribe to, per notice kind.
+TITLES: dict[str, str] = {
+    "meal_promoted": "订餐候补成功通知",
+    "meal_cancelled": "订餐取消通知",
+    "meeting_confirmed": "会议室预定成功通知",
+    "meeting_approved": "会议室审批通过通知",
+    "meeting_rejected": "会议室审批未通过通知",
+    "meeting_released": "会议室预定释放通知",
+    "meeting_reminder": "会议开始提醒",
+    "repair_assigned": "报修已派单通知",
+    "repair_started": "报修处理中通知",
+    "repair_resolved": "报修已处理通知",
+    "repair_reopened": "报修重新处理通知",
+    "repair_closed": "报修已完结通知",
+    "repair_cancelled": "报修已取消通知",
+    "repair_escalated": "报修超时督办通知",
+    "visitor_arrived": "访客到访通知",
+    "gym_promoted": "健身课程候补成功通知",
+}
+
+
+class Template(TypedDict):
+    kind: str
+    template_id: str
+    title: str
+
+
+def list_templates(*, kinds: dict[str, NoticeKind] | None = None) -> dict[str, list[Template]]:
+    """Every kind with a template id, in the order of the kinds table."""
+    table = KINDS if kinds is None else kinds
+    items: list[Template] = [
+        {
+            "kind": kind.kind,
+            "template_id": kind.template_id,
+            "title": TITLES.get(kind.kind, kind.kind),
+        }
+        for kind in table.values()
+        if kind.template_id
+    ]
+    return {"items": items}

@@ -1,0 +1,460 @@
+"""Repair tickets (API.md §5): report, dispatch, crew workflow, timeline, escalation, rating.
+
+The whole workflow is one table, TRANSITIONS: (state, action) → (next state, who may do
+it, the notice it sends). Handlers, tests and the docs read the table; there are no
+per-action `if` chains. Who may see a ticket is as narrow as the contract allows: its
+requester, its assignee, facility leads and admins; everyone else gets 404, so ticket
+ids reveal nothing. Changes are conditional updates on the state the caller saw, so two
+concurrent actions on one ticket can never both apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from tortoise.exceptions import IntegrityError
+
+from models import could_exist
+from models.identity import Staff, User
+from models.repairs import (
+    CATEGORIES,
+    CategoryDeadline,
+    Rating,
+    Ticket,
+    TicketEvent,
+    Upload,
+)
+from server.clock import wire
+from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from server.logs import get_logger
+from server.pagination import listing, page
+from server.tx import Tx, transaction
+from services import identity, notifications, uploads
+from services.identity import Principal
+
+log = get_logger("repairs")
+
+Part = Literal["requester", "assignee", "facility_lead"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    next_state: str
+    actor: Part
+    notice: str  # kind in server/notice_kinds.py
+    title: str  # notice title shown to the other party
+
+
+# The state machine of API.md §5. A facility lead may also re-dispatch a ticket that is
+# assigned or being worked (a crew member falls ill); `rate` keeps the state.
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    ("open", "assign"): Transition("assigned", "facility_lead", "repair_assigned", "报修单已派单"),
+    ("assigned", "assign"): Transition(
+        "assigned", "facility_lead", "repair_assigned", "报修单已改派"
+    ),
+    ("in_progress", "assign"): Transition(
+        "assigned", "facility_lead", "repair_assigned", "报修单已改派"
+    ),
+    ("assigned", "start"): Transition("in_progress", "assignee", "repair_started", "维修已开始"),
+    ("in_progress", "resolve"): Transition(
+        "resolved", "assignee", "repair_resolved", "维修已完成，请确认"
+    ),
+    ("resolved", "confirm"): Transition("closed", "requester", "repair_closed", "报修人已确认完成"),
+    ("resolved", "reopen"): Transition(
+        "in_progress", "requester", "repair_reopened", "报修人反馈问题未解决"
+    ),
+    ("open", "cancel"): Transition("cancelled", "requester", "repair_cancelled", "报修单已撤销"),
+    ("assigned", "cancel"): Transition(
+        "cancelled", "requester", "repair_cancelled", "报修单已撤销"
+    ),
+    ("resolved", "rate"): Transition("resolved", "requester", "repair_rated", "报修人已评价"),
+    ("closed", "rate"): Transition("closed", "requester", "repair_rated", "报修人已评价"),
+}
+ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for _, action in TRANSITIONS))
+# Who may perform an action at all (the same in every state it is allowed in).
+ACTORS: dict[str, frozenset[str]] = {
+    action: frozenset(t.actor for (_, a), t in TRANSITIONS.items() if a == action)
+    for action in ACTIONS
+}
+
+CATEGORY_LABELS = {
+    "electrical": "电气",
+    "plumbing": "给排水",
+    "hvac": "空调暖通",
+    "it": "网络与电脑",
+    "furniture": "家具门窗",
+    "other": "其他",
+}
+# Built-in resolve deadlines; a CategoryDeadline row overrides one.
+DEFAULT_DEADLINES = {
+    "electrical": timedelta(hours=24),
+    "plumbing": timedelta(hours=12),
+    "hvac": timedelta(hours=48),
+    "it": timedelta(hours=8),
+    "furniture": timedelta(hours=72),
+    "other": timedelta(hours=72),
+}
+UNASSIGNED_AFTER = timedelta(minutes=30)
+AUTO_CLOSE_AFTER = timedelta(hours=72)
+MAX_PHOTOS = 9
+
+
+def parts_of(ticket: Ticket, principal: Principal) -> set[str]:
+    """The parts the caller plays on this ticket; empty means they may not see it."""
+    parts: set[str] = set()
+    if ticket.requester_id == principal.user_id:  # type: ignore[attr-defined]
+        parts.add("requester")
+    if ticket.assignee_id == principal.user_id:  # type: ignore[attr-defined]
+        parts.add("assignee")
+    if principal.has_role("facility_lead"):
+        parts.add("facility_lead")
+    return parts
+
+
+async def visible_ticket(*, ticket_id: int, principal: Principal) -> Ticket:
+    """The ticket, or 404 when it does not exist or the caller may not see it."""
+    ticket = await Ticket.get_or_none(id=ticket_id) if could_exist(ticket_id) else None
+    if ticket is None or not parts_of(ticket, principal):
+        raise NotFound("报修单不存在")
+    return ticket
+
+
+async def photo(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]:
+    """A photo for whoever may see its ticket (or its uploader before a ticket takes it).
+
+    Anyone else gets the same 404 as for a photo that does not exist.
+    """
+    upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
+    if upload is None:
+        raise NotFound("图片不存在")
+    ticket_id: int | None = upload.ticket_id  # type: ignore[attr-defined]
+    if ticket_id is None:
+        if upload.owner_id != principal.user_id:  # type: ignore[attr-defined]
+            raise NotFound("图片不存在")
+    else:
+        ticket = await Ticket.get(id=ticket_id)
+        if not parts_of(ticket, principal):
+            raise NotFound("图片不存在")
+    return upload, await uploads.read(upload=upload)
+
+
+# --- deadlines per category ----------------------------------------------------------
+
+
+async def deadlines() -> dict[str, timedelta]:
+    """Resolve deadline of every category: the defaults, overridden by the table."""
+    result = dict(DEFAULT_DEADLINES)
+    for row in await CategoryDeadline.all():
+        if row.category in result:
+            result[row.category] = timedelta(minutes=row.resolve_within_minutes)
+    return result
+
+
+async def categories() -> list[dict[str, Any]]:
+    limits = await deadlines()
+    return [
+        {
+            "category": category,
+            "label": CATEGORY_LABELS[category],
+            "resolve_within_minutes": int(limits[category].total_seconds() // 60),
+        }
+        for category in CATEGORIES
+    ]
+
+
+async def set_deadline(*, category: str, resolve_within_minutes: int) -> dict[str, Any]:
+    """Change a category deadline; it applies to tickets reported from now on."""
+    if category not in CATEGORIES:
+        raise NotFound("没有这个报修类别")
+    await CategoryDeadline.update_or_create(
+        defaults={"resolve_within_minutes": resolve_within_minutes}, category=category
+    )
+    return next(c for c in await categories() if c["category"] == category)
+
+
+# --- serialization ---------------------------------------------------------------------
+
+
+async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """User id → directory name (an unbound account shows as 未绑定用户)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
+    return {int(uid): str(name or "未绑定用户") for uid, name in rows}
+
+
+def _person(user_id: int | None, names: dict[int, str]) -> dict[str, Any] | None:
+    if user_id is None:
+        return None
+    return {"id": user_id, "name": names.get(user_id, "未知用户")}
+
+
+async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
+    """Tickets as API.md §5 `Ticket`, with events, photos and rating, in a few queries."""
+    ids = [t.id for t in tickets]
+    if not ids:
+        return []
+    events = await TicketEvent.filter(ticket_id__in=ids).order_by("at", "id")
+    photos = await Upload.filter(ticket_id__in=ids).order_by("id").values_list("id", "ticket_id")
+    ratings = {r.ticket_id: r for r in await Rating.filter(ticket_id__in=ids)}  # type: ignore[attr-defined]
+    users: list[int | None] = [e.actor_id for e in events]  # type: ignore[attr-defined]
+    for t in tickets:
+        users += [t.requester_id, t.assignee_id]  # type: ignore[attr-defined]
+    names = await names_of(users)
+    by_ticket: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for e in events:
+        actor = _person(e.actor_id, names) or {"id": None, "name": "系统"}  # type: ignore[attr-defined]
+        by_ticket[e.ticket_id].append(  # type: ignore[attr-defined]
+            {"at": wire(e.at), "actor": actor, "action": e.action, "note": e.note}
+        )
+    photo_urls: dict[int, list[str]] = {i: [] for i in ids}
+    for photo_id, ticket_id in photos:
+        photo_urls[int(ticket_id)].append(uploads.url_of(int(photo_id)))
+    result = []
+    for t in tickets:
+        rating = ratings.get(t.id)
+        result.append(
+            {
+                "id": t.id,
+                "category": t.category,
+                "location": t.location,
+                "description": t.description,
+                "photos": photo_urls[t.id],
+                "status": t.status,
+                "requester": _person(t.requester_id, names),  # type: ignore[attr-defined]
+                "assignee": _person(t.assignee_id, names),  # type: ignore[attr-defined]
+                "rating": {"score": rating.score, "comment": rating.comment} if rating else None,
+                "created_at": wire(t.created_at),
+                "updated_at": wire(t.updated_at),
+                "resolved_at": wire(t.resolved_at),
+                "due_at": wire(t.due_at),
+                "events": by_ticket[t.id],
+            }
+        )
+    return result
+
+
+async def one(ticket: Ticket) -> dict[str, Any]:
+    return (await serialize([ticket]))[0]
+
+
+# --- reporting, reading, listing -------------------------------------------------------
+
+
+async def report(
+    *,
+    principal: Principal,
+    category: str,
+    location: str,
+    description: str,
+    photo_ids: list[int],
+    now: datetime,
+) -> dict[str, Any]:
+    """A new open ticket; the reporter's own unattached photos become its photos."""
+    if category not in CATEGORIES:
+        raise InvalidInput({"category": "取值无效"})
+    wanted = list(dict.fromkeys(photo_ids))
+    if len(wanted) > MAX_PHOTOS:
+        raise InvalidInput({"photo_ids": f"最多 {MAX_PHOTOS} 张图片"})
+    limit = (await deadlines())[category]
+    leads = await identity.staff_with_role(role="facility_lead")
+    async with transaction() as tx:
+        ticket = await Ticket.create(
+            category=category,
+            location=location.strip(),
+            description=description.strip(),
+            status="open",
+            requester_id=principal.user_id,
+            created_at=now,
+            updated_at=now,
+            due_at=now + limit,
+        )
+        if wanted:
+            taken = await Upload.filter(
+                id__in=wanted, owner_id=principal.user_id, ticket_id=None
+            ).update(ticket_id=ticket.id)
+            if taken != len(wanted):
+                # Raising inside the transaction undoes the ticket and the photo links.
+                raise InvalidInput({"photo_ids": "图片不存在、不属于你或已被使用"})
+        await TicketEvent.create(
+            ticket_id=ticket.id, at=now, actor_id=principal.user_id, action="report", note=""
+        )
+        await tell(
+            tx,
+            user_ids=leads,
+            ticket=ticket,
+            kind="repair_new",
+            title="新的报修单待派单",
+            now=now,
+        )
+    return await one(ticket)
+
+
+async def get(*, ticket_id: int, principal: Principal) -> dict[str, Any]:
+    return await one(await visible_ticket(ticket_id=ticket_id, principal=principal))
+
+
+async def list_tickets(
+    *,
+    principal: Principal,
+    scope: str,
+    statuses: list[str],
+    limit: int,
+    cursor: str | None,
+) -> dict[str, Any]:
+    """Newest first. `mine` for everyone, `assigned` for crews, `all` for leads and admins."""
+    query = Ticket.all()
+    if scope == "mine":
+        query = query.filter(requester_id=principal.user_id)
+    elif scope == "assigned":
+        if not principal.has_role("facility", "facility_lead"):
+            raise Forbidden("只有维修人员可以查看派给自己的报修单")
+        query = query.filter(assignee_id=principal.user_id)
+    elif scope == "all":
+        if not principal.has_role("facility_lead"):
+            raise Forbidden("只有维修主管可以查看全部报修单")
+    else:
+        raise InvalidInput({"scope": "取值无效"})
+    if statuses:
+        query = query.filter(status__in=statuses)
+    rows, next_cursor = await page(query, limit=limit, cursor=cursor)
+    return listing(await serialize(rows), next_cursor)
+
+
+# --- the workflow --------------------------------------------------------------------
+
+
+async def act(
+    *,
+    ticket_id: int,
+    principal: Principal,
+    action: str,
+    now: datetime,
+    note: str = "",
+    assignee_id: int | None = None,
+    score: int | None = None,
+) -> dict[str, Any]:
+    """Apply one action of TRANSITIONS to a ticket.
+
+    Order of refusals: 404 if the caller may not see the ticket, 403 if they may see it
+    but are not the party that performs this action, 409 invalid_state if the ticket's
+    state does not allow it. The update is conditional on the state (and assignee) read,
+    so a concurrent action that got there first turns this one into 409.
+    """
+    ticket = await visible_ticket(ticket_id=ticket_id, principal=principal)
+    parts = parts_of(ticket, principal)
+    rule = TRANSITIONS.get((ticket.status, action))
+    allowed = {rule.actor} if rule else ACTORS.get(action, frozenset())
+    if not parts & allowed:
+        raise Forbidden("你不能对该报修单执行此操作", details={"action": action})
+    if rule is None:
+        raise InvalidState(ticket.status, action=action)
+    changes: dict[str, Any] = {"status": rule.next_state, "updated_at": now}
+    if action == "assign":
+        assert assignee_id is not None
+        crew_name = await _check_crew(user_id=assignee_id)
+        changes.update(assignee_id=assignee_id, assigned_at=now)
+        note = f"指派给 {crew_name}"
+    elif action == "resolve":
+        changes["resolved_at"] = now
+    elif action == "reopen":
+        changes["resolved_at"] = None
+    elif action == "confirm":
+        changes["closed_at"] = now
+    previous_assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
+    async with transaction() as tx:
+        updated = await Ticket.filter(
+            id=ticket.id, status=ticket.status, assignee_id=previous_assignee
+        ).update(**changes)
+        if not updated:
+            # Someone changed the ticket since it was read: refuse like the contract
+            # says for its new state, or ask to retry if the action is still possible.
+            current = await Ticket.get(id=ticket.id)
+            if (current.status, action) not in TRANSITIONS:
+                raise InvalidState(current.status, action=action)
+            raise Conflict("报修单刚被他人更新，请刷新后重试", details={"state": current.status})
+        if action == "rate":
+            assert score is not None
+            try:
+                await Rating.create(ticket_id=ticket.id, score=score, comment=note, created_at=now)
+            except IntegrityError:
+                raise Conflict("该报修单已评价", details={"ticket_id": ticket.id}) from None
+        await TicketEvent.create(
+            ticket_id=ticket.id,
+            at=now,
+            actor_id=principal.user_id,
+            action=action,
+            note=_event_note(action=action, note=note, score=score),
+        )
+        await ticket.refresh_from_db(using_db=tx.conn)
+        await tell(
+            tx,
+            user_ids=_others(ticket, action=action, previous_assignee=previous_assignee),
+            ticket=ticket,
+            kind=rule.notice,
+            title=rule.title,
+            now=now,
+            actor_id=principal.user_id,
+        )
+    return await one(ticket)
+
+
+def _event_note(*, action: str, note: str, score: int | None) -> str:
+    if action == "rate":
+        return f"{score} 星" + (f"：{note}" if note else "")
+    return note
+
+
+def _others(ticket: Ticket, *, action: str, previous_assignee: int | None) -> list[int]:
+    """Who hears about the action: the other party (both, when the lead dispatches)."""
+    requester: int = ticket.requester_id  # type: ignore[attr-defined]
+    assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
+    if action == "assign":
+        people = [requester, assignee, previous_assignee]
+    elif action in ("start", "resolve"):
+        people = [requester]
+    else:  # the requester acted: confirm, reopen, cancel, rate
+        people = [assignee]
+    return list(dict.fromkeys(p for p in people if p is not None))
+
+
+async def _check_crew(*, user_id: int) -> str:
+    """The assignee must be a bound, active account holding the facility role; their name."""
+    user = await User.get_or_none(id=user_id)
+    staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None  # type: ignore[attr-defined]
+    if staff is None or not staff.active or "facility" not in staff.roles:
+        raise InvalidInput({"assignee_id": "该用户不是维修人员"})
+    return staff.name
+
+
+async def tell(
+    tx: Tx,
+    *,
+    user_ids: Iterable[int],
+    ticket: Ticket,
+    kind: str,
+    title: str,
+    now: datetime,
+    actor_id: int | None = None,
+) -> None:
+    """The notices about a ticket's change, in the transaction of that change (the
+    actor is not told of their own action)."""
+    label = CATEGORY_LABELS.get(ticket.category, ticket.category)
+    body = f"{label}·{ticket.location}"[:20]
+    for user_id in user_ids:
+        if user_id == actor_id:
+            continue
+        await notifications.notify(
+            tx=tx,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=f"/pages/repairs/ticket?id={ticket.id}",
+            template_data={"ticket_id": ticket.id, "status": ticket.status},
+            now=now,
+        )
