@@ -152,6 +152,14 @@ def parse_body(request: Request, model: type[M], *, nul_ok: Iterable[str] = ()) 
         raise InvalidInput(fields_from(exc)) from None
 
 
+def has_multipart_boundary(request: Request) -> bool:
+    """A multipart/form-data body Sanic can parse. Without a boundary, touching
+    `request.form`/`request.files` makes Sanic log a traceback per request (a log
+    flood anyone with a token could cause), so callers refuse such a body first."""
+    header = request.headers.get("content-type", "")
+    return header.lower().startswith("multipart/form-data") and "boundary=" in header.lower()
+
+
 def parse_query(request: Request, model: type[M], *, lists: Iterable[str] = ()) -> M:
     """Query arguments as `model`; names in `lists` keep every value, others the first."""
     many = set(lists)
@@ -233,6 +241,7 @@ def doc(
     auth: bool = True,
     description: str | None = None,
     content_type: str = "application/json",
+    alternatives: dict[str, dict[str, Any]] | None = None,
 ) -> Callable[[F], F]:
     """Document an endpoint: summary, body, query, success schema and its error codes.
 

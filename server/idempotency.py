@@ -29,6 +29,7 @@ from sanic import HTTPResponse, Request
 
 from server import resources
 from server.errors import AppError, Conflict, IdempotencyMismatch, InvalidInput
+from server.http import has_multipart_boundary
 from services import idempotency as records
 from services.idempotency import Answer
 
@@ -48,7 +49,7 @@ def _fingerprint(request: Request) -> str:
     contents) instead of the raw body.
     """
     digest = hashlib.sha256(request.path.encode() + b"\n")
-    if not (request.content_type or "").startswith("multipart/form-data"):
+    if not has_multipart_boundary(request):
         digest.update(request.body or b"")
         return digest.hexdigest()
     parts: list[list[str]] = []

@@ -156,3 +156,15 @@ async def test_bidi_controls_are_refused_in_names_and_nested_text(client):
     }
     response = await client.post(f"{API}/admin/staff", json=staff, headers=admin.headers)
     assert "items.0.name" in assert_error(response, 400, "invalid_input")["details"]["fields"]
+
+
+async def test_multipart_without_boundary_is_415_without_a_traceback(client, caplog):
+    staff = await make_user()
+    caplog.set_level(logging.ERROR)
+    for key in (None, "no-boundary-1"):
+        headers = staff.with_headers(**{"Content-Type": "multipart/form-data"})
+        if key:
+            headers["Idempotency-Key"] = key
+        response = await client.post(f"{API}/uploads", content=b"--x\r\n", headers=headers)
+        assert_error(response, 415, "unsupported_media_type")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.records[:3]
