@@ -277,9 +277,11 @@ def doc(
                     description=field.description,
                 )(decorated)
         if response is not None:
-            decorated = openapi.response(status, {content_type: _schema_of(response)}, "成功")(
-                decorated
-            )
+            # `alternatives`: other media types the same success may answer with (an
+            # Excel export of a JSON report), so response checks know them.
+            content = {content_type: _schema_of(response)}
+            content |= {media: RawSchema(schema) for media, schema in (alternatives or {}).items()}
+            decorated = openapi.response(status, content, "成功")(decorated)
         for code_status, (schema, text) in (extra_responses or {}).items():
             decorated = openapi.response(
                 code_status, {"application/json": _schema_of(schema)}, text
