@@ -22,9 +22,13 @@ def domains() -> dict[str, str]:
 
     import models
 
+    # identity first: every domain points at identity.User, and Tortoise resolves a
+    # relation only to an app loaded before it (a domain named before "identity" failed).
     return {
         info.name: f"models.{info.name}"
-        for info in sorted(pkgutil.iter_modules(models.__path__), key=lambda m: m.name)
+        for info in sorted(
+            pkgutil.iter_modules(models.__path__), key=lambda m: (m.name != "identity", m.name)
+        )
     }
 
 
