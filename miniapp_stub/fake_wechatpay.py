@@ -202,7 +202,10 @@ class FakePayState:
             },
             ensure_ascii=False,
         )
-        headers = {"Content-Type": "application/json", **self.signed_headers(body, timestamp=timestamp)}
+        headers = {
+            "Content-Type": "application/json",
+            **self.signed_headers(body, timestamp=timestamp),
+        }
         return {"headers": headers, "body": body}
 
     def queue(self, *, url: str, event_type: str, resource: dict[str, Any]) -> dict[str, Any]:
@@ -229,7 +232,9 @@ class FakePayState:
             dropped = self.drop > 0
             if dropped:
                 self.drop -= 1
-        status = 0 if dropped else self.deliver(entry["url"], signed["headers"], signed["body"].encode())
+        status = (
+            0 if dropped else self.deliver(entry["url"], signed["headers"], signed["body"].encode())
+        )
         with self.lock:
             entry["attempts"] += 1
             entry["statuses"].append(status)
@@ -397,9 +402,10 @@ class Handler(BaseHTTPRequestHandler):
             amount = body.get("amount") or {}
             if order is None or order["trade_state"] != "SUCCESS":
                 return self._error(400, "INVALID_REQUEST", "订单未支付")
-            if amount.get("total") != order["amount"] or not 0 < amount.get("refund", 0) <= order[
-                "amount"
-            ]:
+            if (
+                amount.get("total") != order["amount"]
+                or not 0 < amount.get("refund", 0) <= order["amount"]
+            ):
                 return self._error(400, "PARAM_ERROR", "退款金额错误")
             no = str(body.get("out_refund_no", ""))
             refund = self.state.refunds.get(no)
@@ -527,13 +533,17 @@ def _tick(server: FakePayServer) -> None:
             server.state.deliver_due()
 
 
-def start_in_thread(host: str = "127.0.0.1", port: int = 0, *, ticker: bool = False) -> FakePayServer:
+def start_in_thread(
+    host: str = "127.0.0.1", port: int = 0, *, ticker: bool = False
+) -> FakePayServer:
     """Start the fake on a free loopback port in a daemon thread. `ticker` retries
     due notifications every second of real time (development); tests drive the clock."""
     server = FakePayServer(host, port)
     threading.Thread(target=server.serve_forever, name="fake-wechatpay", daemon=True).start()
     if ticker:
-        threading.Thread(target=_tick, args=(server,), name="fake-wechatpay-retry", daemon=True).start()
+        threading.Thread(
+            target=_tick, args=(server,), name="fake-wechatpay-retry", daemon=True
+        ).start()
     return server
 
 
@@ -551,4 +561,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -80,7 +80,9 @@ def _pay_settings(env: Mapping[str, str], app_env: str) -> PaySettings:
         if app_env == "production" and not env["WECHATPAY_NOTIFY_URL"].startswith("https://"):
             raise ConfigError("WECHATPAY_NOTIFY_URL must be an https:// URL in production")
     elif app_env == "production":
-        raise ConfigError("WECHATPAY_MCHID is required when APP_ENV=production (no fake WeChat Pay)")
+        raise ConfigError(
+            "WECHATPAY_MCHID is required when APP_ENV=production (no fake WeChat Pay)"
+        )
     return PaySettings(
         mchid=mchid,
         private_key_file=env.get("WECHATPAY_PRIVATE_KEY_FILE") or None,

@@ -118,7 +118,7 @@ class PayGateway:
             status, text = await method(**kwargs)
         except httpx.HTTPError as exc:
             raise PayError(0, type(exc).__name__, "微信支付暂时无法连接") from None
-        except Exception as exc:  # the library signals a bad response signature this way
+        except Exception as exc:  # noqa: BLE001 - wechatpayv3 raises bare Exception (bad signature)
             raise PayError(0, "SIGN_ERROR", str(exc)) from None
         body: dict[str, Any] = json.loads(text) if isinstance(text, str) and text else {}
         if not 200 <= status < 300:
@@ -185,7 +185,7 @@ class PayGateway:
         lowered = {k.lower(): v for k, v in headers.items()}
         try:
             result = self._client.callback(lowered, body)
-        except Exception as exc:  # missing signature type, bad algorithm, bad JSON
+        except Exception as exc:  # noqa: BLE001 - bare Exception: missing signature type, bad JSON
             raise NotificationRejected(f"unverifiable: {exc}") from None
         if not result:
             raise NotificationRejected("bad signature or undecryptable resource")

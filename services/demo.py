@@ -28,6 +28,8 @@ DEMO_STAFF = [
     ("F0004", "冯涛", "物业维修中心", ["facility"]),
     ("G0001", "钱卫东", "安保部", ["guard"]),
     ("G0002", "何勇", "安保部", ["guard"]),
+    ("W0001", "马师傅", "洗车服务站", ["carwash"]),
+    ("W0002", "林小军", "洗车服务站", ["carwash"]),
 ]
 
 
@@ -51,7 +53,7 @@ async def demo_account(employee_no: str) -> User:
 
 
 # Service modules whose seed_demo() runs after the directory, in this order.
-DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications"]
+DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications", "carwash"]
 
 
 async def seed(*, now: datetime) -> list[str]:
