@@ -25,6 +25,10 @@ import CrewPage from "./pages/crew.js";
 import CrewTicketPage from "./pages/crew-ticket.js";
 import GatePage from "./pages/gate.js";
 import AdminPage from "./pages/admin.js";
+import CarwashPage from "./pages/carwash.js";
+import CarwashCardPage from "./pages/carwash-card.js";
+import CarwashBayPage from "./pages/carwash-bay.js";
+import CarwashStationPage from "./pages/carwash-station.js";
 
 const ROUTES = [
   { path: "/", page: HomePage, title: "勤e家" },
@@ -48,6 +52,10 @@ const ROUTES = [
   { path: "/crew/:id", page: CrewTicketPage, title: "工单处理" },
   { path: "/gate", page: GatePage, title: "门岗核验" },
   { path: "/admin", page: AdminPage, title: "管理后台" },
+  { path: "/carwash", page: CarwashPage, title: "洗车服务" },
+  { path: "/carwash/card/:id", page: CarwashCardPage, title: "洗车卡" },
+  { path: "/carwash/bay", page: CarwashBayPage, title: "预约洗车" },
+  { path: "/carwash/station", page: CarwashStationPage, title: "洗车核销台" },
 ];
 
 const App = {

@@ -4,7 +4,7 @@ import { go } from "../router.js";
 import { session, hasRole, refreshUnread } from "../session.js";
 
 const ROLE_NAMES = {
-  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员",
+  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员", carwash: "洗车",
 };
 
 export default {
@@ -49,11 +49,13 @@ export default {
       { id: "meetings", text: "会议室", glyph: "会", color: "#10aeff", to: "/meetings" },
       { id: "repairs", text: "设备报修", glyph: "修", color: "#fa5151", to: "/repairs" },
       { id: "visitors", text: "访客邀约", glyph: "访", color: "#6467f0", to: "/visitors" },
+      { id: "carwash", text: "洗车服务", glyph: "洗", color: "#1485ee", to: "/carwash" },
     ];
     const work = Vue.computed(() => [
       hasRole("canteen") && { id: "canteen", text: "食堂核销", glyph: "核", color: "#07c160", to: "/canteen" },
       hasRole("facility", "facility_lead") && { id: "crew", text: "维修工单", glyph: "单", color: "#fa5151", to: "/crew" },
       hasRole("guard") && { id: "gate", text: "门岗核验", glyph: "岗", color: "#576b95", to: "/gate" },
+      hasRole("carwash") && { id: "station", text: "洗车核销", glyph: "洗", color: "#1485ee", to: "/carwash/station" },
       hasRole("admin") && { id: "admin", text: "管理后台", glyph: "管", color: "#353535", to: "/admin" },
     ].filter(Boolean));
     const roles = Vue.computed(() => (session.user?.roles || []).map((r) => ROLE_NAMES[r] || r));
