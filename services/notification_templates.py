@@ -29,6 +29,12 @@ TITLES: dict[str, str] = {
     "repair_cancelled": "报修已取消通知",
     "repair_escalated": "报修超时督办通知",
     "visitor_arrived": "访客到访通知",
+    "carwash_paid": "洗车卡购买成功通知",
+    "carwash_washed": "洗车卡核销通知",
+    "carwash_refunded": "洗车卡退款通知",
+    "carwash_expiring": "洗车卡即将过期提醒",
+    "carwash_expired": "洗车卡过期通知",
+    "carwash_no_show": "洗车预约失效通知",
 }
 
 

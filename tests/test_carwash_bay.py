@@ -61,11 +61,10 @@ async def test_slots_bookings_limit_full_cancel(client, fake_pay):
 
     users = [await make_user() for _ in range(3)]
     cards_ = [await active_card(client, fake_pay, admin, u) for u in users]
-    body = lambda i, slot: {
-        "slot_id": slot["id"],
-        "card_id": cards_[i]["id"],
-        "plate": "粤B0000" + str(i),
-    }  # noqa: E731
+
+    def body(i: int, slot: dict) -> dict:
+        return {"slot_id": slot["id"], "card_id": cards_[i]["id"], "plate": "粤B0000" + str(i)}
+
     answers = await asyncio.gather(
         *[
             client.post(
