@@ -179,7 +179,7 @@ async def main() -> None:
     await resources.open_resources(settings)
     await resources.redis().delete("notices:stream", "notices:retry", "notices:dead")
 
-    from services import notifications_delivery
+    from services.notifications import delivery as notifications_delivery
 
     stop = asyncio.Event()
     worker = None

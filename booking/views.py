@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from booking.api import ReservationInfo, Status
-from models import MAX_ID
+from models import could_exist
 from models.booking import Reservation, WaitlistEntry
-from server import resources
+from server.clock import wire_epoch
 from server.errors import AppError, Conflict, NotFound, SlotFull
 
 MAX_ALTERNATIVES = 5
@@ -16,15 +15,9 @@ MAX_ALTERNATIVES = 5
 
 def known_id(value: int, what: str) -> int:
     """An id that could exist, else NotFound: a client's made-up id is never a 500."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:
+    if not could_exist(value):
         raise NotFound(f"{what}不存在")
     return value
-
-
-def wire_time(epoch_seconds: int) -> str:
-    """ISO 8601 in the service's zone (API.md), for error details."""
-    moment = datetime.fromtimestamp(epoch_seconds, tz=UTC)
-    return moment.astimezone(resources.settings().tz).isoformat()
 
 
 def full_error(reply: list[Any], *, quantity: int) -> AppError:
@@ -39,7 +32,7 @@ def full_error(reply: list[Any], *, quantity: int) -> AppError:
         found.append((int(reply[i]), start, end, int(reply[i + 2])))
     found.sort(key=lambda alt: (abs(alt[1] - anchor), alt[1]))
     alternatives = [
-        {"slot_id": sid, "start": wire_time(start), "end": wire_time(end), "available": free}
+        {"slot_id": sid, "start": wire_epoch(start), "end": wire_epoch(end), "available": free}
         for sid, start, end, free in sorted(found[:MAX_ALTERNATIVES], key=lambda alt: alt[1])
     ]
     return SlotFull(details={"slot_id": slot_id, "alternatives": alternatives})

@@ -10,6 +10,7 @@ from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
 from server.auth import guard, principal_of
+from server.clock import today
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from services import meals, meals_canteen
@@ -91,7 +92,7 @@ class DayQuery(BaseModel):
 class OrdersQuery(BaseModel):
     date: dt.date | None = Field(default=None, description="按菜单日期筛选 YYYY-MM-DD")
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
+    cursor: str | None = Field(default=None, max_length=64)
 
 
 class LineIn(BaseModel):
@@ -144,7 +145,7 @@ class OrderList(BaseModel):
 
 
 def _today(request: Request) -> dt.date:
-    return meals.local(now(request)).date()
+    return today(now(request))
 
 
 # --- admin -------------------------------------------------------------------------

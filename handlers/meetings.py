@@ -11,11 +11,10 @@ from sanic import Blueprint, HTTPResponse, Request
 from models import MAX_ID
 from models.meetings import BOOKING_STATUSES
 from server.auth import guard, principal_of
-from server.errors import InvalidInput
+from server.clock import tz
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
-from services import meetings, meetings_approval
-from services.meetings_rules import tz
+from services import meetings
 
 bp = Blueprint("meetings", url_prefix="/api/v1")
 
@@ -139,15 +138,7 @@ class SeriesOut(BaseModel):
 class ListQuery(BaseModel):
     status: BookingStatus | None = None
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = None
-
-
-def _cursor(value: str | None) -> int | None:
-    if value is None:
-        return None
-    if not value.isdigit() or not 0 < int(value) <= MAX_ID:
-        raise InvalidInput({"cursor": "无效的游标"})
-    return int(value)
+    cursor: str | None = Field(default=None, max_length=64)
 
 
 def _booking_in(body: BookingIn) -> meetings.BookingIn:
@@ -255,7 +246,7 @@ async def list_bookings(request: Request) -> HTTPResponse:
         user_id=principal_of(request).user_id,
         status=query.status,
         limit=query.limit,
-        cursor=_cursor(query.cursor),
+        cursor=query.cursor,
     )
     return reply(result)
 
@@ -338,7 +329,7 @@ async def check_in(request: Request, booking_id: int) -> HTTPResponse:
 async def admin_list_bookings(request: Request) -> HTTPResponse:
     query = parse_query(request, ListQuery)
     result = await meetings.list_bookings(
-        user_id=None, status=query.status, limit=query.limit, cursor=_cursor(query.cursor)
+        user_id=None, status=query.status, limit=query.limit, cursor=query.cursor
     )
     return reply(result)
 
@@ -352,7 +343,7 @@ async def admin_list_bookings(request: Request) -> HTTPResponse:
 )
 @guard("admin")
 async def approve(request: Request, booking_id: int) -> HTTPResponse:
-    result = await meetings_approval.approve(
+    result = await meetings.approve(
         admin_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
     return reply(result)
@@ -369,7 +360,7 @@ async def approve(request: Request, booking_id: int) -> HTTPResponse:
 @guard("admin")
 async def reject(request: Request, booking_id: int) -> HTTPResponse:
     reason = parse_body(request, RejectIn).reason if request.body else None
-    result = await meetings_approval.reject(
+    result = await meetings.reject(
         admin_id=principal_of(request).user_id,
         booking_id=booking_id,
         reason=reason,

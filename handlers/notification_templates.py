@@ -11,7 +11,7 @@ from sanic import Blueprint, HTTPResponse, Request
 
 from server.auth import guard
 from server.http import doc, reply
-from services import notification_templates
+from services import notifications
 
 bp = Blueprint("notification_templates", url_prefix="/api/v1")
 
@@ -36,4 +36,4 @@ class TemplateList(BaseModel):
 )
 @guard()
 async def list_templates(request: Request) -> HTTPResponse:
-    return reply(notification_templates.list_templates())
+    return reply(notifications.list_templates())

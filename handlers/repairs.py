@@ -13,7 +13,7 @@ from models.repairs import STATUSES
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
-from services import repairs, repairs_stats
+from services import repairs
 
 bp = Blueprint("repairs", url_prefix="/api/v1")
 
@@ -222,7 +222,7 @@ async def list_tickets(request: Request) -> HTTPResponse:
 @guard("facility_lead")
 async def stats(request: Request) -> HTTPResponse:
     query = parse_query(request, StatsQuery)
-    figures = await repairs_stats.stats(
+    figures = await repairs.stats(
         date_from=query.date_from, date_to=query.date_to, now=now(request)
     )
     return reply(figures)

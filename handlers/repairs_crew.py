@@ -7,7 +7,7 @@ from sanic import Blueprint, HTTPResponse, Request
 
 from server.auth import guard
 from server.http import doc, reply
-from services import repairs_crew
+from services import repairs
 
 bp = Blueprint("repairs_crew", url_prefix="/api/v1")
 
@@ -34,4 +34,4 @@ class CrewList(BaseModel):
 )
 @guard("facility_lead")
 async def list_crew(request: Request) -> HTTPResponse:
-    return reply(await repairs_crew.list_crew())
+    return reply(await repairs.list_crew())

@@ -69,7 +69,7 @@ class PassList(BaseModel):
 
 class PassQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=16)
+    cursor: str | None = Field(default=None, max_length=64)
     status: Literal["active", "revoked", "expired", "used_up"] | None = None
 
 
@@ -116,7 +116,7 @@ class EntryQuery(BaseModel):
     date: dt.date | None = Field(default=None, description="YYYY-MM-DD（Asia/Shanghai），默认今天")
     gate: str | None = Field(default=None, max_length=32, description="只列该门岗的记录")
     limit: int = Field(default=20, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=16)
+    cursor: str | None = Field(default=None, max_length=64)
 
 
 class EntryOut(BaseModel):

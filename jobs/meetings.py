@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from jobs import Job
-from services import meetings_jobs
+from services.meetings import jobs as meetings_jobs
 
 JOBS: list[Job] = [
     Job("meetings_release_no_shows", meetings_jobs.release_no_shows, every_s=60),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from jobs import Job
-from services import notifications_delivery
+from services.notifications import delivery as notifications_delivery
 
 
 async def sweep_notices(*, now: datetime) -> dict[str, int] | None:

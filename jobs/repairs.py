@@ -6,15 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from jobs import Job
-from services import repairs_jobs, uploads
+from services import repairs, uploads
 
 
 async def escalate(*, now: datetime) -> dict[str, int]:
-    return await repairs_jobs.escalate(now=now)
+    return await repairs.escalate(now=now)
 
 
 async def auto_close(*, now: datetime) -> int:
-    return await repairs_jobs.auto_close(now=now)
+    return await repairs.auto_close(now=now)
 
 
 async def remove_orphan_photos(*, now: datetime) -> int:

@@ -19,7 +19,7 @@ class NoticeKind:
     kind: str
     template_id: str
     fields: dict[str, str]
-    page: str
+    page: str  # the mini-program page, "/pages/..." like every notice link
 
 
 def _kind(kind: str, template_id: str, fields: dict[str, str], page: str) -> NoticeKind:
@@ -37,58 +37,58 @@ KINDS: dict[str, NoticeKind] = {
             "meal_promoted",
             "TPL_MEAL_ORDER_STATUS",
             {**_STATUS, "time3": "slot_time"},
-            "pages/meals/order",
+            "/pages/meals/order",
         ),
-        _kind("meal_cancelled", "TPL_MEAL_ORDER_STATUS", _STATUS, "pages/meals/order"),
-        _kind("meal_prep_summary", "", _STATUS, "pages/canteen/summary"),
+        _kind("meal_cancelled", "TPL_MEAL_ORDER_STATUS", _STATUS, "/pages/meals/order"),
+        _kind("meal_prep_summary", "", _STATUS, "/pages/canteen/summary"),
         # meeting rooms
         _kind(
             "meeting_confirmed",
             "TPL_MEETING_STATUS",
             {**_STATUS, "time3": "start"},
-            "pages/meetings/booking",
+            "/pages/meetings/booking",
         ),
         _kind(
             "meeting_approved",
             "TPL_MEETING_STATUS",
             {**_STATUS, "time3": "start"},
-            "pages/meetings/booking",
+            "/pages/meetings/booking",
         ),
         _kind(
             "meeting_rejected",
             "TPL_MEETING_STATUS",
             {**_STATUS, "time3": "start"},
-            "pages/meetings/booking",
+            "/pages/meetings/booking",
         ),
         _kind(
             "meeting_released",
             "TPL_MEETING_STATUS",
             {**_STATUS, "time3": "start"},
-            "pages/meetings/booking",
+            "/pages/meetings/booking",
         ),
         _kind(
             "meeting_reminder",
             "TPL_MEETING_REMINDER",
             {**_STATUS, "time3": "start"},
-            "pages/meetings/booking",
+            "/pages/meetings/booking",
         ),
-        _kind("meeting_pending", "", _STATUS, "pages/admin/approvals"),
+        _kind("meeting_pending", "", _STATUS, "/pages/admin/approvals"),
         # repair tickets
-        _kind("repair_assigned", "TPL_REPAIR_STATUS", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_started", "TPL_REPAIR_STATUS", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_resolved", "TPL_REPAIR_STATUS", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_reopened", "TPL_REPAIR_STATUS", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_closed", "TPL_REPAIR_STATUS", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_cancelled", "TPL_REPAIR_STATUS", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_rated", "", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_escalated", "TPL_REPAIR_STATUS", _STATUS, "pages/repairs/ticket"),
-        _kind("repair_new", "", _STATUS, "pages/repairs/ticket"),
+        _kind("repair_assigned", "TPL_REPAIR_STATUS", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_started", "TPL_REPAIR_STATUS", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_resolved", "TPL_REPAIR_STATUS", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_reopened", "TPL_REPAIR_STATUS", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_closed", "TPL_REPAIR_STATUS", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_cancelled", "TPL_REPAIR_STATUS", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_rated", "", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_escalated", "TPL_REPAIR_STATUS", _STATUS, "/pages/repairs/ticket"),
+        _kind("repair_new", "", _STATUS, "/pages/repairs/ticket"),
         # visitors
         _kind(
             "visitor_arrived",
             "TPL_VISITOR_ARRIVED",
             {**_STATUS, "time3": "arrived_at"},
-            "pages/visitors/pass",
+            "/pages/visitors/pass",
         ),
         # car wash
         _kind("carwash_paid", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/card"),
@@ -103,6 +103,6 @@ KINDS: dict[str, NoticeKind] = {
         _kind("carwash_expired", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/card"),
         _kind("carwash_no_show", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/bookings"),
         # general
-        _kind("system", "", _STATUS, "pages/index/index"),
+        _kind("system", "", _STATUS, "/pages/index/index"),
     ]
 }

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 import booking
-from models import MAX_ID
+from models import could_exist
 from models.meals import Dish, Menu, Order, PickupSlot
 from server import resources
+from server.clock import OUT_OF_RANGE, local, try_utc, wire
 from server.errors import (
     Conflict,
     InvalidInput,
@@ -35,6 +36,7 @@ from server.errors import (
     TooLate,
 )
 from server.logs import get_logger
+from server.pagination import listing, page
 from services.notifications import notify
 
 log = get_logger("meals")
@@ -86,16 +88,6 @@ _shapes: dict[int, MenuShape] = {}
 _SHAPES_MAX = 2000
 
 
-def local(dt: datetime) -> datetime:
-    """A wire timestamp: ISO 8601 in the service time zone (API.md §1)."""
-    return dt.astimezone(resources.settings().tz)
-
-
-def aware(dt: datetime) -> datetime:
-    """Naive input is read in the service time zone (API.md §1)."""
-    return dt.replace(tzinfo=resources.settings().tz) if dt.tzinfo is None else dt
-
-
 def dish_counter(dish_id: int) -> str:
     return f"dish:{dish_id}"
 
@@ -106,21 +98,10 @@ def dish_counter(dish_id: int) -> str:
 def _validate_menu(
     *, day: date, order_deadline: datetime, dishes: list[DishIn], slots: list[SlotIn]
 ) -> None:
-    """Cross-field rules pydantic cannot express; all reported at once, nothing written."""
+    """Cross-field rules pydantic cannot express; all reported at once, nothing written.
+    Times arrive aware (`_in_utc`)."""
     tz = resources.settings().tz
     errors: dict[str, str] = {}
-    # A time at the edge of the calendar (year 1 or 9999 with an offset) cannot be moved
-    # to UTC for storage: refuse it here as bad input instead of overflowing later.
-    times = {"order_deadline": order_deadline}
-    for index, slot in enumerate(slots):
-        times[f"slots.{index}.start"], times[f"slots.{index}.end"] = slot.start, slot.end
-    for field, value in times.items():
-        try:
-            value.astimezone(UTC).astimezone(tz)
-        except OverflowError:
-            errors[field] = "时间超出有效范围"
-    if errors:
-        raise InvalidInput(errors)
     names: set[str] = set()
     for index, dish in enumerate(dishes):
         if dish.name.strip() in names:
@@ -141,6 +122,23 @@ def _validate_menu(
         raise InvalidInput(errors)
 
 
+def _in_utc(deadline: datetime, slots: list[SlotIn]) -> tuple[datetime, list[SlotIn]]:
+    """Every time of a new menu in UTC (naive = service zone); the ones at the calendar's
+    edge (year 1 or 9999 with an offset) are refused together, by field."""
+    times = {"order_deadline": deadline}
+    for index, slot in enumerate(slots):
+        times[f"slots.{index}.start"], times[f"slots.{index}.end"] = slot.start, slot.end
+    converted = {field: try_utc(value) for field, value in times.items()}
+    errors = {field: OUT_OF_RANGE for field, value in converted.items() if value is None}
+    if errors:
+        raise InvalidInput(errors)
+    utc = {field: value for field, value in converted.items() if value is not None}
+    return utc["order_deadline"], [
+        SlotIn(utc[f"slots.{i}.start"], utc[f"slots.{i}.end"], slot.capacity)
+        for i, slot in enumerate(slots)
+    ]
+
+
 async def create_menu(
     *,
     day: date,
@@ -157,8 +155,7 @@ async def create_menu(
     slots and counters; if that set-up fails, the menu rows are removed again rather
     than leaving a menu that would accept orders nobody counts.
     """
-    order_deadline = aware(order_deadline)
-    slots = [SlotIn(aware(s.start), aware(s.end), s.capacity) for s in slots]
+    order_deadline, slots = _in_utc(order_deadline, slots)
     _validate_menu(day=day, order_deadline=order_deadline, dishes=dishes, slots=slots)
     try:
         async with in_transaction():
@@ -218,7 +215,7 @@ async def menu_shape(*, menu_id: int) -> MenuShape:
     shape = _shapes.get(menu_id)
     if shape is not None:
         return shape
-    if not 0 < menu_id <= MAX_ID:
+    if not could_exist(menu_id):
         raise NotFound("菜单不存在")
     menu = await Menu.get_or_none(id=menu_id)
     if menu is None or not menu.resource_id:
@@ -254,7 +251,7 @@ async def menu_view(*, menu_id: int) -> dict[str, Any]:
         "date": shape.date.isoformat(),
         "meal": shape.meal,
         "canteen": shape.canteen,
-        "order_deadline": local(shape.order_deadline).isoformat(),
+        "order_deadline": wire(shape.order_deadline),
         "per_user_limit": shape.per_user_limit,
         "dishes": [
             {
@@ -274,8 +271,8 @@ def _slot_view(slot: PickupSlot, place: booking.SlotAvailability | None) -> dict
     booked = place.booked if place else 0
     return {
         "id": slot.id,
-        "start": local(slot.start).isoformat(),
-        "end": local(slot.end).isoformat(),
+        "start": wire(slot.start),
+        "end": wire(slot.end),
         "capacity": slot.capacity,
         "booked": booked,
         "available": place.available if place else max(0, slot.capacity - booked),
@@ -334,7 +331,7 @@ async def place_order(
     if now >= shape.order_deadline:
         raise TooLate(
             "已过订餐截止时间",
-            details={"order_deadline": local(shape.order_deadline).isoformat()},
+            details={"order_deadline": wire(shape.order_deadline)},
         )
 
     async def record(step: booking.Recording) -> Order:
@@ -406,8 +403,8 @@ async def order_view(*, order: Order, position: int | None = None) -> dict[str, 
         "menu_id": order.menu_id,  # type: ignore[attr-defined]
         "slot": {
             "id": slot.id,
-            "start": local(slot.start).isoformat(),
-            "end": local(slot.end).isoformat(),
+            "start": wire(slot.start),
+            "end": wire(slot.end),
         },
         "items": order.items,
         "total_fen": order.total_fen,
@@ -415,14 +412,14 @@ async def order_view(*, order: Order, position: int | None = None) -> dict[str, 
         "status": order.status,
         "position": position if order.status == "waitlisted" else None,
         "pickup_code": order.pickup_code if order.status == "confirmed" else None,
-        "created_at": local(order.created_at).isoformat(),
-        "served_at": local(order.served_at).isoformat() if order.served_at else None,
+        "created_at": wire(order.created_at),
+        "served_at": wire(order.served_at),
     }
 
 
 async def own_order(*, user_id: int, order_id: int) -> Order:
     """The caller's order, or NotFound (another user's order is not revealed)."""
-    if not 0 < order_id <= MAX_ID:
+    if not could_exist(order_id):
         raise NotFound("订单不存在")
     order = await Order.get_or_none(id=order_id, user_id=user_id).select_related("slot")
     if order is None:
@@ -435,20 +432,14 @@ async def get_order(*, user_id: int, order_id: int) -> dict[str, Any]:
 
 
 async def list_orders(
-    *, user_id: int, day: date | None, limit: int, cursor: int | None
+    *, user_id: int, day: date | None, limit: int, cursor: str | None
 ) -> dict[str, Any]:
-    """My orders, newest first; `day` filters by the menu date. Cursor = last order id."""
+    """My orders, newest first; `day` filters by the menu date."""
     query = Order.filter(user_id=user_id)
     if day is not None:
         query = query.filter(menu__date=day)
-    if cursor is not None:
-        query = query.filter(id__lt=cursor)
-    orders = await query.order_by("-id").limit(limit + 1).select_related("slot")
-    page = orders[:limit]
-    return {
-        "items": [await order_view(order=o) for o in page],
-        "next_cursor": str(page[-1].id) if len(orders) > limit else None,
-    }
+    rows, next_cursor = await page(query.select_related("slot"), limit=limit, cursor=cursor)
+    return listing([await order_view(order=o) for o in rows], next_cursor)
 
 
 async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[str, Any]:

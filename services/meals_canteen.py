@@ -16,6 +16,7 @@ import qrcode.constants
 
 import booking
 from models.meals import Menu, Order
+from server.clock import wire
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
 from server.tx import Tx, transaction
@@ -23,7 +24,6 @@ from services import identity
 from services.meals import (
     MEAL_NAMES,
     PLACED,
-    local,
     menu_shape,
     order_link,
     order_view,
@@ -76,8 +76,8 @@ async def summary(*, menu_id: int) -> dict[str, Any]:
         "slots": [
             {
                 "slot_id": s.id,
-                "start": local(s.start).isoformat(),
-                "end": local(s.end).isoformat(),
+                "start": wire(s.start),
+                "end": wire(s.end),
                 "capacity": s.capacity,
                 "booked": slot_booked[s.id],
                 "served": slot_served[s.id],

@@ -24,18 +24,20 @@ people. Decisions that shape this module:
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from tortoise.expressions import F
 from tortoise.functions import Count
 
-from models import MAX_ID as _MAX_ID
+from models import could_exist
 from models.identity import Staff, User
 from models.visitors import PASS_STATUSES, GateEntry, Pass
 from server import resources
+from server.clock import day_bounds, local, today, wire
 from server.errors import InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
+from server.pagination import listing, page
 from server.tx import Tx, transaction
 from services import notifications
 from services.visitors_support import (
@@ -57,10 +59,6 @@ REFUSALS = ("unknown", "revoked", "expired", "not_yet_valid", "used_up")
 
 
 # --- serialization -----------------------------------------------------------------
-
-
-def _wire(moment: datetime | None) -> str | None:
-    return moment.astimezone(resources.settings().tz).isoformat() if moment else None
 
 
 def effective_status(visitor_pass: Pass, *, now: datetime) -> str:
@@ -92,8 +90,8 @@ def pass_out(visitor_pass: Pass, *, now: datetime) -> dict[str, Any]:
         "visitor_phone": visitor_pass.visitor_phone,
         "plate": visitor_pass.plate,
         "purpose": visitor_pass.purpose,
-        "valid_from": _wire(visitor_pass.valid_from),
-        "valid_to": _wire(visitor_pass.valid_to),
+        "valid_from": wire(visitor_pass.valid_from),
+        "valid_to": wire(visitor_pass.valid_to),
         "max_entries": visitor_pass.max_entries,
         "entries_used": visitor_pass.entries_used,
         "entries_left": max(0, visitor_pass.max_entries - visitor_pass.entries_used),
@@ -102,8 +100,8 @@ def pass_out(visitor_pass: Pass, *, now: datetime) -> dict[str, Any]:
         "qr_png_url": f"{base}/qr.png",
         "qr_svg_url": f"{base}/qr.svg",
         "host": _person(visitor_pass.host),
-        "created_at": _wire(visitor_pass.created_at),
-        "revoked_at": _wire(visitor_pass.revoked_at),
+        "created_at": wire(visitor_pass.created_at),
+        "revoked_at": wire(visitor_pass.revoked_at),
     }
 
 
@@ -149,29 +147,15 @@ async def create_pass(
     return pass_out(created, now=now)
 
 
-def _id_or_404(value: int) -> int:
-    """Ids outside the column's range cannot exist (and must not reach the driver)."""
-    if not 1 <= value <= _MAX_ID:
-        raise NotFound("通行证不存在")
-    return value
-
-
 async def _own_pass(*, host_id: int, pass_id: int) -> Pass:
-    found = await Pass.get_or_none(id=_id_or_404(pass_id), host_id=host_id).select_related(
-        "host__staff"
+    found = (
+        await Pass.get_or_none(id=pass_id, host_id=host_id).select_related("host__staff")
+        if could_exist(pass_id)
+        else None
     )
     if found is None:
         raise NotFound("通行证不存在")
     return found
-
-
-def parse_cursor(cursor: str | None) -> int | None:
-    """Cursors are the last id seen; anything else is a client mistake (400)."""
-    if cursor is None or cursor == "":
-        return None
-    if not cursor.isascii() or not cursor.isdigit() or not 1 <= int(cursor) <= _MAX_ID:
-        raise InvalidInput({"cursor": "无效的游标"})
-    return int(cursor)
 
 
 async def list_passes(
@@ -183,15 +167,8 @@ async def list_passes(
         if status not in PASS_STATUSES:
             raise InvalidInput({"status": "取值无效"})
         query = query.filter(status=status)
-    before = parse_cursor(cursor)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(limit + 1).select_related("host__staff")
-    page = rows[:limit]
-    return {
-        "items": [pass_out(row, now=now) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    rows, next_cursor = await page(query.select_related("host__staff"), limit=limit, cursor=cursor)
+    return listing([pass_out(row, now=now) for row in rows], next_cursor)
 
 
 async def get_pass(*, host_id: int, pass_id: int, now: datetime) -> dict[str, Any]:
@@ -297,16 +274,16 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> d
             "plate": fresh.plate,
             "host_name": host["name"] if host else None,
             "purpose": fresh.purpose,
-            "valid_to": _wire(fresh.valid_to),
+            "valid_to": wire(fresh.valid_to),
             "entries_left": max(0, fresh.max_entries - fresh.entries_used),
         },
-        "entry": {"id": entry.id, "gate": gate_name, "at": _wire(now)},
+        "entry": {"id": entry.id, "gate": gate_name, "at": wire(now)},
     }
 
 
 async def _tell_host(tx: Tx, *, visitor_pass: Pass, gate: str, now: datetime) -> None:
     """The "arrived" notice, written with the entry it reports."""
-    arrived = now.astimezone(resources.settings().tz)
+    arrived = local(now)
     await notifications.notify(
         tx=tx,
         user_id=visitor_pass.host_id,  # type: ignore[attr-defined]
@@ -319,23 +296,13 @@ async def _tell_host(tx: Tx, *, visitor_pass: Pass, gate: str, now: datetime) ->
     )
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[local midnight, next local midnight) of `day` in UTC."""
-    if not 2000 <= day.year <= 2100:
-        raise InvalidInput({"date": "日期超出范围"})
-    tz = resources.settings().tz
-    start = datetime.combine(day, time(0), tzinfo=tz)
-    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
 def entry_out(entry: GateEntry) -> dict[str, Any]:
     """One line of the gate log: the visitor's phone masked, the host and the guard named."""
     visitor_pass: Pass = entry.visitor_pass
     host = _person(visitor_pass.host)
     return {
         "id": entry.id,
-        "at": _wire(entry.at),
+        "at": wire(entry.at),
         "gate": entry.gate,
         "pass_id": visitor_pass.id,
         "visitor_name": visitor_pass.visitor_name,
@@ -354,21 +321,17 @@ async def entry_log(
     `per_gate` and `total` always cover the whole day and every gate, whatever page or
     gate filter is asked for: they are the daily figures the security office reports.
     """
-    day = day or now.astimezone(resources.settings().tz).date()
+    day = day or today(now)
     start, end = day_bounds(day)
     base = GateEntry.filter(at__gte=start, at__lt=end)
     query = base
     if gate:
         query = query.filter(gate=clean_gate(gate))
-    before = parse_cursor(cursor)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = (
-        await query.order_by("-id")
-        .limit(limit + 1)
-        .select_related("visitor_pass__host__staff", "guard__staff")
+    rows, next_cursor = await page(
+        query.select_related("visitor_pass__host__staff", "guard__staff"),
+        limit=limit,
+        cursor=cursor,
     )
-    page = rows[:limit]
     counts = await base.annotate(count=Count("id")).group_by("gate").values("gate", "count")
     per_gate: list[dict[str, Any]] = sorted(
         ({"gate": str(row["gate"]), "count": int(row["count"])} for row in counts),
@@ -376,8 +339,8 @@ async def entry_log(
     )
     return {
         "date": day.isoformat(),
-        "items": [entry_out(row) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
+        "items": [entry_out(row) for row in rows],
+        "next_cursor": next_cursor,
         "total": sum(int(row["count"]) for row in per_gate),
         "per_gate": per_gate,
     }

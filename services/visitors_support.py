@@ -25,12 +25,13 @@ import io
 import re
 import secrets
 import unicodedata
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from cryptography.fernet import InvalidToken
 
-from server import resources, sealing
+from server import sealing
+from server.clock import OUT_OF_RANGE, try_utc
 from server.errors import InvalidInput
 from server.logs import get_logger
 
@@ -110,14 +111,11 @@ def _clean_text(
 
 
 def _to_utc(value: datetime, *, field: str, errors: dict[str, str]) -> datetime | None:
-    """Aware UTC; a naive time is read in the service time zone (API.md §1)."""
-    try:
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=resources.settings().tz)
-        return value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        errors[field] = "时间超出范围"
-        return None
+    """Aware UTC (server/clock.py), the field noted in `errors` when out of range."""
+    converted = try_utc(value)
+    if converted is None:
+        errors[field] = OUT_OF_RANGE
+    return converted
 
 
 def clean_plate(plate: str | None) -> str | None:

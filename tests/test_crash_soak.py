@@ -16,6 +16,7 @@ needs PostgreSQL's row locks, and CI's PostgreSQL run executes it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -65,10 +66,9 @@ def own_redis(tmp_path: Path) -> Iterator[str]:
             except redis.ConnectionError:
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise
-                try:  # wait a moment for the server, watching that it does not exit
+                # wait a moment for the server, watching that it does not exit
+                with contextlib.suppress(subprocess.TimeoutExpired):
                     process.wait(timeout=0.05)
-                except subprocess.TimeoutExpired:
-                    pass
         client.close()
         yield url
     finally:

@@ -44,7 +44,7 @@ async def test_needs_a_bound_account(client):
 
 def test_a_deployment_override_is_listed(monkeypatch):
     from server.notice_kinds import _kind
-    from services.notification_templates import list_templates
+    from services.notifications import list_templates
 
     monkeypatch.setenv("WECHAT_TEMPLATE_VISITOR_ARRIVED", "tpl-local-visitor")
     kinds = {"visitor_arrived": _kind("visitor_arrived", "TPL_VISITOR_ARRIVED", {}, "p")}

@@ -16,7 +16,7 @@ from jobs.notifications import JOBS
 from models.notifications import Notice, SubscriptionCredit
 from server import resources
 from services import notifications
-from services import notifications_delivery as delivery
+from services.notifications import delivery
 from tests.support import Actor, make_user
 
 NOW = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)

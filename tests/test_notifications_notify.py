@@ -57,7 +57,7 @@ async def test_inbox_only_kind_and_unknown_kind_still_land_in_the_inbox(app):
     for notice_id in (summary, unknown):
         notice = await Notice.get(id=notice_id)
         assert notice.template_id == "" and notice.data == {}
-    assert (await Notice.get(id=summary)).link == "pages/canteen/summary"
+    assert (await Notice.get(id=summary)).link == "/pages/canteen/summary"
 
 
 async def test_redis_down_keeps_the_inbox_row_for_the_sweeper(app):

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 from jobs import repairs as repair_jobs
 from models.repairs import Escalation, Ticket, TicketEvent
 from server import resources
-from services import repairs, repairs_demo
+from services import repairs
 from services.identity import Principal
+from services.repairs import demo as repairs_demo
 from tests.support import assert_error, make_user
 from tests.test_repairs_support import T0, act, at, make_cast, notices
 

@@ -14,7 +14,7 @@ from datetime import UTC
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from models.meetings import Booking
-from services.meetings_rules import tz
+from server.clock import tz
 
 UID_DOMAIN = "qinejia"
 _ICS_STATUS = {

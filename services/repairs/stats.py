@@ -14,8 +14,9 @@ from typing import Any
 
 from models.repairs import CATEGORIES, Rating, Ticket
 from server import resources
+from server.clock import local
 from server.errors import InvalidInput
-from services.repairs import CATEGORY_LABELS, names_of
+from services.repairs.tickets import CATEGORY_LABELS, names_of
 
 MAX_DAYS = 366
 # Dates outside these years are client mistakes; near date.min/max the day arithmetic
@@ -41,7 +42,7 @@ class _Tally:
 
 def period(*, date_from: date | None, date_to: date | None, now: datetime) -> tuple[date, date]:
     """The inclusive day range asked for; the last 30 days by default."""
-    today = now.astimezone(resources.settings().tz).date()
+    today = local(now).date()
     end = date_to or today
     start = date_from or end - timedelta(days=29)
     for name, day in (("from", start), ("to", end)):

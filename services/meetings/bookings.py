@@ -1,4 +1,4 @@
-"""Meeting rooms (会务预定): rooms, search, booking, approval, cancel, check-in, series.
+"""Meeting bookings (会务预定): booking, series, cancel, check-in, reading.
 
 A room is one booking-engine resource (capacity 1 per slot, runs of consecutive
 slots, full → 409 conflict) and a booking is one engine reservation of the run of
@@ -13,22 +13,21 @@ the engine's transaction (its record step), so two concurrent actions on one boo
 booking row never disagrees with the room time it holds. Notices are written in the
 same transaction as the change they report.
 
-Time rules and wire shapes: services/meetings_rules.py; approval: meetings_approval.py;
-jobs: meetings_jobs.py; calendar files: meetings_ical.py; demo data: meetings_demo.py.
+Rooms: rooms.py; time rules and wire shapes: rules.py; approval: approval.py; jobs:
+jobs.py; calendar files: ical.py (all in services/meetings/).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from tortoise.exceptions import IntegrityError
-
 import booking as engine
-from models import MAX_ID
+from models import could_exist
 from models.meetings import HOLDING, Booking, BookingSeries, Room
+from server.clock import aware, tz, wire
 from server.errors import (
     Conflict,
     InvalidInput,
@@ -39,41 +38,21 @@ from server.errors import (
     TooLate,
 )
 from server.logs import get_logger
+from server.pagination import listing, page
 from server.tx import Tx, transaction
 from services import identity
-from services.meetings_ical import booking_calendar
-from services.meetings_rules import (
+from services.meetings.ical import booking_calendar
+from services.meetings.rooms import DOMAIN, bookable_room
+from services.meetings.rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
-    aware,
     booking_out,
     booking_window_errors,
-    check_room_hours,
-    day_bounds,
-    room_out,
-    tz,
     weekly,
-    wire,
 )
 from services.notifications import notify
 
 log = get_logger("meetings")
-
-DOMAIN = "meetings"
-ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
-
-
-@dataclass(frozen=True)
-class RoomIn:
-    name: str
-    building: str
-    floor: int
-    capacity: int
-    equipment: list[str]
-    open_from: str
-    open_to: str
-    slot_minutes: int
-    needs_approval: bool
 
 
 @dataclass(frozen=True)
@@ -85,87 +64,13 @@ class BookingIn:
     attendees: int
 
 
-# --- rooms -------------------------------------------------------------------------
-
-
-async def create_room(*, room: RoomIn) -> dict[str, Any]:
-    """A room and its engine resource; a room without a resource could not be booked,
-    so a failure to create the resource removes the room again."""
-    fields = check_room_hours(
-        open_from=room.open_from, open_to=room.open_to, slot_minutes=room.slot_minutes
-    )
-    if fields:
-        raise InvalidInput(fields)
-    equipment = list(dict.fromkeys(item.strip() for item in room.equipment if item.strip()))
-    try:
-        row = await Room.create(
-            name=room.name.strip(),
-            building=room.building.strip(),
-            floor=room.floor,
-            capacity=room.capacity,
-            equipment=equipment,
-            open_from=room.open_from,
-            open_to=room.open_to,
-            slot_minutes=room.slot_minutes,
-            needs_approval=room.needs_approval,
-        )
-    except IntegrityError:
-        raise Conflict("该楼宇已有同名会议室", details={"name": room.name}) from None
-    try:
-        row.resource_id = await engine.create_resource(
-            domain=DOMAIN, ref_id=row.id, name=f"{row.building} {row.name}", policy=ROOM_POLICY
-        )
-        await row.save(update_fields=["resource_id"])
-    except BaseException:
-        await row.delete()
-        raise
-    return room_out(row)
-
-
-async def search_rooms(
-    *, day: date, min_capacity: int = 1, equipment: list[str] | None = None
-) -> list[dict[str, Any]]:
-    """Rooms that fit, each with the intervals of that day already held (pending or
-    confirmed) so the mini-program can draw the free time without a query per room."""
-    wanted = {item.strip() for item in equipment or [] if item.strip()}
-    rooms = [
-        room
-        for room in await Room.filter(
-            capacity__gte=min_capacity, resource_id__not_isnull=True
-        ).order_by("building", "floor", "name", "id")
-        if wanted <= set(room.equipment)
-    ]
-    day_start, day_end = day_bounds(day)
-    busy: dict[int, list[dict[str, str | None]]] = {room.id: [] for room in rooms}
-    held = (
-        await Booking.filter(
-            room_id__in=list(busy),
-            status__in=HOLDING,
-            start__lt=day_end,
-            end__gt=day_start,
-        )
-        .order_by("start")
-        .values("room_id", "start", "end")
-    )
-    for row in held:
-        busy[row["room_id"]].append({"start": wire(row["start"]), "end": wire(row["end"])})
-    return [{**room_out(room), "busy": busy[room.id]} for room in rooms]
-
-
-async def _room(room_id: int) -> Room:
-    room = await Room.get_or_none(id=room_id) if 0 < room_id <= MAX_ID else None
-    if room is None or room.resource_id is None:
-        raise NotFound("会议室不存在", details={"room_id": room_id})
-    return room
-
-
 # --- booking -----------------------------------------------------------------------
 
 
 async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> dict[str, Any]:
     """One booking: `confirmed`, or `pending_approval` (holding the time) for rooms that
     need an approval. Overlap with held time is the engine's 409 conflict."""
-    room = await _room(request.room_id)
+    room = await bookable_room(request.room_id)
     start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
@@ -193,7 +98,7 @@ async def create_series(
     """The same time every week for `weeks` weeks. Each week is one engine run, taken
     whole or not at all, so a week is either booked or skipped (with the reason) and a
     partial overlap cannot happen. If no week can be booked nothing is created."""
-    room = await _room(request.room_id)
+    room = await bookable_room(request.room_id)
     start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
@@ -348,7 +253,7 @@ def _organizer_name(row: Booking) -> str | None:
 
 async def own_booking(*, user_id: int, booking_id: int) -> Booking:
     """The caller's own booking; anyone else's is indistinguishable from none (404)."""
-    if not 0 < booking_id <= MAX_ID:
+    if not could_exist(booking_id):
         raise NotFound("预订不存在", details={"booking_id": booking_id})
     row = await Booking.get_or_none(id=booking_id, organizer_id=user_id).select_related(
         "room", "organizer__staff"
@@ -374,22 +279,18 @@ async def list_bookings(
     user_id: int | None,
     status: str | None = None,
     limit: int = 20,
-    cursor: int | None = None,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
     """Newest first, by id (a stable cursor). `user_id=None` lists everyone's (admins)."""
-    query = Booking.all().select_related("room", "organizer__staff").order_by("-id")
+    query = Booking.all().select_related("room", "organizer__staff")
     if user_id is not None:
         query = query.filter(organizer_id=user_id)
     if status is not None:
         query = query.filter(status=status)
-    if cursor is not None:
-        query = query.filter(id__lt=cursor)
-    rows = await query.limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": [booking_out(row, organizer_name=_organizer_name(row)) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    rows, next_cursor = await page(query, limit=limit, cursor=cursor)
+    return listing(
+        [booking_out(row, organizer_name=_organizer_name(row)) for row in rows], next_cursor
+    )
 
 
 # --- changes -----------------------------------------------------------------------
@@ -533,10 +434,3 @@ async def bookings_of(reservation_ids: list[int]) -> set[int]:
 
 
 engine.on_orphans(DOMAIN, bookings_of)
-
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """Demo rooms and bookings (services/meetings_demo.py); idempotent."""
-    from services.meetings_demo import seed
-
-    return await seed(now=now)

@@ -10,8 +10,6 @@ concurrent actions on one ticket can never both apply.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +17,7 @@ from typing import Any, Literal
 
 from tortoise.exceptions import IntegrityError
 
-from models import MAX_ID
+from models import could_exist
 from models.identity import Staff, User
 from models.repairs import (
     CATEGORIES,
@@ -29,9 +27,10 @@ from models.repairs import (
     TicketEvent,
     Upload,
 )
-from server import resources
+from server.clock import wire
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
+from server.pagination import listing, page
 from server.tx import Tx, transaction
 from services import identity, notifications, uploads
 from services.identity import Principal
@@ -103,10 +102,6 @@ AUTO_CLOSE_AFTER = timedelta(hours=72)
 MAX_PHOTOS = 9
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(resources.settings().tz).isoformat() if moment else None
-
-
 def parts_of(ticket: Ticket, principal: Principal) -> set[str]:
     """The parts the caller plays on this ticket; empty means they may not see it."""
     parts: set[str] = set()
@@ -121,7 +116,7 @@ def parts_of(ticket: Ticket, principal: Principal) -> set[str]:
 
 async def visible_ticket(*, ticket_id: int, principal: Principal) -> Ticket:
     """The ticket, or 404 when it does not exist or the caller may not see it."""
-    ticket = await Ticket.get_or_none(id=ticket_id) if 0 < ticket_id <= MAX_ID else None
+    ticket = await Ticket.get_or_none(id=ticket_id) if could_exist(ticket_id) else None
     if ticket is None or not parts_of(ticket, principal):
         raise NotFound("报修单不存在")
     return ticket
@@ -132,7 +127,7 @@ async def photo(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]
 
     Anyone else gets the same 404 as for a photo that does not exist.
     """
-    upload = await Upload.get_or_none(id=upload_id) if 0 < upload_id <= MAX_ID else None
+    upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
     if upload is None:
         raise NotFound("图片不存在")
     ticket_id: int | None = upload.ticket_id  # type: ignore[attr-defined]
@@ -214,7 +209,7 @@ async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
     for e in events:
         actor = _person(e.actor_id, names) or {"id": None, "name": "系统"}  # type: ignore[attr-defined]
         by_ticket[e.ticket_id].append(  # type: ignore[attr-defined]
-            {"at": iso(e.at), "actor": actor, "action": e.action, "note": e.note}
+            {"at": wire(e.at), "actor": actor, "action": e.action, "note": e.note}
         )
     photo_urls: dict[int, list[str]] = {i: [] for i in ids}
     for photo_id, ticket_id in photos:
@@ -233,10 +228,10 @@ async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
                 "requester": _person(t.requester_id, names),  # type: ignore[attr-defined]
                 "assignee": _person(t.assignee_id, names),  # type: ignore[attr-defined]
                 "rating": {"score": rating.score, "comment": rating.comment} if rating else None,
-                "created_at": iso(t.created_at),
-                "updated_at": iso(t.updated_at),
-                "resolved_at": iso(t.resolved_at),
-                "due_at": iso(t.due_at),
+                "created_at": wire(t.created_at),
+                "updated_at": wire(t.updated_at),
+                "resolved_at": wire(t.resolved_at),
+                "due_at": wire(t.due_at),
                 "events": by_ticket[t.id],
             }
         )
@@ -303,22 +298,6 @@ async def get(*, ticket_id: int, principal: Principal) -> dict[str, Any]:
     return await one(await visible_ticket(ticket_id=ticket_id, principal=principal))
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"t:{last_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = raw.partition(":")
-        value = int(number)
-        if prefix != "t" or not 0 < value <= MAX_ID:  # PostgreSQL cannot bind more
-            raise ValueError(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput({"cursor": "无效的分页游标"}) from None
-    return value
-
-
 async def list_tickets(
     *,
     principal: Principal,
@@ -342,15 +321,8 @@ async def list_tickets(
         raise InvalidInput({"scope": "取值无效"})
     if statuses:
         query = query.filter(status__in=statuses)
-    if cursor:
-        query = query.filter(id__lt=decode_cursor(cursor))
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
-    more = len(rows) > limit
-    return {
-        "items": await serialize(page),
-        "next_cursor": encode_cursor(page[-1].id) if more and page else None,
-    }
+    rows, next_cursor = await page(query, limit=limit, cursor=cursor)
+    return listing(await serialize(rows), next_cursor)
 
 
 # --- the workflow --------------------------------------------------------------------
@@ -486,10 +458,3 @@ async def tell(
             template_data={"ticket_id": ticket.id, "status": ticket.status},
             now=now,
         )
-
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """Demo crews and tickets in every state (see services/repairs_demo.py)."""
-    from services import repairs_demo
-
-    return await repairs_demo.seed(now=now)

@@ -16,8 +16,8 @@ from models.meetings import Booking
 from server.errors import InvalidState
 from server.logs import get_logger
 from server.tx import transaction
-from services.meetings import Claim, Notice, claims, end_booking, tell, when_text
-from services.meetings_rules import CHECKIN_CLOSES, REMIND_BEFORE
+from services.meetings.bookings import Claim, Notice, claims, end_booking, tell, when_text
+from services.meetings.rules import CHECKIN_CLOSES, REMIND_BEFORE
 
 log = get_logger("meetings.jobs")
 

@@ -1,5 +1,7 @@
 """The time rules of a room booking and the wire shapes of rooms and bookings.
 
+(Wire times, zones and day bounds are server/clock.py's, re-exported for this domain.)
+
 Kept apart from services/meetings.py so the rules read as one page: a booking must sit
 on the room's slot grid (anchored at its opening time), inside its opening hours on
 one day, last at most 8 h, start in the future and fit the room. Every broken rule is
@@ -8,12 +10,11 @@ reported at once, field by field, so the mini-program can mark all of them toget
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from models.meetings import Booking, Room
-from server import resources
+from server.clock import tz, wire
 from server.errors import InvalidInput
 
 MAX_DURATION = timedelta(hours=8)
@@ -23,28 +24,6 @@ CHECKIN_CLOSES = timedelta(minutes=15)
 REMIND_BEFORE = timedelta(minutes=15)
 
 
-def tz() -> ZoneInfo:
-    return resources.settings().tz
-
-
-def aware(moment: datetime, *, field: str) -> datetime:
-    """A naive timestamp is read in the service time zone (API.md §1); UTC from here on.
-    A time whose UTC or local form falls off the calendar (year 1 or 9999) is the
-    client's mistake, so it is a 400 on `field`, not an OverflowError later."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=tz())
-    try:
-        moment.astimezone(tz())
-        return moment.astimezone(UTC)
-    except OverflowError:
-        raise InvalidInput({field: "时间超出范围"}) from None
-
-
-def wire(moment: datetime | None) -> str | None:
-    """ISO 8601 with the service zone's offset, as every time on the wire."""
-    return moment.astimezone(tz()).isoformat() if moment is not None else None
-
-
 def parse_hhmm(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
@@ -52,15 +31,6 @@ def parse_hhmm(value: str) -> time:
 
 def minutes_of(value: time) -> int:
     return value.hour * 60 + value.minute
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """[00:00, next 00:00) of a local calendar day, in UTC (400 at the calendar's ends)."""
-    start = datetime.combine(day, time(0), tzinfo=tz())
-    try:
-        return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
-    except OverflowError:
-        raise InvalidInput({"date": "日期超出范围"}) from None
 
 
 def check_room_hours(*, open_from: str, open_to: str, slot_minutes: int) -> dict[str, str]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from models.meetings import Booking, Room
+from server.clock import tz
 from server.errors import Conflict
-from services import meetings
 from services.demo import demo_account
-from services.meetings_rules import tz
+from services.meetings import bookings, rooms
 
 # building, name, floor, capacity, equipment, needs_approval
 DEMO_ROOMS: list[tuple[str, str, int, int, list[str], bool]] = [
@@ -66,8 +66,8 @@ async def seed(*, now: datetime) -> list[str]:
         if await Room.exists(building=building, name=name):
             continue
         try:
-            await meetings.create_room(
-                room=meetings.RoomIn(
+            await rooms.create_room(
+                room=rooms.RoomIn(
                     name=name,
                     building=building,
                     floor=floor,
@@ -90,9 +90,9 @@ async def seed(*, now: datetime) -> list[str]:
         if await Booking.exists(room_id=room.id, start=starts):
             continue
         try:
-            await meetings.create_booking(
+            await bookings.create_booking(
                 user_id=await _demo_user(organizer),
-                request=meetings.BookingIn(
+                request=bookings.BookingIn(
                     room_id=room.id,
                     start=starts,
                     end=datetime.combine(days[day_index], end, tzinfo=tz()),

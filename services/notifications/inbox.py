@@ -4,7 +4,7 @@ Every service tells people things through one call, `notify()`, inside the
 transaction of the change it reports (server/tx.py): the inbox row is both the record
 (what a user was told is never lost) and an outbox entry. A Redis Stream of notice ids
 is only the queue towards WeChat, appended after the commit and consumed by
-`services.notifications_delivery` (the consumer group, retries, dead letters). If the
+`services/notifications/delivery.py` (the consumer group, retries, dead letters). If the
 append fails or the process dies before it, the row stays with `enqueued_at` unset and
 the relay job (`jobs/notifications.py`) appends it.
 
@@ -13,22 +13,21 @@ Which kinds exist, their template ids and field mappings: `server/notice_kinds.p
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import binascii
 from datetime import date, datetime
 from typing import Any
 
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F, Q
+from tortoise.expressions import F
 
-from models import MAX_ID as _MAX_DB_INT
+from models import could_exist
 from models.notifications import Notice, SubscriptionCredit
 from server import resources
+from server.clock import local, wire
 from server.errors import InvalidInput, NotFound
 from server.logs import get_logger
 from server.notice_kinds import KINDS, NoticeKind
+from server.pagination import listing, page_by_time
 from server.tx import Tx, transaction
 
 log = get_logger("notifications")
@@ -141,8 +140,7 @@ def template_payload(
 
 def _field_value(field_name: str, value: Any) -> str:
     if isinstance(value, datetime):
-        local = value.astimezone(resources.settings().tz) if value.tzinfo else value
-        text = local.strftime("%Y-%m-%d %H:%M")
+        text = (local(value) if value.tzinfo else value).strftime("%Y-%m-%d %H:%M")
     elif isinstance(value, date):
         text = value.isoformat()
     elif value is None:
@@ -159,55 +157,26 @@ def _field_value(field_name: str, value: Any) -> str:
 
 def as_notice(notice: Notice) -> dict[str, Any]:
     """The `Notice` object of API.md §7 (delivery details stay server-side)."""
-    tz = resources.settings().tz
     return {
         "id": notice.id,
         "kind": notice.kind,
         "title": notice.title,
         "body": notice.body,
         "link": notice.link,
-        "created_at": notice.created_at.astimezone(tz).isoformat(),
-        "read_at": notice.read_at.astimezone(tz).isoformat() if notice.read_at else None,
+        "created_at": wire(notice.created_at),
+        "read_at": wire(notice.read_at),
     }
-
-
-def _encode_cursor(notice: Notice) -> str:
-    raw = f"{notice.created_at.isoformat()}|{notice.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, _, notice_id = raw.partition("|")
-        moment = datetime.fromisoformat(at)
-        number = int(notice_id)
-    except (ValueError, UnicodeDecodeError, binascii.Error):
-        raise InvalidInput({"cursor": "无效的游标"}) from None
-    # Years far from ours are not ours, and near year 1 or 9999 PostgreSQL cannot take them.
-    if moment.tzinfo is None or not 2000 <= moment.year <= 2999 or not 0 < number <= _MAX_DB_INT:
-        raise InvalidInput({"cursor": "无效的游标"})
-    return moment, number
 
 
 async def list_notices(
     *, user_id: int, unread: bool = False, limit: int = 20, cursor: str | None = None
 ) -> dict[str, Any]:
-    """The caller's notices, newest first, keyset-paginated on (created_at, id).
-
-    Keyset, not offset: new notices arriving while a user scrolls neither repeat nor
-    skip items on the next page.
-    """
+    """The caller's notices, newest first, keyset-paginated on (created_at, id)."""
     query = Notice.filter(user_id=user_id)
     if unread:
         query = query.filter(read_at__isnull=True)
-    if cursor:
-        at, last_id = _decode_cursor(cursor)
-        query = query.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=last_id))
-    rows = await query.order_by("-created_at", "-id").limit(limit + 1)
-    page = rows[:limit]
-    next_cursor = _encode_cursor(page[-1]) if len(rows) > limit else None
-    return {"items": [as_notice(n) for n in page], "next_cursor": next_cursor}
+    rows, next_cursor = await page_by_time(query, field="created_at", limit=limit, cursor=cursor)
+    return listing([as_notice(n) for n in rows], next_cursor)
 
 
 async def mark_read(*, user_id: int, notice_id: int, now: datetime) -> dict[str, Any]:
@@ -215,9 +184,9 @@ async def mark_read(*, user_id: int, notice_id: int, now: datetime) -> dict[str,
 
     Someone else's notice is 404, exactly like a missing one.
     """
-    if not 0 < notice_id <= _MAX_DB_INT:
-        raise NotFound("通知不存在")
-    notice = await Notice.get_or_none(id=notice_id, user_id=user_id)
+    notice = (
+        await Notice.get_or_none(id=notice_id, user_id=user_id) if could_exist(notice_id) else None
+    )
     if notice is None:
         raise NotFound("通知不存在")
     if notice.read_at is None:
@@ -283,26 +252,3 @@ async def take_credit(*, user_id: int, template_id: str) -> bool:
         user_id=user_id, template_id=template_id, credits__gt=0
     ).update(credits=F("credits") - 1)
     return bool(taken)
-
-
-# --- the consumer (implemented in services/notifications_delivery.py) ---------------
-
-
-async def consume_forever(*, stop: asyncio.Event) -> None:
-    """Run the delivery consumer until `stop` is set (discovered by jobs/background.py)."""
-    from services.notifications_delivery import run_consumer
-
-    await run_consumer(stop=stop)
-
-
-async def deliver_pending(
-    *, consumer: str, now: datetime, reclaim_idle_ms: int | None = None, count: int = 100
-) -> int:
-    """Process one batch as `consumer` (due retries, reclaimed and new messages).
-
-    Returns how many stream messages were handled; tests drive delivery with it step
-    by step, the running consumer calls it in a loop.
-    """
-    from services.notifications_delivery import deliver_pending as deliver
-
-    return await deliver(consumer=consumer, now=now, reclaim_idle_ms=reclaim_idle_ms, count=count)

@@ -14,7 +14,7 @@ from tortoise.exceptions import IntegrityError
 from models.repairs import Escalation, Ticket, TicketEvent
 from server.tx import transaction
 from services import identity
-from services.repairs import AUTO_CLOSE_AFTER, UNASSIGNED_AFTER, tell
+from services.repairs.tickets import AUTO_CLOSE_AFTER, UNASSIGNED_AFTER, tell
 
 ESCALATION_NOTES = {
     "unassigned": "超过30分钟未派单，已上报维修主管",

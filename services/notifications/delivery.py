@@ -39,7 +39,7 @@ from models.notifications import FINAL_STATES, LIVE_STATES, Notice
 from server import resources
 from server.logs import get_logger
 from server.wechat import WeChatError
-from services.notifications import STREAM, STREAM_MAXLEN, enqueue, take_credit
+from services.notifications.inbox import STREAM, STREAM_MAXLEN, enqueue, take_credit
 
 log = get_logger("notifications.delivery")
 
@@ -351,6 +351,11 @@ async def _park(*, notice_id: int, reason: str, errcode: int | None) -> None:
 
 
 # --- the running consumer ------------------------------------------------------------
+
+
+async def consume_forever(*, stop: asyncio.Event) -> None:
+    """Run the delivery consumer until `stop` is set (discovered by jobs/background.py)."""
+    await run_consumer(stop=stop)
 
 
 async def run_consumer(*, stop: asyncio.Event, consumer: str | None = None) -> None:

@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 import booking as engine
-from models import MAX_ID
+from models import could_exist
 from models.meetings import Booking
 from server.errors import InvalidState, NotFound, TooLate
-from services.meetings import Notice, booking_view, claims, end_booking, tell, when_text
+from services.meetings.bookings import Notice, booking_view, claims, end_booking, tell, when_text
 
 
 async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
@@ -82,7 +82,7 @@ async def reject(
 
 
 async def _any_booking(booking_id: int) -> Booking:
-    if not 0 < booking_id <= MAX_ID:
+    if not could_exist(booking_id):
         raise NotFound("预订不存在", details={"booking_id": booking_id})
     row = await Booking.get_or_none(id=booking_id).select_related("room", "organizer__staff")
     if row is None:

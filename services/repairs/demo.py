@@ -14,9 +14,10 @@ from typing import Any
 
 from models.identity import Staff
 from models.repairs import Ticket
-from services import identity, repairs
+from services import identity
 from services.demo import demo_account
 from services.identity import Principal
+from services.repairs import tickets as repairs
 
 # requester, category, location, description, steps [(action, minutes after report, actor, extra)]
 DEMO_TICKETS: list[tuple[str, str, str, str, int, list[tuple[str, int, str, dict[str, Any]]]]] = [

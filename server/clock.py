@@ -1,0 +1,78 @@
+"""Time on the wire and in queries: one set of rules for every domain.
+
+- Stored and compared in UTC (SQLite compares the stored text, so filters must be UTC).
+- On the wire: ISO 8601 with the service zone's offset (API.md §1).
+- Naive input is read in the service zone; a time whose UTC or local form falls off the
+  calendar (year 1 or 9999 with an offset) is the client's mistake: 400 on its field,
+  never an OverflowError later.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from server import resources
+from server.errors import InvalidInput
+
+# Calendar days a client may ask about (reports, day views): far enough for any real
+# use, near enough that every bound converts in both directions.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def tz() -> ZoneInfo:
+    """The service time zone (TZ_NAME, Asia/Shanghai by default)."""
+    return resources.settings().tz
+
+
+def local(moment: datetime) -> datetime:
+    """The same instant in the service zone (for display and day arithmetic)."""
+    return moment.astimezone(tz())
+
+
+def wire(moment: datetime | None) -> str | None:
+    """ISO 8601 with the service zone's offset, as every time on the wire."""
+    return moment.astimezone(tz()).isoformat() if moment is not None else None
+
+
+def wire_epoch(seconds: int) -> str:
+    """A Unix time (as the booking engine's Redis state keeps them) on the wire."""
+    return datetime.fromtimestamp(seconds, tz=UTC).astimezone(tz()).isoformat()
+
+
+def try_utc(moment: datetime) -> datetime | None:
+    """Client input as an aware UTC time (naive means the service zone), or None when
+    it cannot be converted (the calendar's ends): for validators that report every
+    field at once."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz())
+    try:
+        moment.astimezone(tz())
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def aware(moment: datetime, *, field: str) -> datetime:
+    """Client input as an aware UTC time; 400 on `field` when it cannot be converted."""
+    converted = try_utc(moment)
+    if converted is None:
+        raise InvalidInput({field: OUT_OF_RANGE})
+    return converted
+
+
+OUT_OF_RANGE = "时间超出范围"
+
+
+def day_bounds(day: date, *, field: str = "date") -> tuple[datetime, datetime]:
+    """[00:00, next 00:00) of a local calendar day, in UTC; 400 on `field` outside the
+    years a client may ask about."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidInput({field: "日期超出范围"})
+    start = datetime.combine(day, time(0), tzinfo=tz())
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def today(now: datetime) -> date:
+    """The local calendar day of an instant."""
+    return now.astimezone(tz()).date()

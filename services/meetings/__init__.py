@@ -1,0 +1,39 @@
+"""Meeting rooms (会务预定, API.md §4): what the handlers and jobs call.
+
+rooms.py (rooms, search), bookings.py (booking, series, cancel, check-in, reading),
+approval.py (admins approve or reject), jobs.py (no-shows, reminders, expiry,
+completion), rules.py (time rules, wire shapes), ical.py (.ics), demo.py (demo data).
+"""
+
+from services.meetings.approval import approve, reject
+from services.meetings.bookings import (
+    BookingIn,
+    booking_ics,
+    booking_view,
+    cancel_booking,
+    check_in,
+    create_booking,
+    create_series,
+    get_booking,
+    list_bookings,
+)
+from services.meetings.demo import seed as seed_demo
+from services.meetings.rooms import RoomIn, create_room, search_rooms
+
+__all__ = [
+    "BookingIn",
+    "RoomIn",
+    "approve",
+    "booking_ics",
+    "booking_view",
+    "cancel_booking",
+    "check_in",
+    "create_booking",
+    "create_room",
+    "create_series",
+    "get_booking",
+    "list_bookings",
+    "reject",
+    "search_rooms",
+    "seed_demo",
+]
