@@ -91,17 +91,17 @@ KINDS: dict[str, NoticeKind] = {
             "/pages/visitors/pass",
         ),
         # car wash
-        _kind("carwash_paid", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/card"),
-        _kind("carwash_washed", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/card"),
-        _kind("carwash_refunded", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/card"),
+        _kind("carwash_paid", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_washed", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_refunded", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
         _kind(
             "carwash_expiring",
             "TPL_CARWASH_EXPIRING",
             {**_STATUS, "time3": "expires_at"},
-            "pages/carwash/card",
+            "/pages/carwash/card",
         ),
-        _kind("carwash_expired", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/card"),
-        _kind("carwash_no_show", "TPL_CARWASH_STATUS", _STATUS, "pages/carwash/bookings"),
+        _kind("carwash_expired", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_no_show", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/bookings"),
         # general
         _kind("system", "", _STATUS, "/pages/index/index"),
     ]

@@ -5,22 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from models import MAX_ID
+from models import could_exist
 from models.carwash import Card, Wash
-from server import resources
+from server.clock import local, wire
 from server.errors import NotFound
+
+__all__ = ["local", "wire"]  # the shared clock helpers, re-exported for this package
 
 DOMAIN = "carwash"
 LIVE_CARDS = ("pending_payment", "active", "refunding")  # count against per_user_limit
-
-
-def local(moment: datetime) -> datetime:
-    """A wire timestamp in the service time zone (API.md §1)."""
-    return moment.astimezone(resources.settings().tz)
-
-
-def wire(moment: datetime | None) -> str | None:
-    return local(moment).isoformat() if moment else None
 
 
 def utc(moment: datetime) -> datetime:
@@ -57,7 +50,7 @@ def wash_view(wash: Wash) -> dict[str, Any]:
 
 async def own_card(*, user_id: int, card_id: int) -> Card:
     """The caller's card, or NotFound (another user's card is not revealed)."""
-    if not 0 < card_id <= MAX_ID:
+    if not could_exist(card_id):
         raise NotFound("洗车卡不存在")
     card = await Card.get_or_none(id=card_id, owner_id=user_id).select_related("type")
     if card is None:
