@@ -411,3 +411,23 @@ async def test_unpaid_purchase_closed_after_30_minutes(client, fake_pay):
 async def test_dev_wechat_names_the_fakes(client, fake_pay, fake_wechat):
     answer = await client.get("/api/v1/dev/wechat")
     assert answer.json() == {"api_base": fake_wechat.url, "pay_base": fake_pay.url}
+
+
+async def test_a_card_past_its_expiry_takes_no_wash_before_the_job_runs(client, fake_pay):
+    admin, owner, attendant = (
+        await make_user("admin"),
+        await make_user(),
+        await make_user("carwash"),
+    )
+    card = await active_card(client, fake_pay, admin, owner, valid_days=1)
+    expires = datetime.fromisoformat(card["expires_at"])
+    shown = owner.with_headers(**at(expires - timedelta(seconds=30)))  # still valid then
+    code = (await client.post(f"/api/v1/carwash/cards/{card['id']}/code", headers=shown)).json()
+    late = at(expires + timedelta(seconds=1))  # the code's 60 s are not over yet
+    refused = await client.post(
+        "/api/v1/carwash/redeem",
+        json={"code": code["code"]},
+        headers=attendant.with_headers(**late),
+    )
+    assert assert_error(refused, 409, "invalid_state")["details"]["state"] == "expired"
+    assert (await Card.get(id=card["id"])).washes_left == card["washes_left"]

@@ -111,10 +111,10 @@ async def book(
     slot = await WashSlot.get_or_none(id=slot_id).select_related("day")
     if slot is None:
         raise NotFound("洗车时段不存在")
-    card = await own_card(user_id=user_id, card_id=card_id)
-    _usable(card)
     if slot.start <= now:
         raise TooLate("该时段已开始，不能预约")
+    card = await own_card(user_id=user_id, card_id=card_id)
+    _usable(card, now=now)
 
     async def record(step: booking.Recording) -> WashBooking:
         row = await WashBooking.create(

@@ -46,7 +46,7 @@ _REDIS_TTL_MS = 120_000
 async def issue_code(*, user_id: int, card_id: int, now: datetime) -> dict[str, Any]:
     """A fresh single-use code for the owner's usable card (the previous one is void)."""
     card = await own_card(user_id=user_id, card_id=card_id)
-    _usable(card)
+    _usable(card, now=now)
     code = secrets.token_urlsafe(32)
     expires_at = now + CODE_TTL
     await resources.script(_ISSUE)(
@@ -68,7 +68,11 @@ async def code_png(*, user_id: int, card_id: int) -> bytes:
     return buffer.getvalue()
 
 
-def _usable(card: Card) -> None:
+def _usable(card: Card, *, now: datetime | None = None) -> None:
+    """Refuse a card that cannot take a wash; past expires_at counts as expired even
+    before the expiry job has run."""
+    if now is not None and card.status == "active" and card.expires_at and card.expires_at <= now:
+        raise InvalidState("expired", _STATE_MESSAGES["expired"])
     if card.status != "active" or card.washes_left <= 0:
         state = "used_up" if card.status == "active" else card.status
         raise InvalidState(state, _STATE_MESSAGES.get(state, "洗车卡当前不可用"))
@@ -97,7 +101,7 @@ async def redeem(
     card_id = int(card_part)
     await resources.redis().delete(f"{_CURRENT}{card_id}")
     card = await Card.get(id=card_id).select_related("type")
-    _usable(card)
+    _usable(card, now=now)
     held = await _current_booking(card=card, now=now)
 
     async def take(tx: Tx) -> Wash:
