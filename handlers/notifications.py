@@ -104,3 +104,26 @@ async def subscribe(request: Request) -> HTTPResponse:
         user_id=principal_of(request).user_id, template_ids=body.template_ids
     )
     return reply(result)
+
+
+class TemplateOut(BaseModel):
+    kind: str
+    template_id: str
+    title: str
+
+
+class TemplateList(BaseModel):
+    items: list[TemplateOut]
+
+
+@bp.get("/notifications/templates")
+@doc(
+    summary="可订阅的消息模板",
+    tag="notifications",
+    response=TemplateList,
+    description="小程序调用 wx.requestSubscribeMessage 前取得模板 id；同一模板可对应多种通知。"
+    "模板 id 随部署配置（WECHAT_TEMPLATE_<KIND>），只含会发送订阅消息的通知类型。",
+)
+@guard()
+async def list_templates(request: Request) -> HTTPResponse:
+    return reply(notifications.list_templates())

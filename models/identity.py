@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-ROLES = ("staff", "canteen", "facility", "facility_lead", "guard", "admin", "carwash")
+ROLES = ("staff", "canteen", "facility", "facility_lead", "guard", "admin", "inspector", "carwash")
 
 
 class Staff(Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -12,6 +14,7 @@ from typing import Any
 from sanic import HTTPResponse, Request, Sanic
 from sanic_ext import Extend
 
+import booking
 from handlers import blueprints
 from server import h5, resources
 from server.config import Settings, load_settings
@@ -21,6 +24,9 @@ from server.logs import logging_config, request_id_var
 
 APP_NAME = "qinejia"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+
+
+SETTLE_ON_STOP_S = 10.0  # how long a stopping worker waits for abandoned bookings
 
 
 def _dumps(value: Any, **kwargs: Any) -> str:
@@ -74,6 +80,11 @@ def create_app(
 
         @app.after_server_stop
         async def _close(app: Sanic[Any, Any]) -> None:
+            # Accepted bookings whose clients hung up are still being written: let them
+            # finish (or give their places back) before the pools close. A kill -9 skips
+            # this, and the database stays right anyway (one transaction per action).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(booking.settled(), SETTLE_ON_STOP_S)
             await resources.close_resources()
 
     return app

@@ -66,3 +66,29 @@ def public(handler: H) -> H:
 
 def principal_of(request: Request) -> Principal:
     return request.ctx.principal  # type: ignore[no-any-return]
+
+
+def desk_guard(handler: H) -> H:
+    """A partner gym's front desk (API.md §10): its desk key, not a staff token.
+
+    Desk keys and staff tokens are looked up in different tables, so a desk key opens
+    no staff route (`guard` answers 401) and a staff token opens no desk route; the
+    handler gets `desk_of(request)` and acts only on that gym's vouchers.
+    """
+    from services.gym.desk import authenticate_desk
+
+    @functools.wraps(handler)
+    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> Any:
+        try:
+            request.ctx.desk = await authenticate_desk(key=bearer_token(request))
+            return await handler(request, *args, **kwargs)
+        except AppError as error:
+            return render(error)
+
+    wrapper.__guard__ = ("gym_desk",)  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def desk_of(request: Request) -> Any:
+    """The authenticated gym desk (services.gym.DeskPrincipal) of a desk_guard route."""
+    return request.ctx.desk

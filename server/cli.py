@@ -1,4 +1,4 @@
-"""`python -m server run|migrate|makemigrations|import-staff|seed-demo|worker|repair-orphans`.
+"""`python -m server run|migrate|makemigrations|import-staff|seed-demo|worker|repair-orphans|import-attendance`.
 
 All commands read the same settings. A configuration error prints one line naming
 the variable and exits 2, without a traceback.
@@ -186,6 +186,35 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     Sanic.serve(primary=app, app_loader=loader)
 
 
+def cmd_import_attendance(settings: Settings, args: argparse.Namespace) -> None:
+    """The attendance machines' CSV export (team,date,present): all rows or none."""
+    from server import resources
+    from server.errors import AppError
+    from services import assessment
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"file not found: {path}", file=sys.stderr)
+        raise SystemExit(2)
+    settings = resources.prepare_environment(settings)
+    text = path.read_text(encoding="utf-8-sig")
+
+    async def work() -> dict[str, int]:
+        return await assessment.import_rows(rows=assessment.parse_csv(text))
+
+    try:
+        result = asyncio.run(_with_resources(settings, work))
+    except AppError as exc:
+        print(f"import refused, nothing imported: {exc.message}", file=sys.stderr)
+        for where, reason in exc.details.get("fields", {}).items():
+            print(f"  {where}: {reason}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(
+        f"attendance: {result['created']} created, {result['updated']} updated, "
+        f"{result['unchanged']} unchanged"
+    )
+
+
 COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "run": cmd_run,
     "migrate": cmd_migrate,
@@ -194,6 +223,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "seed-demo": cmd_seed_demo,
     "worker": cmd_worker,
     "repair-orphans": cmd_repair_orphans,
+    "import-attendance": cmd_import_attendance,
 }
 
 
@@ -215,6 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "repair-orphans", help="give back reservations left without their order or booking"
     )
+    attendance = sub.add_parser(
+        "import-attendance", help="import team attendance from a CSV file (team,date,present)"
+    )
+    attendance.add_argument("file")
     return parser
 
 

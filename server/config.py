@@ -116,6 +116,12 @@ class Settings:
     access_log: bool = True
     run_jobs: bool = True
     login_limits: RateLimits = field(default_factory=RateLimits)
+    # Service-quality assessment (API.md §11): attendance/inspection/satisfaction weights,
+    # days a team has to put a failed item right, the centre's satisfaction target (%).
+    assessment_weights: tuple[int, int, int] = (20, 40, 40)
+    rectification_days: int = 3
+    satisfaction_target: int = 96
+    gym_monthly_quota: int = 8
     pay: PaySettings = field(default_factory=lambda: PaySettings())
 
     @property
@@ -188,6 +194,18 @@ def _secret_key(env: Mapping[str, str], app_env: str, var_dir: Path) -> str:
     return key
 
 
+def _weights(env: Mapping[str, str], name: str) -> tuple[int, int, int]:
+    raw = env.get(name) or "20/40/40"
+    parts = raw.replace(",", "/").split("/")
+    try:
+        values = tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(f"{name} must be three integers like 20/40/40, got {raw!r}") from None
+    if len(values) != 3 or min(values) < 0 or sum(values) <= 0:
+        raise ConfigError(f"{name} must be three non-negative integers like 20/40/40, got {raw!r}")
+    return values[0], values[1], values[2]
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings from `env` (default: os.environ). Raises ConfigError."""
     env = os.environ if env is None else env
@@ -249,5 +267,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             per_openid=_int(env, "LOGIN_RATE_PER_OPENID", 20, minimum=1),
             bind_per_user=_int(env, "BIND_RATE_PER_USER", 10, minimum=1),
         ),
+        assessment_weights=_weights(env, "ASSESSMENT_WEIGHTS"),
+        rectification_days=_int(env, "RECTIFICATION_DAYS", 3, minimum=1),
+        satisfaction_target=_int(env, "SATISFACTION_TARGET", 96, minimum=1),
+        gym_monthly_quota=_int(env, "GYM_MONTHLY_QUOTA", 8, minimum=1),
         pay=_pay_settings(env, app_env),
     )

@@ -90,6 +90,19 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "arrived_at"},
             "/pages/visitors/pass",
         ),
+        # gym alliance
+        _kind(
+            "gym_promoted",
+            "TPL_GYM_BOOKING_STATUS",
+            {**_STATUS, "time3": "start"},
+            "pages/gym/booking",
+        ),
+        # service-quality assessment
+        _kind("rectification_opened", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_submitted", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_verified", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_rejected", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_overdue", "", _STATUS, "pages/assessment/rectification"),
         # car wash
         _kind("carwash_paid", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
         _kind("carwash_washed", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),

@@ -28,6 +28,15 @@ DEMO_STAFF = [
     ("F0004", "冯涛", "物业维修中心", ["facility"]),
     ("G0001", "钱卫东", "安保部", ["guard"]),
     ("G0002", "何勇", "安保部", ["guard"]),
+    # service-quality assessment: inspectors (I) and the contracted teams' contacts (Q)
+    ("I0001", "孙检查", "机关事务管理局", ["inspector"]),
+    ("I0002", "黄文静", "机关事务管理局", ["inspector"]),
+    ("Q0001", "马保国", "江城保安服务有限公司", ["staff"]),
+    ("Q0002", "林会芳", "嘉会会务服务有限公司", ["staff"]),
+    ("Q0003", "徐大厨", "和味餐饮管理有限公司", ["staff"]),
+    ("Q0004", "杨洁", "洁美物业服务有限公司", ["staff"]),
+    ("Q0005", "田青禾", "青禾园林绿化有限公司", ["staff"]),
+    ("Q0006", "高恒信", "恒信机电设备工程有限公司", ["staff"]),
     ("W0001", "马师傅", "洗车服务站", ["carwash"]),
     ("W0002", "林小军", "洗车服务站", ["carwash"]),
 ]
@@ -53,7 +62,16 @@ async def demo_account(employee_no: str) -> User:
 
 
 # Service modules whose seed_demo() runs after the directory, in this order.
-DEMO_ORDER = ["meals", "meetings", "repairs", "visitors", "notifications", "carwash"]
+DEMO_ORDER = [
+    "meals",
+    "meetings",
+    "repairs",
+    "visitors",
+    "notifications",
+    "gym",
+    "assessment",
+    "carwash",
+]
 
 
 async def seed(*, now: datetime) -> list[str]:

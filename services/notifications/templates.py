@@ -29,6 +29,7 @@ TITLES: dict[str, str] = {
     "repair_cancelled": "报修已取消通知",
     "repair_escalated": "报修超时督办通知",
     "visitor_arrived": "访客到访通知",
+    "gym_promoted": "健身课程候补成功通知",
     "carwash_paid": "洗车卡购买成功通知",
     "carwash_washed": "洗车卡核销通知",
     "carwash_refunded": "洗车卡退款通知",

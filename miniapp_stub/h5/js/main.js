@@ -25,6 +25,16 @@ import CrewPage from "./pages/crew.js";
 import CrewTicketPage from "./pages/crew-ticket.js";
 import GatePage from "./pages/gate.js";
 import AdminPage from "./pages/admin.js";
+import InspectPage from "./pages/assessment-inspect.js";
+import RectificationsPage from "./pages/assessment-rectifications.js";
+import RectificationPage from "./pages/assessment-rectification.js";
+import SurveyPage from "./pages/assessment-survey.js";
+import BoardPage from "./pages/assessment-board.js";
+import GymPage from "./pages/gym.js";
+import GymSessionsPage from "./pages/gym-sessions.js";
+import GymBookingPage from "./pages/gym-booking.js";
+import GymBookingsPage from "./pages/gym-bookings.js";
+import GymDeskPage from "./pages/gym-desk.js";
 import CarwashPage from "./pages/carwash.js";
 import CarwashCardPage from "./pages/carwash-card.js";
 import CarwashBayPage from "./pages/carwash-bay.js";
@@ -52,6 +62,16 @@ const ROUTES = [
   { path: "/crew/:id", page: CrewTicketPage, title: "工单处理" },
   { path: "/gate", page: GatePage, title: "门岗核验" },
   { path: "/admin", page: AdminPage, title: "管理后台" },
+  { path: "/assessment/inspect", page: InspectPage, title: "服务检查" },
+  { path: "/assessment/rectifications", page: RectificationsPage, title: "整改单" },
+  { path: "/assessment/rectifications/:id", page: RectificationPage, title: "整改详情" },
+  { path: "/assessment/survey", page: SurveyPage, title: "满意度调查" },
+  { path: "/assessment/board", page: BoardPage, title: "物管考核看板" },
+  { path: "/gym", page: GymPage, title: "健身联盟" },
+  { path: "/gym/mine", page: GymBookingsPage, title: "我的健身预约" },
+  { path: "/gym/desk", page: GymDeskPage, title: "场馆前台核销" },
+  { path: "/gym/booking/:id", page: GymBookingPage, title: "健身预约" },
+  { path: "/gym/:id", page: GymSessionsPage, title: "场馆课程" },
   { path: "/carwash", page: CarwashPage, title: "洗车服务" },
   { path: "/carwash/card/:id", page: CarwashCardPage, title: "洗车卡" },
   { path: "/carwash/bay", page: CarwashBayPage, title: "预约洗车" },
@@ -94,7 +114,8 @@ async function boot() {
     return;
   }
   session.ready = true;
-  if (!session.user.bound) replace("/bind");
+  // A gym's front desk is no staff member: its screen works with a desk key alone.
+  if (!session.user.bound && route.path !== "/gym/desk") replace("/bind");
   else if (route.path === "/bind") replace("/");
   refreshUnread();
 }

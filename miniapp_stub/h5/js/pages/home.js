@@ -1,10 +1,11 @@
 // Home: one entry per scenario for everyone, and one per role the user holds.
 import { Vue } from "../vendor.js";
 import { go } from "../router.js";
+import { api } from "../api.js";
 import { session, hasRole, refreshUnread } from "../session.js";
 
 const ROLE_NAMES = {
-  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员", carwash: "洗车",
+  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员", inspector: "检查员", carwash: "洗车",
 };
 
 export default {
@@ -49,17 +50,29 @@ export default {
       { id: "meetings", text: "会议室", glyph: "会", color: "#10aeff", to: "/meetings" },
       { id: "repairs", text: "设备报修", glyph: "修", color: "#fa5151", to: "/repairs" },
       { id: "visitors", text: "访客邀约", glyph: "访", color: "#6467f0", to: "/visitors" },
+      { id: "survey", text: "满意度调查", glyph: "评", color: "#ff976a", to: "/assessment/survey" },
+      { id: "gym", text: "健身联盟", glyph: "健", color: "#ff8f1f", to: "/gym" },
       { id: "carwash", text: "洗车服务", glyph: "洗", color: "#1485ee", to: "/carwash" },
     ];
+    // A contracted team's contact has no role of their own: the entry shows once they have a rectification.
+    const teamContact = Vue.ref(false);
     const work = Vue.computed(() => [
       hasRole("canteen") && { id: "canteen", text: "食堂核销", glyph: "核", color: "#07c160", to: "/canteen" },
       hasRole("facility", "facility_lead") && { id: "crew", text: "维修工单", glyph: "单", color: "#fa5151", to: "/crew" },
       hasRole("guard") && { id: "gate", text: "门岗核验", glyph: "岗", color: "#576b95", to: "/gate" },
       hasRole("carwash") && { id: "station", text: "洗车核销", glyph: "洗", color: "#1485ee", to: "/carwash/station" },
       hasRole("admin") && { id: "admin", text: "管理后台", glyph: "管", color: "#353535", to: "/admin" },
+      hasRole("inspector") && { id: "inspect", text: "服务检查", glyph: "检", color: "#576b95", to: "/assessment/inspect" },
+      (hasRole("inspector") || teamContact.value) && { id: "rectifications", text: "整改单", glyph: "改", color: "#fa9d3b", to: "/assessment/rectifications" },
+      hasRole("admin") && { id: "assessment", text: "考核看板", glyph: "考", color: "#10aeff", to: "/assessment/board" },
     ].filter(Boolean));
     const roles = Vue.computed(() => (session.user?.roles || []).map((r) => ROLE_NAMES[r] || r));
     Vue.onMounted(refreshUnread);
+    Vue.onMounted(async () => {
+      if (!session.user?.bound || hasRole("inspector")) return;
+      const page = await api.get("/assessment/rectifications", { limit: 1 }, { quiet: true }).catch(() => null);
+      teamContact.value = Boolean(page?.items.length);
+    });
     return { session, services, work, roles, go };
   },
 };

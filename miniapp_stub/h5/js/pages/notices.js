@@ -16,6 +16,7 @@ const LINKS = [
   [/^\/?pages\/visitors/, () => "/visitors"],
   [/^\/?pages\/canteen/, () => "/canteen"],
   [/^\/?pages\/admin/, () => "/admin"],
+  [/^\/?pages\/assessment\/rectification\?id=(\d+)/, (id) => `/assessment/rectifications/${id}`],
 ];
 
 export default {

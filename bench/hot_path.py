@@ -1,0 +1,255 @@
+"""The lunch-rush hot path (issue 20): our routes as a share of a bare Sanic app, by wrk.
+
+    .venv/bin/python -m bench.hot_path                 # 3 interleaved rounds (~3 minutes)
+    .venv/bin/python -m bench.hot_path --profile       # and a py-spy profile of rejections
+
+All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 3 (flushed):
+1. Seeds 15,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed).
+2. Starts B = bench/bare_app.py (Sanic answering {"ok": true}: same Sanic, same Python,
+   one worker, no access log) and the server with its real CLI (`python -m server run`,
+   one worker, APP_ENV=production, no access log, jobs off), both pinned to core 1 with
+   taskset; wrk runs pinned to core 0 (`wrk -t1 -c64`).
+3. Per round, interleaved: B (GET /ok); POST /meals/orders on a menu whose slots are
+   full by 100 users cycling (warm tokens: in the worker's auth cache); the same by
+   2,000 distinct users never seen before in the run (cold tokens, the rush's real
+   shape); accepted orders (201, committed) by 3,000 distinct users on a roomy menu.
+   Medians of the rounds, each path as a share of B measured in the same round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench import lunch_rush as rush
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "bench" / "wrk" / "tokens.lua"
+B_PORT = rush.PORT + 1
+WARM, COLD, ACCEPT = 100, 2_000, 3_000
+
+
+def wrk(
+    url: str, *, tokens: Path, path: str, body: str = "", method: str = "POST", seconds: float
+) -> dict[str, object]:
+    """One wrk run pinned to core 0: requests/s and the statuses it saw."""
+    env = {
+        **os.environ,
+        "WRK_TOKENS": str(tokens),
+        "WRK_PATH": path,
+        "WRK_METHOD": method,
+        "WRK_BODY": body,
+    }
+    command = [
+        "taskset",
+        "-c",
+        "0",
+        "wrk",
+        "-t1",
+        "-c64",
+        f"-d{max(1, round(seconds))}s",
+        "-s",
+        str(SCRIPT),
+    ]
+    out = subprocess.run(
+        [*command, url], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    statuses = Counter(
+        {int(m[1]): int(m[2]) for m in re.finditer(r"^status (\d+) (\d+)$", out, re.M)}
+    )
+    elapsed = float(re.search(r"requests in ([\d.]+)(m?s)", out)[1])  # type: ignore[index]
+    unit = re.search(r"requests in [\d.]+(m?s)", out)[1]  # type: ignore[index]
+    seconds_taken = elapsed / 1000 if unit == "ms" else elapsed
+    return {"statuses": dict(statuses), "seconds": seconds_taken, "raw": out}
+
+
+def rate(run: dict[str, object], status: int) -> float:
+    statuses: dict[int, int] = run["statuses"]  # type: ignore[assignment]
+    return statuses.get(status, 0) / float(run["seconds"])  # type: ignore[arg-type]
+
+
+def start_pinned(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["taskset", "-c", "1", *command],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+async def wait_for(port: int, path: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            writer.close()
+            if head[9:12] == b"200":
+                return
+        except OSError:
+            pass
+        await asyncio.sleep(0.25)
+    raise RuntimeError(f"nothing healthy on port {port}; see var/bench/*.log")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
+    """py-spy's samples of the server while it answers: the share of samples in which
+    each of our functions (or a library's entry point) is on the stack."""
+    raw = out.with_suffix(".txt")
+    subprocess.run(
+        [str(Path(sys.executable).parent / "py-spy"), "record", "--subprocesses", "--pid", str(pid), "--duration", str(seconds),
+         "--rate", "200", "--format", "raw", "--output", str(raw), "--nonblocking"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples = int(count)
+        total += samples
+        seen = set()
+        for frame in stack.split(";"):
+            name = frame.split(" (")[0]
+            where = frame.split(" (")[-1]
+            if "site-packages" in where and not any(
+                lib in where for lib in ("sanic/app.py", "tortoise/", "redis/", "pydantic/")
+            ):
+                continue
+            if name not in seen:
+                seen.add(name)
+                inclusive[f"{name} ({where.split('/')[-1].rstrip(')')}"] += samples
+    return [(name, n / total) for name, n in inclusive.most_common(40)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    for tool in ("wrk", "taskset"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is needed (apt-get install wrk util-linux)")
+    var = ROOT / "var" / "bench"
+    var.mkdir(parents=True, exist_ok=True)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; load {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
+    rush.reset_stores()
+    seeded = asyncio.run(rush.seed())
+    tokens: list[str] = seeded["tokens"]  # type: ignore[assignment]
+    files = Path(tempfile.mkdtemp(prefix="hot-path-"))
+
+    def token_file(name: str, chosen: list[str]) -> Path:
+        path = files / name
+        path.write_text("\n".join(chosen) + "\n")
+        return path
+
+    warm = token_file("warm", tokens[:WARM])
+    cold = [token_file(f"cold{r}", tokens[WARM + r * COLD : WARM + (r + 1) * COLD])
+            for r in range(args.rounds)]  # fmt: skip
+    base = WARM + args.rounds * COLD
+    accept = [token_file(f"accept{r}", tokens[base + r * ACCEPT : base + (r + 1) * ACCEPT])
+              for r in range(args.rounds)]  # fmt: skip
+    full_body = rush.order_body(seeded["full"], 0).decode()  # type: ignore[arg-type]
+    env = {**rush.ENV, "RUN_JOBS": "false", "ACCESS_LOG": "false"}
+    bare = start_pinned(
+        [sys.executable, "-m", "sanic", "bench.bare_app:app", "--host", "127.0.0.1",
+         "--port", str(B_PORT), "--no-access-logs"],
+        {}, var / "bare.log",
+    )  # fmt: skip
+    server = start_pinned([sys.executable, "-m", "server", "run"], env, var / "server.log")
+    server_url = f"http://127.0.0.1:{rush.PORT}"
+    try:
+        asyncio.run(wait_for(B_PORT, "/ok"))
+        asyncio.run(wait_for(rush.PORT, "/api/v1/health"))
+        wrk(server_url, tokens=warm, path="/api/v1/me", method="GET", seconds=2)  # warm up
+        wrk(f"http://127.0.0.1:{B_PORT}", tokens=warm, path="/ok", method="GET", seconds=1)
+        rounds: list[dict[str, float]] = []
+        for r in range(args.rounds):
+            b = wrk(f"http://127.0.0.1:{B_PORT}", tokens=warm, path="/ok", seconds=args.seconds)
+            hot = wrk(server_url, tokens=warm, path="/api/v1/meals/orders", body=full_body,
+                      seconds=args.seconds)  # fmt: skip
+            cold_run = wrk(server_url, tokens=cold[r], path="/api/v1/meals/orders",
+                           body=full_body, seconds=min(args.seconds, 3))  # fmt: skip
+            roomy = rush.order_body(seeded["roomy"], r).decode()  # type: ignore[arg-type]
+            acc = wrk(server_url, tokens=accept[r], path="/api/v1/meals/orders", body=roomy,
+                      seconds=min(args.seconds, 4))  # fmt: skip
+            row = {
+                "B": rate(b, 200),
+                "warm_rejections": rate(hot, 409),
+                "cold_rejections": rate(cold_run, 409),
+                "accepts": rate(acc, 201),
+                "5xx": sum(
+                    n for run in (hot, cold_run, acc)
+                    for s, n in run["statuses"].items() if s >= 500  # type: ignore[union-attr]
+                ),
+            }  # fmt: skip
+            row_statuses = {name: run["statuses"] for name, run in
+                            (("warm", hot), ("cold", cold_run), ("accept", acc))}  # fmt: skip
+            print(f"  statuses: {row_statuses}", flush=True)
+            rounds.append(row)
+            print(
+                f"round {r + 1}: " + ", ".join(f"{k} {v:,.0f}" for k, v in row.items()), flush=True
+            )
+        summary = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+        ratios = {
+            key: statistics.median(r[key] / r["B"] for r in rounds)
+            for key in ("warm_rejections", "cold_rejections", "accepts")
+        }
+        print("\n| path | req/s (median) | of B (median of per-round ratios) |\n|---|---:|---:|")
+        print(f"| B, bare Sanic JSON | {summary['B']:,.0f} | 100% |")
+        for key, label in (
+            ("warm_rejections", "`POST /meals/orders` full slot, 100 warm users"),
+            ("cold_rejections", f"the same, {COLD:,} cold users a round"),
+            ("accepts", f"`POST /meals/orders` accepted (201), {ACCEPT:,} users a round"),
+        ):
+            print(f"| {label} | {summary[key]:,.0f} | {ratios[key]:.0%} |")
+        print(f"5xx: {sum(r['5xx'] for r in rounds)}")
+        (var / "hot_path.json").write_text(json.dumps({"rounds": rounds, "ratios": ratios}))
+        if args.profile:
+            print("\nprofile of warm rejections (share of samples with the function on the stack):")
+            loader = subprocess.Popen(
+                ["taskset", "-c", "0", "wrk", "-t1", "-c64", "-d12s", "-s", str(SCRIPT),
+                 server_url],
+                env={**os.environ, "WRK_TOKENS": str(warm), "WRK_PATH": "/api/v1/meals/orders",
+                     "WRK_METHOD": "POST", "WRK_BODY": full_body},
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(1)
+            for name, share in profile(server.pid, 8, var / "profile"):
+                print(f"{share:6.1%}  {name}")
+            loader.wait()
+    finally:
+        stop(server)
+        stop(bare)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,468 @@
+"""Gym alliance endpoints of API.md §10: members (gyms, classes, quota, bookings, walk-ins,
+vouchers), the gym front desk (check-in with a desk key) and admins (gyms, timetables,
+desk keys, the monthly settlement)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, HTTPResponse, Request
+
+from models import MAX_ID
+from server.auth import desk_guard, desk_of, guard, principal_of
+from server.http import doc, now, parse_body, parse_query, reply
+from server.idempotency import idempotent
+from services import gym
+
+bp = Blueprint("gym", url_prefix="/api/v1")
+
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as bad input
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- wire models -------------------------------------------------------------------
+
+
+class GymIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    address: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
+    offer: str = Field(min_length=1, max_length=256, pattern=NO_NUL)
+    open_hours: str = Field(
+        min_length=11, max_length=11, pattern=r"^\d\d:\d\d-\d\d:\d\d$", description="HH:MM-HH:MM"
+    )
+    walk_in: bool = True
+
+
+class GymOut(BaseModel):
+    id: int
+    name: str
+    address: str
+    offer: str
+    open_hours: str
+    walk_in: bool
+    active: bool
+
+
+class GymList(BaseModel):
+    items: list[GymOut]
+    next_cursor: str | None = Field(default=None, description="场馆只有一页，恒为 null")
+
+
+class SessionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    coach: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
+    start: dt.datetime
+    end: dt.datetime
+    capacity: int = Field(ge=1, le=500)
+
+
+class SessionsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    sessions: list[SessionIn] = Field(min_length=1, max_length=50)
+    weeks: int = Field(default=1, ge=1, le=12)
+
+
+class GymRef(BaseModel):
+    id: int
+    name: str
+
+
+class SessionOut(BaseModel):
+    id: int
+    gym: GymRef
+    name: str
+    coach: str
+    start: str
+    end: str
+    capacity: int
+    booked: int
+    available: int
+    waitlist: int
+
+
+class SessionList(BaseModel):
+    items: list[SessionOut]
+    next_cursor: str | None = None
+
+
+class DayQuery(BaseModel):
+    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+
+
+class QuotaOut(BaseModel):
+    month: str
+    quota: int
+    used: int = Field(description="本月已用（含候补中占用的次数）")
+    left: int
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    session_id: int = Field(ge=1, le=MAX_ID)
+    waitlist: bool = False
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    gym_id: int = Field(ge=1, le=MAX_ID)
+
+
+class BookingOut(BaseModel):
+    id: int
+    session: SessionOut | None
+    gym: GymRef
+    kind: str
+    status: str
+    position: int | None
+    checked_in_at: str | None
+    valid_until: str | None = Field(description="到店券当日有效至（闭馆时间）")
+    month: str = Field(description="计入配额的月份 YYYY-MM")
+    created_at: str
+
+
+class BookingList(BaseModel):
+    items: list[BookingOut]
+    next_cursor: str | None
+
+
+class ListQuery(BaseModel):
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class VoucherOut(BaseModel):
+    code: str
+    expires_at: str
+
+
+class CheckinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+
+
+class MemberOut(BaseModel):
+    name_masked: str
+    department: str
+
+
+class CheckinOut(BaseModel):
+    booking: BookingOut
+    member: MemberOut
+
+
+class DeskKeyOut(BaseModel):
+    id: int
+    gym_id: int
+    key: str = Field(description="仅此一次返回，服务器只保存其摘要")
+
+
+class DeskKeyRevoked(BaseModel):
+    id: int
+    gym_id: int
+    revoked_at: str | None
+
+
+class SettlementQuery(BaseModel):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    format: Literal["json", "xlsx"] = "json"
+
+
+class SettlementRow(BaseModel):
+    gym: GymRef
+    check_ins: int
+    walk_ins: int
+    classes: int
+    late_cancels: int
+    no_shows: int
+    billable: int = Field(description="结算人次 = 签到 + 迟取消 + 爽约")
+
+
+class SettlementOut(BaseModel):
+    month: str
+    items: list[SettlementRow]
+
+
+def _today(request: Request) -> dt.date:
+    return gym.local(now(request)).date()
+
+
+# --- members -----------------------------------------------------------------------
+
+
+@bp.get("/gym/gyms")
+@doc(summary="合作场馆", tag="gym", response=GymList)
+@guard()
+async def list_gyms(request: Request) -> HTTPResponse:
+    return reply({"items": await gym.list_gyms(), "next_cursor": None})
+
+
+@bp.get("/gym/gyms/<gym_id:int>/sessions")
+@doc(
+    summary="场馆某日课程（含余位与候补人数）",
+    tag="gym",
+    query=DayQuery,
+    response=SessionList,
+    errors=["not_found"],
+)
+@guard()
+async def list_sessions(request: Request, gym_id: int) -> HTTPResponse:
+    query = parse_query(request, DayQuery)
+    items = await gym.list_sessions(gym_id=gym_id, day=query.date or _today(request))
+    return reply({"items": items, "next_cursor": None})
+
+
+@bp.get("/gym/quota")
+@doc(summary="本月健身配额", tag="gym", response=QuotaOut)
+@guard()
+async def quota(request: Request) -> HTTPResponse:
+    return reply(await gym.quota_view(user_id=principal_of(request).user_id, now=now(request)))
+
+
+@bp.post("/gym/bookings")
+@doc(
+    summary="预约课程",
+    tag="gym",
+    body=BookingIn,
+    response=BookingOut,
+    status=201,
+    extra_responses={202: (BookingOut, "课程已满，已加入候补（waitlist=true）")},
+    errors=["slot_full", "limit_reached", "too_late", "not_found"],
+    description="计入课程所在月份的配额（候补中也占用一次，取消或未递补时退回）。"
+    "开课前1小时内不再接受候补；开课后不能预约。支持 Idempotency-Key。",
+)
+@guard()
+@idempotent
+async def book(request: Request) -> HTTPResponse:
+    body = parse_body(request, BookingIn)
+    row = await gym.book_class(
+        user_id=principal_of(request).user_id,
+        session_id=body.session_id,
+        waitlist=body.waitlist,
+        idempotency_key=request.headers.get("idempotency-key"),
+        now=now(request),
+    )
+    return reply(row, status=202 if row["status"] == "waitlisted" else 201)
+
+
+@bp.post("/gym/visits")
+@doc(
+    summary="到店体验（领取当日到店券）",
+    tag="gym",
+    body=VisitIn,
+    response=BookingOut,
+    status=201,
+    errors=["limit_reached", "too_late", "not_found", "invalid_state"],
+    description="当日闭馆前有效，每人每馆每天一张；计入本月配额。支持 Idempotency-Key。",
+)
+@guard()
+@idempotent
+async def visit(request: Request) -> HTTPResponse:
+    body = parse_body(request, VisitIn)
+    row = await gym.visit(
+        user_id=principal_of(request).user_id, gym_id=body.gym_id, now=now(request)
+    )
+    return reply(row, status=201)
+
+
+@bp.get("/gym/bookings")
+@doc(summary="我的健身预约", tag="gym", query=ListQuery, response=BookingList)
+@guard()
+async def my_bookings(request: Request) -> HTTPResponse:
+    query = parse_query(request, ListQuery)
+    page = await gym.list_bookings(
+        user_id=principal_of(request).user_id, limit=query.limit, cursor=query.cursor
+    )
+    return reply(page)
+
+
+@bp.get("/gym/bookings/<booking_id:int>")
+@doc(summary="预约详情", tag="gym", response=BookingOut, errors=["not_found"])
+@guard()
+async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
+    row = await gym.get_booking(user_id=principal_of(request).user_id, booking_id=booking_id)
+    return reply(row)
+
+
+@bp.post("/gym/bookings/<booking_id:int>/cancel")
+@doc(
+    summary="取消预约",
+    tag="gym",
+    response=BookingOut,
+    errors=["not_found", "too_late", "invalid_state"],
+    description="开课2小时前取消为 cancelled（退回次数），之后为 late_cancelled（次数不退）；"
+    "空出的名额在开课1小时前递补候补队首并通知。到店券未使用前可取消并退回次数。",
+)
+@guard()
+async def cancel(request: Request, booking_id: int) -> HTTPResponse:
+    row = await gym.cancel(
+        user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
+    )
+    return reply(row)
+
+
+@bp.post("/gym/bookings/<booking_id:int>/voucher")
+@doc(
+    summary="出示入场券（60秒一次性）",
+    tag="gym",
+    response=VoucherOut,
+    errors=["not_found", "invalid_state", "too_early", "too_late"],
+    description="课程：开课前30分钟起至下课；到店：当日闭馆前。",
+)
+@guard()
+async def voucher(request: Request, booking_id: int) -> HTTPResponse:
+    out = await gym.issue_voucher(
+        user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
+    )
+    return reply(out, headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/gym/bookings/<booking_id:int>/voucher.png")
+@doc(
+    summary="入场券二维码",
+    tag="gym",
+    response={"type": "string", "format": "binary"},
+    content_type="image/png",
+    errors=["not_found"],
+    description="最新一张未使用且未过期的入场券的二维码；没有则 404（先 POST …/voucher）。",
+)
+@guard()
+async def voucher_png(request: Request, booking_id: int) -> HTTPResponse:
+    png = await gym.voucher_png(
+        user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
+    )
+    return HTTPResponse(
+        png, content_type="image/png", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+# --- the gym front desk ------------------------------------------------------------
+
+
+@bp.post("/gym/desk/checkin")
+@doc(
+    summary="前台核销入场券（场馆前台密钥）",
+    tag="gym",
+    body=CheckinIn,
+    response=CheckinOut,
+    errors=["not_found", "invalid_state"],
+    description="Authorization: Bearer <前台密钥>。仅能核销本场馆的入场券；未知、过期或他馆的券为 404，"
+    "已签到为 409 invalid_state。",
+)
+@desk_guard
+async def checkin(request: Request) -> HTTPResponse:
+    body = parse_body(request, CheckinIn)
+    out = await gym.checkin(desk=desk_of(request), code=body.code, now=now(request))
+    return reply(out)
+
+
+# --- admin -------------------------------------------------------------------------
+
+
+@bp.post("/admin/gym/gyms")
+@doc(
+    summary="新增合作场馆",
+    tag="gym",
+    body=GymIn,
+    response=GymOut,
+    status=201,
+    errors=["forbidden", "conflict"],
+)
+@guard("admin")
+@idempotent
+async def create_gym(request: Request) -> HTTPResponse:
+    body = parse_body(request, GymIn)
+    out = await gym.create_gym(
+        name=body.name,
+        address=body.address,
+        offer=body.offer,
+        open_hours=body.open_hours,
+        walk_in=body.walk_in,
+    )
+    return reply(out, status=201)
+
+
+@bp.post("/admin/gym/gyms/<gym_id:int>/sessions")
+@doc(
+    summary="发布课程（可按周重复）",
+    tag="gym",
+    body=SessionsIn,
+    response=SessionList,
+    status=201,
+    errors=["forbidden", "not_found", "conflict"],
+    description="weeks=1-12：每节课按周重复的次数。无时区的时间按 Asia/Shanghai 解释。",
+)
+@guard("admin")
+@idempotent
+async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
+    body = parse_body(request, SessionsIn)
+    items = await gym.create_sessions(
+        gym_id=gym_id,
+        sessions=[
+            gym.SessionIn(name=s.name, coach=s.coach, start=s.start, end=s.end, capacity=s.capacity)
+            for s in body.sessions
+        ],
+        weeks=body.weeks,
+    )
+    return reply({"items": items, "next_cursor": None}, status=201)
+
+
+@bp.post("/admin/gym/gyms/<gym_id:int>/desk-keys")
+@doc(
+    summary="签发场馆前台密钥",
+    tag="gym",
+    response=DeskKeyOut,
+    status=201,
+    errors=["forbidden", "not_found"],
+    description="密钥只在此响应中出现一次；服务器只保存其摘要。",
+)
+@guard("admin")
+async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
+    return reply(
+        await gym.issue_key(gym_id=gym_id), status=201, headers={"Cache-Control": "no-store"}
+    )
+
+
+@bp.post("/admin/gym/desk-keys/<key_id:int>/revoke")
+@doc(
+    summary="吊销场馆前台密钥",
+    tag="gym",
+    response=DeskKeyRevoked,
+    errors=["forbidden", "not_found"],
+)
+@guard("admin")
+async def revoke_desk_key(request: Request, key_id: int) -> HTTPResponse:
+    return reply(await gym.revoke_key(key_id=key_id, now=now(request)))
+
+
+@bp.get("/admin/gym/settlement")
+@doc(
+    summary="场馆月度结算",
+    tag="gym",
+    query=SettlementQuery,
+    response=SettlementOut,
+    errors=["forbidden"],
+    description="按预约所属月份统计；format=xlsx 返回 Excel 工作簿。",
+)
+@guard("admin")
+async def settlement(request: Request) -> HTTPResponse:
+    query = parse_query(request, SettlementQuery)
+    report = await gym.settlement(month=query.month)
+    if query.format == "xlsx":
+        return HTTPResponse(
+            gym.settlement_xlsx(report),
+            content_type=XLSX,
+            headers={
+                "Content-Disposition": f'attachment; filename="gym-settlement-{query.month}.xlsx"'
+            },
+        )
+    return reply(report)

@@ -1,0 +1,58 @@
+"""Service-quality assessment (物管考核, API.md §11): what handlers, jobs and the CLI call.
+
+Files by concern: setup (teams, standards), inspections (walk-rounds and the
+rectification state table), attendance (imports), surveys (monthly survey, meal
+ratings), scores (the monthly board and its export), photos, demo.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.assessment.attendance import import_items, import_rows, parse_csv
+from services.assessment.inspections import (
+    TRANSITIONS,
+    act,
+    create_inspection,
+    get_rectification,
+    list_inspections,
+    list_rectifications,
+    mark_overdue,
+)
+from services.assessment.photos import read as read_photo
+from services.assessment.scores import scores, trend, workbook
+from services.assessment.setup import create_standards, create_team, list_standards, list_teams
+from services.assessment.surveys import create_survey, current, rate_meal, respond
+
+__all__ = [
+    "TRANSITIONS",
+    "act",
+    "create_inspection",
+    "create_standards",
+    "create_survey",
+    "create_team",
+    "current",
+    "get_rectification",
+    "import_items",
+    "import_rows",
+    "list_inspections",
+    "list_rectifications",
+    "list_standards",
+    "list_teams",
+    "mark_overdue",
+    "parse_csv",
+    "rate_meal",
+    "read_photo",
+    "respond",
+    "scores",
+    "seed_demo",
+    "trend",
+    "workbook",
+]
+
+
+async def seed_demo(*, now: datetime) -> list[str]:
+    """Six teams, their checklists and a month of records (services/assessment/demo.py)."""
+    from services.assessment.demo import seed
+
+    return await seed(now=now)

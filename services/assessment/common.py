@@ -1,0 +1,126 @@
+"""What every part of the assessment shares: months, wire times, team views and contacts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from models import MAX_ID
+from models.assessment import SERVICES, Team
+from models.identity import Staff, User
+from server import resources
+from server.errors import InvalidInput, NotFound
+from services.identity import Principal
+
+SERVICE_LABELS = {
+    "security": "安保",
+    "conference": "会务",
+    "catering": "餐饮",
+    "cleaning": "保洁",
+    "greening": "绿化",
+    "facilities": "设施设备",
+}
+assert set(SERVICE_LABELS) == set(SERVICES)
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(value: str, *, field: str = "month") -> date:
+    """'2026-11' → its first day; anything else (month 13, year 0) is 400, never a 500."""
+    match = _MONTH.match(value or "")
+    year, month = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    if not match or not 2000 <= year <= 2100 or not 1 <= month <= 12:
+        raise InvalidInput({field: "应为月份 YYYY-MM"})
+    return date(year, month, 1)
+
+
+def next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def month_bounds(first: date) -> tuple[datetime, datetime]:
+    """The month in the service time zone, as UTC instants [start, end).
+
+    UTC because SQLite compares stored datetimes as text (docs/conventions.md).
+    """
+    tz = resources.settings().tz
+    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+    end = datetime.combine(next_month(first), time(0), tzinfo=tz).astimezone(UTC)
+    return start, end
+
+
+def aware(moment: datetime) -> datetime:
+    """Naive input is read in the service time zone (API.md §1)."""
+    return moment.replace(tzinfo=resources.settings().tz) if moment.tzinfo is None else moment
+
+
+def month_of(moment: datetime) -> str:
+    return moment.astimezone(resources.settings().tz).strftime("%Y-%m")
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(resources.settings().tz).isoformat() if moment else None
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
+def team_ref(team: Team) -> dict[str, Any]:
+    return {"id": team.id, "name": team.name, "service": team.service}
+
+
+def team_view(team: Team) -> dict[str, Any]:
+    return {
+        "id": team.id,
+        "name": team.name,
+        "service": team.service,
+        "service_label": SERVICE_LABELS[team.service],
+        "vendor": team.vendor,
+        "contracted_headcount": team.contracted_headcount,
+        "contacts": list(team.contacts),
+    }
+
+
+async def get_team(team_id: int, *, field: str | None = None) -> Team:
+    """The team, or 404 (or 400 naming `field` when the id came in a body)."""
+    team = await Team.get_or_none(id=team_id) if valid_id(team_id) else None
+    if team is None:
+        if field:
+            raise InvalidInput({field: "没有这个服务团队"})
+        raise NotFound("服务团队不存在")
+    return team
+
+
+async def contact_users(team: Team) -> list[int]:
+    """User ids of the team's contacts who are bound and active, lead contact first."""
+    if not team.contacts:
+        return []
+    staff = await Staff.filter(employee_no__in=team.contacts, active=True).values_list(
+        "id", "employee_no"
+    )
+    by_no = {str(no): int(sid) for sid, no in staff}
+    users = dict(await User.filter(staff_id__in=list(by_no.values())).values_list("staff_id", "id"))
+    ordered = [users.get(by_no[no]) for no in team.contacts if no in by_no]
+    return [int(u) for u in ordered if u is not None]
+
+
+async def teams_of_contact(principal: Principal) -> list[int]:
+    """Ids of the teams that list the caller's employee number as a contact."""
+    if not principal.employee_no:
+        return []
+    return [t.id for t in await Team.all() if principal.employee_no in t.contacts]
+
+
+def is_inspector(principal: Principal) -> bool:
+    return principal.has_role("inspector")
+
+
+async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
+    return {int(uid): str(name or "未绑定用户") for uid, name in rows}

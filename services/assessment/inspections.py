@@ -1,0 +1,465 @@
+"""Inspections against the standards, and the rectifications their failed items open.
+
+The rectification workflow is one table, TRANSITIONS: (state, action) → (next state,
+who may do it, the notice it sends and to whom). Every transition is a conditional
+update on the state read, a RectificationEvent and its notices, in one transaction,
+so two concurrent actions never both apply and a notice never reports an undone change.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+from models.assessment import (
+    Inspection,
+    InspectionResult,
+    Rectification,
+    RectificationEvent,
+    Standard,
+    Team,
+)
+from server import resources
+from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from server.tx import Tx, transaction
+from services import notifications
+from services.assessment import photos
+from services.assessment.common import (
+    contact_users,
+    get_team,
+    is_inspector,
+    iso,
+    month_bounds,
+    names_of,
+    parse_month,
+    team_ref,
+    teams_of_contact,
+    valid_id,
+)
+from services.identity import Principal
+
+Party = Literal["team_contact", "inspector", "system"]
+Audience = Literal["team", "inspector", "both"]
+
+
+@dataclass(frozen=True)
+class Transition:
+    next_state: str
+    actor: Party
+    notice: str  # kind in server/notice_kinds.py
+    title: str
+    audience: Audience
+
+
+# The rectification state machine of API.md §11. `mark_overdue` is the job's.
+TRANSITIONS: dict[tuple[str, str], Transition] = {
+    ("open", "submit"): Transition(
+        "submitted", "team_contact", "rectification_submitted", "整改已提交，请复查", "inspector"
+    ),
+    ("overdue", "submit"): Transition(
+        "submitted",
+        "team_contact",
+        "rectification_submitted",
+        "逾期整改已提交，请复查",
+        "inspector",
+    ),
+    ("submitted", "verify"): Transition(
+        "verified", "inspector", "rectification_verified", "整改已通过复查", "team"
+    ),
+    ("submitted", "reject"): Transition(
+        "open", "inspector", "rectification_rejected", "整改未通过复查，请重新整改", "team"
+    ),
+    ("open", "mark_overdue"): Transition(
+        "overdue", "system", "rectification_overdue", "整改已逾期", "both"
+    ),
+}
+ACTIONS = ("submit", "verify", "reject")
+ACTORS: dict[str, Party] = {action: t.actor for (_, action), t in TRANSITIONS.items()}
+LIVE = ("open", "submitted", "overdue")
+
+
+# --- inspections -----------------------------------------------------------------------
+
+
+async def create_inspection(
+    *,
+    principal: Principal,
+    team_id: int,
+    location: str,
+    results: list[dict[str, Any]],
+    now: datetime,
+) -> dict[str, Any]:
+    """Record a walk-round; each failed item deducts its points and opens a rectification
+    due in RECTIFICATION_DAYS, told to the team's contacts in the same transaction."""
+    team = await get_team(team_id, field="team_id")
+    standards = await _standards_for(team=team, results=results)
+    due = now + timedelta(days=resources.settings().rectification_days)
+    contacts = await contact_users(team)
+    async with transaction() as tx:
+        inspection = await Inspection.create(
+            team_id=team.id, inspector_id=principal.user_id, at=now, location=location.strip()
+        )
+        deducted = 0
+        for index, result in enumerate(results):
+            standard = standards[result["standard_id"]]
+            points = 0 if result["passed"] else standard.points
+            deducted += points
+            await photos.take(
+                photo_ids=result.get("photo_ids") or [],
+                owner_id=principal.user_id,
+                team=team,
+                field=f"results.{index}.photo_ids",
+                now=now,
+            )
+            await InspectionResult.create(
+                inspection_id=inspection.id,
+                standard_id=standard.id,
+                passed=result["passed"],
+                note=(result.get("note") or "").strip(),
+                photo_ids=list(dict.fromkeys(result.get("photo_ids") or [])),
+                points=points,
+            )
+            if not result["passed"]:
+                await _open_rectification(
+                    tx, inspection=inspection, standard=standard, team=team, due=due,
+                    contacts=contacts, actor_id=principal.user_id, now=now,
+                )  # fmt: skip
+        inspection.deducted = deducted
+        await inspection.save(update_fields=["deducted"], using_db=tx.conn)
+    return (await serialize_inspections([inspection]))[0]
+
+
+async def _standards_for(*, team: Team, results: list[dict[str, Any]]) -> dict[int, Standard]:
+    ids = [r["standard_id"] for r in results]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput({"results": "同一考核标准只能出现一次"})
+    found = {s.id: s for s in await Standard.filter(id__in=ids, service=team.service)}
+    for index, standard_id in enumerate(ids):
+        if standard_id not in found:
+            raise InvalidInput({f"results.{index}.standard_id": "不是该团队服务类别的考核标准"})
+    return found
+
+
+async def _open_rectification(
+    tx: Tx,
+    *,
+    inspection: Inspection,
+    standard: Standard,
+    team: Team,
+    due: datetime,
+    contacts: list[int],
+    actor_id: int,
+    now: datetime,
+) -> None:
+    rectification = await Rectification.create(
+        inspection_id=inspection.id,
+        standard_id=standard.id,
+        team_id=team.id,
+        due=due,
+        status="open",
+        created_at=now,
+        updated_at=now,
+    )
+    await RectificationEvent.create(
+        rectification_id=rectification.id,
+        at=now,
+        actor_id=actor_id,
+        action="open",
+        from_state="",
+        to_state="open",
+        note=f"{standard.code} {standard.text}",
+    )
+    for user_id in contacts:
+        await notifications.notify(
+            tx=tx,
+            user_id=user_id,
+            kind="rectification_opened",
+            title="检查发现问题，请按期整改",
+            body=f"{standard.code} {standard.text}"[:20],
+            link=f"/pages/assessment/rectification?id={rectification.id}",
+            template_data={"rectification_id": rectification.id, "due": iso(due)},
+            now=now,
+        )
+
+
+async def serialize_inspections(inspections: list[Inspection]) -> list[dict[str, Any]]:
+    ids = [i.id for i in inspections]
+    results = await InspectionResult.filter(inspection_id__in=ids).order_by("id")
+    teams = {t.id: t for t in await Team.filter(id__in={i.team_id for i in inspections})}  # type: ignore[attr-defined]
+    names = await names_of(i.inspector_id for i in inspections)  # type: ignore[attr-defined]
+    by_inspection: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for r in results:
+        by_inspection[r.inspection_id].append(  # type: ignore[attr-defined]
+            {
+                "standard_id": r.standard_id,  # type: ignore[attr-defined]
+                "passed": r.passed,
+                "note": r.note,
+                "photo_ids": r.photo_ids,
+                "photos": [photos.url_of(p) for p in r.photo_ids],
+                "points": r.points,
+            }
+        )
+    return [
+        {
+            "id": i.id,
+            "team": team_ref(teams[i.team_id]),  # type: ignore[attr-defined]
+            "inspector": {"id": i.inspector_id, "name": names.get(i.inspector_id, "未知用户")},  # type: ignore[attr-defined]
+            "at": iso(i.at),
+            "location": i.location,
+            "results": by_inspection[i.id],
+            "deducted": i.deducted,
+        }
+        for i in inspections
+    ]
+
+
+def _encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"i:{last_id}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = raw.partition(":")
+        value = int(number)
+        if prefix != "i" or not valid_id(value):
+            raise ValueError(raw)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput({"cursor": "无效的分页游标"}) from None
+    return value
+
+
+async def list_inspections(
+    *, team_id: int | None, month: str | None, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Newest first, optionally of one team and one month."""
+    query = Inspection.all()
+    if team_id is not None:
+        query = query.filter(team_id=(await get_team(team_id, field="team_id")).id)
+    if month:
+        start, end = month_bounds(parse_month(month))
+        query = query.filter(at__gte=start, at__lt=end)
+    if cursor:
+        query = query.filter(id__lt=_decode_cursor(cursor))
+    rows = await query.order_by("-id").limit(limit + 1)
+    page = rows[:limit]
+    return {
+        "items": await serialize_inspections(page),
+        "next_cursor": _encode_cursor(page[-1].id) if len(rows) > limit and page else None,
+    }
+
+
+# --- rectifications ----------------------------------------------------------------------
+
+
+async def _parts(rectification: Rectification, principal: Principal) -> set[Party]:
+    parts: set[Party] = set()
+    if is_inspector(principal):
+        parts.add("inspector")
+    if rectification.team_id in await teams_of_contact(principal):  # type: ignore[attr-defined]
+        parts.add("team_contact")
+    return parts
+
+
+async def visible_rectification(*, rectification_id: int, principal: Principal) -> Rectification:
+    """Inspectors and admins see every rectification, a team's contacts their team's."""
+    found = (
+        await Rectification.get_or_none(id=rectification_id) if valid_id(rectification_id) else None
+    )
+    if found is None or not await _parts(found, principal):
+        raise NotFound("整改单不存在")
+    return found
+
+
+async def serialize_rectifications(rows: list[Rectification]) -> list[dict[str, Any]]:
+    ids = [r.id for r in rows]
+    teams = {t.id: t for t in await Team.filter(id__in={r.team_id for r in rows})}  # type: ignore[attr-defined]
+    standards = {
+        s.id: s
+        for s in await Standard.filter(id__in={r.standard_id for r in rows})  # type: ignore[attr-defined]
+    }
+    events = await RectificationEvent.filter(rectification_id__in=ids).order_by("at", "id")
+    names = await names_of(e.actor_id for e in events)  # type: ignore[attr-defined]
+    by_row: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    for e in events:
+        actor_id = e.actor_id  # type: ignore[attr-defined]
+        by_row[e.rectification_id].append(  # type: ignore[attr-defined]
+            {
+                "at": iso(e.at),
+                "actor": {"id": actor_id, "name": names.get(actor_id, "未知用户")}
+                if actor_id
+                else {"id": None, "name": "系统"},
+                "action": e.action,
+                "from": e.from_state or None,
+                "to": e.to_state,
+                "note": e.note,
+            }
+        )
+    result = []
+    for r in rows:
+        standard = standards[r.standard_id]  # type: ignore[attr-defined]
+        result.append(
+            {
+                "id": r.id,
+                "inspection_id": r.inspection_id,  # type: ignore[attr-defined]
+                "standard_id": standard.id,
+                "standard": {
+                    "code": standard.code,
+                    "text": standard.text,
+                    "points": standard.points,
+                },
+                "team": team_ref(teams[r.team_id]),  # type: ignore[attr-defined]
+                "due": iso(r.due),
+                "status": r.status,
+                "note": r.note,
+                "photo_ids": r.photo_ids,
+                "photos": [photos.url_of(p) for p in r.photo_ids],
+                "events": by_row[r.id],
+            }
+        )
+    return result
+
+
+async def get_rectification(*, rectification_id: int, principal: Principal) -> dict[str, Any]:
+    found = await visible_rectification(rectification_id=rectification_id, principal=principal)
+    return (await serialize_rectifications([found]))[0]
+
+
+async def list_rectifications(
+    *, principal: Principal, status: str | None, team_id: int | None, limit: int
+) -> dict[str, Any]:
+    """An inspector's (all teams) or a contact's (their teams) rectifications, due first."""
+    query = Rectification.all()
+    if not is_inspector(principal):
+        query = query.filter(team_id__in=await teams_of_contact(principal))
+    if team_id is not None:
+        query = query.filter(team_id=team_id if valid_id(team_id) else 0)
+    if status:
+        query = query.filter(status=status)
+    rows = await query.order_by("due", "id").limit(limit)
+    return {"items": await serialize_rectifications(rows), "next_cursor": None}
+
+
+async def act(
+    *,
+    rectification_id: int,
+    principal: Principal,
+    action: str,
+    now: datetime,
+    note: str = "",
+    photo_ids: list[int] | None = None,
+) -> dict[str, Any]:
+    """Apply one action of TRANSITIONS: 404 if not visible, 403 if not the party of the
+    action, 409 invalid_state if the state does not allow it (also when a concurrent
+    action moved it first: the update is conditional on the state read)."""
+    found = await visible_rectification(rectification_id=rectification_id, principal=principal)
+    if ACTORS.get(action) not in await _parts(found, principal) or action not in ACTIONS:
+        raise Forbidden("你不能对该整改单执行此操作", details={"action": action})
+    if action in ("verify", "reject") and not principal.has_role("admin"):
+        inspection = await Inspection.get(id=found.inspection_id)  # type: ignore[attr-defined]
+        if inspection.inspector_id != principal.user_id:  # type: ignore[attr-defined]
+            raise Forbidden("只有发起检查的检查员可以复查", details={"action": action})
+    async with transaction() as tx:
+        await transition(
+            tx, rectification=found, action=action, actor_id=principal.user_id,
+            note=note, photo_ids=photo_ids, now=now,
+        )  # fmt: skip
+    return await get_rectification(rectification_id=found.id, principal=principal)
+
+
+async def transition(
+    tx: Tx,
+    *,
+    rectification: Rectification,
+    action: str,
+    actor_id: int | None,
+    note: str,
+    now: datetime,
+    photo_ids: list[int] | None = None,
+) -> None:
+    """One move of the state table inside `tx`: update, event, notices — or InvalidState."""
+    rule = TRANSITIONS.get((rectification.status, action))
+    if rule is None:
+        raise InvalidState(rectification.status, action=action)
+    changes: dict[str, Any] = {"status": rule.next_state, "updated_at": now}
+    team = await Team.get(id=rectification.team_id)  # type: ignore[attr-defined]
+    if action == "submit":
+        changes.update(note=note.strip(), photo_ids=list(dict.fromkeys(photo_ids or [])))
+        assert actor_id is not None
+        await photos.take(
+            photo_ids=photo_ids or [], owner_id=actor_id, team=team, field="photo_ids", now=now
+        )
+    updated = await Rectification.filter(id=rectification.id, status=rectification.status).update(
+        **changes
+    )
+    if not updated:
+        current = await Rectification.get(id=rectification.id)
+        if (current.status, action) not in TRANSITIONS:
+            raise InvalidState(current.status, action=action)
+        raise Conflict("整改单刚被他人更新，请刷新后重试", details={"state": current.status})
+    await RectificationEvent.create(
+        rectification_id=rectification.id,
+        at=now,
+        actor_id=actor_id,
+        action=action,
+        from_state=rectification.status,
+        to_state=rule.next_state,
+        note=note.strip(),
+    )
+    await _tell(tx, rectification=rectification, team=team, rule=rule, actor_id=actor_id, now=now)
+
+
+async def _tell(
+    tx: Tx,
+    *,
+    rectification: Rectification,
+    team: Team,
+    rule: Transition,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    people: list[int] = []
+    if rule.audience in ("team", "both"):
+        people += await contact_users(team)
+    if rule.audience in ("inspector", "both"):
+        inspection = await Inspection.get(id=rectification.inspection_id)  # type: ignore[attr-defined]
+        people.append(inspection.inspector_id)  # type: ignore[attr-defined]
+    standard = await Standard.get(id=rectification.standard_id)  # type: ignore[attr-defined]
+    for user_id in dict.fromkeys(people):
+        if user_id == actor_id:
+            continue
+        await notifications.notify(
+            tx=tx,
+            user_id=user_id,
+            kind=rule.notice,
+            title=rule.title,
+            body=f"{team.name}·{standard.text}"[:20],
+            link=f"/pages/assessment/rectification?id={rectification.id}",
+            template_data={"rectification_id": rectification.id, "status": rule.next_state},
+            now=now,
+        )
+
+
+async def mark_overdue(*, now: datetime, batch: int = 500) -> int:
+    """The job: open rectifications past their due time become overdue, each once.
+
+    Once per rectification even with two runners: the transition is a conditional
+    update on `open`, and the loser's InvalidState leaves its transaction empty.
+    """
+    now = now.astimezone(UTC)  # SQLite compares stored datetimes as text (UTC)
+    due = await Rectification.filter(status="open", due__lte=now).order_by("id").limit(batch)
+    marked = 0
+    for rectification in due:
+        try:
+            async with transaction() as tx:
+                await transition(
+                    tx, rectification=rectification, action="mark_overdue", actor_id=None,
+                    note="超过整改期限未提交", now=now,
+                )  # fmt: skip
+        except (InvalidState, Conflict):
+            continue
+        marked += 1
+    return marked

@@ -1,0 +1,156 @@
+"""The monthly satisfaction survey and the one-tap rating of a served meal.
+
+Once per person per survey is the unique key of SurveyResponse: twenty concurrent
+submits of one person race on that insert, one wins and the others roll back whole
+(their answer rows with them) and get 409 conflict. The scores themselves go to
+SurveyAnswer rows that name no one (see models/assessment.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+from models.assessment import (
+    SERVICES,
+    MealRating,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from models.meals import Order
+from server.errors import Conflict, InvalidInput, InvalidState, NotFound, TooEarly, TooLate
+from server.tx import transaction
+from services.assessment.common import SERVICE_LABELS, aware, iso, parse_month, valid_id
+
+
+async def _view(survey: Survey, *, user_id: int | None = None) -> dict[str, Any]:
+    questions = await SurveyQuestion.filter(survey_id=survey.id).order_by("position", "id")
+    view: dict[str, Any] = {
+        "id": survey.id,
+        "month": survey.month,
+        "questions": [
+            {
+                "id": q.id,
+                "service": q.service,
+                "service_label": SERVICE_LABELS[q.service],
+                "text": q.text,
+            }
+            for q in questions
+        ],
+        "opens": iso(survey.opens),
+        "closes": iso(survey.closes),
+    }
+    if user_id is not None:
+        mine = await SurveyResponse.get_or_none(survey_id=survey.id, user_id=user_id)
+        view["answered"] = mine is not None
+        view["my_answers"] = mine.answers if mine else None
+        view["submitted_at"] = iso(mine.submitted_at) if mine else None
+    return view
+
+
+async def create_survey(
+    *,
+    month: str,
+    questions: list[dict[str, str]],
+    opens: datetime,
+    closes: datetime,
+    now: datetime,
+) -> dict[str, Any]:
+    """One survey per month, open in [opens, closes)."""
+    parse_month(month)
+    opens, closes = aware(opens), aware(closes)
+    if closes <= opens:
+        raise InvalidInput({"closes": "应晚于 opens"})
+    for index, question in enumerate(questions):
+        if question["service"] not in SERVICES:
+            raise InvalidInput({f"questions.{index}.service": "取值无效"})
+    try:
+        async with transaction():
+            survey = await Survey.create(month=month, opens=opens, closes=closes, created_at=now)
+            for position, question in enumerate(questions):
+                await SurveyQuestion.create(
+                    survey_id=survey.id,
+                    service=question["service"],
+                    text=question["text"].strip(),
+                    position=position,
+                )
+    except IntegrityError:
+        raise Conflict("该月份已有满意度调查", details={"month": month}) from None
+    return await _view(survey)
+
+
+async def current(*, user_id: int, now: datetime) -> dict[str, Any]:
+    """The survey open now (the latest opened one), with the caller's answers if any."""
+    survey = await Survey.filter(opens__lte=now, closes__gt=now).order_by("-opens", "-id").first()
+    if survey is None:
+        raise NotFound("当前没有进行中的满意度调查")
+    return await _view(survey, user_id=user_id)
+
+
+async def respond(
+    *, survey_id: int, user_id: int, answers: list[dict[str, Any]], now: datetime
+) -> dict[str, Any]:
+    """Answer every question of an open survey, once."""
+    survey = await Survey.get_or_none(id=survey_id) if valid_id(survey_id) else None
+    if survey is None:
+        raise NotFound("满意度调查不存在")
+    if now < survey.opens:
+        raise TooEarly("满意度调查尚未开始")
+    if now >= survey.closes:
+        raise TooLate("满意度调查已结束")
+    questions = {q.id: q for q in await SurveyQuestion.filter(survey_id=survey.id)}
+    given = [a["question_id"] for a in answers]
+    for index, question_id in enumerate(given):
+        if question_id not in questions:
+            raise InvalidInput({f"answers.{index}.question_id": "不是该调查的问题"})
+    if len(set(given)) != len(given):
+        raise InvalidInput({"answers": "同一问题只能回答一次"})
+    if set(given) != set(questions):
+        raise InvalidInput({"answers": "请回答全部问题"})
+    mine = [
+        {"question_id": a["question_id"], "score": a["score"], "comment": a.get("comment", "")}
+        for a in answers
+    ]
+    try:
+        async with transaction():
+            await SurveyResponse.create(
+                survey_id=survey.id, user_id=user_id, answers=mine, submitted_at=now
+            )
+            for answer in mine:
+                await SurveyAnswer.create(
+                    survey_id=survey.id,
+                    question_id=answer["question_id"],
+                    service=questions[answer["question_id"]].service,
+                    score=answer["score"],
+                    comment=answer["comment"].strip(),
+                )
+    except IntegrityError:
+        raise Conflict("你已提交过本月满意度调查", details={"survey_id": survey.id}) from None
+    return await _view(survey, user_id=user_id)
+
+
+async def rate_meal(
+    *, user_id: int, order_id: int, score: int, comment: str, now: datetime
+) -> dict[str, Any]:
+    """The owner rates a served order, once (the unique order key decides a race)."""
+    order = await Order.get_or_none(id=order_id, user_id=user_id) if valid_id(order_id) else None
+    if order is None:
+        raise NotFound("订单不存在")
+    if order.status != "served":
+        raise InvalidState(order.status, "取餐后才能评价")
+    try:
+        rating = await MealRating.create(
+            order_id=order.id, score=score, comment=comment.strip(), created_at=now
+        )
+    except IntegrityError:
+        raise Conflict("该订单已评价", details={"order_id": order.id}) from None
+    return {
+        "order_id": order.id,
+        "score": rating.score,
+        "comment": rating.comment,
+        "created_at": iso(rating.created_at),
+    }

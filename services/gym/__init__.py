@@ -1,0 +1,63 @@
+"""Gym alliance (健身联盟, API.md §10): partner gyms, classes on the booking engine with
+waitlists, the monthly visit quota, walk-ins, desk keys and check-in vouchers, the
+monthly settlement. Files by concern; this module exports what handlers and jobs call.
+"""
+
+from datetime import datetime
+
+from services.gym.bookings import (
+    book_class,
+    cancel,
+    get_booking,
+    list_bookings,
+    visit,
+)
+from services.gym.catalog import SessionIn, create_gym, create_sessions, list_gyms, list_sessions
+from services.gym.common import local, quota_view
+from services.gym.desk import (
+    DeskPrincipal,
+    authenticate_desk,
+    checkin,
+    issue_key,
+    issue_voucher,
+    revoke_key,
+    voucher_png,
+)
+from services.gym.jobs import expire_waitlists, expire_walk_ins, mark_no_shows
+from services.gym.settlement import settlement, settlement_xlsx
+
+
+async def seed_demo(*, now: datetime) -> list[str]:
+    """`python -m server seed-demo` hook (services/gym/demo.py)."""
+    from services.gym.demo import seed
+
+    return await seed(now=now)
+
+
+__all__ = [
+    "DeskPrincipal",
+    "SessionIn",
+    "authenticate_desk",
+    "book_class",
+    "cancel",
+    "checkin",
+    "create_gym",
+    "create_sessions",
+    "expire_waitlists",
+    "expire_walk_ins",
+    "get_booking",
+    "issue_key",
+    "issue_voucher",
+    "list_bookings",
+    "list_gyms",
+    "list_sessions",
+    "local",
+    "mark_no_shows",
+    "quota_view",
+    "revoke_key",
+    "seed_demo",
+    "settlement",
+    "settlement_xlsx",
+    "visit",
+    "voucher_png",
+]

@@ -1,0 +1,171 @@
+"""Partner gyms and their classes: created by admins, listed to members.
+
+Each class series (a gym and a class name) is one booking-engine resource; every
+session of it is one engine slot whose id is the session's id, so the engine counts
+places and waitlists and a full session's alternatives are other times of the same
+class. Weekly repetition is done here, once, when the admin publishes the timetable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+
+import booking
+from models.gym import Gym, GymSession
+from server.errors import Conflict, InvalidInput, NotFound
+from services.gym.common import (
+    DOMAIN,
+    active_gym,
+    at_local,
+    checked_time,
+    gym_view,
+    known,
+    session_view,
+    utc,
+)
+
+MAX_SESSION = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class SessionIn:
+    name: str
+    coach: str
+    start: datetime
+    end: datetime
+    capacity: int
+
+
+async def create_gym(
+    *, name: str, address: str, offer: str, open_hours: str, walk_in: bool
+) -> dict[str, Any]:
+    """A partner gym. `open_hours` is `HH:MM-HH:MM` (closing after opening, same day)."""
+    opens, closes = parse_hours(open_hours)
+    try:
+        gym = await Gym.create(
+            name=name, address=address, offer=offer, opens=opens, closes=closes, walk_in=walk_in
+        )
+    except IntegrityError:
+        raise Conflict("已有同名场馆") from None
+    return gym_view(gym)
+
+
+def parse_hours(open_hours: str) -> tuple[str, str]:
+    problem = {"open_hours": "营业时间格式应为 HH:MM-HH:MM，且闭馆晚于开馆"}
+    parts = open_hours.split("-")
+    if len(parts) != 2:
+        raise InvalidInput(problem)
+    clocks: list[tuple[int, int]] = []
+    for part in parts:
+        hours, _, minutes = part.strip().partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+            raise InvalidInput(problem)
+        if not (0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59):
+            raise InvalidInput(problem)
+        clocks.append((int(hours), int(minutes)))
+    if clocks[1] <= clocks[0]:
+        raise InvalidInput(problem)
+    return tuple(f"{h:02d}:{m:02d}" for h, m in clocks)  # type: ignore[return-value]
+
+
+async def list_gyms() -> list[dict[str, Any]]:
+    return [gym_view(g) for g in await Gym.filter(active=True).order_by("id")]
+
+
+async def create_sessions(
+    *, gym_id: int, sessions: list[SessionIn], weeks: int
+) -> list[dict[str, Any]]:
+    """Publish classes, each repeated weekly `weeks` times (1 = just the given date)."""
+    gym = await active_gym(gym_id)
+    _validate_sessions(sessions)
+    by_series: dict[str, list[booking.SlotSpec]] = {}
+    for item in sessions:
+        for week in range(weeks):
+            shift = timedelta(weeks=week)
+            spec = booking.SlotSpec(
+                start=item.start + shift, end=item.end + shift, capacity=item.capacity
+            )
+            by_series.setdefault(item.name, []).append(spec)
+    coaches = {item.name: item.coach for item in sessions}
+    created: list[GymSession] = []
+    for name, specs in by_series.items():
+        resource_id = await _series_resource(gym=gym, name=name)
+        try:
+            infos = await booking.add_slots(resource_id=resource_id, slots=specs)
+        except InvalidInput:
+            raise Conflict(f"「{name}」在该时间已有课程") from None
+        for info in infos:
+            created.append(
+                await GymSession.create(
+                    id=info.id,
+                    gym=gym,
+                    name=name,
+                    coach=coaches[name],
+                    start=info.start,
+                    end=info.end,
+                    capacity=info.capacity,
+                    resource_id=resource_id,
+                )
+            )
+    created.sort(key=lambda s: (s.start, s.id))
+    return [session_view(s, gym, None) for s in created]
+
+
+def _validate_sessions(sessions: list[SessionIn]) -> None:
+    errors: dict[str, str] = {}
+    seen: set[tuple[str, datetime]] = set()
+    for index, item in enumerate(sessions):
+        start = checked_time(item.start, f"sessions.{index}.start")
+        end = checked_time(item.end, f"sessions.{index}.end")
+        if end <= start:
+            errors[f"sessions.{index}.end"] = "结束时间应晚于开始时间"
+        elif end - start > MAX_SESSION:
+            errors[f"sessions.{index}.end"] = "单节课不超过12小时"
+        if (item.name, start) in seen:
+            errors[f"sessions.{index}.start"] = "同一课程开始时间重复"
+        seen.add((item.name, start))
+    if errors:
+        raise InvalidInput(errors)
+
+
+async def _series_resource(*, gym: Gym, name: str) -> int:
+    """The engine resource of a gym's class series, made with its first session."""
+    existing = await GymSession.filter(gym_id=gym.id, name=name).first()
+    if existing is not None:
+        return existing.resource_id
+    policy = booking.Policy(capacity=1, one_per_user_per_slot=True, waitlist=True)
+    return await booking.create_resource(
+        domain=DOMAIN, ref_id=gym.id, name=f"{gym.name} {name}", policy=policy
+    )
+
+
+async def list_sessions(*, gym_id: int, day: date) -> list[dict[str, Any]]:
+    """A gym's classes of a local day with what is left of each (from the engine)."""
+    gym = await active_gym(gym_id)
+    start = at_local(day, "00:00")
+    rows = await GymSession.filter(
+        gym_id=gym.id, start__gte=utc(start), start__lt=utc(start + timedelta(days=1))
+    ).order_by("start", "id")
+    return await sessions_with_places(rows, gym)
+
+
+async def sessions_with_places(rows: list[GymSession], gym: Gym) -> list[dict[str, Any]]:
+    by_resource: dict[int, list[int]] = {}
+    for row in rows:
+        by_resource.setdefault(row.resource_id, []).append(row.id)
+    places: dict[int, Any] = {}
+    for resource_id, slot_ids in by_resource.items():
+        for place in await booking.availability(resource_id=resource_id, slot_ids=slot_ids):
+            places[place.slot_id] = place
+    return [session_view(row, gym, places.get(row.id)) for row in rows]
+
+
+async def session_of(session_id: int) -> GymSession:
+    session = await GymSession.get_or_none(id=known(session_id, "课程"))
+    if session is None:
+        raise NotFound("课程不存在")
+    return session
