@@ -618,7 +618,9 @@ class Snapshot:
 
     def leaked(self) -> int:
         """Places booked in the engine beyond live orders (sum over slots, >= 0 each)."""
-        return sum(max(0, self.reserved[s] - self.orders_placed.get(s, 0)) for s in self.capacity)
+        return sum(
+            max(0, self.reserved.get(s, 0) - self.orders_placed.get(s, 0)) for s in self.capacity
+        )
 
     def orphans(self) -> list[int]:
         """Live or place-holding reservations without an order row."""

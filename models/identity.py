@@ -5,7 +5,17 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-ROLES = ("staff", "canteen", "facility", "facility_lead", "guard", "admin", "inspector", "carwash")
+ROLES = (
+    "staff",
+    "canteen",
+    "facility",
+    "facility_lead",
+    "guard",
+    "admin",
+    "inspector",
+    "librarian",
+    "carwash",
+)
 
 
 class Staff(Model):

@@ -1,4 +1,4 @@
-"""`python -m server run|migrate|makemigrations|import-staff|seed-demo|worker|repair-orphans|import-attendance`.
+"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans`.
 
 All commands read the same settings. A configuration error prints one line naming
 the variable and exits 2, without a traceback.
@@ -100,6 +100,37 @@ def cmd_import_staff(settings: Settings, args: argparse.Namespace) -> None:
         print(f"import refused: {exc.message} {exc.details}", file=sys.stderr)
         raise SystemExit(1) from None
     print(f"staff directory: {result['created']} created, {result['updated']} updated")
+
+
+def cmd_import_books(settings: Settings, args: argparse.Namespace) -> None:
+    """The library's existing catalogue (isbn,title,author,publisher,year,barcodes).
+
+    Idempotent: a known ISBN or barcode is left as it is. Each row is imported whole or
+    not at all; bad rows are listed by line number and make the exit status 1.
+    """
+    from server import resources
+    from server.errors import AppError
+    from services import library
+
+    path = Path(args.file)
+    if not path.exists():
+        print(f"file not found: {path}", file=sys.stderr)
+        raise SystemExit(2)
+    settings = resources.prepare_environment(settings)
+    text = path.read_text(encoding="utf-8")
+    try:
+        report = asyncio.run(_with_resources(settings, lambda: library.import_books(text=text)))
+    except AppError as exc:
+        print(f"import refused: {exc.message} {exc.details}", file=sys.stderr)
+        raise SystemExit(1) from None
+    for line, reason in report.errors:
+        print(f"line {line}: {reason}", file=sys.stderr)
+    print(
+        f"library catalogue: {report.titles_created} titles and {report.copies_created} copies "
+        f"created, {report.rows_unchanged} rows unchanged, {len(report.errors)} bad rows"
+    )
+    if report.errors:
+        raise SystemExit(1)
 
 
 def cmd_seed_demo(settings: Settings, _: argparse.Namespace) -> None:
@@ -221,6 +252,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "makemigrations": cmd_makemigrations,
     "import-staff": cmd_import_staff,
     "seed-demo": cmd_seed_demo,
+    "import-books": cmd_import_books,
     "worker": cmd_worker,
     "repair-orphans": cmd_repair_orphans,
     "import-attendance": cmd_import_attendance,
@@ -240,6 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     staff = sub.add_parser("import-staff", help="upsert the staff directory from a CSV file")
     staff.add_argument("file")
     sub.add_parser("seed-demo", help="create demo data (idempotent)")
+    books = sub.add_parser("import-books", help="import the library catalogue from a CSV file")
+    books.add_argument("file")
     worker = sub.add_parser("worker", help="run the job scheduler and queue consumers")
     worker.add_argument("--no-jobs", action="store_true", help="consumers only")
     sub.add_parser(

@@ -17,19 +17,16 @@ def domains() -> dict[str, str]:
     """Domain → models module: every module in models/ is a Tortoise app of that name.
 
     A new domain adds `models/<domain>.py` and runs `python -m server makemigrations <domain>`.
+    `identity` comes first: every domain may point at its users, and Tortoise resolves
+    (and migrates) the apps in this order.
     """
     import pkgutil
 
     import models
 
-    # identity first: every domain points at identity.User, and Tortoise resolves a
-    # relation only to an app loaded before it (a domain named before "identity" failed).
-    return {
-        info.name: f"models.{info.name}"
-        for info in sorted(
-            pkgutil.iter_modules(models.__path__), key=lambda m: (m.name != "identity", m.name)
-        )
-    }
+    names = sorted(info.name for info in pkgutil.iter_modules(models.__path__))
+    names.sort(key=lambda name: name != "identity")  # stable: identity, then by name
+    return {name: f"models.{name}" for name in names}
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

@@ -37,6 +37,7 @@ DEMO_STAFF = [
     ("Q0004", "杨洁", "洁美物业服务有限公司", ["staff"]),
     ("Q0005", "田青禾", "青禾园林绿化有限公司", ["staff"]),
     ("Q0006", "高恒信", "恒信机电设备工程有限公司", ["staff"]),
+    ("L0001", "林书华", "机关图书室", ["librarian"]),
     ("W0001", "马师傅", "洗车服务站", ["carwash"]),
     ("W0002", "林小军", "洗车服务站", ["carwash"]),
 ]
@@ -67,6 +68,7 @@ DEMO_ORDER = [
     "meetings",
     "repairs",
     "visitors",
+    "library",
     "notifications",
     "gym",
     "assessment",

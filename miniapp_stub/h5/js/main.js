@@ -35,6 +35,8 @@ import GymSessionsPage from "./pages/gym-sessions.js";
 import GymBookingPage from "./pages/gym-booking.js";
 import GymBookingsPage from "./pages/gym-bookings.js";
 import GymDeskPage from "./pages/gym-desk.js";
+import LibraryPage from "./pages/library.js";
+import LibraryDeskPage from "./pages/library-desk.js";
 import CarwashPage from "./pages/carwash.js";
 import CarwashCardPage from "./pages/carwash-card.js";
 import CarwashBayPage from "./pages/carwash-bay.js";
@@ -72,6 +74,8 @@ const ROUTES = [
   { path: "/gym/desk", page: GymDeskPage, title: "场馆前台核销" },
   { path: "/gym/booking/:id", page: GymBookingPage, title: "健身预约" },
   { path: "/gym/:id", page: GymSessionsPage, title: "场馆课程" },
+  { path: "/library", page: LibraryPage, title: "图书借阅" },
+  { path: "/library/desk", page: LibraryDeskPage, title: "图书借还台" },
   { path: "/carwash", page: CarwashPage, title: "洗车服务" },
   { path: "/carwash/card/:id", page: CarwashCardPage, title: "洗车卡" },
   { path: "/carwash/bay", page: CarwashBayPage, title: "预约洗车" },

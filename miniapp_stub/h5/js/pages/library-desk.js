@@ -1,0 +1,69 @@
+// The librarian's desk: lend a copy to a reader by employee number, take returns from the
+// drop box by scanning barcodes (a copy someone is waiting for goes to the hold shelf),
+// and the overdue list.
+import { Vue } from "../vendor.js";
+import { api, dateTime } from "../api.js";
+import { wx } from "../wx.js";
+
+async function scanned() {
+  try {
+    return (await wx.scanCode()).result;
+  } catch (cancelled) {
+    return null;
+  }
+}
+
+export default {
+  template: `
+    <div class="library-desk">
+      <van-cell-group inset class="first">
+        <van-field v-model.trim="employeeNo" label="读者工号" placeholder="如 S0001" data-testid="desk-employee-no" />
+      </van-cell-group>
+      <van-button type="primary" block class="scan-big" data-testid="desk-lend-scan" :disabled="!employeeNo" @click="lend">扫码借出</van-button>
+      <van-button type="success" block class="scan-big" data-testid="desk-return-scan" @click="takeReturn">扫码还书</van-button>
+      <div v-if="result" :class="['result-card', 'valid']" data-testid="desk-result">
+        <div class="result-title">{{ result.headline }}</div>
+        <div class="result-rows">
+          <div><span>书名</span><b>{{ result.loan.title.title }}</b></div>
+          <div><span>条码</span><b>{{ result.loan.barcode }}</b></div>
+          <div><span>读者</span><b>{{ result.loan.borrower.name }}</b></div>
+          <div v-if="result.kind === 'lend'"><span>应还</span><b>{{ dateTime(result.loan.due_at) }}</b></div>
+          <div v-if="result.kind === 'return'"><span>去向</span><b data-testid="desk-shelf">{{ result.hold ? "放预约书架（已通知预约读者）" : "归还书架" }}</b></div>
+        </div>
+      </div>
+      <div class="section-title">逾期未还 <span class="muted" data-testid="overdue-total">{{ overdue.length }} 笔</span></div>
+      <van-empty v-if="loaded && !overdue.length" description="没有逾期的借阅" />
+      <van-cell-group inset>
+        <van-cell v-for="l in overdue" :key="l.id" :data-testid="'overdue-' + l.id">
+          <template #title>{{ l.title.title }} <span class="muted">{{ l.barcode }}</span></template>
+          <template #label>{{ l.borrower.name }} · 应还 {{ dateTime(l.due_at) }}</template>
+          <template #value><van-tag type="danger">逾期 {{ l.days_overdue }} 天</van-tag></template>
+        </van-cell>
+      </van-cell-group>
+    </div>`,
+  setup() {
+    const employeeNo = Vue.ref("");
+    const result = Vue.ref(null);
+    const overdue = Vue.ref([]);
+    const loaded = Vue.ref(false);
+    async function loadOverdue() {
+      overdue.value = (await api.get("/library/desk/overdue", { limit: 100 })).items;
+      loaded.value = true;
+    }
+    async function lend() {
+      const barcode = await scanned();
+      if (!barcode) return;
+      const loan = await api.post("/library/loans", { barcode, employee_no: employeeNo.value });
+      result.value = { kind: "lend", headline: "借出成功", loan };
+    }
+    async function takeReturn() {
+      const barcode = await scanned();
+      if (!barcode) return;
+      const answer = await api.post("/library/returns", { barcode });
+      result.value = { kind: "return", headline: "还书成功", ...answer };
+      await loadOverdue();
+    }
+    Vue.onMounted(loadOverdue);
+    return { employeeNo, result, overdue, loaded, lend, takeReturn, dateTime };
+  },
+};

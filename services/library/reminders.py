@@ -1,0 +1,96 @@
+"""Due-soon reminders and overdue notices, each sent exactly once.
+
+A notice is claimed by a conditional UPDATE (`reminded = false`, `overdue_stage < n`)
+in the same transaction as the notice row: a second run of the job, a concurrent
+run on another host or a run after a crash finds the claim taken and sends nothing,
+and a crash before the commit leaves neither the claim nor the notice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from models.library import Loan, Title
+from server.clock import local, today
+from server.tx import transaction
+from services import notifications
+from services.library.common import (
+    OVERDUE_STAGES,
+    REMIND_DAYS_BEFORE,
+    days_overdue,
+    end_of_day,
+)
+
+LOANS_LINK = "/pages/library/loans"
+
+
+async def remind_due(*, now: datetime) -> int:
+    """Tell borrowers REMIND_DAYS_BEFORE days ahead that a loan falls due."""
+    horizon = end_of_day(today(now) + timedelta(days=REMIND_DAYS_BEFORE))
+    due = await Loan.filter(
+        status="on_loan", reminded=False, due_at__lte=horizon, due_at__gt=now.astimezone(UTC)
+    ).order_by("id")
+    sent = 0
+    for loan in due:
+        async with transaction() as tx:
+            claimed = (
+                await Loan.filter(id=loan.id, status="on_loan", reminded=False)
+                .using_db(tx.conn)
+                .update(reminded=True)
+            )
+            if not claimed:
+                continue
+            title = await Title.get(id=loan.title_id, using_db=tx.conn)  # type: ignore[attr-defined]
+            await notifications.notify(
+                tx=tx,
+                user_id=loan.borrower_id,  # type: ignore[attr-defined]
+                kind="library_due_soon",
+                title="借阅即将到期",
+                body=f"《{title.title}》将于 {local(loan.due_at):%m月%d日} 到期，请按时归还或续借",
+                link=LOANS_LINK,
+                template_data={"due_at": loan.due_at},
+                now=now,
+            )
+            sent += 1
+    return sent
+
+
+def stage_for(days: int) -> int:
+    """The highest overdue notice reached after `days` days (0: none yet)."""
+    return max((stage for stage, at in OVERDUE_STAGES.items() if days >= at), default=0)
+
+
+async def send_overdue(*, now: datetime) -> int:
+    """Overdue notices on days 1, 7 and 14; a job that was down sends only the latest."""
+    overdue = await Loan.filter(
+        status="on_loan",
+        overdue_stage__lt=max(OVERDUE_STAGES),
+        due_at__lte=end_of_day(today(now) - timedelta(days=1)),
+    ).order_by("id")
+    sent = 0
+    for loan in overdue:
+        days = days_overdue(loan, now=now)
+        stage = stage_for(days)
+        if stage <= loan.overdue_stage:
+            continue
+        async with transaction() as tx:
+            claimed = (
+                await Loan.filter(id=loan.id, status="on_loan", overdue_stage__lt=stage)
+                .using_db(tx.conn)
+                .update(overdue_stage=stage)
+            )
+            if not claimed:
+                continue
+            title = await Title.get(id=loan.title_id, using_db=tx.conn)  # type: ignore[attr-defined]
+            await notifications.notify(
+                tx=tx,
+                user_id=loan.borrower_id,  # type: ignore[attr-defined]
+                kind="library_overdue",
+                title="借阅已逾期",
+                body=f"《{title.title}》已逾期 {days} 天，请尽快归还；归还前不能借书或预约",
+                link=LOANS_LINK,
+                template_data={"due_at": loan.due_at},
+                now=now,
+            )
+            sent += 1
+    return sent

@@ -1,0 +1,72 @@
+"""`python -m server import-books FILE.csv`: idempotent, bad rows reported by line, never half a row."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from models.library import Copy, Title
+from tests.library_support import new_barcodes, new_isbn
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _import(path: Path) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "import-books",
+        str(path),
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_import_books_reports_bad_rows_and_is_idempotent(client, tmp_path):
+    good, isbn10_row, clash, bad_digit = new_isbn(), new_isbn(), new_isbn(), new_isbn()
+    codes = new_barcodes(5)
+    # An ISBN-10 form of a 978 ISBN-13: drop the prefix and recompute the check digit.
+    from stdnum import isbn as stdnum_isbn
+
+    isbn10 = stdnum_isbn.to_isbn10(isbn10_row)
+    rows = [
+        "isbn,title,author,publisher,year,barcodes",
+        f"{good},乡土中国（导入）,费孝通,三联书店,1998,{codes[0]}|{codes[1]}",  # line 2
+        f"{isbn10},围城（导入）,钱锺书,人民文学出版社,2012,{codes[2]}",  # line 3
+        f"{bad_digit[:-1]}{(int(bad_digit[-1]) + 1) % 10},坏校验位,某人,某社,2000,{codes[3]}",  # 4
+        f"{clash},条码冲突,某人,某社,2001,{codes[4]}|{codes[0]}",  # line 5: codes[0] is taken
+        f"{new_isbn()},,无书名,某社,2001,",  # line 6
+        f"{new_isbn()},年份错,某人,某社,20X1,",  # line 7
+    ]
+    csv_file = tmp_path / "books.csv"
+    csv_file.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = await _import(csv_file)
+    assert code == 1, (out, err)
+    assert "2 titles and 3 copies created" in out and "4 bad rows" in out
+    for line in (4, 5, 6, 7):
+        assert f"line {line}:" in err, err
+    assert "line 2:" not in err and "line 3:" not in err
+    assert await Title.filter(isbn=good).count() == 1
+    assert (await Title.get(isbn=isbn10_row)).title == "围城（导入）"  # stored as ISBN-13
+    # The clashing row imported nothing: neither its title nor its first barcode.
+    assert await Title.filter(isbn=clash).count() == 0
+    assert await Copy.filter(barcode=codes[4]).count() == 0
+    # Again: nothing new.
+    code, out, _ = await _import(csv_file)
+    assert "0 titles and 0 copies created, 2 rows unchanged" in out
+    assert await Copy.filter(barcode__in=codes).count() == 3
+
+
+async def test_import_refuses_a_file_without_the_columns(client, tmp_path):
+    csv_file = tmp_path / "wrong.csv"
+    csv_file.write_text("isbn,name\n9787020002207,红楼梦\n", encoding="utf-8")
+    code, _, err = await _import(csv_file)
+    assert code == 1 and "缺少列" in err
