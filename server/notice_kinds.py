@@ -123,6 +123,23 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "due_at"},
             "/pages/library/loans",
         ),
+        _kind("rectification_opened", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_submitted", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_verified", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_rejected", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_overdue", "", _STATUS, "pages/assessment/rectification"),
+        # car wash
+        _kind("carwash_paid", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_washed", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_refunded", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind(
+            "carwash_expiring",
+            "TPL_CARWASH_EXPIRING",
+            {**_STATUS, "time3": "expires_at"},
+            "/pages/carwash/card",
+        ),
+        _kind("carwash_expired", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_no_show", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/bookings"),
         # general
         _kind("system", "", _STATUS, "/pages/index/index"),
     ]

@@ -38,6 +38,8 @@ DEMO_STAFF = [
     ("Q0005", "田青禾", "青禾园林绿化有限公司", ["staff"]),
     ("Q0006", "高恒信", "恒信机电设备工程有限公司", ["staff"]),
     ("L0001", "林书华", "机关图书室", ["librarian"]),
+    ("W0001", "马师傅", "洗车服务站", ["carwash"]),
+    ("W0002", "林小军", "洗车服务站", ["carwash"]),
 ]
 
 
@@ -70,6 +72,7 @@ DEMO_ORDER = [
     "notifications",
     "gym",
     "assessment",
+    "carwash",
 ]
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/health")}
+PUBLIC = {
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/dev/wechat"),
+    ("POST", "/api/v1/pay/wechat/notify"),
+}
 
 
 def _routes(app):

@@ -34,6 +34,12 @@ TITLES: dict[str, str] = {
     "library_hold_expired": "图书预约过期通知",
     "library_due_soon": "借阅到期提醒",
     "library_overdue": "借阅逾期提醒",
+    "carwash_paid": "洗车卡购买成功通知",
+    "carwash_washed": "洗车卡核销通知",
+    "carwash_refunded": "洗车卡退款通知",
+    "carwash_expiring": "洗车卡即将过期提醒",
+    "carwash_expired": "洗车卡过期通知",
+    "carwash_no_show": "洗车预约失效通知",
 }
 
 
