@@ -27,7 +27,18 @@ API = "/api/v1"
 TICKET = {"category": "hvac", "location": "A座1楼", "description": "灯不亮", "photo_ids": []}
 # Parameters naming shared things rather than someone's object (a gym of the catalogue,
 # an admin's desk key: their routes are covered by the role matrix).
-SHARED = {"menu_id", "category", "gym_id", "key_id"}
+SHARED = {"menu_id", "category", "gym_id", "key_id", "title_id", "barcode", "survey_id"}
+# Objects whose owner needs a whole flow to exist (a paid card, a team's rectification, a
+# loan): their strangers' 404 is proven by the domain's own tests, named here so that a
+# new id parameter still has to be placed somewhere.
+PROVEN_ELSEWHERE = {
+    "card_id": "tests/test_carwash.py::test_others_cannot_see_or_use_my_card",
+    "out_trade_no": "tests/test_carwash.py::test_others_cannot_see_or_use_my_card",
+    "rectification_id": "tests/test_assessment_flow.py (a stranger: 404 whatever the action)",
+    "photo_id": "tests/test_assessment_flow.py::test_an_inspection_photo_is_seen_only_by_inspectors_and_the_team",
+    "loan_id": "tests/test_library.py::test_self_checkout_return_and_renew",
+    "hold_id": "tests/test_library.py::test_hold_on_shelf_copy_is_ready_at_once_and_cancel_passes_it_on",
+}
 # Routes behind a partner gym's desk key, not a staff token (API.md §10).
 DESK = ("gym_desk",)
 
@@ -42,6 +53,9 @@ def _routes(app) -> list[tuple[str, Any]]:
 
 
 def _url(route: Any, values: dict[str, str]) -> str:
+    """The route with its parameters filled (unknown ones get "1": the role and token
+    matrices refuse before any lookup)."""
+
     def fill(match: re.Match[str]) -> str:
         name = match.group(1).split(":")[0]
         return values.get(name, "1")
@@ -86,6 +100,9 @@ async def owner_objects(client):
         "category": "hvac",
         "gym_id": 1,
         "key_id": 1,
+        "title_id": 1,
+        "barcode": "NO-SUCH-COPY",
+        "survey_id": 1,
     }
     return owner, {name: str(value) for name, value in ids.items()}
 
@@ -136,9 +153,9 @@ async def test_no_route_shows_or_changes_another_users_object(client, app, owner
         names = [name.split(":")[0] for name in re.findall(r"<([^>]+)>", route.path)]
         if not names:
             continue
-        unknown = [name for name in names if name not in ids]
+        unknown = [name for name in names if name not in ids and name not in PROVEN_ELSEWHERE]
         assert not unknown, f"{route.path}: say whose object {unknown} names (owner_objects)"
-        if set(names) <= SHARED:
+        if set(names) <= SHARED or set(names) & set(PROVEN_ELSEWHERE):
             continue
         url = _url(route, ids)
         response = await client.request(
