@@ -41,6 +41,10 @@ def _json_routes(app):
             yield method, "/" + re.sub(r"<[^>]+>", "1", route.path)
 
 
+# WeChat Pay's notify URL answers in WeChat Pay's own shape (API.md §8, the one exception).
+WECHAT_PAY_SHAPE = {f"{API}/pay/wechat/notify"}
+
+
 @pytest.fixture(scope="module")
 async def admin(client):
     await client.get(f"{API}/health")  # the router is finalized on the first request
@@ -64,7 +68,7 @@ async def test_deep_json_is_400_everywhere_without_a_traceback(client, app, admi
                 headers=admin.with_headers(**{"Content-Type": "application/json"}),
             )
             assert response.status_code < 500, (method, url, response.status_code, response.text)
-            if response.status_code >= 400:
+            if response.status_code >= 400 and url not in WECHAT_PAY_SHAPE:
                 assert_error(response, response.status_code, response.json()["error"]["code"])
             checked += 1
     assert checked >= 40
