@@ -450,6 +450,7 @@ async def revoke_desk_key(request: Request, key_id: int) -> HTTPResponse:
     tag="gym",
     query=SettlementQuery,
     response=SettlementOut,
+    alternatives={XLSX: {"type": "string", "format": "binary"}},
     errors=["forbidden"],
     description="按预约所属月份统计；format=xlsx 返回 Excel 工作簿。",
 )

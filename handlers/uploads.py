@@ -7,7 +7,7 @@ from sanic import Blueprint, HTTPResponse, Request
 
 from server.auth import guard, principal_of
 from server.errors import InvalidInput, UnsupportedMediaType
-from server.http import doc, now, reply
+from server.http import doc, has_multipart_boundary, now, reply
 from server.idempotency import idempotent
 from services import uploads
 
@@ -37,7 +37,7 @@ class UploadOut(BaseModel):
 @guard()
 @idempotent
 async def upload(request: Request) -> HTTPResponse:
-    if not request.content_type.startswith("multipart/form-data"):
+    if not has_multipart_boundary(request):
         raise UnsupportedMediaType("请使用 multipart/form-data 上传，字段名为 file")
     file = request.files.get("file") if request.files else None
     if file is None:

@@ -14,6 +14,7 @@ ROLES = (
     "admin",
     "inspector",
     "librarian",
+    "carwash",
     "dept_head",
     "procurement",
 )

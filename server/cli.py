@@ -68,7 +68,7 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> None:
         json.dump(tortoise_config("sqlite://:memory:"), config_file)
     # Tortoise loads only the apps named; every domain points at identity.User, so it
     # always comes along (it gets no new migration unless its models changed).
-    domains = sorted(set(args.domains) | {"identity"}) if args.domains else []
+    domains = ["identity", *sorted(set(args.domains) - {"identity"})] if args.domains else []
     argv = ["--config-file", config_file.name, "makemigrations", *domains]
     if args.name:
         argv += ["--name", args.name]

@@ -40,6 +40,62 @@ class RateLimits:
 
 
 @dataclass(frozen=True)
+class PaySettings:
+    """WeChat Pay API v3 merchant configuration (public-key mode). No merchant id → the
+    fake WeChat Pay of miniapp_stub/ (its test credentials are fetched from it)."""
+
+    mchid: str | None = None
+    private_key_file: str | None = None  # the merchant API private key (apiclient_key.pem)
+    cert_serial_no: str | None = None  # serial number of the merchant API certificate
+    apiv3_key: str | None = None  # 32 characters; decrypts notification resources
+    public_key_file: str | None = None  # WeChat Pay platform public key (pub_key.pem)
+    public_key_id: str | None = None  # PUB_KEY_ID_…
+    notify_url: str | None = None  # https://…/api/v1/pay/wechat/notify
+    api_base: str | None = None  # the fake's URL (development and tests)
+
+    @property
+    def fake(self) -> bool:
+        return not self.mchid
+
+
+_PAY_VARS = (
+    "WECHATPAY_PRIVATE_KEY_FILE",
+    "WECHATPAY_CERT_SERIAL_NO",
+    "WECHATPAY_APIV3_KEY",
+    "WECHATPAY_PUBLIC_KEY_FILE",
+    "WECHATPAY_PUBLIC_KEY_ID",
+    "WECHATPAY_NOTIFY_URL",
+)
+
+
+def _pay_settings(env: Mapping[str, str], app_env: str) -> PaySettings:
+    """Real merchant credentials come as a complete set; production requires them."""
+    mchid = env.get("WECHATPAY_MCHID") or None
+    if mchid:
+        missing = [name for name in _PAY_VARS if not env.get(name)]
+        if missing:
+            raise ConfigError(f"{missing[0]} must be set together with WECHATPAY_MCHID")
+        if len(env["WECHATPAY_APIV3_KEY"]) != 32:
+            raise ConfigError("WECHATPAY_APIV3_KEY must be 32 characters long")
+        if app_env == "production" and not env["WECHATPAY_NOTIFY_URL"].startswith("https://"):
+            raise ConfigError("WECHATPAY_NOTIFY_URL must be an https:// URL in production")
+    elif app_env == "production":
+        raise ConfigError(
+            "WECHATPAY_MCHID is required when APP_ENV=production (no fake WeChat Pay)"
+        )
+    return PaySettings(
+        mchid=mchid,
+        private_key_file=env.get("WECHATPAY_PRIVATE_KEY_FILE") or None,
+        cert_serial_no=env.get("WECHATPAY_CERT_SERIAL_NO") or None,
+        apiv3_key=env.get("WECHATPAY_APIV3_KEY") or None,
+        public_key_file=env.get("WECHATPAY_PUBLIC_KEY_FILE") or None,
+        public_key_id=env.get("WECHATPAY_PUBLIC_KEY_ID") or None,
+        notify_url=env.get("WECHATPAY_NOTIFY_URL") or None,
+        api_base=None if mchid else (env.get("WECHATPAY_API_BASE") or None),
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     app_env: str
     database_url: str
@@ -66,6 +122,7 @@ class Settings:
     rectification_days: int = 3
     satisfaction_target: int = 96
     gym_monthly_quota: int = 8
+    pay: PaySettings = field(default_factory=lambda: PaySettings())
     # Purchase requests from this total (fen) also need the leader step (API.md §12).
     procurement_leader_threshold_fen: int = 500_000
 
@@ -216,6 +273,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         rectification_days=_int(env, "RECTIFICATION_DAYS", 3, minimum=1),
         satisfaction_target=_int(env, "SATISFACTION_TARGET", 96, minimum=1),
         gym_monthly_quota=_int(env, "GYM_MONTHLY_QUOTA", 8, minimum=1),
+        pay=_pay_settings(env, app_env),
         procurement_leader_threshold_fen=_int(
             env, "PROCUREMENT_LEADER_THRESHOLD_FEN", 500_000, minimum=1
         ),

@@ -35,8 +35,15 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
         url = "postgres://" + url[len("postgresql://") :]
     if url.startswith("postgres://"):
         url = "asyncpg://" + url[len("postgres://") :]
+    connection: str | dict[str, Any] = url
+    if url_is_sqlite(url):
+        # Our own client class: WAL, busy timeout, BEGIN IMMEDIATE (server/sqlite_backend.py).
+        connection = {
+            "engine": "server.sqlite_backend",
+            "credentials": {"file_path": url[len("sqlite://") :], "journal_size_limit": 16384},
+        }
     return {
-        "connections": {"default": url},
+        "connections": {"default": connection},
         "apps": {
             domain: {
                 "models": [module],

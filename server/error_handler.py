@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import logging
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sanic import HTTPResponse, Request
 from sanic.exceptions import (
     BadRequest,
@@ -18,6 +20,7 @@ from sanic.exceptions import (
     SanicException,
 )
 from sanic.handlers import ErrorHandler
+from tortoise.exceptions import DBConnectionError
 
 from server import errors
 from server.logs import request_id_var
@@ -34,17 +37,58 @@ def render(error: errors.AppError) -> HTTPResponse:
     )
 
 
-def to_app_error(exception: BaseException) -> errors.AppError:
+# A dependency that cannot be reached: the client did nothing wrong and may retry.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, DBConnectionError, ConnectionError)
+RETRY_AFTER_S = 5
+
+
+def unavailable(exception: BaseException) -> errors.ServiceUnavailable:
+    """503 unavailable with Retry-After (API.md §1) for an unreachable Redis or database."""
+    part = "redis" if isinstance(exception, (RedisConnectionError, RedisTimeoutError)) else "db"
+    return errors.ServiceUnavailable(
+        details={"dependency": part, "retry_after": RETRY_AFTER_S},
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
+_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the router serves on this request's path.
+
+    Sanic fills Allow only for static paths: its compiled tree raises NoMethod for a
+    path with a parameter without the route's methods. Asking the router per method is
+    exact for both (and cached by Sanic's router).
+    """
+    router = request.app.router
+    host = request.headers.get("host")
+    found: list[str] = []
+    for method in _METHODS:
+        try:
+            router.get(request.path, method, host)
+        except (NotFound, MethodNotAllowed):
+            continue
+        found.append(method)
+    if "GET" in found:
+        found.append("HEAD")
+    return found
+
+
+def to_app_error(exception: BaseException, request: Request | None = None) -> errors.AppError:
     """Translate anything raised into an AppError (unexpected → 500 internal)."""
     if isinstance(exception, errors.AppError):
         return exception
+    if isinstance(exception, UNREACHABLE):
+        return unavailable(exception)
     if isinstance(exception, NotFound):
         return errors.NotFound("接口不存在")
     if isinstance(exception, MethodNotAllowed):
         headers = dict(getattr(exception, "headers", {}) or {})
-        return errors.MethodNotAllowed(
-            headers={k: v for k, v in headers.items() if k.lower() == "allow"}
-        )
+        allow = {k: v for k, v in headers.items() if k.lower() == "allow"}
+        if not allow and request is not None:
+            allow = {"Allow": ", ".join(allowed_methods(request))}
+        return errors.MethodNotAllowed(headers=allow)
     if isinstance(exception, PayloadTooLarge):
         return errors.PayloadTooLarge()
     if isinstance(exception, BadRequest):
@@ -63,8 +107,19 @@ class AppErrorHandler(ErrorHandler):
         if isinstance(exception, RequestCancelled):
             # The client hung up; nobody reads this answer and nothing went wrong here.
             return render(errors.AppError("客户端已断开", status=499, code="client_closed"))
-        error = to_app_error(exception)
-        if error.status >= 500 and not isinstance(exception, errors.AppError):
+        error = to_app_error(exception, request)
+        if isinstance(error, errors.ServiceUnavailable) and not isinstance(
+            exception, errors.AppError
+        ):
+            # Expected during an outage, once per request: one line, no traceback.
+            log.warning(
+                "dependency unreachable (%s: %s) on %s %s",
+                type(exception).__name__,
+                exception,
+                getattr(request, "method", "?"),
+                getattr(request, "path", "?"),
+            )
+        elif error.status >= 500 and not isinstance(exception, errors.AppError):
             log.error(
                 "unhandled %s on %s %s",
                 type(exception).__name__,

@@ -146,6 +146,7 @@ ERROR_STATUS: dict[str, int] = {
         PayloadTooLarge,
         UnsupportedMediaType,
         RateLimited,
+        ServiceUnavailable,
         AppError,
     )
 }

@@ -123,12 +123,33 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "due_at"},
             "/pages/library/loans",
         ),
+        _kind("rectification_opened", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_submitted", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_verified", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_rejected", "", _STATUS, "pages/assessment/rectification"),
+        _kind("rectification_overdue", "", _STATUS, "pages/assessment/rectification"),
+        # car wash
+        _kind("carwash_paid", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_washed", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_refunded", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind(
+            "carwash_expiring",
+            "TPL_CARWASH_EXPIRING",
+            {**_STATUS, "time3": "expires_at"},
+            "/pages/carwash/card",
+        ),
+        _kind("carwash_expired", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
+        _kind("carwash_no_show", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/bookings"),
         # purchase requests
         _kind(
-            "procurement_to_approve", "TPL_PROCUREMENT_TODO", _STATUS, "pages/procurement/request"
+            "procurement_to_approve", "TPL_PROCUREMENT_TODO", _STATUS, "/pages/procurement/request"
         ),
-        _kind("procurement_status", "TPL_PROCUREMENT_STATUS", _STATUS, "pages/procurement/request"),
-        _kind("procurement_reminder", "TPL_PROCUREMENT_TODO", _STATUS, "pages/procurement/request"),
+        _kind(
+            "procurement_status", "TPL_PROCUREMENT_STATUS", _STATUS, "/pages/procurement/request"
+        ),
+        _kind(
+            "procurement_reminder", "TPL_PROCUREMENT_TODO", _STATUS, "/pages/procurement/request"
+        ),
         # general
         _kind("system", "", _STATUS, "/pages/index/index"),
     ]

@@ -12,12 +12,28 @@ from pathlib import Path
 from typing import Any
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
 
 from server.config import Settings
 from server.wechat import WeChatGateway
+from server.wechatpay import PayGateway
 
 _state: dict[str, Any] = {}
+
+# How the Redis client rides out faults. After a Redis restart every pooled connection
+# is dead ("Connection closed by server"); redis-py's default for a pool built from a
+# URL is no retry at all, so each of them cost one request a 500. Two retries with a
+# short backoff (on ConnectionError and TimeoutError, the Retry's default errors)
+# reconnect transparently; a Redis that stays down fails fast (connect timeout) and the
+# error handler answers 503 unavailable. Retrying a command whose connection broke is
+# safe for us: a dead socket means the server never ran it, and the booking gate's Lua
+# steps carry idempotency keys and are reconciled with the database.
+REDIS_FAULT_OPTIONS: dict[str, Any] = {
+    "retry": Retry(ExponentialBackoff(cap=0.2, base=0.02), 2),
+    "socket_connect_timeout": 2,
+}
 
 
 def settings() -> Settings:
@@ -30,6 +46,14 @@ def redis() -> aioredis.Redis:
 
 def wechat() -> WeChatGateway:
     return _state["wechat"]  # type: ignore[no-any-return]
+
+
+def pay() -> PayGateway:
+    """WeChat Pay (or the fake); opened with the other resources of the process."""
+    gateway = _state.get("pay")
+    if gateway is None:
+        raise RuntimeError("WeChat Pay is not configured in this process")
+    return gateway  # type: ignore[no-any-return]
 
 
 def script(source: str) -> AsyncScript:
@@ -74,6 +98,35 @@ def start_fake_wechat() -> str:
     return server.url
 
 
+def start_fake_pay() -> str:
+    """Start the fake WeChat Pay on a free loopback port (retries on real time); its URL."""
+    from miniapp_stub.fake_wechatpay import start_in_thread
+
+    server = start_in_thread(ticker=True)
+    _state.setdefault("_embedded", []).append(server)
+    return server.url
+
+
+async def open_pay(settings: Settings) -> PayGateway | None:
+    """The WeChat Pay gateway, entered (`async with`) for the life of the process."""
+    from server.wechatpay import fake_credentials, real_credentials
+
+    pay_settings = settings.pay
+    notify_url = (
+        pay_settings.notify_url
+        or f"http://{settings.host}:{settings.port}/api/v1/pay/wechat/notify"
+    )
+    if pay_settings.fake:
+        if not pay_settings.api_base:
+            return None  # a CLI command without the fake: no payments here
+        credentials = await fake_credentials(pay_settings.api_base)
+    else:
+        credentials = real_credentials(pay_settings, settings.wechat_appid or "")
+    gateway = PayGateway(credentials, notify_url=notify_url, api_base=pay_settings.api_base)
+    await gateway.__aenter__()
+    return gateway
+
+
 def prepare_environment(settings: Settings) -> Settings:
     """In the main process: start the embedded parts and export their URLs to workers."""
     from server.config import load_settings
@@ -82,6 +135,8 @@ def prepare_environment(settings: Settings) -> Settings:
         os.environ["REDIS_URL"] = start_embedded_redis(settings.var_dir)
     if settings.fake_wechat and not os.environ.get("WECHAT_API_BASE"):
         os.environ["WECHAT_API_BASE"] = start_fake_wechat()
+    if settings.pay.fake and not os.environ.get("WECHATPAY_API_BASE"):
+        os.environ["WECHATPAY_API_BASE"] = start_fake_pay()
     return load_settings()
 
 
@@ -114,10 +169,15 @@ async def open_resources(settings: Settings, *, with_db: bool = True) -> None:
     # A blocking pool: at the lunch-hour rush requests wait for a connection rather
     # than failing with "Too many connections".
     pool = aioredis.BlockingConnectionPool.from_url(
-        settings.redis_url, decode_responses=True, max_connections=64, timeout=10
+        settings.redis_url,
+        decode_responses=True,
+        max_connections=64,
+        timeout=10,
+        **REDIS_FAULT_OPTIONS,
     )
     _state["redis"] = aioredis.Redis(connection_pool=pool)
     _state["wechat"] = wechat_gateway(settings)
+    _state["pay"] = await open_pay(settings)
     if with_db:
         await init_db(settings.database_url)
 
@@ -131,3 +191,6 @@ async def close_resources() -> None:
         await client.aclose()
         await close_db()
     _state.pop("wechat", None)
+    gateway = _state.pop("pay", None)
+    if gateway is not None:
+        await gateway.__aexit__(None, None, None)

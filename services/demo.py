@@ -38,6 +38,8 @@ DEMO_STAFF = [
     ("Q0005", "田青禾", "青禾园林绿化有限公司", ["staff"]),
     ("Q0006", "高恒信", "恒信机电设备工程有限公司", ["staff"]),
     ("L0001", "林书华", "机关图书室", ["librarian"]),
+    ("W0001", "马师傅", "洗车服务站", ["carwash"]),
+    ("W0002", "林小军", "洗车服务站", ["carwash"]),
     ("D0001", "马志远", "发展和改革委员会", ["dept_head"]),
     ("D0002", "黄丽华", "财政局", ["dept_head"]),
     ("D0003", "林国栋", "教育局", ["dept_head"]),
@@ -75,6 +77,7 @@ DEMO_ORDER = [
     "notifications",
     "gym",
     "assessment",
+    "carwash",
     "procurement",
 ]
 

@@ -24,7 +24,6 @@ import hmac
 import io
 import re
 import secrets
-import unicodedata
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -34,6 +33,7 @@ from server import sealing
 from server.clock import OUT_OF_RANGE, try_utc
 from server.errors import InvalidInput
 from server.logs import get_logger
+from services.text import has_control
 
 log = get_logger("visitors")
 
@@ -93,8 +93,7 @@ def unseal_token(sealed: str | None, *, digest: str) -> str | None:
 # --- validation --------------------------------------------------------------------
 
 
-def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029" for ch in text)
+_has_control = has_control  # one rule for control characters: services/text.py
 
 
 def _clean_text(

@@ -21,10 +21,12 @@ import httpx
 import pytest
 from sanic_testing.testing import ASGI_HOST, ASGI_PORT, SanicASGITestClient
 
+from miniapp_stub import fake_wechatpay
 from miniapp_stub.fake_wechat import start_in_thread
 
 _TMP = Path(tempfile.mkdtemp(prefix="qinejia-test-"))
 _FAKE_WECHAT = start_in_thread()
+_FAKE_PAY = fake_wechatpay.start_in_thread()  # no ticker: tests drive its retry clock
 
 os.environ["APP_ENV"] = "test"
 os.environ["VAR_DIR"] = str(_TMP)
@@ -32,6 +34,8 @@ os.environ["DATABASE_URL"] = (
     os.environ.get("TEST_DATABASE_URL") or f"sqlite://{_TMP / 'test.sqlite3'}"
 )
 os.environ["WECHAT_API_BASE"] = _FAKE_WECHAT.url
+os.environ["WECHATPAY_API_BASE"] = _FAKE_PAY.url
+os.environ.pop("WECHATPAY_MCHID", None)
 os.environ.pop("WECHAT_APPID", None)
 os.environ.pop("WECHAT_SECRET", None)
 os.environ.setdefault("ACCESS_LOG", "false")
@@ -101,3 +105,27 @@ async def client(app):
     test_client = Client(app)
     yield test_client
     await test_client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def fake_pay(client):
+    """The fake WeChat Pay, its notifications delivered to the app under test.
+
+    The app runs in-process under the ASGI client (no listening socket), so the fake's
+    delivery thread hands each notification to this loop's client: the same bytes and
+    headers a real POST would carry, through the real notify handler.
+    """
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+
+    def deliver(url: str, headers: dict[str, str], body: bytes) -> int:
+        path = "/" + url.split("/", 3)[3] if url.count("/") >= 3 else url
+        future = asyncio.run_coroutine_threadsafe(
+            client.post(path, content=body, headers=headers), loop
+        )
+        return int(future.result(timeout=60).status_code)
+
+    _FAKE_PAY.state.deliver = deliver
+    yield _FAKE_PAY
+    _FAKE_PAY.state.deliver = fake_wechatpay.http_deliver

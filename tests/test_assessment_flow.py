@@ -242,3 +242,42 @@ async def test_bad_inspections_are_400(client):
     assert_error(
         await client.post(url, json=cases[0], headers=crew.contact.headers), 403, "forbidden"
     )
+
+
+async def test_an_inspection_photo_is_seen_only_by_inspectors_and_the_team(client):
+    """Photos taken on a walk-round: the inspector and the team's contacts see them; any
+    other staff member gets 404, exactly as for a photo that does not exist."""
+    from tests.test_assessment_support import make_crew
+    from tests.test_repairs_support import image_bytes, upload
+
+    crew = await make_crew(client)
+    photo = await upload(client, crew.inspector, image_bytes())
+    assert photo.status_code == 201, photo.text
+    photo_id = photo.json()["id"]
+    response = await client.post(
+        "/api/v1/assessment/inspections",
+        json={
+            "team_id": crew.team["id"],
+            "location": "B座1楼 大厅",
+            "results": [
+                {
+                    "standard_id": s["id"],
+                    "passed": i != 0,
+                    "note": "",
+                    "photo_ids": [photo_id] if i == 0 else [],
+                }
+                for i, s in enumerate(crew.standards)
+            ],
+        },
+        headers=crew.inspector.headers,
+    )
+    assert response.status_code == 201, response.text
+    url = f"/api/v1/assessment/photos/{photo_id}"
+    for viewer in (crew.inspector, crew.contact):
+        seen = await client.get(url, headers=viewer.headers)
+        assert seen.status_code == 200 and seen.content[:4] in (
+            b"\x89PNG",
+            b"\xff\xd8\xff\xe0",
+            b"RIFF",
+        )
+    assert_error(await client.get(url, headers=crew.stranger.headers), 404, "not_found")

@@ -51,12 +51,25 @@ PRODUCTION = {
     "WECHAT_SECRET": "real-secret",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "DATABASE_URL": "postgres://app@db/qinejia",
+    "WECHATPAY_MCHID": "1900000109",
+    "WECHATPAY_PRIVATE_KEY_FILE": "/etc/qinejia/apiclient_key.pem",
+    "WECHATPAY_CERT_SERIAL_NO": "444F4864EA9B34415",
+    "WECHATPAY_APIV3_KEY": "a" * 32,
+    "WECHATPAY_PUBLIC_KEY_FILE": "/etc/qinejia/pub_key.pem",
+    "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_0114",
+    "WECHATPAY_NOTIFY_URL": "https://qinejia.example.gov.cn/api/v1/pay/wechat/notify",
 }
 
 
 @pytest.mark.parametrize(
     ("missing", "variable"),
-    [("SECRET_KEY", "SECRET_KEY"), ("WECHAT_APPID", "WECHAT"), ("REDIS_URL", "REDIS_URL")],
+    [
+        ("SECRET_KEY", "SECRET_KEY"),
+        ("WECHAT_APPID", "WECHAT"),
+        ("REDIS_URL", "REDIS_URL"),
+        ("WECHATPAY_MCHID", "WECHATPAY_MCHID"),
+        ("WECHATPAY_APIV3_KEY", "WECHATPAY_APIV3_KEY"),
+    ],
 )
 def test_production_refuses_development_shortcuts(tmp_path, missing, variable):
     env = {k: v for k, v in PRODUCTION.items() if k != missing}
@@ -69,6 +82,7 @@ def test_production_refuses_development_shortcuts(tmp_path, missing, variable):
 def test_production_with_everything_set(tmp_path):
     settings = load_settings({"VAR_DIR": str(tmp_path), **PRODUCTION})
     assert not settings.fake_wechat and not settings.embedded_redis
+    assert not settings.pay.fake
     assert settings.access_log is False  # production default: no access log
 
 

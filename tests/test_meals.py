@@ -277,7 +277,9 @@ async def test_bad_order_bodies_are_400_and_change_nothing(client):
         error = assert_error(response, 400, "invalid_input")
         assert field in error["details"]["fields"], (change, error)
     not_json = await client.post(
-        "/api/v1/meals/orders", content=b"{not json", headers=staff.with_headers(**BEFORE)
+        "/api/v1/meals/orders",
+        content=b"{not json",
+        headers=staff.with_headers(**BEFORE, **{"Content-Type": "application/json"}),
     )
     assert_error(not_json, 400, "invalid_input")
     missing = await place(client, staff, {**base, "menu_id": 999_999_999})

@@ -215,7 +215,9 @@ async def test_malformed_bodies_are_400_and_unknown_room_404(client):
     )
     fields = assert_error(garbage, 400, "invalid_input")["details"]["fields"]
     assert {"room_id", "start", "title", "attendees"} <= set(fields)
-    not_json = await client.post(url, content=b"{", headers=staff.headers)
+    not_json = await client.post(
+        url, content=b"{", headers=staff.with_headers(**{"Content-Type": "application/json"})
+    )
     assert_error(not_json, 400, "invalid_input")
     unknown = await book(client, staff, 987654321, at("09:00"), at("10:00"))
     assert_error(unknown, 404, "not_found")

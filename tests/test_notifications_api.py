@@ -178,7 +178,13 @@ async def test_bad_subscriptions_are_400_and_change_nothing(client):
             await client.post(url, json=body, headers=me.headers), 400, "invalid_input"
         )
         assert any(key.startswith("template_ids") for key in error["details"]["fields"]), error
-    assert_error(await client.post(url, content=b"{oops", headers=me.headers), 400, "invalid_input")
+    assert_error(
+        await client.post(
+            url, content=b"{oops", headers=me.with_headers(**{"Content-Type": "application/json"})
+        ),
+        400,
+        "invalid_input",
+    )
     assert await SubscriptionCredit.filter(user_id=me.user_id).count() == 0
 
 

@@ -150,7 +150,11 @@ async def test_bad_bodies_are_400_with_fields_and_change_nothing(client):
     for body, field in bad_reports:
         response = await client.post("/api/v1/repairs", json=body, headers=cast.requester.headers)
         assert field in assert_error(response, 400, "invalid_input")["details"]["fields"], body
-    raw = await client.post("/api/v1/repairs", content=b"{not json", headers=cast.requester.headers)
+    raw = await client.post(
+        "/api/v1/repairs",
+        content=b"{not json",
+        headers=cast.requester.with_headers(**{"Content-Type": "application/json"}),
+    )
     assert "body" in assert_error(raw, 400, "invalid_input")["details"]["fields"]
     assert await Ticket.filter(requester_id=cast.requester.user_id).count() == before
 

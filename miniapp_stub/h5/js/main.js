@@ -37,6 +37,10 @@ import GymBookingsPage from "./pages/gym-bookings.js";
 import GymDeskPage from "./pages/gym-desk.js";
 import LibraryPage from "./pages/library.js";
 import LibraryDeskPage from "./pages/library-desk.js";
+import CarwashPage from "./pages/carwash.js";
+import CarwashCardPage from "./pages/carwash-card.js";
+import CarwashBayPage from "./pages/carwash-bay.js";
+import CarwashStationPage from "./pages/carwash-station.js";
 import ProcurementPage from "./pages/procurement.js";
 import PurchaseNewPage from "./pages/purchase-new.js";
 import PurchasePage from "./pages/purchase.js";
@@ -76,6 +80,10 @@ const ROUTES = [
   { path: "/gym/:id", page: GymSessionsPage, title: "场馆课程" },
   { path: "/library", page: LibraryPage, title: "图书借阅" },
   { path: "/library/desk", page: LibraryDeskPage, title: "图书借还台" },
+  { path: "/carwash", page: CarwashPage, title: "洗车服务" },
+  { path: "/carwash/card/:id", page: CarwashCardPage, title: "洗车卡" },
+  { path: "/carwash/bay", page: CarwashBayPage, title: "预约洗车" },
+  { path: "/carwash/station", page: CarwashStationPage, title: "洗车核销台" },
   { path: "/procurement", page: ProcurementPage, title: "采购申请" },
   { path: "/procurement/new", page: PurchaseNewPage, title: "新建采购申请" },
   { path: "/procurement/report", page: ProcurementReportPage, title: "采购月报" },

@@ -127,10 +127,13 @@ export const wx = {
     });
   },
   /**
-   * WeChat Pay stand-in: the user confirms the amount, then the fake WeChat Pay's
-   * confirm URL (from the order's pay parameters) is called. Used by the car-wash work.
+   * WeChat Pay stand-in: takes the real wx.requestPayment arguments (timeStamp, nonceStr,
+   * package "prepay_id=…", signType, paySign) plus totalFen/description for the sheet.
+   * The user confirms the amount; the fake WeChat Pay (its address from
+   * GET /api/v1/dev/wechat) is told to pay that prepay id, and sends the backend its
+   * signed notification — the card is activated by that, never by this call.
    */
-  async requestPayment({ confirmUrl, totalFen, description } = {}) {
+  async requestPayment({ package: pkg, totalFen, description } = {}) {
     await vant.showConfirmDialog({
       title: "微信支付",
       message: `${description || "支付"}\n¥${((totalFen || 0) / 100).toFixed(2)}`,
@@ -138,10 +141,15 @@ export const wx = {
     }).catch(() => {
       throw { errMsg: "requestPayment:fail cancel" };
     });
-    if (confirmUrl) {
-      const response = await fetch(confirmUrl, { method: "POST" });
-      if (!response.ok) throw { errMsg: "requestPayment:fail" };
-    }
+    const prepayId = String(pkg || "").replace(/^prepay_id=/, "");
+    const fakes = await fetch("/api/v1/dev/wechat").then((r) => (r.ok ? r.json() : null));
+    if (!prepayId || !fakes?.pay_base) throw { errMsg: "requestPayment:fail no fake WeChat Pay" };
+    const response = await fetch(`${fakes.pay_base}/confirm`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ prepay_id: prepayId }),
+    });
+    if (!response.ok) throw { errMsg: "requestPayment:fail" };
     return { errMsg: "requestPayment:ok" };
   },
   requestSubscribeMessage,

@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { session, hasRole, refreshUnread } from "../session.js";
 
 const ROLE_NAMES = {
-  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员", inspector: "检查员", librarian: "图书管理员",
+  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员", inspector: "检查员", librarian: "图书管理员", carwash: "洗车",
   dept_head: "部门负责人", procurement: "采购办",
 };
 
@@ -54,6 +54,7 @@ export default {
       { id: "survey", text: "满意度调查", glyph: "评", color: "#ff976a", to: "/assessment/survey" },
       { id: "gym", text: "健身联盟", glyph: "健", color: "#ff8f1f", to: "/gym" },
       { id: "library", text: "图书借阅", glyph: "书", color: "#1485ee", to: "/library" },
+      { id: "carwash", text: "洗车服务", glyph: "洗", color: "#1485ee", to: "/carwash" },
       { id: "procurement", text: "采购申请", glyph: "采", color: "#fa9d3b", to: "/procurement" },
     ];
     // A contracted team's contact has no role of their own: the entry shows once they have a rectification.
@@ -63,6 +64,7 @@ export default {
       hasRole("facility", "facility_lead") && { id: "crew", text: "维修工单", glyph: "单", color: "#fa5151", to: "/crew" },
       hasRole("guard") && { id: "gate", text: "门岗核验", glyph: "岗", color: "#576b95", to: "/gate" },
       hasRole("librarian") && { id: "library-desk", text: "图书借还", glyph: "借", color: "#1485ee", to: "/library/desk" },
+      hasRole("carwash") && { id: "station", text: "洗车核销", glyph: "洗", color: "#1485ee", to: "/carwash/station" },
       hasRole("dept_head", "procurement") && { id: "purchase-approve", text: "采购审批", glyph: "批", color: "#fa9d3b", to: "/procurement?tab=approve" },
       hasRole("admin") && { id: "admin", text: "管理后台", glyph: "管", color: "#353535", to: "/admin" },
       hasRole("inspector") && { id: "inspect", text: "服务检查", glyph: "检", color: "#576b95", to: "/assessment/inspect" },

@@ -1,0 +1,535 @@
+"""Car-wash endpoints of API.md §8: card types, purchases, the WeChat Pay notification,
+cards and redemption codes, the station's redeem, refunds, the wash bay and the report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+from sanic import Blueprint, HTTPResponse, Request
+
+from models import MAX_ID
+from server import resources
+from server.auth import guard, principal_of, public
+from server.errors import InvalidInput, NotFound
+from server.http import doc, now, parse_body, parse_query, reply
+from server.idempotency import idempotent
+from services import carwash
+from services.carwash import bay, cards, payments, redeem, report
+
+bp = Blueprint("carwash", url_prefix="/api/v1")
+
+NO_NUL = r"^[^\x00]*$"
+TRADE_NO = re.compile(r"^[A-Za-z0-9_\-*]{6,32}$")
+
+
+# --- wire models -------------------------------------------------------------------
+
+
+class CardTypeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    washes: int = Field(ge=1, le=1000)
+    price_fen: int = Field(ge=1, le=10_000_000)
+    valid_days: int = Field(ge=1, le=3660)
+    per_user_limit: int = Field(default=1, ge=1, le=10)
+    active: bool = True
+
+
+class CardTypeOut(BaseModel):
+    id: int
+    name: str
+    washes: int
+    price_fen: int
+    valid_days: int
+    per_user_limit: int
+    active: bool
+
+
+class CardTypeList(BaseModel):
+    items: list[CardTypeOut]
+    next_cursor: str | None = None
+
+
+class TypeRef(BaseModel):
+    id: int
+    name: str
+
+
+class CardOut(BaseModel):
+    id: int
+    type: TypeRef
+    washes_total: int
+    washes_left: int
+    status: str
+    purchased_at: str | None
+    expires_at: str | None
+    refund_fen: int | None
+
+
+class WashOut(BaseModel):
+    id: int
+    washed_at: str
+    plate: str | None
+    washes_left: int
+
+
+class CardDetailOut(CardOut):
+    redemptions: list[WashOut] = Field(description="最近20次核销")
+
+
+class CardList(BaseModel):
+    items: list[CardOut]
+    next_cursor: str | None = None
+
+
+class PurchaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_type_id: int = Field(ge=1, le=MAX_ID)
+
+
+class PayParams(BaseModel):
+    timeStamp: str  # noqa: N815 - the names of wx.requestPayment
+    nonceStr: str  # noqa: N815
+    package: str
+    signType: str  # noqa: N815
+    paySign: str  # noqa: N815
+
+
+class PurchaseOut(BaseModel):
+    card: CardOut
+    out_trade_no: str
+    amount_fen: int
+    pay_params: PayParams
+
+
+class PurchaseStatusOut(BaseModel):
+    status: str = Field(description="pending | paid | closed")
+    card: CardOut
+
+
+class CodeOut(BaseModel):
+    code: str
+    expires_at: str
+
+
+class RedeemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
+    plate: str | None = Field(default=None, max_length=16, pattern=NO_NUL)
+
+
+class RedeemOut(BaseModel):
+    card: CardOut
+    washed_at: str
+
+
+class SlotsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date
+    open_from: dt.time
+    open_to: dt.time
+    slot_minutes: int = Field(ge=10, le=240)
+    bays: int = Field(ge=1, le=50)
+
+
+class WashSlotOut(BaseModel):
+    id: int
+    start: str
+    end: str
+    capacity: int
+    booked: int
+    available: int
+
+
+class WashSlotList(BaseModel):
+    items: list[WashSlotOut]
+    next_cursor: str | None = None
+
+
+class DayQuery(BaseModel):
+    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    slot_id: int = Field(ge=1, le=MAX_ID)
+    card_id: int = Field(ge=1, le=MAX_ID)
+    plate: str = Field(min_length=2, max_length=16, pattern=NO_NUL)
+
+
+class SlotRef(BaseModel):
+    id: int
+    start: str
+    end: str
+
+
+class WashBookingOut(BaseModel):
+    id: int
+    slot: SlotRef
+    card_id: int
+    status: str
+    plate: str
+
+
+class WashBookingList(BaseModel):
+    items: list[WashBookingOut]
+    next_cursor: str | None = None
+
+
+class ReportQuery(BaseModel):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
+    format: str | None = Field(default=None, pattern=r"^(json|xlsx)$")
+
+
+class DayOut(BaseModel):
+    date: str
+    washes: int
+
+
+class ReportOut(BaseModel):
+    month: str
+    cards_sold: int
+    revenue_fen: int
+    refunded_fen: int
+    washes: int
+    by_day: list[DayOut]
+
+
+class DevWeChatOut(BaseModel):
+    api_base: str | None
+    pay_base: str | None
+
+
+# --- admin -------------------------------------------------------------------------
+
+
+@bp.post("/admin/carwash/card-types")
+@doc(
+    summary="创建洗车卡类型",
+    tag="carwash",
+    body=CardTypeIn,
+    response=CardTypeOut,
+    status=201,
+    errors=["forbidden"],
+)
+@guard("admin")
+@idempotent
+async def create_card_type(request: Request) -> HTTPResponse:
+    body = parse_body(request, CardTypeIn)
+    return reply(await cards.create_card_type(**body.model_dump()), status=201)
+
+
+@bp.post("/admin/carwash/slots")
+@doc(
+    summary="设置某日洗车时段（容量=工位数）",
+    tag="carwash",
+    body=SlotsIn,
+    response=WashSlotList,
+    status=201,
+    errors=["forbidden", "conflict"],
+    description="open_from/open_to 为服务时区的当天时刻；同一日期只能设置一次（409 conflict）。",
+)
+@guard("admin")
+@idempotent
+async def create_slots(request: Request) -> HTTPResponse:
+    body = parse_body(request, SlotsIn)
+    items = await bay.create_slots(
+        day=body.date,
+        open_from=body.open_from,
+        open_to=body.open_to,
+        slot_minutes=body.slot_minutes,
+        bays=body.bays,
+    )
+    return reply({"items": items, "next_cursor": None}, status=201)
+
+
+@bp.get("/admin/carwash/report")
+@doc(
+    summary="洗车月报",
+    tag="carwash",
+    query=ReportQuery,
+    response=ReportOut,
+    errors=["forbidden"],
+    description="&format=xlsx 返回同样内容的 Excel 工作簿。",
+)
+@guard("admin")
+async def monthly_report(request: Request) -> HTTPResponse:
+    query = parse_query(request, ReportQuery)
+    year, month = (int(p) for p in query.month.split("-"))
+    if year < 2000 or year > 9998:
+        raise InvalidInput({"month": "月份超出范围"})
+    result = await report.monthly(month=dt.date(year, month, 1))
+    if query.format == "xlsx":
+        return HTTPResponse(
+            report.to_xlsx(result),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
+        )
+    return reply(result)
+
+
+# --- staff: cards and purchases ----------------------------------------------------
+
+
+@bp.get("/carwash/card-types")
+@doc(summary="在售洗车卡", tag="carwash", response=CardTypeList)
+@guard()
+async def list_card_types(request: Request) -> HTTPResponse:
+    return reply({"items": await cards.list_card_types(), "next_cursor": None})
+
+
+@bp.post("/carwash/purchases")
+@doc(
+    summary="购买洗车卡（微信支付下单）",
+    tag="carwash",
+    body=PurchaseIn,
+    response=PurchaseOut,
+    status=201,
+    errors=["not_found", "limit_reached"],
+    description="返回 wx.requestPayment 的参数；卡片仅在收到经验证的支付通知（或订单查询）后生效。"
+    "支持 Idempotency-Key。",
+)
+@guard()
+@idempotent
+async def purchase(request: Request) -> HTTPResponse:
+    body = parse_body(request, PurchaseIn)
+    result = await cards.purchase(
+        user_id=principal_of(request).user_id, card_type_id=body.card_type_id, now=now(request)
+    )
+    return reply(result, status=201)
+
+
+@bp.get("/carwash/purchases/<out_trade_no:str>")
+@doc(
+    summary="购买状态",
+    tag="carwash",
+    response=PurchaseStatusOut,
+    errors=["not_found"],
+    description="待支付超过10秒时向微信支付查询订单，并应用经验证的 SUCCESS。",
+)
+@guard()
+async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
+    if not TRADE_NO.match(out_trade_no):
+        raise NotFound("订单不存在")
+    result = await cards.get_purchase(
+        user_id=principal_of(request).user_id, out_trade_no=out_trade_no, now=now(request)
+    )
+    return reply(result)
+
+
+@bp.post("/pay/wechat/notify")
+@doc(
+    summary="微信支付通知（支付与退款）",
+    tag="carwash",
+    auth=False,
+    status=204,
+    response={"type": "null"},
+    extra_responses={
+        401: (
+            {
+                "type": "object",
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            },
+            "签名错误或时间戳过期：微信支付自己的应答格式 {code: FAIL, message}",
+        )
+    },
+    description="验签（平台公钥）、5分钟时间戳、AES-256-GCM 解密；金额、appid、mchid 必须与订单一致。"
+    "同一通知 id 只处理一次（重放应答 204，不做任何改变）。",
+)
+@public
+async def wechat_pay_notify(request: Request) -> HTTPResponse:
+    try:
+        await carwash.payments.handle_notification(
+            headers=dict(request.headers), body=request.body or b"", now=now(request)
+        )
+    except carwash.NotificationRejected:
+        return reply({"code": "FAIL", "message": "签名验证失败"}, status=401)
+    return HTTPResponse(status=204)
+
+
+@bp.get("/carwash/cards")
+@doc(summary="我的洗车卡", tag="carwash", response=CardList)
+@guard()
+async def list_cards(request: Request) -> HTTPResponse:
+    return reply(
+        {
+            "items": await cards.list_cards(user_id=principal_of(request).user_id),
+            "next_cursor": None,
+        }
+    )
+
+
+@bp.get("/carwash/cards/<card_id:int>")
+@doc(
+    summary="洗车卡详情（含最近20次核销）",
+    tag="carwash",
+    response=CardDetailOut,
+    errors=["not_found"],
+)
+@guard()
+async def get_card(request: Request, card_id: int) -> HTTPResponse:
+    return reply(await cards.get_card(user_id=principal_of(request).user_id, card_id=card_id))
+
+
+@bp.post("/carwash/cards/<card_id:int>/code")
+@doc(
+    summary="生成核销码（60秒、一次性）",
+    tag="carwash",
+    response=CodeOut,
+    errors=["not_found", "invalid_state"],
+    description="新码生成后旧码立即作废。",
+)
+@guard()
+async def issue_code(request: Request, card_id: int) -> HTTPResponse:
+    result = await redeem.issue_code(
+        user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
+    )
+    return reply(result)
+
+
+@bp.get("/carwash/cards/<card_id:int>/code.png")
+@doc(
+    summary="核销码二维码",
+    tag="carwash",
+    response={"type": "string", "format": "binary"},
+    content_type="image/png",
+    errors=["not_found"],
+)
+@guard()
+async def code_png(request: Request, card_id: int) -> HTTPResponse:
+    png = await redeem.code_png(user_id=principal_of(request).user_id, card_id=card_id)
+    return HTTPResponse(
+        png, content_type="image/png", headers={"Cache-Control": "private, no-store"}
+    )
+
+
+@bp.post("/carwash/cards/<card_id:int>/refund")
+@doc(
+    summary="退款（未使用次数）",
+    tag="carwash",
+    response=CardOut,
+    status=202,
+    errors=["not_found", "invalid_state"],
+    description="refund_fen = 价格 × 剩余次数 / 总次数（向下取整）；收到经验证的退款通知后变为 refunded。",
+)
+@guard()
+async def refund(request: Request, card_id: int) -> HTTPResponse:
+    result = await payments.request_refund(
+        user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
+    )
+    return reply(result, status=202)
+
+
+# --- the station -------------------------------------------------------------------
+
+
+@bp.post("/carwash/redeem")
+@doc(
+    summary="核销洗车（扫码）",
+    tag="carwash",
+    body=RedeemIn,
+    response=RedeemOut,
+    errors=["forbidden", "not_found", "invalid_state"],
+    description="无论多少台终端同时扫同一码，只扣一次。",
+)
+@guard("carwash")
+async def redeem_code(request: Request) -> HTTPResponse:
+    body = parse_body(request, RedeemIn)
+    result = await redeem.redeem(
+        attendant_id=principal_of(request).user_id,
+        code=body.code,
+        plate=body.plate,
+        now=now(request),
+    )
+    return reply(result)
+
+
+# --- the bay -----------------------------------------------------------------------
+
+
+@bp.get("/carwash/slots")
+@doc(summary="某日洗车时段", tag="carwash", query=DayQuery, response=WashSlotList)
+@guard()
+async def list_slots(request: Request) -> HTTPResponse:
+    query = parse_query(request, DayQuery)
+    day = query.date or now(request).astimezone(resources.settings().tz).date()
+    return reply({"items": await bay.list_slots(day=day), "next_cursor": None})
+
+
+@bp.post("/carwash/bookings")
+@doc(
+    summary="预约洗车工位",
+    tag="carwash",
+    body=BookingIn,
+    response=WashBookingOut,
+    status=201,
+    errors=["not_found", "invalid_state", "limit_reached", "slot_full", "too_late"],
+    description="需要有剩余次数的有效洗车卡；每人每天一个有效预约。支持 Idempotency-Key。",
+)
+@guard()
+@idempotent
+async def book(request: Request) -> HTTPResponse:
+    body = parse_body(request, BookingIn)
+    result = await bay.book(
+        user_id=principal_of(request).user_id,
+        slot_id=body.slot_id,
+        card_id=body.card_id,
+        plate=body.plate,
+        idempotency_key=request.headers.get("idempotency-key"),
+        now=now(request),
+    )
+    return reply(result, status=201)
+
+
+@bp.get("/carwash/bookings")
+@doc(summary="我的洗车预约", tag="carwash", response=WashBookingList)
+@guard()
+async def list_bookings(request: Request) -> HTTPResponse:
+    return reply(
+        {
+            "items": await bay.list_bookings(user_id=principal_of(request).user_id),
+            "next_cursor": None,
+        }
+    )
+
+
+@bp.post("/carwash/bookings/<booking_id:int>/cancel")
+@doc(
+    summary="取消洗车预约",
+    tag="carwash",
+    response=WashBookingOut,
+    errors=["not_found", "invalid_state"],
+)
+@guard()
+async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
+    result = await bay.cancel(
+        user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
+    )
+    return reply(result)
+
+
+# --- development -------------------------------------------------------------------
+
+
+@bp.get("/dev/wechat")
+@doc(
+    summary="离线微信与微信支付假服务的地址（仅开发/测试）",
+    tag="dev",
+    auth=False,
+    response=DevWeChatOut,
+    errors=["not_found"],
+    description="配置了真实微信凭据时为 404。",
+)
+@public
+async def dev_wechat(request: Request) -> HTTPResponse:
+    settings = resources.settings()
+    if not settings.fake_wechat or not settings.pay.fake:
+        raise NotFound("未启用离线微信")
+    return reply({"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base})

@@ -1,0 +1,58 @@
+"""Shared pieces of the car-wash domain: wire views, ownership checks, time helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from models import could_exist
+from models.carwash import Card, Wash
+from server.clock import local, wire
+from server.errors import NotFound
+
+__all__ = ["local", "wire"]  # the shared clock helpers, re-exported for this package
+
+DOMAIN = "carwash"
+LIVE_CARDS = ("pending_payment", "active", "refunding")  # count against per_user_limit
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite compares stored datetimes as UTC text: filter with UTC datetimes."""
+    return moment.astimezone(UTC)
+
+
+def card_link(card_id: int) -> str:
+    return f"/pages/carwash/card?id={card_id}"
+
+
+def card_view(card: Card) -> dict[str, Any]:
+    """The Card object of API.md §8 (`type` must be fetched with the card)."""
+    return {
+        "id": card.id,
+        "type": {"id": card.type.id, "name": card.type.name},
+        "washes_total": card.washes_total,
+        "washes_left": card.washes_left,
+        "status": card.status,
+        "purchased_at": wire(card.purchased_at),
+        "expires_at": wire(card.expires_at),
+        "refund_fen": card.refund_fen,
+    }
+
+
+def wash_view(wash: Wash) -> dict[str, Any]:
+    return {
+        "id": wash.id,
+        "washed_at": wire(wash.washed_at),
+        "plate": wash.plate,
+        "washes_left": wash.washes_left,
+    }
+
+
+async def own_card(*, user_id: int, card_id: int) -> Card:
+    """The caller's card, or NotFound (another user's card is not revealed)."""
+    if not could_exist(card_id):
+        raise NotFound("洗车卡不存在")
+    card = await Card.get_or_none(id=card_id, owner_id=user_id).select_related("type")
+    if card is None:
+        raise NotFound("洗车卡不存在")
+    return card

@@ -1,0 +1,72 @@
+"""The monthly report for the admin: cards sold, revenue, refunds, washes by day."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from openpyxl import Workbook
+
+from models.carwash import Card, Wash
+from server import resources
+from services.carwash.common import local, utc
+
+SOLD = ("active", "used_up", "expired", "refunding", "refunded")
+
+
+def _month_bounds(month: date) -> tuple[datetime, datetime]:
+    tz = resources.settings().tz
+    start = datetime(month.year, month.month, 1, tzinfo=tz)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return start, following
+
+
+async def monthly(*, month: date) -> dict[str, Any]:
+    """Sales by purchase time, refunds by refund time, washes by wash time (local days)."""
+    start, end = _month_bounds(month)
+    window = {"gte": utc(start), "lt": utc(end)}
+    sold = await Card.filter(
+        status__in=SOLD, purchased_at__gte=window["gte"], purchased_at__lt=window["lt"]
+    ).values_list("amount_fen", flat=True)
+    refunded = await Card.filter(
+        status="refunded", refunded_at__gte=window["gte"], refunded_at__lt=window["lt"]
+    ).values_list("refund_fen", flat=True)
+    washed = await Wash.filter(
+        washed_at__gte=window["gte"], washed_at__lt=window["lt"]
+    ).values_list("washed_at", flat=True)
+    per_day = Counter(local(w).date() for w in washed)  # type: ignore[arg-type]
+    days = []
+    cursor = start.date()
+    while cursor < end.date():
+        days.append({"date": cursor.isoformat(), "washes": per_day.get(cursor, 0)})
+        cursor += timedelta(days=1)
+    return {
+        "month": f"{month.year:04d}-{month.month:02d}",
+        "cards_sold": len(sold),
+        "revenue_fen": sum(int(str(a)) for a in sold),
+        "refunded_fen": sum(int(str(r or 0)) for r in refunded),
+        "washes": len(washed),
+        "by_day": days,
+    }
+
+
+def to_xlsx(report: dict[str, Any]) -> bytes:
+    """The same report as an Excel workbook (a summary sheet and a by-day sheet)."""
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "汇总"
+    summary.append(["月份", report["month"]])
+    summary.append(["售卡数", report["cards_sold"]])
+    summary.append(["收入（元）", report["revenue_fen"] / 100])
+    summary.append(["退款（元）", report["refunded_fen"] / 100])
+    summary.append(["洗车次数", report["washes"]])
+    daily = book.create_sheet("每日洗车")
+    daily.append(["日期", "洗车次数"])
+    for row in report["by_day"]:
+        daily.append([row["date"], row["washes"]])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
