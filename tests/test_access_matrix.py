@@ -25,6 +25,12 @@ from tests.test_visitors import pass_body
 
 API = "/api/v1"
 TICKET = {"category": "hvac", "location": "A座1楼", "description": "灯不亮", "photo_ids": []}
+PURCHASE = {
+    "title": "打印纸",
+    "reason": "日常办公",
+    "category": "office",
+    "items": [{"name": "A4复印纸", "spec": "", "qty": 1, "unit": "包", "unit_price_fen": 2450}],
+}
 # Parameters naming shared things rather than someone's object (a gym of the catalogue,
 # an admin's desk key: their routes are covered by the role matrix).
 SHARED = {"menu_id", "category", "gym_id", "key_id", "title_id", "barcode", "survey_id"}
@@ -79,6 +85,9 @@ async def owner_objects(client):
     room = await new_room(client, admin)
     booking = await book(client, owner, room["id"], at("09:00"), at("10:00"))
     photo = await upload(client, owner, image_bytes())
+    purchase = await client.post(
+        f"{API}/procurement/requests", json=PURCHASE, headers=owner.headers
+    )
     notice_id = await notifications.notify(
         user_id=owner.user_id,
         kind="repair_new",
@@ -86,7 +95,7 @@ async def owner_objects(client):
         body="测试通知",
         now=datetime.now(UTC),
     )
-    for response in (ticket, visitor_pass, order, booking, photo):
+    for response in (ticket, visitor_pass, order, booking, photo, purchase):
         assert response.status_code in (200, 201), response.text
     ids = {
         "ticket_id": ticket.json()["id"],
@@ -96,6 +105,7 @@ async def owner_objects(client):
         "booking_ics": f"{booking.json()['id']}.ics",
         "upload_id": photo.json()["id"],
         "notice_id": notice_id,
+        "request_id": purchase.json()["id"],
         "menu_id": menu["id"],
         "category": "hvac",
         "gym_id": 1,
@@ -174,6 +184,11 @@ async def test_no_route_shows_or_changes_another_users_object(client, app, owner
         checked += 1
     assert checked >= 20
     # The owner still sees each object (the matrix did not break them).
-    for path in ("/repairs/{ticket_id}", "/visitors/passes/{pass_id}", "/meals/orders/{order_id}"):
+    for path in (
+        "/repairs/{ticket_id}",
+        "/visitors/passes/{pass_id}",
+        "/meals/orders/{order_id}",
+        "/procurement/requests/{request_id}",
+    ):
         response = await client.get(API + path.format(**ids), headers=owner.headers)
         assert response.status_code == 200, (path, response.text)
