@@ -330,12 +330,12 @@ async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
     tag="carwash",
     auth=False,
     status=204,
-    response={"type": "null"},
     extra_responses={
         401: (
             {
                 "type": "object",
                 "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+                "required": ["code", "message"],
             },
             "签名错误或时间戳过期：微信支付自己的应答格式 {code: FAIL, message}",
         )

@@ -282,6 +282,8 @@ def doc(
             content = {content_type: _schema_of(response)}
             content |= {media: RawSchema(schema) for media, schema in (alternatives or {}).items()}
             decorated = openapi.response(status, content, "成功")(decorated)
+        elif status == 204:
+            decorated = openapi.response(204, description="成功（无内容）")(decorated)
         for code_status, (schema, text) in (extra_responses or {}).items():
             decorated = openapi.response(
                 code_status, {"application/json": _schema_of(schema)}, text
