@@ -6,7 +6,6 @@ import contextlib
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -44,7 +43,8 @@ class ServerProcess:
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/api/v1/health", timeout=1).status_code == 200:
                     return self
-            time.sleep(0.05)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=0.05)  # ends early if the server dies
         raise RuntimeError("server did not start")
 
     def stop(self) -> str:

@@ -11,7 +11,6 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -79,7 +78,8 @@ class RedisProcess:
                 sock.sendall(b"PING\r\n")
                 if sock.recv(16).startswith(b"+PONG"):
                     return
-            time.sleep(0.01)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=0.01)  # type: ignore[union-attr]  # ends early if it dies
         raise RuntimeError(f"redis-server on port {self.port} did not start")
 
     def kill9(self) -> None:

@@ -10,6 +10,7 @@ any of them, and on a page that scrolls sideways.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -17,7 +18,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,7 +98,8 @@ def h5_server() -> Iterator[Server]:
                     break
             except httpx.HTTPError:
                 pass
-            time.sleep(0.1)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=0.1)  # a pause that ends early if the server dies
         else:
             raise RuntimeError(f"server not ready: {log.read_text(errors='replace')[-2000:]}")
         server = Server(url=url, process=process, log=log)
