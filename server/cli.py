@@ -134,8 +134,8 @@ def cmd_import_books(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def cmd_seed_demo(settings: Settings, _: argparse.Namespace) -> None:
+    import demo
     from server import resources
-    from services import demo
 
     settings = resources.prepare_environment(settings)
     summary = asyncio.run(_with_resources(settings, lambda: demo.seed(now=datetime.now(UTC))))

@@ -516,10 +516,3 @@ async def orders_of(reservation_ids: list[int]) -> set[int]:
 
 booking.on_promoted(DOMAIN, record_promotion)
 booking.on_orphans(DOMAIN, orders_of)
-
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """`python -m server seed-demo` hook; the week of demo menus is in services/meals_demo.py."""
-    from services import meals_demo
-
-    return await meals_demo.seed(now=now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+from demo import carwash as carwash_demo
 from models.carwash import Card, WashBooking
 from models.notifications import Notice
 from services.carwash import bay, cards
@@ -191,8 +192,8 @@ async def test_expiry_reminder_then_expiry(client, fake_pay):
 
 
 async def test_seed_demo_is_idempotent(client):
-    from services import carwash, identity
-    from services.demo import DEMO_STAFF
+    from demo import DEMO_STAFF
+    from services import identity
 
     rows = [
         {"employee_no": no, "name": name, "department": dept, "roles": roles}
@@ -200,8 +201,8 @@ async def test_seed_demo_is_idempotent(client):
     ]
     now = datetime(2040, 3, 5, 9, 0, tzinfo=UTC)  # a Monday beyond the other tests' days
     await identity.import_staff(rows=rows, now=now)
-    first = await carwash.seed_demo(now=now)
-    second = await carwash.seed_demo(now=now)
+    first = await carwash_demo.seed(now=now)
+    second = await carwash_demo.seed(now=now)
     assert any("S0001" in line for line in first)
     assert not any("S0001" in line for line in second)
     listed = await client.get("/api/v1/carwash/card-types", headers=(await make_user()).headers)

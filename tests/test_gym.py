@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from demo import gym as gym_demo
 from models.gym import GymBooking, GymQuota
 from models.notifications import Notice
 from tests.support import Actor, assert_error, make_user
@@ -292,11 +293,10 @@ def _dt(clock: str, day: str = DAY) -> datetime:
 
 
 async def test_seed_demo_is_idempotent_and_its_classes_are_bookable(client):
-    from services import gym as gym_service
 
     now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(hour=8, minute=0)
-    first = await gym_service.seed_demo(now=now)
-    second = await gym_service.seed_demo(now=now)
+    first = await gym_demo.seed(now=now)
+    second = await gym_demo.seed(now=now)
     assert first[0].startswith("gym alliance") and second == [second[0]]  # no new key twice
     member = await make_user()
     gyms = (await client.get("/api/v1/gym/gyms", headers=member.headers)).json()["items"]

@@ -6,10 +6,10 @@ import asyncio
 from datetime import datetime
 
 import booking
+from demo import meals as meals_demo
 from jobs import meals as meal_jobs
 from models.meals import Menu, Order
 from services import meals as meals_service
-from services import meals_demo
 from tests.support import assert_error, make_user
 from tests.test_meals import BEFORE, make_menu, order_body, place, slot_specs
 
@@ -198,9 +198,9 @@ async def test_no_show_job_marks_unserved_orders_after_their_slot(client):
 
 async def test_seed_demo_is_idempotent(client):
     now = datetime.fromisoformat("2030-03-04T08:00:00+08:00")  # a Monday
-    first = await meals_service.seed_demo(now=now)
+    first = await meals_demo.seed(now=now)
     count = await Menu.filter(canteen=meals_demo.DEMO_CANTEEN).count()
-    second = await meals_service.seed_demo(now=now)
+    second = await meals_demo.seed(now=now)
     assert "5 lunch menus created" in first[0] and "0 lunch menus created" in second[0]
     assert await Menu.filter(canteen=meals_demo.DEMO_CANTEEN).count() == count
     menus = await Menu.filter(canteen=meals_demo.DEMO_CANTEEN, date__gte=now.date())

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from demo import DEMO_STAFF
+from demo import meetings as meetings_demo
 from models.meetings import Booking, BookingSeries, Room
 from models.notifications import Notice
-from services import identity, meetings
-from services.demo import DEMO_STAFF
+from services import identity
 from tests.support import assert_error, make_user
 from tests.test_meetings_support import DAY, EVE, at, book, clock, holding, new_room
 
@@ -424,14 +425,14 @@ async def test_seed_demo_makes_twelve_rooms_once(app):
     ]
     await identity.import_staff(rows=rows, now=datetime.now(UTC))
     towers = ["市民中心A座", "市民中心B座", "市民中心C座"]
-    await meetings.seed_demo(now=datetime.now(UTC))
+    await meetings_demo.seed(now=datetime.now(UTC))
     rooms = await Room.filter(building__in=towers)
     bookings = await Booking.filter(room_id__in=[r.id for r in rooms]).count()
     assert len(rooms) == 12 and bookings >= 5
     assert min(r.capacity for r in rooms) == 6 and max(r.capacity for r in rooms) == 200
     assert any(r.needs_approval for r in rooms) and not all(r.needs_approval for r in rooms)
     assert all(r.resource_id for r in rooms)
-    again = await meetings.seed_demo(now=datetime.now(UTC))
+    again = await meetings_demo.seed(now=datetime.now(UTC))
     assert "0 rooms created" in again[0] and "0 demo bookings created" in again[0]
     assert await Room.filter(building__in=towers).count() == 12
     assert await Booking.filter(room_id__in=[r.id for r in rooms]).count() == bookings

@@ -213,8 +213,9 @@ async def test_the_report_is_for_procurement_and_admins_only(client):
 
 
 async def test_seed_demo_is_idempotent_and_covers_every_state(client):
-    from services import demo, identity
-    from services.procurement import demo as procurement_demo
+    import demo
+    from demo import procurement as procurement_demo
+    from services import identity
 
     now = datetime.now(UTC)
     rows = [  # the directory first, as `python -m server seed-demo` does
@@ -222,8 +223,8 @@ async def test_seed_demo_is_idempotent_and_covers_every_state(client):
         for no, name, dept, roles in demo.DEMO_STAFF
     ]
     await identity.import_staff(rows=rows, now=now)
-    await procurement.seed_demo(now=now)
-    again = await procurement.seed_demo(now=now)
+    await procurement_demo.seed(now=now)
+    again = await procurement_demo.seed(now=now)
     assert "0 demo requests new" in again[0]
     titles = [r[1] for r in procurement_demo.DEMO_REQUESTS]
     rows_held = await PurchaseRequest.filter(title__in=titles)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from demo import repairs as repairs_demo
 from jobs import repairs as repair_jobs
 from models.repairs import Escalation, Ticket, TicketEvent
 from server import resources
 from services import repairs
 from services.identity import Principal
-from services.repairs import demo as repairs_demo
 from tests.support import assert_error, make_user
 from tests.test_repairs_support import T0, act, at, make_cast, notices
 
@@ -302,7 +302,8 @@ async def test_stats_days_are_local_days_on_every_database(client):
 
 
 async def test_seed_demo_is_idempotent_and_covers_every_state(client):
-    from services import demo, identity
+    import demo
+    from services import identity
 
     now = datetime.now(UTC)
     rows = [  # the directory first, as `python -m server seed-demo` does
@@ -310,8 +311,8 @@ async def test_seed_demo_is_idempotent_and_covers_every_state(client):
         for no, name, dept, roles in demo.DEMO_STAFF
     ]
     await identity.import_staff(rows=rows, now=now)
-    first = await repairs.seed_demo(now=now)
-    again = await repairs.seed_demo(now=now)
+    first = await repairs_demo.seed(now=now)
+    again = await repairs_demo.seed(now=now)
     assert "0 demo tickets new" in again[0], (first, again)
     lead = await repairs_demo.demo_principal("F0001")
     assert lead.name == "周强" and lead.has_role("facility_lead")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from demo import DEMO_STAFF
+from demo import visitors as visitors_demo
 from jobs import visitors as visitor_jobs
 from jobs.scheduler import discover, run_once
 from miniapp_stub.fake_wechat import identity_for_code
@@ -12,7 +14,6 @@ from models.identity import Staff, User
 from models.visitors import GateEntry, Pass
 from server import resources
 from services import identity, visitors
-from services.demo import DEMO_STAFF
 from tests.support import make_user
 from tests.test_visitors import API, NOW, invite, scan, wire
 
@@ -110,7 +111,7 @@ async def test_seed_demo_makes_passes_in_every_state_once(client):
     await identity.import_staff(rows=rows, now=NOW)
     s0001 = await Staff.get(employee_no="S0001")
     bound_before = await User.filter(staff_id=s0001.id).exists()
-    first = await visitors.seed_demo(now=NOW)
+    first = await visitors_demo.seed(now=NOW)
     assert first and "6" in first[0]
     host = await User.get(staff_id=s0001.id)
     guard = await User.get(staff_id=(await Staff.get(employee_no="G0001")).id)
@@ -126,7 +127,7 @@ async def test_seed_demo_makes_passes_in_every_state_once(client):
         assert p.entries_used == await GateEntry.filter(visitor_pass_id=p.id).count()
     assert await GateEntry.filter(guard_id=guard.id).count() == sum(p.entries_used for p in passes)
     # Idempotent: a second run adds nothing.
-    await visitors.seed_demo(now=NOW + timedelta(minutes=5))
+    await visitors_demo.seed(now=NOW + timedelta(minutes=5))
     assert await Pass.filter(host_id=host.id).count() == 6
     # The host sees them over HTTP; the seeded active pass works for the demo guard.
     token = await identity.issue_token(user_id=host.id, now=NOW)

@@ -7,8 +7,6 @@ ratings), scores (the monthly board and its export), photos, demo.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from services.assessment.attendance import import_items, import_rows, parse_csv
 from services.assessment.inspections import (
     TRANSITIONS,
@@ -45,14 +43,6 @@ __all__ = [
     "read_photo",
     "respond",
     "scores",
-    "seed_demo",
     "trend",
     "workbook",
 ]
-
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """Six teams, their checklists and a month of records (services/assessment/demo.py)."""
-    from services.assessment.demo import seed
-
-    return await seed(now=now)

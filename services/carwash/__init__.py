@@ -10,17 +10,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from services.carwash import bay, cards, payments, redeem, report
 from services.carwash.payments import NotificationRejected
 
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """`python -m server seed-demo` hook (services/demo.py DEMO_ORDER)."""
-    from services.carwash import demo
-
-    return await demo.seed(now=now)
-
-
-__all__ = ["NotificationRejected", "bay", "cards", "payments", "redeem", "report", "seed_demo"]
+__all__ = ["NotificationRejected", "bay", "cards", "payments", "redeem", "report"]

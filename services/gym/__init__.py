@@ -3,8 +3,6 @@ waitlists, the monthly visit quota, walk-ins, desk keys and check-in vouchers, t
 monthly settlement. Files by concern; this module exports what handlers and jobs call.
 """
 
-from datetime import datetime
-
 from services.gym.bookings import (
     book_class,
     cancel,
@@ -25,14 +23,6 @@ from services.gym.desk import (
 )
 from services.gym.jobs import expire_waitlists, expire_walk_ins, mark_no_shows
 from services.gym.settlement import settlement, settlement_xlsx
-
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """`python -m server seed-demo` hook (services/gym/demo.py)."""
-    from services.gym.demo import seed
-
-    return await seed(now=now)
-
 
 __all__ = [
     "DeskPrincipal",
@@ -55,7 +45,6 @@ __all__ = [
     "mark_no_shows",
     "quota_view",
     "revoke_key",
-    "seed_demo",
     "settlement",
     "settlement_xlsx",
     "visit",

@@ -9,7 +9,6 @@ queue strictly first come, first served.
 - circulation: borrow (desk and self-checkout), return, renew, lost, overdue list
 - holds + queue: placing and cancelling holds, passing copies down the queue, expiry
 - reminders: due-soon and overdue notices, each sent once
-- demo: demo titles, a loan and a hold for S0001
 """
 
 from services.library.catalogue import (
@@ -29,7 +28,6 @@ from services.library.circulation import (
     renew,
     return_copy,
 )
-from services.library.demo import seed_demo
 from services.library.holds import cancel_hold, expire_holds, list_holds, place_hold
 from services.library.reminders import remind_due, send_overdue
 
@@ -52,6 +50,5 @@ __all__ = [
     "renew",
     "return_copy",
     "search_titles",
-    "seed_demo",
     "send_overdue",
 ]

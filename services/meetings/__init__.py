@@ -2,7 +2,7 @@
 
 rooms.py (rooms, search), bookings.py (booking, series, cancel, check-in, reading),
 approval.py (admins approve or reject), jobs.py (no-shows, reminders, expiry,
-completion), rules.py (time rules, wire shapes), ical.py (.ics), demo.py (demo data).
+completion), rules.py (time rules, wire shapes), ical.py (.ics).
 """
 
 from services.meetings.approval import approve, reject
@@ -17,7 +17,6 @@ from services.meetings.bookings import (
     get_booking,
     list_bookings,
 )
-from services.meetings.demo import seed as seed_demo
 from services.meetings.rooms import RoomIn, create_room, search_rooms
 
 __all__ = [
@@ -35,5 +34,4 @@ __all__ = [
     "list_bookings",
     "reject",
     "search_rooms",
-    "seed_demo",
 ]

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from services.procurement.reminders import remind, working_time
 from services.procurement.report import XLSX, monthly, monthly_xlsx
 from services.procurement.requests import act, attachment, get, list_requests, submit
@@ -28,14 +26,6 @@ __all__ = [
     "monthly",
     "monthly_xlsx",
     "remind",
-    "seed_demo",
     "submit",
     "working_time",
 ]
-
-
-async def seed_demo(*, now: datetime) -> list[str]:
-    """Demo departments, heads and requests in every state (services/procurement/demo.py)."""
-    from services.procurement import demo
-
-    return await demo.seed(now=now)

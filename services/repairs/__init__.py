@@ -2,11 +2,10 @@
 
 tickets.py (reporting, the workflow's one transition table, listing, photos,
 categories), jobs.py (escalation, auto-close), stats.py (figures per crew member and
-category), crew.py (the facility crew a lead assigns), demo.py (demo data).
+category), crew.py (the facility crew a lead assigns).
 """
 
 from services.repairs.crew import list_crew
-from services.repairs.demo import seed as seed_demo
 from services.repairs.jobs import auto_close, escalate
 from services.repairs.stats import stats
 from services.repairs.tickets import (
@@ -38,7 +37,6 @@ __all__ = [
     "list_tickets",
     "photo",
     "report",
-    "seed_demo",
     "set_deadline",
     "stats",
     "visible_ticket",

@@ -142,7 +142,7 @@ class Api:
 def _bind_demo_accounts(server: Server) -> None:
     """Each demo login code bound to its directory entry, as its owner would do once
     (seed-demo binds only the accounts its demo data needs)."""
-    from services.demo import DEMO_STAFF
+    from demo import DEMO_STAFF
 
     for employee_no, name, _department, _roles in DEMO_STAFF:
         api = Api(server, f"demo-{employee_no}")

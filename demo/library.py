@@ -58,9 +58,9 @@ async def _seed_titles() -> int:
     return created
 
 
-async def seed_demo(*, now: datetime) -> list[str]:
+async def seed(*, now: datetime) -> list[str]:
     """Idempotent: titles and copies by ISBN and barcode; S0001's loan and hold once."""
-    from services.demo import demo_account
+    from demo import demo_account
     from services.library.circulation import borrow
     from services.library.holds import place_hold
 

@@ -18,7 +18,7 @@ CARD_TYPES = [
 
 
 async def seed(*, now: datetime) -> list[str]:
-    from services.demo import demo_account
+    from demo import demo_account
 
     lines: list[str] = []
     created = 0

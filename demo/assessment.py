@@ -14,11 +14,11 @@ import random
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from demo import demo_account
 from models.assessment import Attendance, Survey, SurveyAnswer, SurveyQuestion, Team
 from server import resources
 from services.assessment import inspections, setup, surveys
 from services.assessment.common import next_month
-from services.demo import demo_account
 from services.identity import Principal
 
 # name, service, vendor, contracted headcount, contact employee_no
@@ -93,7 +93,7 @@ QUESTIONS = [
 ]
 
 # The directory entries of this scenario (I0001/I0002 inspectors, Q000n team contacts)
-# are in services/demo.py DEMO_STAFF.
+# are in demo/__init__.py DEMO_STAFF.
 
 
 def _local(day: date, hour: int, minute: int = 0) -> datetime:

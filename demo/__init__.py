@@ -1,7 +1,9 @@
 """`python -m server seed-demo`: idempotent demo data for every landed scenario.
 
-Each domain may expose `async def seed_demo(*, now) -> list[str]` in its service
-module; they are run in the order of DEMO_ORDER, after the staff directory.
+One module per domain here (`demo/<domain>.py` with `async def seed(*, now) -> list[str]`),
+run in the order of DEMO_ORDER after the staff directory. Demo data is never imported
+by production code (services/, booking/, models/, handlers/): it may lean on the fakes
+of miniapp_stub/.
 """
 
 from __future__ import annotations
@@ -91,10 +93,8 @@ async def seed(*, now: datetime) -> list[str]:
     lines = [f"staff directory: {len(rows)} demo entries ({result['created']} new)"]
     for domain in DEMO_ORDER:
         try:
-            module = importlib.import_module(f"services.{domain}")
+            module = importlib.import_module(f"demo.{domain}")
         except ModuleNotFoundError:
-            continue
-        seed_demo = getattr(module, "seed_demo", None)
-        if seed_demo is not None:
-            lines.extend(await seed_demo(now=now))
+            continue  # a domain without demo data
+        lines.extend(await module.seed(now=now))
     return lines

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from demo import demo_account
 from models.meetings import Booking, Room
 from server.clock import tz
 from server.errors import Conflict
-from services.demo import demo_account
 from services.meetings import bookings, rooms
 
 # building, name, floor, capacity, equipment, needs_approval

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from demo import demo_account
 from models.identity import Staff
 from models.procurement import PurchaseRequest
 from services import identity
-from services.demo import demo_account
 from services.identity import Principal
 from services.procurement.requests import act, submit
 
