@@ -218,8 +218,10 @@ async def test_rejecting_needs_a_comment_and_ends_the_request(client):
 async def test_approvers_deciding_one_step_at_once_make_exactly_one_decision(client, state):
     cast = await make_cast()
     deciders = {
-        "pending_dept": ["head", "head2", "admin", "admin2"],
-        "pending_procurement": ["buyer", "buyer2", "admin", "admin2"],
+        # Admins play every stage: one that reads after the winner committed decides the
+        # next stage legitimately, so the race of one stage is between its role holders.
+        "pending_dept": ["head", "head2"],
+        "pending_procurement": ["buyer", "buyer2"],
         "pending_leader": ["admin", "admin2"],
     }[state]
     for _ in range(3):
