@@ -416,7 +416,7 @@ async def code_png(request: Request, card_id: int) -> HTTPResponse:
     tag="carwash",
     response=CardOut,
     status=202,
-    errors=["not_found", "invalid_state"],
+    errors=["not_found", "invalid_state", "conflict"],
     description="refund_fen = 价格 × 剩余次数 / 总次数（向下取整）；收到经验证的退款通知后变为 refunded。",
 )
 @guard()

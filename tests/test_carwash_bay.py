@@ -208,3 +208,17 @@ async def test_seed_demo_is_idempotent(client):
     listed = await client.get("/api/v1/carwash/card-types", headers=(await make_user()).headers)
     assert {"10次洗车卡", "20次洗车卡"} <= {t["name"] for t in listed.json()["items"]}
     assert len(await bay.list_slots(day=date(2040, 3, 5))) == 20
+    # The demo card was never paid through WeChat Pay: its refund is refused by WeChat
+    # (a 4xx), which is the client's 409, not an outage (a 503), and changes nothing.
+    from demo import demo_account
+
+    owner = await demo_account("S0001")
+    token = await identity.issue_token(user_id=owner.id, now=datetime.now(UTC))
+    card = await Card.filter(owner_id=owner.id, status="active").first()
+    assert card is not None
+    refused = await client.post(
+        f"/api/v1/carwash/cards/{card.id}/refund", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert_error(refused, 409, "conflict")
+    again = await Card.get(id=card.id)
+    assert (again.status, again.washes_left) == ("active", card.washes_left)

@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 
 from models.carwash import Card, CardType, PayNotification
 from server import resources
-from server.errors import InvalidState, ServiceUnavailable
+from server.errors import Conflict, InvalidState, ServiceUnavailable
 from server.logs import get_logger
 from server.tx import Tx, transaction
 from server.wechatpay import NotificationRejected, PayError
@@ -242,6 +242,12 @@ async def request_refund(*, user_id: int, card_id: int, now: datetime) -> dict[s
         await Card.filter(id=card.id, status="refunding", out_refund_no=out_refund_no).update(
             status="active", refund_fen=None, out_refund_no=None, refund_requested_at=None
         )
+        if 400 <= exc.status < 500:
+            # WeChat Pay refused this refund itself (the order was never paid through it,
+            # nothing left to refund): retrying cannot help, so it is no outage.
+            raise Conflict(
+                "微信支付拒绝了该退款，请到洗车点人工办理", details={"reason": exc.code}
+            ) from None
         raise ServiceUnavailable(
             "微信支付暂时不可用，请稍后再试", headers={"Retry-After": "5"}
         ) from None
