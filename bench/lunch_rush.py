@@ -67,6 +67,43 @@ ENV = {
 }
 
 
+def _merchant_keys() -> dict[str, str]:
+    """Production mode needs WeChat Pay merchant settings; nothing here pays, so a key
+    pair made for the bench (under var/bench) stands in for the merchant's and WeChat's."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    folder = ROOT / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    private, public = folder / "merchant.pem", folder / "platform.pub.pem"
+    if not private.exists():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        private.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        public.write_bytes(
+            key.public_key().public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+        )
+    return {
+        "WECHATPAY_MCHID": "1900000000",
+        "WECHATPAY_PRIVATE_KEY_FILE": str(private),
+        "WECHATPAY_CERT_SERIAL_NO": "BENCH0000000000000000000000000000000000",
+        "WECHATPAY_APIV3_KEY": "b" * 32,
+        "WECHATPAY_PUBLIC_KEY_FILE": str(public),
+        "WECHATPAY_PUBLIC_KEY_ID": "PUB_KEY_ID_BENCH",
+        "WECHATPAY_NOTIFY_URL": "https://bench.invalid/api/v1/pay/wechat/notify",
+    }
+
+
+ENV.update(_merchant_keys())
+
+
 # --- a minimal keep-alive HTTP/1.1 client ------------------------------------------
 
 
