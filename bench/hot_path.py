@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.hot_path --profile       # and a py-spy profile of rejections
 
 All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 3 (flushed):
-1. Seeds 15,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed).
+1. Seeds ~36,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed).
 2. Starts B = bench/bare_app.py (Sanic answering {"ok": true}: same Sanic, same Python,
    one worker, no access log) and the server with its real CLI (`python -m server run`,
    one worker, APP_ENV=production, no access log, jobs off), both pinned to core 1 with
