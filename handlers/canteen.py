@@ -8,7 +8,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from handlers.meals import OrderOut
 from server.auth import guard
 from server.http import doc, now, parse_body, reply
-from services import meals_canteen
+from services import meals
 
 bp = Blueprint("canteen", url_prefix="/api/v1")
 
@@ -60,7 +60,7 @@ class RedeemIn(BaseModel):
 )
 @guard("canteen")
 async def menu_summary(request: Request, menu_id: int) -> HTTPResponse:
-    return reply(await meals_canteen.summary(menu_id=menu_id))
+    return reply(await meals.summary(menu_id=menu_id))
 
 
 @bp.post("/canteen/redeem")
@@ -75,4 +75,4 @@ async def menu_summary(request: Request, menu_id: int) -> HTTPResponse:
 @guard("canteen")
 async def redeem(request: Request) -> HTTPResponse:
     body = parse_body(request, RedeemIn)
-    return reply(await meals_canteen.redeem(code=body.code, now=now(request)))
+    return reply(await meals.redeem(code=body.code, now=now(request)))

@@ -13,7 +13,7 @@ from server.auth import guard, principal_of
 from server.clock import today
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
-from services import meals, meals_canteen
+from services import meals
 
 bp = Blueprint("meals", url_prefix="/api/v1")
 
@@ -258,9 +258,7 @@ async def get_order(request: Request, order_id: int) -> HTTPResponse:
 )
 @guard()
 async def order_qr(request: Request, order_id: int) -> HTTPResponse:
-    png = await meals_canteen.pickup_qr_png(
-        user_id=principal_of(request).user_id, order_id=order_id
-    )
+    png = await meals.pickup_qr_png(user_id=principal_of(request).user_id, order_id=order_id)
     return HTTPResponse(
         png, content_type="image/png", headers={"Cache-Control": "private, no-store"}
     )

@@ -6,16 +6,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from jobs import Job
-from services import meals_canteen
+from services import meals
 
 
 async def close_menus(*, now: datetime) -> str | None:
-    sent = await meals_canteen.close_menus(now=now)
+    sent = await meals.close_menus(now=now)
     return f"{sent} prep summaries sent" if sent else None
 
 
 async def mark_no_shows(*, now: datetime) -> str | None:
-    marked = await meals_canteen.mark_no_shows(now=now)
+    marked = await meals.mark_no_shows(now=now)
     return f"{marked} orders marked no_show" if marked else None
 
 

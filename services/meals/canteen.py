@@ -1,7 +1,7 @@
 """The canteen console of meals: prep summary, redeeming pickup codes, the pickup QR,
 and the scheduled work at each menu's deadline and after each pickup slot.
 
-Split from services/meals.py (ordering) to keep both small; same domain, same models.
+Same domain and models as menus.py and orders.py.
 """
 
 from __future__ import annotations
@@ -21,14 +21,8 @@ from server.errors import InvalidState, NotFound
 from server.logs import get_logger
 from server.tx import Tx, transaction
 from services import identity
-from services.meals import (
-    MEAL_NAMES,
-    PLACED,
-    menu_shape,
-    order_link,
-    order_view,
-    own_order,
-)
+from services.meals.menus import MEAL_NAMES, PLACED, menu_shape
+from services.meals.orders import order_link, order_view, own_order
 from services.notifications import notify
 
 log = get_logger("meals")
