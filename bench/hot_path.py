@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.hot_path                 # 3 interleaved rounds (~3 minutes)
     .venv/bin/python -m bench.hot_path --profile       # and a py-spy profile of rejections
 
-All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 3 (flushed):
+All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 11 (flushed):
 1. Seeds ~36,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed).
 2. Starts B = bench/bare_app.py (Sanic answering {"ok": true}: same Sanic, same Python,
    one worker, no access log) and the server with its real CLI (`python -m server run`,

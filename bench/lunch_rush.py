@@ -4,7 +4,7 @@
     .venv/bin/python bench/lunch_rush.py --quick    # shorter phases, for a smoke check
 
 What it does, all on loopback:
-1. (Re)creates the PostgreSQL database `bench_meals`, flushes Redis db 3 (ours only),
+1. (Re)creates the PostgreSQL database `bench_meals`, flushes Redis db 11 (ours only),
    migrates, and seeds 15,000 bound staff with tokens plus the menus below, through
    the project's own services (engine included).
 2. Starts `python -m server run --workers 2` with APP_ENV=production, PostgreSQL,
@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 HOST, PORT = "127.0.0.1", 8765
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 DB_URL = "postgres://postgres@127.0.0.1:5432/bench_meals"
-REDIS_URL = "redis://127.0.0.1:6379/3"
+REDIS_URL = "redis://127.0.0.1:6379/11"
 STAFF = 15_000
 RUSH_PLACES, RUSH_SLOTS = 1_800, 6
 
@@ -192,7 +192,7 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
 def reset_stores() -> None:
     run(["psql", PG_ADMIN, "-qc", "DROP DATABASE IF EXISTS bench_meals WITH (FORCE)"])
     run(["psql", PG_ADMIN, "-qc", "CREATE DATABASE bench_meals"])
-    run(["redis-cli", "-n", "3", "FLUSHDB"])
+    run(["redis-cli", "-n", "11", "FLUSHDB"])
     run([sys.executable, "-m", "server", "migrate"], ENV)
 
 
@@ -541,7 +541,7 @@ def main() -> None:
         f"Python {platform.python_version()}",
         flush=True,
     )
-    print("resetting bench_meals and Redis db 3, migrating, seeding 15,000 staff...", flush=True)
+    print("resetting bench_meals and Redis db 11, migrating, seeding 15,000 staff...", flush=True)
     reset_stores()
     started = time.perf_counter()
     seeded = asyncio.run(seed())

@@ -37,7 +37,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from redis.exceptions import NoScriptError
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
@@ -65,15 +64,9 @@ def lock_key(resource_id: int) -> str:
 
 
 async def run(source: str, *, keys: list[str], args: list[Any]) -> Any:
-    """One Lua step: EVALSHA of the registered script, EVAL if the cache was flushed.
-
-    redis-py reloads a script once on NOSCRIPT; a SCRIPT FLUSH landing between that load
-    and the retry would still fail, so the last resort sends the source itself.
-    """
-    try:
-        return await resources.script(source)(keys=keys, args=args)
-    except NoScriptError:
-        return await resources.redis().eval(source, len(keys), *keys, *args)
+    """One Lua step: EVALSHA, or EVAL with the source when Redis lost the script, over
+    the process's pipelined Lua connection (server/lua_channel.py: the hot path)."""
+    return await resources.lua_channel().evalsha(source, keys, args)
 
 
 class Stale(Exception):

@@ -7,6 +7,7 @@ keep small keyword-only signatures. The database is Tortoise's own global.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
 
 from server.config import Settings
+from server.lua_channel import LuaChannel
 from server.wechat import WeChatGateway
 from server.wechatpay import PayGateway
 
@@ -67,6 +69,19 @@ def script(source: str) -> AsyncScript:
     if found is None:
         found = cache[source] = redis().register_script(source)
     return found
+
+
+def lua_channel() -> LuaChannel:
+    """The pipelined connection for the booking gate's Lua steps (server/lua_channel.py),
+    made for the process's current Redis client and event loop."""
+    client = redis()
+    loop = asyncio.get_running_loop()
+    held = _state.get("lua")
+    if held is None or held[0] is not client or held[1] is not loop:
+        if held is not None:
+            held[2].close()
+        held = _state["lua"] = (client, loop, LuaChannel(client.connection_pool.connection_kwargs))
+    return held[2]
 
 
 def is_open() -> bool:
@@ -186,6 +201,9 @@ async def close_resources() -> None:
     from server.db import close_db
 
     _state.pop("scripts", None)
+    held = _state.pop("lua", None)
+    if held is not None:
+        held[2].close()
     client = _state.pop("redis", None)
     if client is not None:
         await client.aclose()

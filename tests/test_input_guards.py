@@ -9,6 +9,7 @@ names and repair text.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -147,6 +148,28 @@ async def test_bidi_controls_are_refused_in_human_text(client, mark):
     response = await client.post(f"{API}/repairs", json=body, headers=cast.requester.headers)
     fields = assert_error(response, 400, "invalid_input")["details"]["fields"]
     assert set(fields) == {"description", "location"}, fields
+    assert not await Ticket.filter(requester_id=cast.requester.user_id).exists()
+
+
+@pytest.mark.parametrize(
+    "encode",
+    [
+        lambda text: json.dumps(text, ensure_ascii=False).encode(),  # raw UTF-8
+        lambda text: json.dumps(text, ensure_ascii=True).encode(),  # \u escapes
+        # no BOM, and every byte below 0x80 (U+202E is 2E 20): json.loads still reads it
+        lambda text: json.dumps(text, ensure_ascii=False).encode("utf-16-le"),
+    ],
+    ids=["utf8", "escaped", "utf16"],
+)
+async def test_text_checks_see_every_encoding_of_a_body(client, encode):
+    """parse_body skips its walk over the fields for plain-ASCII bodies without escapes:
+    every other way of spelling a bidi control or a NUL must still be refused."""
+    cast = await make_cast()
+    headers = cast.requester.with_headers(**{"Content-Type": "application/json"})
+    for field, value in (("description", "AC\u202eoff"), ("location", "C\x00512")):
+        body = encode({**TICKET, field: value})
+        response = await client.post(f"{API}/repairs", content=body, headers=headers)
+        assert field in assert_error(response, 400, "invalid_input")["details"]["fields"]
     assert not await Ticket.filter(requester_id=cast.requester.user_id).exists()
 
 

@@ -1,0 +1,161 @@
+"""The booking gate's Lua steps over one pipelined Redis connection per process.
+
+Every booking attempt is one Lua step (booking/lua.py), and at the lunch rush most
+attempts end there (409 slot_full). Through redis-py a step spent more CPU around the
+round trip than the rest of the request's own code: pool checkout and release, the
+retry wrapper, a timeout context, command packing and reply handling in Python
+(~25% of a rejection's samples in py-spy). Here the steps of all requests of the
+process share one connection: a step writes its EVALSHA as soon as it is made, Redis
+answers in order, a FIFO of futures pairs each reply with its caller, and hiredis
+packs and parses in C. Pipelining on one connection is also what Redis serves
+fastest; a Lua script runs alone on the server whichever connection sent it.
+
+Faults behave as through redis-py (server/resources.py REDIS_FAULT_OPTIONS): a broken
+connection fails the steps in flight with redis' ConnectionError, the step is retried
+twice on a new connection with a short backoff (safe: a step whose connection broke
+either never ran or ran and is reconciled by its idempotency key and the database),
+then the error reaches the error handler as 503 unavailable. NOSCRIPT (a restarted
+Redis, SCRIPT FLUSH) sends the script's source with EVAL, which loads it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+from typing import Any
+
+import hiredis
+from redis.exceptions import BusyLoadingError, NoScriptError, ResponseError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+CONNECT_TIMEOUT_S = 2.0
+RETRIES = 2
+BACKOFF_S = (0.02, 0.08)
+
+_SHA: dict[str, str] = {}
+
+
+def sha_of(source: str) -> str:
+    found = _SHA.get(source)
+    if found is None:
+        found = _SHA[source] = hashlib.sha1(source.encode()).hexdigest()
+    return found
+
+
+def _error(text: str) -> Exception:
+    """redis-py's exception for an error reply (a loading Redis is a connection fault)."""
+    if text.startswith("NOSCRIPT"):
+        return NoScriptError(text)
+    if text.startswith("LOADING"):
+        return BusyLoadingError(text)
+    return ResponseError(text)
+
+
+class _Protocol(asyncio.Protocol):
+    """One connection: writes go out as they come, replies resolve futures in order."""
+
+    def __init__(self) -> None:
+        self.reader = hiredis.Reader(encoding="utf-8")
+        self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.transport: asyncio.Transport | None = None
+        self.lost: BaseException | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.reader.feed(data)
+        while (reply := self.reader.gets()) is not False:
+            future = self.waiting.popleft()
+            if future.done():  # its caller was cancelled: the reply is dropped
+                continue
+            if isinstance(reply, hiredis.ReplyError):
+                future.set_exception(_error(str(reply)))
+            else:
+                future.set_result(reply)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = RedisConnectionError("Redis closed the connection")
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_exception(self.lost)
+
+    def send(self, command: tuple[Any, ...]) -> asyncio.Future[Any]:
+        if self.lost is not None or self.transport is None or self.transport.is_closing():
+            raise RedisConnectionError("Redis connection is closed")
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.waiting.append(future)
+        self.transport.write(hiredis.pack_command(command))
+        return future
+
+
+class LuaChannel:
+    """EVALSHA over one pipelined connection, made from a redis-py client's settings
+    (host/port or unix path, db, credentials), so it follows whatever Redis the
+    process's client points at."""
+
+    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+        self._kwargs = connection_kwargs
+        self._protocol: _Protocol | None = None
+        self._connecting: asyncio.Lock | None = None
+
+    async def _connected(self) -> _Protocol:
+        protocol = self._protocol
+        if protocol is not None and protocol.lost is None:
+            return protocol
+        if self._connecting is None:
+            self._connecting = asyncio.Lock()
+        async with self._connecting:
+            if self._protocol is None or self._protocol.lost is not None:
+                self._protocol = await self._connect()
+            return self._protocol
+
+    async def _connect(self) -> _Protocol:
+        loop = asyncio.get_running_loop()
+        kw = self._kwargs
+        try:
+            if kw.get("path"):
+                opening = loop.create_unix_connection(_Protocol, kw["path"])
+            else:
+                opening = loop.create_connection(
+                    _Protocol, kw.get("host", "localhost"), kw.get("port", 6379)
+                )
+            _, protocol = await asyncio.wait_for(opening, CONNECT_TIMEOUT_S)
+        except TimeoutError:
+            raise RedisTimeoutError("Timeout connecting to Redis") from None
+        except OSError as exc:
+            raise RedisConnectionError(f"Error connecting to Redis: {exc}") from None
+        setup: list[tuple[Any, ...]] = []
+        if kw.get("password"):
+            user = kw.get("username")
+            setup.append(("AUTH", user, kw["password"]) if user else ("AUTH", kw["password"]))
+        if kw.get("db"):
+            setup.append(("SELECT", int(kw["db"])))
+        for future in [protocol.send(command) for command in setup]:
+            await future
+        return protocol
+
+    async def evalsha(self, source: str, keys: list[str], args: list[Any]) -> Any:
+        """Run a Lua script: EVALSHA, EVAL when Redis lost it; retried on a new
+        connection when the connection breaks."""
+        sha = sha_of(source)
+        for attempt in range(RETRIES + 1):
+            try:
+                protocol = await self._connected()
+                try:
+                    return await protocol.send(("EVALSHA", sha, len(keys), *keys, *args))
+                except NoScriptError:
+                    return await protocol.send(("EVAL", source, len(keys), *keys, *args))
+            except (RedisConnectionError, RedisTimeoutError):
+                if attempt == RETRIES:
+                    raise
+                await asyncio.sleep(BACKOFF_S[attempt])
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        protocol, self._protocol = self._protocol, None
+        if protocol is not None and protocol.transport is not None:
+            protocol.transport.close()
