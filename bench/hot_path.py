@@ -4,16 +4,20 @@
     .venv/bin/python -m bench.hot_path --profile       # and a py-spy profile of rejections
 
 All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 11 (flushed):
-1. Seeds ~36,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed).
+1. Seeds ~54,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed);
+   all but the "unseen" users have made one request before (their principal is in the
+   shared Redis cache, as after opening the mini-program; not in the worker's own).
 2. Starts B = bench/bare_app.py (Sanic answering {"ok": true}: same Sanic, same Python,
    one worker, no access log) and the server with its real CLI (`python -m server run`,
    one worker, APP_ENV=production, no access log, jobs off), both pinned to core 1 with
    taskset; wrk runs pinned to core 0 (`wrk -t1 -c64`).
 3. Per round, interleaved: B (GET /ok); POST /meals/orders on a menu whose slots are
    full by 100 users cycling (warm tokens: in the worker's auth cache); the same by
-   6,000 distinct users never seen before in the run (cold tokens, the rush's real
-   shape; 1 s, fewer requests than users); accepted orders (201, committed) by 6,000
-   distinct users on a roomy menu (2 s: every request a user's first order).
+   6,000 distinct users the worker has never seen (cold tokens, the rush's real shape;
+   1 s, fewer requests than users); the same by 6,000 users Redis has never seen either
+   (the first request of a user since Redis started: a database query); accepted
+   orders (201, committed) by 6,000 distinct users on a roomy menu (2 s: every request
+   a user's first order).
    Medians of the rounds, each path as a share of B measured in the same round.
 """
 
@@ -165,9 +169,10 @@ def main() -> None:
         flush=True,
     )
     rush.reset_stores()
-    rush.STAFF = max(rush.STAFF, WARM + args.rounds * (COLD + ACCEPT) + 100)
-    seeded = asyncio.run(rush.seed())
+    rush.STAFF = max(rush.STAFF, WARM + args.rounds * (2 * COLD + ACCEPT) + 100)
+    seeded = asyncio.run(rush.seed(unseen=args.rounds * COLD))
     tokens: list[str] = seeded["tokens"]  # type: ignore[assignment]
+    never: list[str] = seeded["unseen"]  # type: ignore[assignment]
     files = Path(tempfile.mkdtemp(prefix="hot-path-"))
 
     def token_file(name: str, chosen: list[str]) -> Path:
@@ -178,6 +183,8 @@ def main() -> None:
     warm = token_file("warm", tokens[:WARM])
     cold = [token_file(f"cold{r}", tokens[WARM + r * COLD : WARM + (r + 1) * COLD])
             for r in range(args.rounds)]  # fmt: skip
+    unseen = [token_file(f"unseen{r}", never[r * COLD : (r + 1) * COLD])
+              for r in range(args.rounds)]  # fmt: skip
     base = WARM + args.rounds * COLD
     accept = [token_file(f"accept{r}", tokens[base + r * ACCEPT : base + (r + 1) * ACCEPT])
               for r in range(args.rounds)]  # fmt: skip
@@ -202,6 +209,8 @@ def main() -> None:
                       seconds=args.seconds)  # fmt: skip
             cold_run = wrk(server_url, tokens=cold[r], path="/api/v1/meals/orders",
                            body=full_body, seconds=1)  # fmt: skip
+            unseen_run = wrk(server_url, tokens=unseen[r], path="/api/v1/meals/orders",
+                             body=full_body, seconds=1)  # fmt: skip
             roomy = rush.order_body(seeded["roomy"], r).decode()  # type: ignore[arg-type]
             acc = wrk(server_url, tokens=accept[r], path="/api/v1/meals/orders", body=roomy,
                       seconds=2)  # fmt: skip
@@ -209,6 +218,7 @@ def main() -> None:
                 "B": rate(b, 200),
                 "warm_rejections": rate(hot, 409),
                 "cold_rejections": rate(cold_run, 409),
+                "unseen_rejections": rate(unseen_run, 409),
                 "accepts": rate(acc, 201),
                 "5xx": sum(
                     n for run in (hot, cold_run, acc)
@@ -216,7 +226,7 @@ def main() -> None:
                 ),
             }  # fmt: skip
             row_statuses = {name: run["statuses"] for name, run in
-                            (("warm", hot), ("cold", cold_run), ("accept", acc))}  # fmt: skip
+                            (("warm", hot), ("cold", cold_run), ("unseen", unseen_run), ("accept", acc))}  # fmt: skip
             print(f"  statuses: {row_statuses}", flush=True)
             rounds.append(row)
             print(
@@ -225,13 +235,14 @@ def main() -> None:
         summary = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
         ratios = {
             key: statistics.median(r[key] / r["B"] for r in rounds)
-            for key in ("warm_rejections", "cold_rejections", "accepts")
+            for key in ("warm_rejections", "cold_rejections", "unseen_rejections", "accepts")
         }
         print("\n| path | req/s (median) | of B (median of per-round ratios) |\n|---|---:|---:|")
         print(f"| B, bare Sanic JSON | {summary['B']:,.0f} | 100% |")
         for key, label in (
             ("warm_rejections", "`POST /meals/orders` full slot, 100 warm users"),
-            ("cold_rejections", f"the same, {COLD:,} cold users a round"),
+            ("cold_rejections", f"the same, {COLD:,} users a round new to the worker"),
+            ("unseen_rejections", f"the same, {COLD:,} users a round new to Redis too"),
             ("accepts", f"`POST /meals/orders` accepted (201), {ACCEPT:,} users a round"),
         ):
             print(f"| {label} | {summary[key]:,.0f} | {ratios[key]:.0%} |")

@@ -1,4 +1,4 @@
-"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans`.
+"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans|forget-principals`.
 
 All commands read the same settings. A configuration error prints one line naming
 the variable and exits 2, without a traceback.
@@ -162,6 +162,15 @@ def cmd_repair_orphans(settings: Settings, _: argparse.Namespace) -> None:
     print(f"orphan reservations repaired: {len(repaired)}")
 
 
+def cmd_forget_principals(settings: Settings, _: argparse.Namespace) -> None:
+    """After editing staff or tokens in the database by hand: retire every cached
+    principal (the shared ones at once, the workers' own within AUTH_CACHE_SECONDS)."""
+    from services import identity
+
+    asyncio.run(_with_resources(settings, identity.retire_cached_principals))
+    print("cached principals retired")
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from jobs import background
 
@@ -256,6 +265,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "worker": cmd_worker,
     "repair-orphans": cmd_repair_orphans,
     "import-attendance": cmd_import_attendance,
+    "forget-principals": cmd_forget_principals,
 }
 
 
@@ -278,6 +288,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--no-jobs", action="store_true", help="consumers only")
     sub.add_parser(
         "repair-orphans", help="give back reservations left without their order or booking"
+    )
+    sub.add_parser(
+        "forget-principals", help="retire cached principals after a hand edit of staff or tokens"
     )
     attendance = sub.add_parser(
         "import-attendance", help="import team attendance from a CSV file (team,date,present)"

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 
 
 def domains() -> dict[str, str]:
@@ -29,6 +31,20 @@ def domains() -> dict[str, str]:
     return {name: f"models.{name}" for name in names}
 
 
+class PgConnection(asyncpg.Connection):  # type: ignore[misc]
+    """asyncpg's connection without the reset query on every release to the pool.
+
+    asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`
+    each time a connection goes back to the pool: a round trip per request and per
+    transaction (~8% of an accepted lunch order's samples in py-spy). We set no session
+    state, hold no advisory locks, open no cursors across a release and LISTEN to
+    nothing, so it has nothing to undo; asyncpg still rolls back a transaction left open.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     url = database_url
     if url.startswith("postgresql://"):
@@ -36,6 +52,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     if url.startswith("postgres://"):
         url = "asyncpg://" + url[len("postgres://") :]
     connection: str | dict[str, Any] = url
+    if url.startswith("asyncpg://"):
+        connection = expand_db_url(url)
+        connection["credentials"]["connection_class"] = PgConnection
     if url_is_sqlite(url):
         # Our own client class: WAL, busy timeout, BEGIN IMMEDIATE (server/sqlite_backend.py).
         connection = {

@@ -1,4 +1,6 @@
-"""The booking gate's Lua steps over one pipelined Redis connection per process.
+"""The hot path's Redis calls over one pipelined connection per process.
+
+The booking gate's Lua steps and the principal cache's lookups (services/identity.py).
 
 Every booking attempt is one Lua step (booking/lua.py), and at the lunch rush most
 attempts end there (409 slot_full). Through redis-py a step spent more CPU around the
@@ -61,6 +63,7 @@ class _Protocol(asyncio.Protocol):
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.transport: asyncio.Transport | None = None
         self.lost: BaseException | None = None
+        self.outgoing: list[bytes] = []
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -84,12 +87,23 @@ class _Protocol(asyncio.Protocol):
                 future.set_exception(self.lost)
 
     def send(self, command: tuple[Any, ...]) -> asyncio.Future[Any]:
+        """Queue a command; the commands of one turn of the event loop go out in one
+        write (one system call for all the requests that reached Redis together)."""
         if self.lost is not None or self.transport is None or self.transport.is_closing():
             raise RedisConnectionError("Redis connection is closed")
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         self.waiting.append(future)
-        self.transport.write(hiredis.pack_command(command))
+        if not self.outgoing:
+            loop.call_soon(self._flush)
+        self.outgoing.append(hiredis.pack_command(command))
         return future
+
+    def _flush(self) -> None:
+        data, self.outgoing = b"".join(self.outgoing), []
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+        # else: connection_lost fails the waiting futures
 
 
 class LuaChannel:
@@ -149,6 +163,17 @@ class LuaChannel:
                     return await protocol.send(("EVALSHA", sha, len(keys), *keys, *args))
                 except NoScriptError:
                     return await protocol.send(("EVAL", source, len(keys), *keys, *args))
+            except (RedisConnectionError, RedisTimeoutError):
+                if attempt == RETRIES:
+                    raise
+                await asyncio.sleep(BACKOFF_S[attempt])
+        raise AssertionError("unreachable")
+
+    async def command(self, *command: Any) -> Any:
+        """Any other command of the hot path (the principal cache's MGET), the same way."""
+        for attempt in range(RETRIES + 1):
+            try:
+                return await (await self._connected()).send(command)
             except (RedisConnectionError, RedisTimeoutError):
                 if attempt == RETRIES:
                     raise

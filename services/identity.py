@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
@@ -157,11 +159,27 @@ async def issue_token(*, user_id: int, now: datetime) -> str:
     return token
 
 
-# token hash → (principal, monotonic deadline). Per process; only bound principals are
-# cached so a fresh bind is seen at once, and entries live at most AUTH_CACHE_SECONDS
-# (≤ 60), which bounds how long a deactivated directory entry keeps access.
+# Principals are cached at two levels, so that the lunch rush's requests need no
+# database query for their token:
+# - per process: token hash → (principal, monotonic deadline), for at most
+#   AUTH_CACHE_SECONDS (≤ 60): what bounds how long a change reaches other processes;
+# - shared by every worker and host, in Redis: `auth:p:<hash>` → the principal, its
+#   token's expiry and the directory generation it was read under, for as long as the
+#   token lives (at most SHARED_TTL_S). A user seen by any worker since Redis started
+#   is served without a query; a worker's first sight of a token costs one pipelined
+#   MGET. Every change of the directory or of tokens made through our code (the staff
+#   import, deactivation, revocation) increments `auth:gen` before and after it
+#   commits, which retires every shared entry at once; an entry is read together with
+#   the generation (one MGET) and ignored when they differ. An entry is written with
+#   the generation read *before* its database read, so a change committing in between
+#   retires it too. A change made in the database by hand is seen once its shared
+#   entry expires, or at once after `python -m server forget-principals`.
+# Only bound principals are cached, so a fresh bind is seen at once.
 _principal_cache: dict[str, tuple[Principal, float]] = {}
 _CACHE_MAX = 50_000
+PRINCIPAL_KEY = "auth:p:"
+GENERATION_KEY = "auth:gen"
+SHARED_TTL_S = 24 * 3600
 
 
 async def authenticate(*, token: str, now: datetime) -> Principal:
@@ -172,6 +190,10 @@ async def authenticate(*, token: str, now: datetime) -> Principal:
     cached = _principal_cache.get(digest)
     if cached is not None and cached[1] > time.monotonic():
         return cached[0]
+    generation, shared = await _shared_principal(digest, now)
+    if shared is not None:
+        _remember(digest, shared[0], shared[1], now)
+        return shared[0]
     record = await _token_record(digest)
     if record is None or record["revoked_at"] is not None or record["expires_at"] <= now:
         _principal_cache.pop(digest, None)
@@ -180,11 +202,73 @@ async def authenticate(*, token: str, now: datetime) -> Principal:
         raise Unauthorized("账号已停用")
     principal = _principal_from_row(record)
     if principal.bound:
-        if len(_principal_cache) >= _CACHE_MAX:
-            _principal_cache.clear()
-        ttl = min(resources.settings().auth_cache_s, (record["expires_at"] - now).total_seconds())
-        _principal_cache[digest] = (principal, time.monotonic() + ttl)
+        _remember(digest, principal, record["expires_at"], now)
+        if generation is not None:
+            await _share(digest, principal, record["expires_at"], generation, now)
     return principal
+
+
+def _remember(digest: str, principal: Principal, expires_at: datetime, now: datetime) -> None:
+    if len(_principal_cache) >= _CACHE_MAX:
+        _principal_cache.clear()
+    ttl = min(resources.settings().auth_cache_s, (expires_at - now).total_seconds())
+    _principal_cache[digest] = (principal, time.monotonic() + ttl)
+
+
+async def _shared_principal(
+    digest: str, now: datetime
+) -> tuple[str | None, tuple[Principal, datetime] | None]:
+    """(current generation, (principal, token expiry) if Redis holds a live entry).
+
+    Redis out of reach is (None, None): the database answers instead, so a cache
+    fault never refuses a valid token.
+    """
+    try:
+        raw, generation = await resources.lua_channel().command(
+            "MGET", PRINCIPAL_KEY + digest, GENERATION_KEY
+        )
+    except (RedisError, OSError):
+        return None, None
+    generation = generation or "0"
+    if raw is None:
+        return generation, None
+    entry = json.loads(raw)
+    expires_at = datetime.fromtimestamp(entry["exp"], UTC)
+    if entry["gen"] != generation or expires_at <= now:
+        return generation, None
+    principal = Principal(
+        user_id=entry["user_id"],
+        staff_id=entry["staff_id"],
+        name=entry["name"],
+        employee_no=entry["employee_no"],
+        department=entry["department"],
+        roles=frozenset(entry["roles"]),
+    )
+    return generation, (principal, expires_at)
+
+
+async def _share(
+    digest: str, principal: Principal, expires_at: datetime, generation: str, now: datetime
+) -> None:
+    ttl = int(min(SHARED_TTL_S, (expires_at - now).total_seconds()))
+    if ttl < 1:
+        return
+    entry = {
+        "gen": generation,
+        "exp": expires_at.timestamp(),
+        "user_id": principal.user_id,
+        "staff_id": principal.staff_id,
+        "name": principal.name,
+        "employee_no": principal.employee_no,
+        "department": principal.department,
+        "roles": sorted(principal.roles),
+    }
+    try:
+        await resources.lua_channel().command(
+            "SET", PRINCIPAL_KEY + digest, json.dumps(entry, ensure_ascii=False), "EX", ttl
+        )
+    except (RedisError, OSError):
+        log.warning("principal not shared (Redis unreachable)")
 
 
 _AUTH_COLUMNS = (
@@ -235,8 +319,6 @@ def _principal_from_row(row: dict[str, Any]) -> Principal:
         return Principal(user_id=row["user_id"])
     roles = row["user__staff__roles"]
     if isinstance(roles, str):  # some backends hand JSON columns back undecoded in values()
-        import json
-
         roles = json.loads(roles)
     return Principal(
         user_id=row["user_id"],
@@ -249,15 +331,34 @@ def _principal_from_row(row: dict[str, Any]) -> Principal:
 
 
 async def revoke_user_tokens(*, user_ids: Iterable[int], now: datetime) -> int:
+    """Revoke every token of these users. In a caller's transaction, the caller retires
+    the cached principals again once it committed (see import_staff)."""
     ids = list(user_ids)
     if not ids:
         return 0
-    return await AuthToken.filter(user_id__in=ids, revoked_at__isnull=True).update(revoked_at=now)
+    await retire_cached_principals()
+    revoked = await AuthToken.filter(user_id__in=ids, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    await retire_cached_principals()
+    return revoked
 
 
-def forget_cached_principals() -> None:
-    """Drop this process's token cache (tests, and after a directory import here)."""
+async def retire_cached_principals() -> None:
+    """Retire every cached principal: this process's and the shared ones at once, the
+    other processes' own caches within AUTH_CACHE_SECONDS. Raises when Redis is out of
+    reach, so a change that must retire them can refuse before it commits."""
     _principal_cache.clear()
+    await resources.redis().incr(GENERATION_KEY)
+
+
+async def forget_cached_principals() -> None:
+    """After a change made outside our code (`python -m server forget-principals`), and
+    after a commit that already retired them once: retiring cannot fail the change."""
+    try:
+        await retire_cached_principals()
+    except (RedisError, OSError):
+        log.error("cached principals not retired (Redis unreachable): they expire on their own")
 
 
 # --- binding -----------------------------------------------------------------------
@@ -332,6 +433,7 @@ async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> dict[str
     clean = validate_directory_rows(rows)
     created = updated = 0
     deactivated: list[int] = []
+    await retire_cached_principals()  # Redis unreachable: 503 before anything changed
     async with in_transaction():
         existing = {
             s.employee_no: s
@@ -354,8 +456,8 @@ async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> dict[str
         if deactivated:
             users = await User.filter(staff_id__in=deactivated).values_list("id", flat=True)
             await revoke_user_tokens(user_ids=users, now=now)  # type: ignore[arg-type]
-    if deactivated:
-        forget_cached_principals()
+    if updated:  # roles, names, departments or activity changed: retire again, committed
+        await forget_cached_principals()
     return {"created": created, "updated": updated}
 
 

@@ -180,7 +180,7 @@ async def test_tokens_missing_malformed_expired_revoked(client):
     headers = {"Authorization": f"Bearer {fresh}"}
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
     await identity.revoke_user_tokens(user_ids=[actor.user_id], now=datetime.now(UTC))
-    identity.forget_cached_principals()
+    await identity.forget_cached_principals()
     assert_error(await client.get("/api/v1/me", headers=headers), 401, "unauthorized")
 
 
@@ -216,7 +216,7 @@ async def test_deactivation_in_the_database_alone_is_seen_after_the_cache(client
     actor = await make_user()
     assert (await client.get("/api/v1/me", headers=actor.headers)).status_code == 200
     await Staff.filter(id=actor.staff_id).update(active=False)
-    identity.forget_cached_principals()  # what the cache TTL (≤ 60 s) does on other workers
+    await identity.forget_cached_principals()  # what the cache TTL (≤ 60 s) does on other workers
     assert_error(await client.get("/api/v1/me", headers=actor.headers), 401, "unauthorized")
 
 

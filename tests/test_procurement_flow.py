@@ -289,7 +289,7 @@ async def test_who_may_see_a_request(client):
     # A head who decided a step keeps seeing it after moving to another department.
     await act(client, cast, request["id"], "approve", "head")
     await Staff.filter(id=cast.head.staff_id).update(department="另一个部门")
-    identity.forget_cached_principals()
+    await identity.forget_cached_principals()
     assert (await client.get(url, headers=cast.head.headers)).status_code == 200
     assert (await client.get(url, headers=cast.head2.headers)).status_code == 200
 
