@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+import orjson
 from pydantic import BaseModel, ValidationError
 from sanic import HTTPResponse, Request
 from sanic_ext.extensions.openapi import openapi
@@ -121,6 +122,15 @@ def _may_hide_controls(raw: bytes) -> bool:
     return b"\\u" in raw or b"\x00" in raw or not raw.isascii()
 
 
+def _loads(raw: bytes) -> Any:
+    """orjson (~10x faster) for the UTF-8 bodies every client sends; json.loads for what
+    only it reads (UTF-16/32 text, NaN), so that what parsed before still parses."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)
+
+
 def _is_json(content_type: str | None) -> bool:
     media = (content_type or "").split(";", 1)[0].strip().lower()
     return media == "application/json" or (
@@ -147,7 +157,7 @@ def parse_body(request: Request, model: type[M], *, nul_ok: Iterable[str] = ()) 
     if json_depth(raw) > JSON_MAX_DEPTH:
         raise InvalidInput({"body": f"JSON 嵌套不能超过{JSON_MAX_DEPTH}层"})
     try:
-        payload = json.loads(raw)
+        payload = _loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput({"body": "不是有效的 JSON"}) from None
     if not _may_hide_controls(raw):
