@@ -11,8 +11,10 @@ Cancellation and promotion are in booking/release.py.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-import uuid
+import os
+import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,6 +87,18 @@ def validate(request: Request) -> None:
         raise InvalidInput(problems)
 
 
+# Write tokens (the Lua step's mark of a pending write) need only be unique across
+# processes and restarts: a random prefix drawn per process, then a counter — not a
+# uuid4 (an os.urandom call and a UUID object) per attempt.
+_token_state: dict[str, Any] = {}
+
+
+def _write_token() -> str:
+    if _token_state.get("pid") != os.getpid():
+        _token_state.update(pid=os.getpid(), prefix=secrets.token_hex(8), n=itertools.count(1))
+    return f"{_token_state['prefix']}{next(_token_state['n']):016x}"
+
+
 async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
     validate(request)
     rid = request.resource_id
@@ -102,7 +116,7 @@ async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
         args += [name, amount]
     keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in request.slot_ids)]
     for attempt in range(MAX_ATTEMPTS):
-        token = uuid.uuid4().hex
+        token = _write_token()
         # Once the Lua step may have taken places, the write and its settling in Redis
         # must finish even if the caller goes away (a client hang-up cancels the request
         # task, possibly while the reply is on its way), or Redis and the database would
