@@ -8,7 +8,7 @@ What it does, all on loopback:
    migrates, and seeds 15,000 bound staff with tokens plus the menus below, through
    the project's own services (engine included).
 2. Starts `python -m server run --workers 2` with APP_ENV=production, PostgreSQL,
-   REDIS_URL=redis://127.0.0.1:6379/3, ACCESS_LOG=false (WeChat credentials point at
+   REDIS_URL=redis://127.0.0.1:6379/11, ACCESS_LOG=false (WeChat credentials point at
    an unused loopback port: nothing here logs in through WeChat).
 3. Measures, closed-loop at fixed concurrency over keep-alive connections:
    B  = the cheapest JSON endpoints of the same server (GET /api/v1/me with a cached

@@ -183,11 +183,17 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
+    from sanic.worker.manager import WorkerManager
 
     from server import resources
     from server.app import create_app
 
     settings = resources.prepare_environment(settings)
+    # Sanic stops everything when a worker has not reported ready within 30 s. A
+    # worker imports every domain and documents ~130 routes (~6 s of CPU); three
+    # processes starting at once on a busy 2-core host took longer (seen here with the
+    # load average at 6). A worker that truly hangs still stops the start, after 120 s.
+    WorkerManager.THRESHOLD = 1200  # tenths of a second
     loader = AppLoader(factory=partial(create_app))
     app = loader.load()
     if settings.run_jobs and not args.single_process:

@@ -10,6 +10,7 @@ entry, and `RawSchema` hands the result to sanic-ext verbatim.
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Literal
 
 from pydantic import BaseModel
@@ -29,15 +30,22 @@ class RawSchema(Schema):
         return self._raw
 
 
+@functools.cache
 def model_schema(
     model: type[BaseModel], mode: Literal["validation", "serialization"] = "validation"
 ) -> dict[str, Any]:
-    """The model as an OpenAPI 3.0 schema object, with no references."""
+    """The model as an OpenAPI 3.0 schema object, with no references.
+
+    Cached: a worker documents ~130 routes at import, most with the same error body and
+    shared models, and building each schema again made start-up slow enough on a busy
+    host for Sanic to give up waiting for its workers (30 s). Callers do not mutate it.
+    """
     source = model.model_json_schema(mode=mode)
     converted: dict[str, Any] = to_openapi(source, source.get("$defs", {}))
     return converted
 
 
+@functools.cache
 def field_schema(model: type[BaseModel], name: str) -> dict[str, Any]:
     """One field of a (query) model, with its bounds and formats."""
     source = model.model_json_schema()
