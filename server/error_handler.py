@@ -3,6 +3,7 @@ Sanic's own 404/405/413, and unexpected exceptions (500 `internal`, no stack tra
 
 from __future__ import annotations
 
+import json
 import logging
 
 import orjson
@@ -35,7 +36,10 @@ _ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def render(error: errors.AppError) -> HTTPResponse:
-    body = orjson.dumps(error.to_body(), default=str, option=_ORJSON)
+    try:
+        body: bytes | str = orjson.dumps(error.to_body(), default=str, option=_ORJSON)
+    except TypeError:  # what only json.dumps writes: an integer past 64 bits (a made-up id)
+        body = json.dumps(error.to_body(), ensure_ascii=False, default=str)
     headers = dict(error.headers)
     headers["X-Request-ID"] = request_id_var.get()
     return HTTPResponse(
