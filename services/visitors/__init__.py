@@ -20,7 +20,7 @@ entry log), jobs.py (expiry, anonymisation), rules.py (input rules, a pass's sta
 tokens.py (the token, its seal, its QR), results.py (the typed answers, masking).
 """
 
-from services.visitors.gate import entry_log, find_by_token, verify
+from services.visitors.gate import entry_log, verify
 from services.visitors.invitations import (
     create_pass,
     get_pass,
@@ -58,7 +58,6 @@ __all__ = [
     "effective_status",
     "entry_log",
     "expire_passes",
-    "find_by_token",
     "get_pass",
     "list_passes",
     "pass_qr",
