@@ -263,7 +263,7 @@ async def soak(trials: int, seed: int) -> tuple[int, str | None]:
     """Randomised oversell trials; returns (trials run, first counterexample or None)."""
     import booking
     from booking import store
-    from booking.api import OCCUPYING
+    from booking.types import OCCUPYING
     from models.booking import Reservation
     from server import resources
     from server.errors import AppError

@@ -66,7 +66,7 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/t11soak"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/12"
 SCHEMA = "crash_soak"
 TZ = ZoneInfo("Asia/Shanghai")
-# Statuses, as the engine (booking/api.py) and the meals domain (models/meals.py) name them.
+# Statuses, as the engine (booking/types.py) and the meals domain (models/meals.py) name them.
 OCCUPYING = ("held", "confirmed", "completed", "no_show")
 LIVE_RES = ("held", "confirmed", "waitlisted")
 PLACED = ("confirmed", "served", "no_show")  # orders that hold a place

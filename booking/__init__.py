@@ -6,7 +6,8 @@ the per-user limit, extra counters and the idempotency key, and takes every plac
 a run or none); the database is the truth (a reservation is committed before success
 is reported; if the write fails the places are given back in Redis).
 
-Public API (all keyword-only, `now=` passed in; import from `booking`):
+Public API (all keyword-only, `now=` passed in; import from `booking`, which re-exports
+the functions from the modules that implement them and the types of booking/types.py):
 
     create_resource(domain=, ref_id=, name=, policy=) -> int
     add_slots(resource_id=, slots=[SlotSpec]) -> list[SlotInfo]
@@ -31,7 +32,7 @@ Public API (all keyword-only, `now=` passed in; import from `booking`):
 
 One action, one transaction: `record(step)` is the domain's step (write its row with
 `using_db=step.tx.conn`, notices with `notify(tx=step.tx, ...)`), run inside the engine's own
-database transaction — a savepoint per request inside a group commit — so the
+database transaction — in a group commit a refusing step fails only its own request — so the
 reservation and the domain row commit together or not at all, whatever kills the
 process when. No domain writes undo code.
 
@@ -42,7 +43,21 @@ Errors raised (subclasses of server.errors.AppError, so they render as API.md co
 domain maps it, e.g. meals → sold_out with dish_id), `NotFound`, `InvalidInput`.
 """
 
-from booking.api import (
+from booking.catalog import (
+    add_slots,
+    availability,
+    busy,
+    counters_remaining,
+    create_resource,
+    define_counter,
+    ensure_slots,
+    get,
+)
+from booking.domains import on_orphans, on_promoted
+from booking.engine import reserve, settled
+from booking.healing import expire_holds, reconcile, repair_orphans
+from booking.release import cancel, confirm, finish
+from booking.types import (
     CancelResult,
     CounterExhausted,
     Policy,
@@ -53,24 +68,6 @@ from booking.api import (
     SlotAvailability,
     SlotInfo,
     SlotSpec,
-    add_slots,
-    availability,
-    busy,
-    cancel,
-    confirm,
-    counters_remaining,
-    create_resource,
-    define_counter,
-    ensure_slots,
-    expire_holds,
-    finish,
-    get,
-    on_orphans,
-    on_promoted,
-    reconcile,
-    repair_orphans,
-    reserve,
-    settled,
 )
 
 __all__ = [

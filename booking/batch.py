@@ -28,9 +28,9 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from booking import store
-from booking.api import Record
+from booking.convert import info_of
 from booking.domains import RecordFailed, run_record
-from booking.views import info_of
+from booking.types import Record
 from models.booking import Occupancy, Reservation
 from server import resources
 from server.tx import Tx, savepoint

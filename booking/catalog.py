@@ -1,7 +1,8 @@
-"""Resources, slots and counters (definitions), and the read side (availability).
+"""Resources, slots and counters (definitions), and the read side (availability, get).
 
-Reads come from the Redis copy (hydrated on demand): the menu page and the room grid
-are read far more often than anything is booked.
+Availability reads come from the Redis copy (hydrated on demand): the menu page and
+the room grid are read far more often than anything is booked. `get` reads the
+database (a reservation and its waitlist position).
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from booking import store
-from booking.api import Policy, SlotAvailability, SlotInfo, SlotSpec
-from booking.views import known_id
+from booking.convert import known_id, reservation_info
+from booking.types import Policy, ReservationInfo, SlotAvailability, SlotInfo, SlotSpec
 from models.booking import Counter, Resource, Slot
 from server import resources
 from server.errors import InvalidInput, NotFound
@@ -36,6 +37,7 @@ def _slot_info(slot: Slot) -> SlotInfo:
 
 
 async def create_resource(*, domain: str, ref_id: int, name: str, policy: Policy) -> int:
+    """A bookable thing (a menu's pickup line, a meeting room) with its policy."""
     problems: dict[str, str] = {}
     if policy.capacity < 0:
         problems["capacity"] = "容量不能为负"
@@ -72,6 +74,7 @@ async def _require_resource(resource_id: int) -> Resource:
 
 
 async def add_slots(*, resource_id: int, slots: list[SlotSpec]) -> list[SlotInfo]:
+    """Create slots (start < end; capacity >= 0). Returns them in start order."""
     await _require_resource(resource_id)
     for i, spec in enumerate(slots):
         _aware(spec.start, f"slots[{i}].start")
@@ -103,6 +106,10 @@ async def add_slots(*, resource_id: int, slots: list[SlotSpec]) -> list[SlotInfo
 async def ensure_slots(
     *, resource_id: int, start: datetime, end: datetime, step_minutes: int, capacity: int = 1
 ) -> list[SlotInfo]:
+    """Get or create the grid slots covering [start, end) (for rooms: made on demand).
+
+    Concurrent calls for the same grid create each slot once (unique resource+start).
+    """
     await _require_resource(resource_id)
     _aware(start, "start")
     _aware(end, "end")
@@ -138,6 +145,7 @@ async def ensure_slots(
 
 
 async def define_counter(*, resource_id: int, name: str, limit: int) -> None:
+    """An extra counter that reservations may take from in the same atomic step."""
     await _require_resource(resource_id)
     if not name or len(name) > 64 or any(ch in name for ch in "|;=,"):
         raise InvalidInput({"name": "计数项名称无效"})
@@ -167,6 +175,7 @@ async def _copy_fields(resource_id: int, names: list[str]) -> list[str | None]:
 async def availability(
     *, resource_id: int, slot_ids: list[int] | None = None
 ) -> list[SlotAvailability]:
+    """Places per slot from the Redis copy (all slots in start order when slot_ids is None)."""
     await _require_resource(resource_id)
     if slot_ids is None:
         listed = (await _copy_fields(resource_id, ["slots"]))[0] or ""
@@ -203,6 +212,7 @@ async def availability(
 
 
 async def counters_remaining(*, resource_id: int, names: list[str]) -> dict[str, int]:
+    """What is left of each extra counter (limit - taken by occupying reservations)."""
     await _require_resource(resource_id)
     values = await _copy_fields(resource_id, [f"{p}:{n}" for n in names for p in ("L", "U")])
     if any(values[i] is None for i in range(0, len(values), 2)):
@@ -220,6 +230,7 @@ async def counters_remaining(*, resource_id: int, names: list[str]) -> dict[str,
 async def busy(
     *, resource_id: int, start: datetime, end: datetime
 ) -> list[tuple[datetime, datetime]]:
+    """Merged intervals within [start, end) whose slots are fully occupied."""
     spans = sorted(
         (slot.start, slot.end)
         for slot in await availability(resource_id=resource_id)
@@ -232,3 +243,8 @@ async def busy(
         else:
             merged.append((s, e))
     return merged
+
+
+async def get(*, reservation_id: int) -> ReservationInfo:
+    """One reservation with its current waitlist position (NotFound if unknown)."""
+    return await reservation_info(reservation_id, created=False)

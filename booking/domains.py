@@ -1,6 +1,6 @@
 """What the engine knows of the domains that book through it: their record steps.
 
-A domain registers once at import time (services/meals.py:
+A domain registers once at import time (services/meals/orders.py:
 `booking.on_promoted("meals", record_promotion)`). The engine calls the steps inside
 its own transactions, so a domain row and the reservation it stands for never part.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from booking.api import Record, Recording, ReservationInfo
+from booking.types import Record, Recording, ReservationInfo
 from server.tx import Tx
 
 RowsOf = Callable[[list[int]], Awaitable[set[int]]]
@@ -27,15 +27,17 @@ class Hooks:
 _hooks: dict[str, Hooks] = {}
 
 
-def register(
-    domain: str, *, promoted: Record | None = None, recorded: RowsOf | None = None
-) -> None:
-    current = _hooks.get(domain, Hooks())
-    if promoted is not None:
-        current = replace(current, promoted=promoted)
-    if recorded is not None:
-        current = replace(current, recorded=recorded)
-    _hooks[domain] = current
+def on_promoted(domain: str, record: Record) -> None:
+    """The domain's step for a waitlisted reservation that got a place (confirm its row,
+    tell its owner). It runs inside the promotion's transaction, whichever path
+    promoted (a cancel, a freed place found by reconcile, a late waitlist entry)."""
+    _hooks[domain] = replace(hooks(domain), promoted=record)
+
+
+def on_orphans(domain: str, recorded: RowsOf) -> None:
+    """How `repair_orphans` learns which of a domain's reservations have their row:
+    `recorded(reservation_ids)` returns the ids that do."""
+    _hooks[domain] = replace(hooks(domain), recorded=recorded)
 
 
 def hooks(domain: str) -> Hooks:

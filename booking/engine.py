@@ -22,14 +22,14 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from booking import batch, lua, store
-from booking.api import (
+from booking.convert import full_error, info_of, known_id, reservation_info
+from booking.domains import RecordFailed, run_record
+from booking.release import promote
+from booking.types import (
     CounterExhausted,
     Record,
     ReservationInfo,
 )
-from booking.domains import RecordFailed, run_record
-from booking.release import promote
-from booking.views import full_error, info_of, known_id, reservation_info
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
 from server.errors import (
     Conflict,
@@ -99,7 +99,48 @@ def _write_token() -> str:
     return f"{_token_state['prefix']}{next(_token_state['n']):016x}"
 
 
-async def reserve(request: Request, *, now: datetime) -> ReservationInfo:
+async def reserve(
+    *,
+    resource_id: int,
+    user_id: int,
+    slot_ids: list[int],
+    quantity: int = 1,
+    counters: dict[str, int] | None = None,
+    idempotency_key: str | None = None,
+    waitlist: bool = False,
+    hold: bool = False,
+    record: Record | None = None,
+    now: datetime,
+) -> ReservationInfo:
+    """Take `quantity` places in every slot of `slot_ids` (all or none) and `counters`.
+
+    Status `confirmed`, or `held` with hold=True (e.g. awaiting approval), or
+    `waitlisted` (with position) when the slot is full and waitlist=True and the policy
+    allows it. Raises SlotFull/Conflict, LimitReached, CounterExhausted, NotFound,
+    InvalidInput (empty or non-consecutive run). The same idempotency_key from the same
+    user returns the existing reservation (created=False, record not run again), even
+    under concurrency.
+
+    `record` writes the domain's row (an order, a meeting booking) in the same
+    transaction as the reservation — group commits included (booking/batch.py: a
+    refusing step fails only its own request) — so both commit or neither does; its
+    result is `.record`.
+    """
+    request = Request(
+        resource_id=resource_id,
+        user_id=user_id,
+        slot_ids=list(slot_ids),
+        quantity=quantity,
+        counters=dict(counters or {}),
+        idempotency_key=idempotency_key,
+        waitlist=waitlist,
+        hold=hold,
+        record=record,
+    )
+    return await reserve_request(request, now=now)
+
+
+async def reserve_request(request: Request, *, now: datetime) -> ReservationInfo:
     validate(request)
     rid = request.resource_id
     ikey = f"i:{request.user_id}:{request.idempotency_key}" if request.idempotency_key else ""

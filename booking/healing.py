@@ -16,8 +16,8 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from booking import domains, release, store
-from booking.api import LIVE, ReconcileReport
-from booking.views import known_id
+from booking.convert import known_id
+from booking.types import LIVE, ReconcileReport
 from models.booking import Reservation, Resource
 from server import resources
 from server.errors import InvalidState, NotFound

@@ -19,9 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from booking import domains, lua, store
-from booking.api import FREED, LIVE, OCCUPYING, Record, ReservationInfo
+from booking.convert import info_of, known_id, reservation_info
 from booking.domains import RecordFailed, run_record
-from booking.views import info_of, known_id, reservation_info
+from booking.types import FREED, LIVE, OCCUPYING, CancelResult, Record, ReservationInfo
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
 from server import resources
 from server.errors import InvalidInput, InvalidState, NotFound
@@ -30,8 +30,11 @@ from server.tx import Tx, savepoint, transaction
 log = logging.getLogger("booking")
 
 
-async def confirm(*, reservation_id: int, record: Record | None, now: datetime) -> ReservationInfo:
-    """held → confirmed. Places were taken when it was held, so Redis is unchanged."""
+async def confirm(
+    *, reservation_id: int, record: Record | None = None, now: datetime
+) -> ReservationInfo:
+    """held → confirmed (InvalidState otherwise); `record` rides in its transaction.
+    Places were taken when it was held, so Redis is unchanged."""
     known_id(reservation_id, "预订")
     async with transaction() as tx:
         conn = tx.conn
@@ -55,8 +58,19 @@ async def _record(record: Record | None, tx: Tx, row: Reservation, *, now: datet
 
 
 async def cancel(
-    *, reservation_id: int, status: str, record: Record | None, now: datetime
-) -> tuple[ReservationInfo, list[ReservationInfo]]:
+    *,
+    reservation_id: int,
+    status: str = "cancelled",
+    record: Record | None = None,
+    now: datetime,
+) -> CancelResult:
+    """End a live reservation with a freeing status and give its places back.
+
+    `record` (the domain's status change) commits with the cancellation; if it raises,
+    nothing changes. After the commit the places go back and waitlisted reservations at
+    the head of the slot's queue that now fit (places and counters) are promoted, each
+    recorded by its domain's `on_promoted` step in the promotion's transaction.
+    """
     if status not in FREED:
         raise InvalidInput({"status": "取消状态应为 cancelled/released/expired/rejected"})
     found: list[Any] = await Reservation.filter(id=known_id(reservation_id, "预订")).values_list(
@@ -108,13 +122,15 @@ async def cancel(
         promoted = await promote(resource_id=rid, slot_ids=row.slot_ids, now=now)
     elif len(reply) > 2:
         promoted = await _commit_promotions(rid, epoch=reply[1], entries=reply[2:], now=now)
-    return replace(await reservation_info(reservation_id), record=value), promoted
+    reservation = replace(await reservation_info(reservation_id), record=value)
+    return CancelResult(reservation=reservation, promoted=promoted)
 
 
 async def finish(
-    *, reservation_id: int, status: str, record: Record | None, now: datetime
+    *, reservation_id: int, status: str, record: Record | None = None, now: datetime
 ) -> ReservationInfo:
-    """completed / no_show: places stay counted, the reservation stops being live."""
+    """Terminal status that keeps the places counted (completed, no_show): the
+    reservation stops being live."""
     if status not in ("completed", "no_show"):
         raise InvalidInput({"status": "结束状态应为 completed 或 no_show"})
     found: list[Any] = await Reservation.filter(id=known_id(reservation_id, "预订")).values_list(

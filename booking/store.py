@@ -41,7 +41,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from booking import lua
-from booking.api import LIVE, OCCUPYING
+from booking.types import LIVE, OCCUPYING
 from models.booking import Counter, Reservation, Resource, Slot
 from server import resources
 from server.errors import NotFound, ServiceUnavailable

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from demo import demo_account
 from models.identity import Staff, User
 from models.visitors import GateEntry, Pass
-from services.visitors import _insert_pass
+from services.visitors.invitations import insert_pass
 
 # visitor, phone, plate, purpose, window start / end (hours from now), max, used, status
 _DEMO_PASSES: list[tuple[str, str, str | None, str, float, float, int, int, str]] = [
@@ -41,7 +41,7 @@ async def seed(*, now: datetime) -> list[str]:
         return ["visitors: demo passes already present"]
     for name, phone, plate, purpose, start_h, end_h, maximum, used, status in _DEMO_PASSES:
         start = now + timedelta(hours=start_h)
-        created = await _insert_pass(
+        created = await insert_pass(
             host_id=host.id,
             fields={
                 "visitor_name": name,

@@ -13,7 +13,8 @@ from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from services import visitors
 
-bp = Blueprint("visitors", url_prefix="/api/v1")
+API = "/api/v1"
+bp = Blueprint("visitors", url_prefix=API)
 
 RULES = (
     "规则：visitor_name 1-32 个字符且不含控制字符；visitor_phone 为中国大陆手机号 "
@@ -146,6 +147,36 @@ class EntryLog(BaseModel):
     )
 
 
+# --- the services' typed results on the wire ---------------------------------------
+
+
+def _pass_out(found: visitors.PassInfo) -> PassOut:
+    """The host's pass; its QR addresses are the two image routes below (the service
+    builds no URLs)."""
+    base = f"{API}/visitors/passes/{found.id}"
+    return PassOut.model_validate(
+        {**vars(found), "qr_png_url": f"{base}/qr.png", "qr_svg_url": f"{base}/qr.svg"},
+        from_attributes=True,
+    )
+
+
+def _verdict_out(verdict: visitors.Verdict) -> dict[str, Any]:
+    """API.md: `reason` only on a refusal, `pass` and `entry` only with an entry."""
+    out = VerifyOut.model_validate(
+        {
+            "valid": verdict.valid,
+            "reason": verdict.reason,
+            "pass": verdict.admitted,
+            "entry": verdict.entry,
+        },
+        from_attributes=True,
+    )
+    return {key: value for key, value in out.model_dump(mode="json").items() if value is not None}
+
+
+# --- routes ------------------------------------------------------------------------
+
+
 @bp.post("/visitors/passes")
 @doc(
     summary="登记访客，生成通行证",
@@ -171,7 +202,7 @@ async def create_pass(request: Request) -> HTTPResponse:
         max_entries=body.max_entries,
         now=now(request),
     )
-    return reply(created, status=201)
+    return reply(_pass_out(created).model_dump(mode="json"), status=201)
 
 
 @bp.get("/visitors/passes")
@@ -179,14 +210,17 @@ async def create_pass(request: Request) -> HTTPResponse:
 @guard()
 async def list_passes(request: Request) -> HTTPResponse:
     query = parse_query(request, PassQuery)
-    result = await visitors.list_passes(
+    found = await visitors.list_passes(
         host_id=principal_of(request).user_id,
         status=query.status,
         limit=query.limit,
         cursor=query.cursor,
         now=now(request),
     )
-    return reply(result)
+    listed = PassList(
+        items=[_pass_out(item) for item in found.items], next_cursor=found.next_cursor
+    )
+    return reply(listed.model_dump(mode="json"))
 
 
 @bp.get("/visitors/passes/<pass_id:int>")
@@ -196,7 +230,7 @@ async def get_pass(request: Request, pass_id: int) -> HTTPResponse:
     found = await visitors.get_pass(
         host_id=principal_of(request).user_id, pass_id=pass_id, now=now(request)
     )
-    return reply(found)
+    return reply(_pass_out(found).model_dump(mode="json"))
 
 
 async def _qr(request: Request, pass_id: int, image: Literal["png", "svg"]) -> HTTPResponse:
@@ -251,7 +285,7 @@ async def revoke_pass(request: Request, pass_id: int) -> HTTPResponse:
     revoked = await visitors.revoke_pass(
         host_id=principal_of(request).user_id, pass_id=pass_id, now=now(request)
     )
-    return reply(revoked)
+    return reply(_pass_out(revoked).model_dump(mode="json"))
 
 
 @bp.post("/gate/verify")
@@ -269,13 +303,13 @@ async def revoke_pass(request: Request, pass_id: int) -> HTTPResponse:
 @idempotent
 async def verify(request: Request) -> HTTPResponse:
     body = parse_body(request, VerifyIn, nul_ok=("token",))
-    result = await visitors.verify(
+    verdict = await visitors.verify(
         token=body.token,
         gate=body.gate,
         guard_id=principal_of(request).user_id,
         now=now(request),
     )
-    return reply(result)
+    return reply(_verdict_out(verdict))
 
 
 @bp.get("/gate/entries")
@@ -290,11 +324,11 @@ async def verify(request: Request) -> HTTPResponse:
 @guard("guard")
 async def entries(request: Request) -> HTTPResponse:
     query = parse_query(request, EntryQuery)
-    result = await visitors.entry_log(
+    day_log = await visitors.entry_log(
         day=query.date,
         gate=query.gate,
         limit=query.limit,
         cursor=query.cursor,
         now=now(request),
     )
-    return reply(result)
+    return reply(EntryLog.model_validate(day_log, from_attributes=True).model_dump(mode="json"))

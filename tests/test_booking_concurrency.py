@@ -11,7 +11,7 @@ import pytest
 
 import booking
 from booking import store
-from booking.api import OCCUPYING
+from booking.types import OCCUPYING
 from models.booking import Occupancy, Reservation
 from server import resources
 from server.errors import AppError, Conflict, LimitReached, SlotFull

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import booking
 from booking import store
-from booking.api import LIVE, OCCUPYING
+from booking.types import LIVE, OCCUPYING
 from models.booking import Occupancy, Reservation
 from server import resources
 

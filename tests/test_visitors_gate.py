@@ -214,7 +214,7 @@ async def test_ten_thousand_garbage_tokens_are_all_unknown(client):
         await visitors.verify(token=token, gate="东门", guard_id=guard.user_id, now=NOW)
         for token in garbage
     ]
-    assert all(a == {"valid": False, "reason": "unknown"} for a in answers)
+    assert all(a == visitors.Verdict(valid=False, reason="unknown") for a in answers)
     assert await GateEntry.filter(guard_id=guard.user_id).count() == 0
     for token in real:  # the real passes were not touched by their near-misses
         assert (await Pass.get(token_hash=visitors.token_hash(token))).entries_used == 0

@@ -137,7 +137,8 @@ async def test_seed_demo_makes_passes_in_every_state_once(client):
     plain = visitors.unseal_token(usable.token_sealed, digest=usable.token_hash)
     assert plain is not None
     answer = await visitors.verify(token=plain, gate="东门", guard_id=guard.id, now=NOW)
-    assert answer["valid"] is True and answer["pass"]["host_name"] == "李晓梅"
+    assert answer.valid is True and answer.admitted is not None
+    assert answer.admitted.host_name == "李晓梅"
 
 
 async def test_a_now_given_in_shanghai_time_is_the_same_instant_in_every_filter(client):
@@ -153,9 +154,9 @@ async def test_a_now_given_in_shanghai_time_is_the_same_instant_in_every_filter(
     result = await visitors.verify(
         token=created["token"], gate="东门", guard_id=guard.user_id, now=before_end
     )
-    assert result["valid"] is True
+    assert result.valid is True
     revoked = await visitors.revoke_pass(host_id=host.user_id, pass_id=row.id, now=before_end)
-    assert revoked["status"] == "revoked"
+    assert revoked.status == "revoked"
     fresh = await Pass.get(id=row.id)
     assert (fresh.status, fresh.entries_used) == ("revoked", 1)
     after_end = (row.valid_to + timedelta(minutes=1)).astimezone(ZoneInfo("Asia/Shanghai"))

@@ -1,41 +1,26 @@
-"""The pure parts of the visitors domain: input rules, the pass token, its seal, its QR.
+"""The rules of a pass: what a host may enter, and what state a pass is in now.
 
-No database and no Sanic here; services/visitors.py holds everything that touches
-state and imports these.
+No Sanic and no database queries (the status rules read a loaded row).
 
-- Token: 192 random bits (`secrets.token_urlsafe(24)`, 32 characters), never derived
-  from ids. The gate finds a pass by the token's SHA-256 only.
-- Seal: the host must be able to show the QR again, so the token is also stored
-  encrypted with server.sealing (Fernet under a key derived from SECRET_KEY), checked
-  against the row's token hash when opened. A database dump alone yields no usable
-  pass; rotating SECRET_KEY makes old seals unreadable (the pass still works at the
-  gate, the host just cannot show its QR again and issues a new pass).
 - Input rules (documented in the OpenAPI spec): names 1-32 characters without control
   characters; mainland mobile numbers `^1[3-9][0-9]{9}$` (spaces and dashes ignored);
   plates optional, Chinese format (province, office letter, 5 or 6 characters); a
   window that is not empty, at most 7 days, not ending in the past and starting within
   90 days; `max_entries` 1-20.
+- Status: a window that ended counts as expired (and a full count as used up) before
+  the expiry job writes it, so the gate and the host's view never wait for a job.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import io
 import re
-import secrets
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
-from cryptography.fernet import InvalidToken
-
-from server import sealing
+from models.visitors import Pass
 from server.clock import OUT_OF_RANGE, try_utc
 from server.errors import InvalidInput
-from server.logs import get_logger
 from services.text import has_control
-
-log = get_logger("visitors")
 
 MAX_WINDOW = timedelta(days=7)
 MAX_LEAD = timedelta(days=90)  # how far ahead a window may start
@@ -52,42 +37,6 @@ _PLATE = re.compile(
     r"[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼使领]"
     r"[A-HJ-NP-Z][A-HJ-NP-Z0-9]{4,5}[A-HJ-NP-Z0-9挂学警港澳]"
 )
-# What our tokens look like; anything else is unknown without a database query.
-_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}", re.ASCII)
-
-
-def token_shaped(token: str) -> bool:
-    return _TOKEN_SHAPE.fullmatch(token) is not None
-
-
-# --- tokens ------------------------------------------------------------------------
-
-
-def new_token() -> str:
-    """192 random bits, URL-safe (32 characters)."""
-    return secrets.token_urlsafe(24)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def seal_token(token: str) -> str:
-    """Encrypted with the service's one sealing key (server.sealing, from SECRET_KEY)."""
-    return sealing.seal(token)
-
-
-def unseal_token(sealed: str | None, *, digest: str) -> str | None:
-    """The token, or None when erased, sealed under another SECRET_KEY, or not this row's
-    (a seal copied onto another row does not match that row's hash)."""
-    if not sealed:
-        return None
-    try:
-        token = sealing.unseal(sealed)
-    except (InvalidToken, ValueError):
-        log.warning("a pass token could not be unsealed (SECRET_KEY changed?)")
-        return None
-    return token if hmac.compare_digest(token_hash(token), digest) else None
 
 
 # --- validation --------------------------------------------------------------------
@@ -180,24 +129,23 @@ def clean_gate(gate: str) -> str:
     return name
 
 
-def render_qr(text: str, *, image: Literal["png", "svg"]) -> bytes:
-    """PNG (Pillow) or SVG (one path), error correction M: readable from a cracked screen."""
-    import qrcode
-    import qrcode.constants
-    import qrcode.image.svg
-    from qrcode.image.pil import PilImage
-
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    if image == "svg":
-        svg: bytes = code.make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string()
-        return svg
-    buffer = io.BytesIO()
-    code.make_image(image_factory=PilImage).save(buffer)
-    return buffer.getvalue()
+# --- status ------------------------------------------------------------------------
 
 
-def mask_phone(phone: str) -> str:
-    """138****5678: the guard needs to match the visitor, not to keep the number."""
-    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else ""
+def effective_status(visitor_pass: Pass, *, now: datetime) -> str:
+    """The stored status, with a window that ended counted as expired before the job runs."""
+    if visitor_pass.status == "active" and now >= visitor_pass.valid_to:
+        return "expired"
+    if visitor_pass.status == "active" and visitor_pass.entries_used >= visitor_pass.max_entries:
+        return "used_up"
+    return visitor_pass.status
+
+
+def refusal(visitor_pass: Pass, *, now: datetime) -> str | None:
+    """Why this pass may not enter now, or None. The window is [valid_from, valid_to)."""
+    status = effective_status(visitor_pass, now=now)
+    if status != "active":
+        return status
+    if now < visitor_pass.valid_from:
+        return "not_yet_valid"
+    return None

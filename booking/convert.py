@@ -1,10 +1,12 @@
-"""Turning rows and Lua replies into the engine's public types and errors."""
+"""Conversions into the engine's public types and errors: reservation rows into
+`ReservationInfo` (with the waitlist position), a FULL Lua reply into SlotFull (with
+alternatives) or Conflict, and a client's impossible id into NotFound."""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from booking.api import ReservationInfo, Status
+from booking.types import ReservationInfo, Status
 from models import could_exist
 from models.booking import Reservation, WaitlistEntry
 from server.clock import wire_epoch
