@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
+from server import clock
 from server.auth import desk_guard, desk_of, guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
@@ -189,7 +190,7 @@ class SettlementOut(BaseModel):
 
 
 def _today(request: Request) -> dt.date:
-    return gym.local(now(request)).date()
+    return clock.today(now(request))
 
 
 # --- members -----------------------------------------------------------------------

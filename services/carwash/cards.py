@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from models import could_exist
 from models.carwash import Card, CardType, Wash
 from models.identity import User
 from server import resources
@@ -76,9 +77,7 @@ async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> dict[st
     The per-user limit counts live cards (pending, active, refunding) under a lock on
     the buyer's row, so concurrent taps cannot exceed it.
     """
-    from models import MAX_ID
-
-    if not 0 < card_type_id <= MAX_ID:
+    if not could_exist(card_type_id):
         raise NotFound("洗车卡类型不存在")
     card_type = await CardType.get_or_none(id=card_type_id, active=True)
     if card_type is None:
