@@ -15,6 +15,7 @@ from services.notifications.inbox import (
     mark_all_read,
     mark_read,
     notify,
+    notify_claimed,
     take_credit,
 )
 from services.notifications.templates import list_templates
@@ -30,5 +31,6 @@ __all__ = [
     "mark_all_read",
     "mark_read",
     "notify",
+    "notify_claimed",
     "take_credit",
 ]

@@ -13,8 +13,9 @@ Which kinds exist, their template ids and field mappings: `server/notice_kinds.p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
@@ -109,6 +110,30 @@ async def notify(
 
     tx.after_commit(push)
     return notice_id
+
+
+Row = TypeVar("Row")
+
+
+async def notify_claimed(
+    rows: Iterable[Row],
+    *,
+    claim: Callable[[Tx, Row], Awaitable[int]],
+    notice: Callable[[Tx, Row], Awaitable[object]],
+) -> int:
+    """Each row's notice exactly once, for jobs that may run twice, concurrently or
+    after a crash: per row, one transaction in which `claim` marks it (a conditional
+    UPDATE on `tx.conn`, answering how many rows it changed) and, if it did, `notice`
+    reports it (`notify(tx=tx, ...)`). A second run finds the claim taken and sends
+    nothing; a crash before the commit leaves neither. How many rows were claimed."""
+    claimed = 0
+    for row in rows:
+        async with transaction() as tx:
+            if not await claim(tx, row):
+                continue
+            await notice(tx, row)
+        claimed += 1
+    return claimed
 
 
 async def enqueue(*, notice_id: int) -> bool:
