@@ -4,7 +4,6 @@ month bounds and the id-range check are server.clock's and models')."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -84,11 +83,3 @@ async def teams_of_contact(principal: Principal) -> list[int]:
 
 def is_inspector(principal: Principal) -> bool:
     return principal.has_role("inspector")
-
-
-async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
-    return {int(uid): str(name or "未绑定用户") for uid, name in rows}

@@ -31,12 +31,11 @@ from services.assessment.common import (
     contact_users,
     get_team,
     is_inspector,
-    names_of,
     parse_month,
     team_ref,
     teams_of_contact,
 )
-from services.identity import Principal
+from services.identity import Principal, names_of
 
 Party = Literal["team_contact", "inspector", "system"]
 Audience = Literal["team", "inspector", "both"]
@@ -405,19 +404,17 @@ async def _tell(
         inspection = await Inspection.get(id=rectification.inspection_id)  # type: ignore[attr-defined]
         people.append(inspection.inspector_id)  # type: ignore[attr-defined]
     standard = await Standard.get(id=rectification.standard_id)  # type: ignore[attr-defined]
-    for user_id in dict.fromkeys(people):
-        if user_id == actor_id:
-            continue
-        await notifications.notify(
-            tx=tx,
-            user_id=user_id,
-            kind=rule.notice,
-            title=rule.title,
-            body=f"{team.name}·{standard.text}"[:20],
-            link=f"/pages/assessment/rectification?id={rectification.id}",
-            template_data={"rectification_id": rectification.id, "status": rule.next_state},
-            now=now,
-        )
+    await notifications.notify_each(
+        tx=tx,
+        user_ids=dict.fromkeys(people),
+        skip=[actor_id],
+        kind=rule.notice,
+        title=rule.title,
+        body=f"{team.name}·{standard.text}"[:20],
+        link=f"/pages/assessment/rectification?id={rectification.id}",
+        template_data={"rectification_id": rectification.id, "status": rule.next_state},
+        now=now,
+    )
 
 
 async def mark_overdue(*, now: datetime, batch: int = 500) -> int:

@@ -16,6 +16,7 @@ from services.notifications.inbox import (
     mark_read,
     notify,
     notify_claimed,
+    notify_each,
     take_credit,
 )
 from services.notifications.templates import list_templates
@@ -32,5 +33,6 @@ __all__ = [
     "mark_read",
     "notify",
     "notify_claimed",
+    "notify_each",
     "take_credit",
 ]

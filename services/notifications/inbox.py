@@ -112,6 +112,36 @@ async def notify(
     return notice_id
 
 
+async def notify_each(
+    *,
+    tx: Tx,
+    user_ids: Iterable[int],
+    skip: Iterable[int | None] = (),
+    kind: str,
+    title: str,
+    body: str,
+    link: str,
+    template_data: dict[str, Any] | None = None,
+    now: datetime,
+) -> None:
+    """The same notice to each of `user_ids` in turn except those in `skip` (the actor is
+    not told of their own action), in the transaction of the change it reports."""
+    left_out = set(skip)
+    for user_id in user_ids:
+        if user_id in left_out:
+            continue
+        await notify(
+            tx=tx,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            template_data=template_data,
+            now=now,
+        )
+
+
 Row = TypeVar("Row")
 
 

@@ -15,7 +15,8 @@ from typing import Any
 from models.repairs import CATEGORIES, Rating, Ticket
 from server.clock import local, tz
 from server.errors import InvalidInput
-from services.repairs.tickets import CATEGORY_LABELS, names_of
+from services.identity import names_of
+from services.repairs.tickets import CATEGORY_LABELS
 
 MAX_DAYS = 366
 # Dates outside these years are client mistakes; near date.min/max the day arithmetic
