@@ -16,6 +16,7 @@ from models.carwash import WashBooking, WashDay, WashSlot
 from server.clock import tz
 from server.errors import Conflict, InvalidInput, InvalidState, LimitReached, NotFound, TooLate
 from server.logs import get_logger
+from server.tx import move
 from services.carwash.common import DOMAIN, own_card, utc, wire
 from services.carwash.redeem import _usable
 from services.notifications import notify
@@ -165,13 +166,8 @@ async def cancel(*, user_id: int, booking_id: int, now: datetime) -> dict[str, A
         raise InvalidState(row.status, "预约当前状态不能取消")
 
     async def record(step: booking.Recording) -> None:
-        moved = (
-            await WashBooking.filter(id=row.id, status="confirmed")
-            .using_db(step.tx.conn)
-            .update(status="cancelled")
-        )
-        if not moved:
-            raise InvalidState("changed", "预约状态已变化")
+        rows = WashBooking.filter(id=row.id, status="confirmed")
+        await move(step.tx, rows, message="预约状态已变化", status="cancelled")
 
     await booking.cancel(reservation_id=row.reservation_id, record=record, now=now)
     row.status = "cancelled"
@@ -187,13 +183,8 @@ async def release_no_shows(*, now: datetime) -> int:
     for row in late:
 
         async def record(step: booking.Recording, row: WashBooking = row) -> None:
-            moved = (
-                await WashBooking.filter(id=row.id, status="confirmed")
-                .using_db(step.tx.conn)
-                .update(status="no_show")
-            )
-            if not moved:
-                raise InvalidState("changed")
+            rows = WashBooking.filter(id=row.id, status="confirmed")
+            await move(step.tx, rows, status="no_show")
             await notify(
                 tx=step.tx,
                 user_id=row.user_id,  # type: ignore[attr-defined]
