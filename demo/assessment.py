@@ -17,8 +17,8 @@ from typing import Any
 from demo import demo_account
 from models.assessment import Attendance, Survey, SurveyAnswer, SurveyQuestion, Team
 from server import resources
+from server.clock import next_month
 from services.assessment import inspections, setup, surveys
-from services.assessment.common import next_month
 from services.identity import Principal
 
 # name, service, vendor, contracted headcount, contact employee_no

@@ -13,6 +13,7 @@ from models import MAX_ID
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.pagination import PageQuery
 from services import assessment
 
 bp = Blueprint("assessment", url_prefix="/api/v1")
@@ -132,12 +133,10 @@ class InspectionPage(BaseModel):
     next_cursor: str | None
 
 
-class InspectionsQuery(BaseModel):
+class InspectionsQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
     team_id: int | None = Field(None, gt=0, le=MAX_ID)
     month: str | None = Field(None, max_length=7, description="YYYY-MM")
-    limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=200)
 
 
 class EventOut(BaseModel):

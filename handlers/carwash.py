@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
-from server import resources
+from server import clock, resources
 from server.auth import guard, principal_of, public
 from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
@@ -459,7 +459,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
 @guard()
 async def list_slots(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
-    day = query.date or now(request).astimezone(resources.settings().tz).date()
+    day = query.date or clock.today(now(request))
     return reply({"items": await bay.list_slots(day=day), "next_cursor": None})
 
 

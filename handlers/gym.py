@@ -11,9 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
+from server import clock
 from server.auth import desk_guard, desk_of, guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.pagination import PageQuery
 from services import gym
 
 bp = Blueprint("gym", url_prefix="/api/v1")
@@ -134,11 +136,6 @@ class BookingList(BaseModel):
     next_cursor: str | None
 
 
-class ListQuery(BaseModel):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
-
-
 class VoucherOut(BaseModel):
     code: str
     expires_at: str
@@ -193,7 +190,7 @@ class SettlementOut(BaseModel):
 
 
 def _today(request: Request) -> dt.date:
-    return gym.local(now(request)).date()
+    return clock.today(now(request))
 
 
 # --- members -----------------------------------------------------------------------
@@ -275,10 +272,10 @@ async def visit(request: Request) -> HTTPResponse:
 
 
 @bp.get("/gym/bookings")
-@doc(summary="我的健身预约", tag="gym", query=ListQuery, response=BookingList)
+@doc(summary="我的健身预约", tag="gym", query=PageQuery, response=BookingList)
 @guard()
 async def my_bookings(request: Request) -> HTTPResponse:
-    query = parse_query(request, ListQuery)
+    query = parse_query(request, PageQuery)
     page = await gym.list_bookings(
         user_id=principal_of(request).user_id, limit=query.limit, cursor=query.cursor
     )

@@ -9,6 +9,7 @@ from models import MAX_ID
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.pagination import PageQuery
 from services import library
 
 bp = Blueprint("library", url_prefix="/api/v1")
@@ -48,15 +49,8 @@ class TitleList(BaseModel):
     next_cursor: str | None
 
 
-class TitleQuery(BaseModel):
+class TitleQuery(PageQuery):
     q: str | None = Field(default=None, max_length=100, description="书名、作者或 ISBN（任意格式）")
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
-
-
-class PageQuery(BaseModel):
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
 
 
 class Ref(BaseModel):

@@ -13,6 +13,7 @@ from models.repairs import STATUSES
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.pagination import PageQuery, statuses_of
 from services import repairs
 
 bp = Blueprint("repairs", url_prefix="/api/v1")
@@ -72,22 +73,13 @@ class TicketPage(BaseModel):
     next_cursor: str | None
 
 
-class ListQuery(BaseModel):
+class ListQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
 
     scope: Literal["mine", "assigned", "all"] = "mine"
     status: str | None = Field(None, description="状态，可用逗号分隔多个")
-    limit: int = Field(20, ge=1, le=100)
-    cursor: str | None = Field(None, max_length=200)
 
-    @field_validator("status")
-    @classmethod
-    def known_statuses(cls, value: str | None) -> str | None:
-        if value is not None:
-            unknown = [s for s in value.split(",") if s not in STATUSES]
-            if unknown or not value:
-                raise ValueError("取值无效")
-        return value
+    _known_statuses = field_validator("status")(statuses_of(STATUSES))
 
 
 class AssignIn(BaseModel):

@@ -73,6 +73,20 @@ def day_bounds(day: date, *, field: str = "date") -> tuple[datetime, datetime]:
     return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
 
 
+def next_month(first: date) -> date:
+    """The first day of the month after the one `first` begins."""
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def month_bounds(first: date) -> tuple[datetime, datetime]:
+    """[the 1st 00:00, the next month's 1st 00:00) of a local month, in UTC. The caller
+    has parsed the month (each domain's own range and message); any year from 2 to 9998
+    converts."""
+    start = datetime.combine(first, time(0), tzinfo=tz())
+    end = datetime.combine(next_month(first), time(0), tzinfo=tz())
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
 def today(now: datetime) -> date:
     """The local calendar day of an instant."""
     return now.astimezone(tz()).date()

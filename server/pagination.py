@@ -1,6 +1,7 @@
 """Lists: one cursor scheme and one page() for every domain (API.md §1).
 
-A list answers `{"items": [...], "next_cursor": "..." | null}`, newest first. The cursor
+A list answers `{"items": [...], "next_cursor": "..." | null}`, newest first (or oldest
+first where a list reads in order: a catalogue, a queue of the longest waiting). The cursor
 is opaque to clients: base64url of the last row's sort key, prefixed with a version.
 Anything that does not decode to a key that could exist is the client's mistake: 400
 `invalid_input` on `cursor`, never a database error (ids beyond the INT column, dates
@@ -11,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from pydantic import BaseModel, Field
 from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
@@ -77,12 +80,15 @@ def decode_time_id(cursor: str | None) -> tuple[datetime, int] | None:
     return moment, _id(last_id)
 
 
-async def page(query: QuerySet[M], *, limit: int, cursor: str | None) -> tuple[list[M], str | None]:
-    """Rows newest first by id, at most `limit`, and the cursor of the next page."""
-    before = decode_id(cursor)
-    if before is not None:
-        query = query.filter(id__lt=before)
-    rows = await query.order_by("-id").limit(limit + 1)
+async def page(
+    query: QuerySet[M], *, limit: int, cursor: str | None, oldest_first: bool = False
+) -> tuple[list[M], str | None]:
+    """Rows newest first by id (oldest first if asked), at most `limit`, and the cursor
+    of the next page."""
+    last_seen = decode_id(cursor)
+    if last_seen is not None:
+        query = query.filter(id__gt=last_seen) if oldest_first else query.filter(id__lt=last_seen)
+    rows = await query.order_by("id" if oldest_first else "-id").limit(limit + 1)
     last: int = rows[limit - 1].pk if len(rows) > limit else 0
     return rows[:limit], (encode(last) if last else None)
 
@@ -103,6 +109,27 @@ async def page_by_time(
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode(getattr(last, field), last.pk)
+
+
+class PageQuery(BaseModel):
+    """`limit` and `cursor` of every list's query (API.md §1); a list's query extends it."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+def statuses_of(known: Collection[str]) -> Callable[[str | None], str | None]:
+    """A validator of a `status` filter: one or more of `known`, comma-separated.
+    Reuse it in a query model as `field_validator("status")(statuses_of(STATUSES))`."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None:
+            unknown = [s for s in value.split(",") if s not in known]
+            if unknown or not value:
+                raise ValueError("取值无效")
+        return value
+
+    return check
 
 
 def listing(items: list[Any], next_cursor: str | None) -> dict[str, Any]:

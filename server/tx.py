@@ -16,9 +16,13 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
+
+from server.errors import InvalidState
 
 log = logging.getLogger("tx")
 
@@ -71,3 +75,11 @@ async def savepoint(tx: Tx) -> AsyncIterator[Tx]:
         yield inner
     for work in inner.take_after():
         tx.after_commit(work)
+
+
+async def move(tx: Tx, rows: QuerySet[Any], *, message: str | None = None, **changes: Any) -> None:
+    """Apply `changes` in `tx` to `rows` (a row filtered by the state the action read),
+    or raise InvalidState("changed") when none is left in that state: someone else moved
+    it first, and the whole action rolls back."""
+    if not await rows.using_db(tx.conn).update(**changes):
+        raise InvalidState("changed", message)

@@ -491,3 +491,18 @@ async def staff_with_role(*, role: str) -> list[int]:
     """User ids of bound, active accounts holding `role` (for notices to a whole role)."""
     staff_ids = [s.id for s in await Staff.filter(active=True) if role in s.roles]
     return list(await User.filter(staff_id__in=staff_ids).values_list("id", flat=True))  # type: ignore[arg-type]
+
+
+async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """User id → directory name (an unbound account shows as 未绑定用户), for the people
+    a list names (requesters, assignees, inspectors, actors)."""
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
+    return {int(uid): str(name or "未绑定用户") for uid, name in rows}
+
+
+def person(user_id: int | None, names: dict[int, str]) -> dict[str, Any] | None:
+    """`{"id", "name"}` of a user named in `names` (from names_of), or None."""
+    return None if user_id is None else {"id": user_id, "name": names.get(user_id, "未知用户")}

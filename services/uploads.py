@@ -24,7 +24,7 @@ from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from models import MAX_ID
+from models import could_exist
 from models.repairs import Upload
 from server import resources
 from server.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
@@ -188,7 +188,7 @@ async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, byte
     """
     from services import procurement, repairs  # they import this module
 
-    upload = await Upload.get_or_none(id=upload_id) if 0 < upload_id <= MAX_ID else None
+    upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
     if upload is None or upload.purchase_request_id is None:  # type: ignore[attr-defined]
         return await repairs.photo(upload_id=upload_id, principal=principal)
     await procurement.attachment(upload=upload, principal=principal)

@@ -78,6 +78,30 @@ async def test_search_by_title_author_and_counts(client):
     )
 
 
+async def test_titles_page_in_catalogue_order_with_the_one_cursor_scheme(client):
+    lib = await librarian()
+    tag = new_isbn()[-6:]
+    books = [await make_title(client, lib, title=f"分页{tag}-{n}") for n in range(3)]
+    seen: list[int] = []
+    cursor = None
+    while True:
+        params = {"q": f"分页{tag}", "limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (
+            await client.get("/api/v1/library/titles", params=params, headers=lib.headers)
+        ).json()
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+        assert not cursor.isdigit()  # opaque, not a bare id
+    assert seen == [b["id"] for b in books]
+    # A cursor of the old scheme (a bare id) is refused like any unknown cursor.
+    old = await client.get(
+        "/api/v1/library/titles", params={"cursor": str(books[0]["id"])}, headers=lib.headers
+    )
+    assert_error(old, 400, "invalid_input")
+
+
 async def test_self_checkout_return_and_renew(client):
     lib = await librarian()
     (reader,) = await readers(1)

@@ -1,16 +1,15 @@
-"""What every part of the assessment shares: months, wire times, team views and contacts."""
+"""What every part of the assessment shares: months, team views and contacts (wire times,
+month bounds and the id-range check are server.clock's and models')."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import date
 from typing import Any
 
-from models import MAX_ID
+from models import could_exist
 from models.assessment import SERVICES, Team
 from models.identity import Staff, User
-from server import resources
 from server.errors import InvalidInput, NotFound
 from services.identity import Principal
 
@@ -36,38 +35,6 @@ def parse_month(value: str, *, field: str = "month") -> date:
     return date(year, month, 1)
 
 
-def next_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
-def month_bounds(first: date) -> tuple[datetime, datetime]:
-    """The month in the service time zone, as UTC instants [start, end).
-
-    UTC because SQLite compares stored datetimes as text (docs/conventions.md).
-    """
-    tz = resources.settings().tz
-    start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(next_month(first), time(0), tzinfo=tz).astimezone(UTC)
-    return start, end
-
-
-def aware(moment: datetime) -> datetime:
-    """Naive input is read in the service time zone (API.md §1)."""
-    return moment.replace(tzinfo=resources.settings().tz) if moment.tzinfo is None else moment
-
-
-def month_of(moment: datetime) -> str:
-    return moment.astimezone(resources.settings().tz).strftime("%Y-%m")
-
-
-def iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(resources.settings().tz).isoformat() if moment else None
-
-
-def valid_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
-
-
 def team_ref(team: Team) -> dict[str, Any]:
     return {"id": team.id, "name": team.name, "service": team.service}
 
@@ -86,7 +53,7 @@ def team_view(team: Team) -> dict[str, Any]:
 
 async def get_team(team_id: int, *, field: str | None = None) -> Team:
     """The team, or 404 (or 400 naming `field` when the id came in a body)."""
-    team = await Team.get_or_none(id=team_id) if valid_id(team_id) else None
+    team = await Team.get_or_none(id=team_id) if could_exist(team_id) else None
     if team is None:
         if field:
             raise InvalidInput({field: "没有这个服务团队"})
@@ -116,11 +83,3 @@ async def teams_of_contact(principal: Principal) -> list[int]:
 
 def is_inspector(principal: Principal) -> bool:
     return principal.has_role("inspector")
-
-
-async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
-    return {int(uid): str(name or "未绑定用户") for uid, name in rows}

@@ -8,12 +8,11 @@ so two concurrent actions never both apply and a notice never reports an undone 
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from models import could_exist
 from models.assessment import (
     Inspection,
     InspectionResult,
@@ -22,7 +21,8 @@ from models.assessment import (
     Standard,
     Team,
 )
-from server import resources
+from server import pagination, resources
+from server.clock import month_bounds, wire
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -31,15 +31,11 @@ from services.assessment.common import (
     contact_users,
     get_team,
     is_inspector,
-    iso,
-    month_bounds,
-    names_of,
     parse_month,
     team_ref,
     teams_of_contact,
-    valid_id,
 )
-from services.identity import Principal
+from services.identity import Principal, names_of
 
 Party = Literal["team_contact", "inspector", "system"]
 Audience = Literal["team", "inspector", "both"]
@@ -180,7 +176,7 @@ async def _open_rectification(
             title="检查发现问题，请按期整改",
             body=f"{standard.code} {standard.text}"[:20],
             link=f"/pages/assessment/rectification?id={rectification.id}",
-            template_data={"rectification_id": rectification.id, "due": iso(due)},
+            template_data={"rectification_id": rectification.id, "due": wire(due)},
             now=now,
         )
 
@@ -207,29 +203,13 @@ async def serialize_inspections(inspections: list[Inspection]) -> list[dict[str,
             "id": i.id,
             "team": team_ref(teams[i.team_id]),  # type: ignore[attr-defined]
             "inspector": {"id": i.inspector_id, "name": names.get(i.inspector_id, "未知用户")},  # type: ignore[attr-defined]
-            "at": iso(i.at),
+            "at": wire(i.at),
             "location": i.location,
             "results": by_inspection[i.id],
             "deducted": i.deducted,
         }
         for i in inspections
     ]
-
-
-def _encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"i:{last_id}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, number = raw.partition(":")
-        value = int(number)
-        if prefix != "i" or not valid_id(value):
-            raise ValueError(raw)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput({"cursor": "无效的分页游标"}) from None
-    return value
 
 
 async def list_inspections(
@@ -242,14 +222,8 @@ async def list_inspections(
     if month:
         start, end = month_bounds(parse_month(month))
         query = query.filter(at__gte=start, at__lt=end)
-    if cursor:
-        query = query.filter(id__lt=_decode_cursor(cursor))
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": await serialize_inspections(page),
-        "next_cursor": _encode_cursor(page[-1].id) if len(rows) > limit and page else None,
-    }
+    rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor)
+    return pagination.listing(await serialize_inspections(rows), next_cursor)
 
 
 # --- rectifications ----------------------------------------------------------------------
@@ -267,7 +241,9 @@ async def _parts(rectification: Rectification, principal: Principal) -> set[Part
 async def visible_rectification(*, rectification_id: int, principal: Principal) -> Rectification:
     """Inspectors and admins see every rectification, a team's contacts their team's."""
     found = (
-        await Rectification.get_or_none(id=rectification_id) if valid_id(rectification_id) else None
+        await Rectification.get_or_none(id=rectification_id)
+        if could_exist(rectification_id)
+        else None
     )
     if found is None or not await _parts(found, principal):
         raise NotFound("整改单不存在")
@@ -288,7 +264,7 @@ async def serialize_rectifications(rows: list[Rectification]) -> list[dict[str, 
         actor_id = e.actor_id  # type: ignore[attr-defined]
         by_row[e.rectification_id].append(  # type: ignore[attr-defined]
             {
-                "at": iso(e.at),
+                "at": wire(e.at),
                 "actor": {"id": actor_id, "name": names.get(actor_id, "未知用户")}
                 if actor_id
                 else {"id": None, "name": "系统"},
@@ -312,7 +288,7 @@ async def serialize_rectifications(rows: list[Rectification]) -> list[dict[str, 
                     "points": standard.points,
                 },
                 "team": team_ref(teams[r.team_id]),  # type: ignore[attr-defined]
-                "due": iso(r.due),
+                "due": wire(r.due),
                 "status": r.status,
                 "note": r.note,
                 "photo_ids": r.photo_ids,
@@ -336,7 +312,7 @@ async def list_rectifications(
     if not is_inspector(principal):
         query = query.filter(team_id__in=await teams_of_contact(principal))
     if team_id is not None:
-        query = query.filter(team_id=team_id if valid_id(team_id) else 0)
+        query = query.filter(team_id=team_id if could_exist(team_id) else 0)
     if status:
         query = query.filter(status=status)
     rows = await query.order_by("due", "id").limit(limit)
@@ -428,19 +404,17 @@ async def _tell(
         inspection = await Inspection.get(id=rectification.inspection_id)  # type: ignore[attr-defined]
         people.append(inspection.inspector_id)  # type: ignore[attr-defined]
     standard = await Standard.get(id=rectification.standard_id)  # type: ignore[attr-defined]
-    for user_id in dict.fromkeys(people):
-        if user_id == actor_id:
-            continue
-        await notifications.notify(
-            tx=tx,
-            user_id=user_id,
-            kind=rule.notice,
-            title=rule.title,
-            body=f"{team.name}·{standard.text}"[:20],
-            link=f"/pages/assessment/rectification?id={rectification.id}",
-            template_data={"rectification_id": rectification.id, "status": rule.next_state},
-            now=now,
-        )
+    await notifications.notify_each(
+        tx=tx,
+        user_ids=dict.fromkeys(people),
+        skip=[actor_id],
+        kind=rule.notice,
+        title=rule.title,
+        body=f"{team.name}·{standard.text}"[:20],
+        link=f"/pages/assessment/rectification?id={rectification.id}",
+        template_data={"rectification_id": rectification.id, "status": rule.next_state},
+        now=now,
+    )
 
 
 async def mark_overdue(*, now: datetime, batch: int = 500) -> int:

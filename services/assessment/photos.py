@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from models import could_exist
 from models.assessment import Photo, Team
 from models.repairs import Upload
 from server.errors import InvalidInput, NotFound
 from services import uploads
-from services.assessment.common import is_inspector, teams_of_contact, valid_id
+from services.assessment.common import is_inspector, teams_of_contact
 from services.identity import Principal
 
 MAX_PHOTOS = 9
@@ -52,7 +53,7 @@ def url_of(photo_id: int) -> str:
 
 async def read(*, photo_id: int, principal: Principal) -> tuple[str, bytes]:
     """A photo for inspectors, admins and the contacts of its team; 404 for anyone else."""
-    photo = await Photo.get_or_none(id=photo_id) if valid_id(photo_id) else None
+    photo = await Photo.get_or_none(id=photo_id) if could_exist(photo_id) else None
     if photo is None:
         raise NotFound("图片不存在")
     team_id: int = photo.team_id  # type: ignore[attr-defined]

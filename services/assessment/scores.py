@@ -33,10 +33,9 @@ from models.assessment import (
 )
 from models.repairs import Rating
 from server import resources
+from server.clock import month_bounds, next_month
 from services.assessment.common import (
     SERVICE_LABELS,
-    month_bounds,
-    next_month,
     parse_month,
     team_ref,
 )

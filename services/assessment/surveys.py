@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from models import could_exist
 from models.assessment import (
     SERVICES,
     MealRating,
@@ -22,9 +23,10 @@ from models.assessment import (
     SurveyResponse,
 )
 from models.meals import Order
+from server.clock import aware, wire
 from server.errors import Conflict, InvalidInput, InvalidState, NotFound, TooEarly, TooLate
 from server.tx import transaction
-from services.assessment.common import SERVICE_LABELS, aware, iso, parse_month, valid_id
+from services.assessment.common import SERVICE_LABELS, parse_month
 
 
 async def _view(survey: Survey, *, user_id: int | None = None) -> dict[str, Any]:
@@ -41,14 +43,14 @@ async def _view(survey: Survey, *, user_id: int | None = None) -> dict[str, Any]
             }
             for q in questions
         ],
-        "opens": iso(survey.opens),
-        "closes": iso(survey.closes),
+        "opens": wire(survey.opens),
+        "closes": wire(survey.closes),
     }
     if user_id is not None:
         mine = await SurveyResponse.get_or_none(survey_id=survey.id, user_id=user_id)
         view["answered"] = mine is not None
         view["my_answers"] = mine.answers if mine else None
-        view["submitted_at"] = iso(mine.submitted_at) if mine else None
+        view["submitted_at"] = wire(mine.submitted_at) if mine else None
     return view
 
 
@@ -62,7 +64,7 @@ async def create_survey(
 ) -> dict[str, Any]:
     """One survey per month, open in [opens, closes)."""
     parse_month(month)
-    opens, closes = aware(opens), aware(closes)
+    opens, closes = aware(opens, field="opens"), aware(closes, field="closes")
     if closes <= opens:
         raise InvalidInput({"closes": "应晚于 opens"})
     for index, question in enumerate(questions):
@@ -95,7 +97,7 @@ async def respond(
     *, survey_id: int, user_id: int, answers: list[dict[str, Any]], now: datetime
 ) -> dict[str, Any]:
     """Answer every question of an open survey, once."""
-    survey = await Survey.get_or_none(id=survey_id) if valid_id(survey_id) else None
+    survey = await Survey.get_or_none(id=survey_id) if could_exist(survey_id) else None
     if survey is None:
         raise NotFound("满意度调查不存在")
     if now < survey.opens:
@@ -137,7 +139,7 @@ async def rate_meal(
     *, user_id: int, order_id: int, score: int, comment: str, now: datetime
 ) -> dict[str, Any]:
     """The owner rates a served order, once (the unique order key decides a race)."""
-    order = await Order.get_or_none(id=order_id, user_id=user_id) if valid_id(order_id) else None
+    order = await Order.get_or_none(id=order_id, user_id=user_id) if could_exist(order_id) else None
     if order is None:
         raise NotFound("订单不存在")
     if order.status != "served":
@@ -152,5 +154,5 @@ async def rate_meal(
         "order_id": order.id,
         "score": rating.score,
         "comment": rating.comment,
-        "created_at": iso(rating.created_at),
+        "created_at": wire(rating.created_at),
     }

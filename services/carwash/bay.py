@@ -11,11 +11,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import booking
-from models import MAX_ID
+from models import could_exist
 from models.carwash import WashBooking, WashDay, WashSlot
-from server import resources
+from server.clock import tz
 from server.errors import Conflict, InvalidInput, InvalidState, LimitReached, NotFound, TooLate
 from server.logs import get_logger
+from server.tx import move
 from services.carwash.common import DOMAIN, own_card, utc, wire
 from services.carwash.redeem import _usable
 from services.notifications import notify
@@ -41,9 +42,8 @@ async def create_slots(
     *, day: date, open_from: time, open_to: time, slot_minutes: int, bays: int
 ) -> list[dict[str, Any]]:
     """A day's grid of wash slots (409 conflict if the day already has slots)."""
-    tz = resources.settings().tz
-    start = datetime.combine(day, open_from, tzinfo=tz)
-    end = datetime.combine(day, open_to, tzinfo=tz)
+    start = datetime.combine(day, open_from, tzinfo=tz())
+    end = datetime.combine(day, open_to, tzinfo=tz())
     if end <= start:
         raise InvalidInput({"open_to": "结束时间应晚于开始时间"})
     if (end - start) < timedelta(minutes=slot_minutes):
@@ -106,7 +106,7 @@ async def book(
     now: datetime,
 ) -> dict[str, Any]:
     """Book a bay slot with a usable card; the engine takes the place and the limit."""
-    if not 0 < slot_id <= MAX_ID:
+    if not could_exist(slot_id):
         raise NotFound("洗车时段不存在")
     slot = await WashSlot.get_or_none(id=slot_id).select_related("day")
     if slot is None:
@@ -157,7 +157,7 @@ async def list_bookings(*, user_id: int) -> list[dict[str, Any]]:
 
 async def cancel(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
     """Cancel a confirmed booking; its place is free at once."""
-    if not 0 < booking_id <= MAX_ID:
+    if not could_exist(booking_id):
         raise NotFound("预约不存在")
     row = await WashBooking.get_or_none(id=booking_id, user_id=user_id).select_related("slot")
     if row is None:
@@ -166,13 +166,8 @@ async def cancel(*, user_id: int, booking_id: int, now: datetime) -> dict[str, A
         raise InvalidState(row.status, "预约当前状态不能取消")
 
     async def record(step: booking.Recording) -> None:
-        moved = (
-            await WashBooking.filter(id=row.id, status="confirmed")
-            .using_db(step.tx.conn)
-            .update(status="cancelled")
-        )
-        if not moved:
-            raise InvalidState("changed", "预约状态已变化")
+        rows = WashBooking.filter(id=row.id, status="confirmed")
+        await move(step.tx, rows, message="预约状态已变化", status="cancelled")
 
     await booking.cancel(reservation_id=row.reservation_id, record=record, now=now)
     row.status = "cancelled"
@@ -188,13 +183,8 @@ async def release_no_shows(*, now: datetime) -> int:
     for row in late:
 
         async def record(step: booking.Recording, row: WashBooking = row) -> None:
-            moved = (
-                await WashBooking.filter(id=row.id, status="confirmed")
-                .using_db(step.tx.conn)
-                .update(status="no_show")
-            )
-            if not moved:
-                raise InvalidState("changed")
+            rows = WashBooking.filter(id=row.id, status="confirmed")
+            await move(step.tx, rows, status="no_show")
             await notify(
                 tx=step.tx,
                 user_id=row.user_id,  # type: ignore[attr-defined]

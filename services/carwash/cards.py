@@ -12,12 +12,13 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from models import could_exist
 from models.carwash import Card, CardType, Wash
 from models.identity import User
 from server import resources
 from server.errors import LimitReached, NotFound, ServiceUnavailable
 from server.logs import get_logger
-from server.tx import transaction
+from server.tx import Tx, transaction
 from server.wechatpay import PayError
 from services.carwash.common import LIVE_CARDS, card_view, own_card, utc, wash_view
 
@@ -76,9 +77,7 @@ async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> dict[st
     The per-user limit counts live cards (pending, active, refunding) under a lock on
     the buyer's row, so concurrent taps cannot exceed it.
     """
-    from models import MAX_ID
-
-    if not 0 < card_type_id <= MAX_ID:
+    if not could_exist(card_type_id):
         raise NotFound("洗车卡类型不存在")
     card_type = await CardType.get_or_none(id=card_type_id, active=True)
     if card_type is None:
@@ -177,37 +176,35 @@ async def get_card(*, user_id: int, card_id: int) -> dict[str, Any]:
 async def expire_cards(*, now: datetime) -> int:
     """Active cards past expires_at become expired (each by a conditional update)."""
     from services.carwash.common import card_link
-    from services.notifications import notify
+    from services.notifications import notify, notify_claimed
 
-    expired = 0
-    for card in await Card.filter(status="active", expires_at__lte=utc(now)).limit(1000):
-        async with transaction() as tx:
-            claimed = (
-                await Card.filter(id=card.id, status="active")
-                .using_db(tx.conn)
-                .update(status="expired")
-            )
-            if not claimed:
-                continue
-            await notify(
-                tx=tx,
-                user_id=card.owner_id,  # type: ignore[attr-defined]
-                kind="carwash_expired",
-                title="洗车卡已过期",
-                body=f"您的洗车卡已过期，剩余{card.washes_left}次未使用。",
-                link=card_link(card.id),
-                now=now,
-            )
-        expired += 1
-    return expired
+    async def claim(tx: Tx, card: Card) -> int:
+        return (
+            await Card.filter(id=card.id, status="active")
+            .using_db(tx.conn)
+            .update(status="expired")
+        )
+
+    async def notice(tx: Tx, card: Card) -> None:
+        await notify(
+            tx=tx,
+            user_id=card.owner_id,  # type: ignore[attr-defined]
+            kind="carwash_expired",
+            title="洗车卡已过期",
+            body=f"您的洗车卡已过期，剩余{card.washes_left}次未使用。",
+            link=card_link(card.id),
+            now=now,
+        )
+
+    due = await Card.filter(status="active", expires_at__lte=utc(now)).limit(1000)
+    return await notify_claimed(due, claim=claim, notice=notice)
 
 
 async def remind_expiring(*, now: datetime) -> int:
     """Owners of active cards expiring within 7 days are told once."""
     from services.carwash.common import card_link, local
-    from services.notifications import notify
+    from services.notifications import notify, notify_claimed
 
-    reminded = 0
     soon = await Card.filter(
         status="active",
         washes_left__gt=0,
@@ -215,25 +212,25 @@ async def remind_expiring(*, now: datetime) -> int:
         expires_at__lte=utc(now + timedelta(days=7)),
         expires_at__gt=utc(now),
     ).limit(1000)
-    for card in soon:
-        async with transaction() as tx:
-            claimed = (
-                await Card.filter(id=card.id, reminded_at__isnull=True)
-                .using_db(tx.conn)
-                .update(reminded_at=now)
-            )
-            if not claimed:
-                continue
-            assert card.expires_at is not None
-            await notify(
-                tx=tx,
-                user_id=card.owner_id,  # type: ignore[attr-defined]
-                kind="carwash_expiring",
-                title="洗车卡即将过期",
-                body=f"您的洗车卡将于{local(card.expires_at):%m月%d日}过期，还剩{card.washes_left}次。",
-                link=card_link(card.id),
-                template_data={"expires_at": local(card.expires_at).strftime("%Y-%m-%d %H:%M")},
-                now=now,
-            )
-        reminded += 1
-    return reminded
+
+    async def claim(tx: Tx, card: Card) -> int:
+        return (
+            await Card.filter(id=card.id, reminded_at__isnull=True)
+            .using_db(tx.conn)
+            .update(reminded_at=now)
+        )
+
+    async def notice(tx: Tx, card: Card) -> None:
+        assert card.expires_at is not None
+        await notify(
+            tx=tx,
+            user_id=card.owner_id,  # type: ignore[attr-defined]
+            kind="carwash_expiring",
+            title="洗车卡即将过期",
+            body=f"您的洗车卡将于{local(card.expires_at):%m月%d日}过期，还剩{card.washes_left}次。",
+            link=card_link(card.id),
+            template_data={"expires_at": local(card.expires_at).strftime("%Y-%m-%d %H:%M")},
+            now=now,
+        )
+
+    return await notify_claimed(soon, claim=claim, notice=notice)

@@ -4,29 +4,21 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from openpyxl import Workbook
 
 from models.carwash import Card, Wash
-from server import resources
-from services.carwash.common import local, utc
+from server.clock import local, month_bounds, next_month
 
 SOLD = ("active", "used_up", "expired", "refunding", "refunded")
 
 
-def _month_bounds(month: date) -> tuple[datetime, datetime]:
-    tz = resources.settings().tz
-    start = datetime(month.year, month.month, 1, tzinfo=tz)
-    following = (start + timedelta(days=32)).replace(day=1)
-    return start, following
-
-
 async def monthly(*, month: date) -> dict[str, Any]:
     """Sales by purchase time, refunds by refund time, washes by wash time (local days)."""
-    start, end = _month_bounds(month)
-    window = {"gte": utc(start), "lt": utc(end)}
+    start, end = month_bounds(month)
+    window = {"gte": start, "lt": end}
     sold = await Card.filter(
         status__in=SOLD, purchased_at__gte=window["gte"], purchased_at__lt=window["lt"]
     ).values_list("amount_fen", flat=True)
@@ -38,10 +30,10 @@ async def monthly(*, month: date) -> dict[str, Any]:
     ).values_list("washed_at", flat=True)
     per_day = Counter(local(w).date() for w in washed)  # type: ignore[arg-type]
     days = []
-    cursor = start.date()
-    while cursor < end.date():
-        days.append({"date": cursor.isoformat(), "washes": per_day.get(cursor, 0)})
-        cursor += timedelta(days=1)
+    day = month
+    while day < next_month(month):
+        days.append({"date": day.isoformat(), "washes": per_day.get(day, 0)})
+        day += timedelta(days=1)
     return {
         "month": f"{month.year:04d}-{month.month:02d}",
         "cards_sold": len(sold),

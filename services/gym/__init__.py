@@ -11,7 +11,7 @@ from services.gym.bookings import (
     visit,
 )
 from services.gym.catalog import SessionIn, create_gym, create_sessions, list_gyms, list_sessions
-from services.gym.common import local, quota_view
+from services.gym.common import quota_view
 from services.gym.desk import (
     DeskPrincipal,
     authenticate_desk,
@@ -41,7 +41,6 @@ __all__ = [
     "list_bookings",
     "list_gyms",
     "list_sessions",
-    "local",
     "mark_no_shows",
     "quota_view",
     "revoke_key",

@@ -17,6 +17,7 @@ from tortoise.exceptions import IntegrityError
 
 import booking
 from models.gym import Gym, GymBooking, GymSession
+from server import pagination
 from server.errors import Conflict, InvalidState, LimitReached, NotFound, SlotFull, TooLate
 from server.tx import transaction
 from services.gym.catalog import session_of, sessions_with_places
@@ -229,17 +230,12 @@ async def get_booking(*, user_id: int, booking_id: int) -> dict[str, Any]:
     return await view(await own_booking(user_id=user_id, booking_id=booking_id))
 
 
-async def list_bookings(*, user_id: int, limit: int, cursor: int | None) -> dict[str, Any]:
-    """My bookings and visits, newest first. Cursor = the last booking id."""
-    query = GymBooking.filter(user_id=user_id)
-    if cursor is not None:
-        query = query.filter(id__lt=cursor)
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": [await view(r) for r in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+async def list_bookings(*, user_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
+    """My bookings and visits, newest first."""
+    rows, next_cursor = await pagination.page(
+        GymBooking.filter(user_id=user_id), limit=limit, cursor=cursor
+    )
+    return pagination.listing([await view(r) for r in rows], next_cursor)
 
 
 async def view(

@@ -16,16 +16,14 @@ from tortoise.exceptions import IntegrityError
 
 import booking
 from models.gym import Gym, GymSession
+from server.clock import aware, day_bounds
 from server.errors import Conflict, InvalidInput, NotFound
 from services.gym.common import (
     DOMAIN,
     active_gym,
-    at_local,
-    checked_time,
     gym_view,
     known,
     session_view,
-    utc,
 )
 
 MAX_SESSION = timedelta(hours=12)
@@ -119,8 +117,8 @@ def _validate_sessions(sessions: list[SessionIn]) -> None:
     errors: dict[str, str] = {}
     seen: set[tuple[str, datetime]] = set()
     for index, item in enumerate(sessions):
-        start = checked_time(item.start, f"sessions.{index}.start")
-        end = checked_time(item.end, f"sessions.{index}.end")
+        start = aware(item.start, field=f"sessions.{index}.start")
+        end = aware(item.end, field=f"sessions.{index}.end")
         if end <= start:
             errors[f"sessions.{index}.end"] = "结束时间应晚于开始时间"
         elif end - start > MAX_SESSION:
@@ -146,10 +144,10 @@ async def _series_resource(*, gym: Gym, name: str) -> int:
 async def list_sessions(*, gym_id: int, day: date) -> list[dict[str, Any]]:
     """A gym's classes of a local day with what is left of each (from the engine)."""
     gym = await active_gym(gym_id)
-    start = at_local(day, "00:00")
-    rows = await GymSession.filter(
-        gym_id=gym.id, start__gte=utc(start), start__lt=utc(start + timedelta(days=1))
-    ).order_by("start", "id")
+    start, end = day_bounds(day)
+    rows = await GymSession.filter(gym_id=gym.id, start__gte=start, start__lt=end).order_by(
+        "start", "id"
+    )
     return await sessions_with_places(rows, gym)
 
 

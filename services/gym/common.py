@@ -17,10 +17,11 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 
-from models import MAX_ID
+from models import could_exist
 from models.gym import Gym, GymBooking, GymQuota, GymSession
 from server import resources
-from server.errors import InvalidInput, LimitReached, NotFound
+from server.clock import local, tz
+from server.errors import LimitReached, NotFound
 
 DOMAIN = "gym"
 FREE_CANCEL = timedelta(hours=2)  # a cancel earlier than this before start gives the visit back
@@ -30,14 +31,7 @@ VOUCHER_TTL = timedelta(seconds=60)
 LIVE = ("confirmed", "waitlisted")
 
 
-def local(dt: datetime) -> datetime:
-    """A wire timestamp: ISO 8601 in the service time zone (API.md §1)."""
-    return dt.astimezone(resources.settings().tz)
-
-
-def aware(dt: datetime) -> datetime:
-    """Naive input is read in the service time zone (API.md §1)."""
-    return dt.replace(tzinfo=resources.settings().tz) if dt.tzinfo is None else dt
+__all__ = ["local"]  # the shared clock helper, re-exported for this package
 
 
 def utc(dt: datetime) -> datetime:
@@ -53,23 +47,14 @@ def month_of(dt: datetime) -> str:
 def at_local(day: date, clock: str) -> datetime:
     """`HH:MM` on `day` in the service time zone."""
     hours, minutes = (int(part) for part in clock.split(":"))
-    return datetime.combine(day, time(hours, minutes), tzinfo=resources.settings().tz)
+    return datetime.combine(day, time(hours, minutes), tzinfo=tz())
 
 
 def known(value: int, what: str) -> int:
     """Ids beyond the INT range name nothing (and must not reach PostgreSQL)."""
-    if not 0 < value <= MAX_ID:
+    if not could_exist(value):
         raise NotFound(f"{what}不存在")
     return value
-
-
-def checked_time(value: datetime, field: str) -> datetime:
-    """A time at the calendar's edge cannot be stored in UTC: bad input, not a 500."""
-    try:
-        aware(value).astimezone(UTC).astimezone(resources.settings().tz)
-    except OverflowError:
-        raise InvalidInput({field: "时间超出有效范围"}) from None
-    return aware(value)
 
 
 async def active_gym(gym_id: int) -> Gym:

@@ -12,6 +12,7 @@ from datetime import datetime
 import booking
 from models.gym import GymBooking
 from server.errors import InvalidState
+from server.tx import move
 from services.gym.common import give_back_quota, utc
 
 BATCH = 2000
@@ -27,13 +28,8 @@ async def mark_no_shows(*, now: datetime) -> int:
     for row in rows:
 
         async def record(step: booking.Recording, row: GymBooking = row) -> None:
-            moved = (
-                await GymBooking.filter(id=row.id, status="confirmed")
-                .using_db(step.tx.conn)
-                .update(status="no_show")
-            )
-            if not moved:
-                raise InvalidState("changed")
+            rows = GymBooking.filter(id=row.id, status="confirmed")
+            await move(step.tx, rows, status="no_show")
 
         try:
             await booking.finish(
@@ -55,13 +51,8 @@ async def expire_waitlists(*, now: datetime) -> int:
     for row in rows:
 
         async def record(step: booking.Recording, row: GymBooking = row) -> None:
-            moved = (
-                await GymBooking.filter(id=row.id, status="waitlisted")
-                .using_db(step.tx.conn)
-                .update(status="expired")
-            )
-            if not moved:
-                raise InvalidState("changed")
+            rows = GymBooking.filter(id=row.id, status="waitlisted")
+            await move(step.tx, rows, status="expired")
             await give_back_quota(step.tx.conn, user_id=row.user_id, month=row.month)
 
         try:

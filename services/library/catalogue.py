@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from models.library import Copy, Title
+from server import pagination
 from server.errors import Conflict, InvalidInput, NotFound
 from server.tx import transaction
 from services.library.common import BARCODE, checked_id, title_out, titles_out
@@ -112,19 +113,13 @@ def search_filter(q: str) -> Q:
     return condition
 
 
-async def search_titles(*, q: str | None, limit: int, cursor: int | None) -> dict[str, Any]:
+async def search_titles(*, q: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
     """Titles matching q (all titles without q), in catalogue order."""
     query = Title.all()
     if q and q.strip():
         query = query.filter(search_filter(q))
-    if cursor is not None:
-        query = query.filter(id__gt=cursor)
-    rows = await query.order_by("id").limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": await titles_out(page),
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
+    return pagination.listing(await titles_out(rows), next_cursor)
 
 
 # --- import --------------------------------------------------------------------------

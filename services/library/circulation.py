@@ -7,6 +7,7 @@ from typing import Any
 
 from models.identity import Staff, User
 from models.library import LIVE_HOLDS, Copy, Hold, Loan, Title
+from server import pagination
 from server.errors import InvalidState, LimitReached, NotFound
 from server.tx import Tx, transaction
 from services.library.common import (
@@ -163,30 +164,22 @@ async def mark_lost(*, barcode: str, now: datetime) -> dict[str, Any]:
 
 
 async def list_loans(
-    *, user_id: int, limit: int, cursor: int | None, now: datetime
+    *, user_id: int, limit: int, cursor: str | None, now: datetime
 ) -> dict[str, Any]:
     """My loans, newest first."""
-    query = Loan.filter(borrower_id=user_id)
-    if cursor is not None:
-        query = query.filter(id__lt=cursor)
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": [await loan_out(row, now=now) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    rows, next_cursor = await pagination.page(
+        Loan.filter(borrower_id=user_id), limit=limit, cursor=cursor
+    )
+    return pagination.listing([await loan_out(row, now=now) for row in rows], next_cursor)
 
 
-async def overdue_loans(*, now: datetime, limit: int, cursor: int | None) -> dict[str, Any]:
+async def overdue_loans(*, now: datetime, limit: int, cursor: str | None) -> dict[str, Any]:
     """The librarian's list: overdue loans, longest overdue first, with days overdue."""
     query = Loan.filter(status="on_loan", due_at__lt=now.astimezone(UTC))
-    if cursor is not None:
-        query = query.filter(id__gt=cursor)
-    rows = await query.order_by("id").limit(limit + 1)
-    page = rows[:limit]
+    rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
     items = []
-    for row in page:
+    for row in rows:
         item = await loan_out(row, now=now)
         item["days_overdue"] = days_overdue(row, now=now)
         items.append(item)
-    return {"items": items, "next_cursor": str(page[-1].id) if len(rows) > limit else None}
+    return pagination.listing(items, next_cursor)

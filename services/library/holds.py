@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from models.library import LIVE_HOLDS, Hold, Loan
+from server import pagination
 from server.errors import Conflict, InvalidState, LimitReached, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -82,17 +83,12 @@ async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> dict[str,
     return await hold_out(await Hold.get(id=found.id))
 
 
-async def list_holds(*, user_id: int, limit: int, cursor: int | None) -> dict[str, Any]:
+async def list_holds(*, user_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
     """My holds, newest first."""
-    query = Hold.filter(user_id=user_id)
-    if cursor is not None:
-        query = query.filter(id__lt=cursor)
-    rows = await query.order_by("-id").limit(limit + 1)
-    page = rows[:limit]
-    return {
-        "items": [await hold_out(row) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    rows, next_cursor = await pagination.page(
+        Hold.filter(user_id=user_id), limit=limit, cursor=cursor
+    )
+    return pagination.listing([await hold_out(row) for row in rows], next_cursor)
 
 
 async def expire_holds(*, now: datetime) -> int:

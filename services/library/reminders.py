@@ -1,18 +1,20 @@
 """Due-soon reminders and overdue notices, each sent exactly once.
 
 A notice is claimed by a conditional UPDATE (`reminded = false`, `overdue_stage < n`)
-in the same transaction as the notice row: a second run of the job, a concurrent
-run on another host or a run after a crash finds the claim taken and sends nothing,
-and a crash before the commit leaves neither the claim nor the notice.
+in the same transaction as the notice row (`notifications.notify_claimed`): a second
+run of the job, a concurrent run on another host or a run after a crash finds the
+claim taken and sends nothing, and a crash before the commit leaves neither the claim
+nor the notice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from models.library import Loan, Title
 from server.clock import local, today
-from server.tx import transaction
+from server.tx import Tx
 from services import notifications
 from services.library.common import (
     OVERDUE_STAGES,
@@ -30,29 +32,43 @@ async def remind_due(*, now: datetime) -> int:
     due = await Loan.filter(
         status="on_loan", reminded=False, due_at__lte=horizon, due_at__gt=now.astimezone(UTC)
     ).order_by("id")
-    sent = 0
-    for loan in due:
-        async with transaction() as tx:
-            claimed = (
-                await Loan.filter(id=loan.id, status="on_loan", reminded=False)
-                .using_db(tx.conn)
-                .update(reminded=True)
-            )
-            if not claimed:
-                continue
-            title = await Title.get(id=loan.title_id, using_db=tx.conn)  # type: ignore[attr-defined]
-            await notifications.notify(
-                tx=tx,
-                user_id=loan.borrower_id,  # type: ignore[attr-defined]
-                kind="library_due_soon",
-                title="借阅即将到期",
-                body=f"《{title.title}》将于 {local(loan.due_at):%m月%d日} 到期，请按时归还或续借",
-                link=LOANS_LINK,
-                template_data={"due_at": loan.due_at},
-                now=now,
-            )
-            sent += 1
-    return sent
+
+    async def claim(tx: Tx, loan: Loan) -> int:
+        return (
+            await Loan.filter(id=loan.id, status="on_loan", reminded=False)
+            .using_db(tx.conn)
+            .update(reminded=True)
+        )
+
+    async def notice(tx: Tx, loan: Loan) -> None:
+        due_on = f"{local(loan.due_at):%m月%d日}"
+        await _tell_borrower(
+            tx,
+            loan=loan,
+            kind="library_due_soon",
+            title="借阅即将到期",
+            body=lambda book: f"《{book}》将于 {due_on} 到期，请按时归还或续借",
+            now=now,
+        )
+
+    return await notifications.notify_claimed(due, claim=claim, notice=notice)
+
+
+async def _tell_borrower(
+    tx: Tx, *, loan: Loan, kind: str, title: str, body: Callable[[str], str], now: datetime
+) -> None:
+    """A notice about a loan; `body` is given the book's title."""
+    book = await Title.get(id=loan.title_id, using_db=tx.conn)  # type: ignore[attr-defined]
+    await notifications.notify(
+        tx=tx,
+        user_id=loan.borrower_id,  # type: ignore[attr-defined]
+        kind=kind,
+        title=title,
+        body=body(book.title),
+        link=LOANS_LINK,
+        template_data={"due_at": loan.due_at},
+        now=now,
+    )
 
 
 def stage_for(days: int) -> int:
@@ -67,30 +83,27 @@ async def send_overdue(*, now: datetime) -> int:
         overdue_stage__lt=max(OVERDUE_STAGES),
         due_at__lte=end_of_day(today(now) - timedelta(days=1)),
     ).order_by("id")
-    sent = 0
-    for loan in overdue:
-        days = days_overdue(loan, now=now)
-        stage = stage_for(days)
-        if stage <= loan.overdue_stage:
-            continue
-        async with transaction() as tx:
-            claimed = (
-                await Loan.filter(id=loan.id, status="on_loan", overdue_stage__lt=stage)
-                .using_db(tx.conn)
-                .update(overdue_stage=stage)
-            )
-            if not claimed:
-                continue
-            title = await Title.get(id=loan.title_id, using_db=tx.conn)  # type: ignore[attr-defined]
-            await notifications.notify(
-                tx=tx,
-                user_id=loan.borrower_id,  # type: ignore[attr-defined]
-                kind="library_overdue",
-                title="借阅已逾期",
-                body=f"《{title.title}》已逾期 {days} 天，请尽快归还；归还前不能借书或预约",
-                link=LOANS_LINK,
-                template_data={"due_at": loan.due_at},
-                now=now,
-            )
-            sent += 1
-    return sent
+    late = [(loan, days_overdue(loan, now=now)) for loan in overdue]
+    # (loan, days overdue, stage reached) of the loans whose stage moved on
+    moved = [(loan, d, stage_for(d)) for loan, d in late if stage_for(d) > loan.overdue_stage]
+
+    async def claim(tx: Tx, item: tuple[Loan, int, int]) -> int:
+        loan, _, stage = item
+        return (
+            await Loan.filter(id=loan.id, status="on_loan", overdue_stage__lt=stage)
+            .using_db(tx.conn)
+            .update(overdue_stage=stage)
+        )
+
+    async def notice(tx: Tx, item: tuple[Loan, int, int]) -> None:
+        loan, days, _ = item
+        await _tell_borrower(
+            tx,
+            loan=loan,
+            kind="library_overdue",
+            title="借阅已逾期",
+            body=lambda book: f"《{book}》已逾期 {days} 天，请尽快归还；归还前不能借书或预约",
+            now=now,
+        )
+
+    return await notifications.notify_claimed(moved, claim=claim, notice=notice)

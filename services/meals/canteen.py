@@ -19,7 +19,7 @@ from models.meals import Menu, Order
 from server.clock import wire
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
-from server.tx import Tx, transaction
+from server.tx import Tx, move, transaction
 from services import identity
 from services.meals.menus import MEAL_NAMES, PLACED, menu_shape
 from services.meals.orders import order_link, order_view, own_order
@@ -157,13 +157,7 @@ def _moves(order_id: int, expected: str, to: str) -> booking.Record:
     """A record step: the order moves from `expected` to `to`, or the action is refused."""
 
     async def record(step: booking.Recording) -> None:
-        moved = (
-            await Order.filter(id=order_id, status=expected)
-            .using_db(step.tx.conn)
-            .update(status=to)
-        )
-        if not moved:
-            raise InvalidState("changed")
+        await move(step.tx, Order.filter(id=order_id, status=expected), status=to)
 
     return record
 

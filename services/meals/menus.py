@@ -23,8 +23,7 @@ from tortoise.transactions import in_transaction
 import booking
 from models import could_exist
 from models.meals import Dish, Menu, PickupSlot
-from server import resources
-from server.clock import OUT_OF_RANGE, try_utc, wire
+from server.clock import OUT_OF_RANGE, local, try_utc, wire
 from server.errors import (
     Conflict,
     InvalidInput,
@@ -84,7 +83,6 @@ def _validate_menu(
 ) -> None:
     """Cross-field rules pydantic cannot express; all reported at once, nothing written.
     Times arrive aware (`_in_utc`)."""
-    tz = resources.settings().tz
     errors: dict[str, str] = {}
     names: set[str] = set()
     for index, dish in enumerate(dishes):
@@ -95,7 +93,7 @@ def _validate_menu(
     for index, slot in enumerate(slots):
         if slot.end <= slot.start:
             errors[f"slots.{index}.end"] = "结束时间应晚于开始时间"
-        if slot.start.astimezone(tz).date() != day:
+        if local(slot.start).date() != day:
             errors[f"slots.{index}.start"] = "取餐时段应在菜单当天"
         if slot.start in starts:
             errors[f"slots.{index}.start"] = "取餐时段重复"

@@ -39,7 +39,7 @@ from server.errors import (
 )
 from server.logs import get_logger
 from server.pagination import listing, page
-from server.tx import Tx, transaction
+from server.tx import Tx, move, transaction
 from services import identity
 from services.meetings.ical import booking_calendar
 from services.meetings.rooms import DOMAIN, bookable_room
@@ -307,13 +307,8 @@ def claims(
     `updated_at` moves too: the .ics SEQUENCE grows from it, so calendars take the change."""
 
     async def claim(tx: Tx) -> None:
-        moved = (
-            await Booking.filter(id=booking_id, status__in=expected)
-            .using_db(tx.conn)
-            .update(status=to, updated_at=now, **changes)
-        )
-        if not moved:
-            raise InvalidState("changed")
+        rows = Booking.filter(id=booking_id, status__in=expected)
+        await move(tx, rows, status=to, updated_at=now, **changes)
 
     return claim
 

@@ -15,7 +15,8 @@ import booking as engine
 from models.meetings import Booking
 from server.errors import InvalidState
 from server.logs import get_logger
-from server.tx import transaction
+from server.tx import Tx
+from services import notifications
 from services.meetings.bookings import Claim, Notice, claims, end_booking, tell, when_text
 from services.meetings.rules import CHECKIN_CLOSES, REMIND_BEFORE
 
@@ -86,27 +87,27 @@ async def send_reminders(*, now: datetime) -> int:
         start__lte=now + REMIND_BEFORE,
         start__gt=now,
     ).select_related("room")
-    sent = 0
-    for row in due:
-        async with transaction() as tx:  # the claim and the reminder commit together
-            claimed = (
-                await Booking.filter(id=row.id, status="confirmed", reminded_at__isnull=True)
-                .using_db(tx.conn)
-                .update(reminded_at=now)
-            )
-            if not claimed:
-                continue
-            await tell(
-                tx,
-                booking=row,
-                kind="meeting_reminder",
-                title="会议即将开始",
-                body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
-                "即将开始，请在开始前10分钟至开始后15分钟内签到",
-                now=now,
-            )
-        sent += 1
-    return sent
+
+    async def claim(tx: Tx, row: Booking) -> int:
+        return (
+            await Booking.filter(id=row.id, status="confirmed", reminded_at__isnull=True)
+            .using_db(tx.conn)
+            .update(reminded_at=now)
+        )
+
+    async def notice(tx: Tx, row: Booking) -> None:
+        await tell(
+            tx,
+            booking=row,
+            kind="meeting_reminder",
+            title="会议即将开始",
+            body=f"{row.room.building}{row.room.name} {when_text(row)}「{row.title}」"
+            "即将开始，请在开始前10分钟至开始后15分钟内签到",
+            now=now,
+        )
+
+    # the claim and the reminder commit together
+    return await notifications.notify_claimed(due, claim=claim, notice=notice)
 
 
 async def complete_ended(*, now: datetime) -> int:

@@ -15,6 +15,8 @@ from services.notifications.inbox import (
     mark_all_read,
     mark_read,
     notify,
+    notify_claimed,
+    notify_each,
     take_credit,
 )
 from services.notifications.templates import list_templates
@@ -30,5 +32,7 @@ __all__ = [
     "mark_all_read",
     "mark_read",
     "notify",
+    "notify_claimed",
+    "notify_each",
     "take_credit",
 ]

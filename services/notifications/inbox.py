@@ -13,8 +13,9 @@ Which kinds exist, their template ids and field mappings: `server/notice_kinds.p
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
@@ -109,6 +110,60 @@ async def notify(
 
     tx.after_commit(push)
     return notice_id
+
+
+async def notify_each(
+    *,
+    tx: Tx,
+    user_ids: Iterable[int],
+    skip: Iterable[int | None] = (),
+    kind: str,
+    title: str,
+    body: str,
+    link: str,
+    template_data: dict[str, Any] | None = None,
+    now: datetime,
+) -> None:
+    """The same notice to each of `user_ids` in turn except those in `skip` (the actor is
+    not told of their own action), in the transaction of the change it reports."""
+    left_out = set(skip)
+    for user_id in user_ids:
+        if user_id in left_out:
+            continue
+        await notify(
+            tx=tx,
+            user_id=user_id,
+            kind=kind,
+            title=title,
+            body=body,
+            link=link,
+            template_data=template_data,
+            now=now,
+        )
+
+
+Row = TypeVar("Row")
+
+
+async def notify_claimed(
+    rows: Iterable[Row],
+    *,
+    claim: Callable[[Tx, Row], Awaitable[int]],
+    notice: Callable[[Tx, Row], Awaitable[object]],
+) -> int:
+    """Each row's notice exactly once, for jobs that may run twice, concurrently or
+    after a crash: per row, one transaction in which `claim` marks it (a conditional
+    UPDATE on `tx.conn`, answering how many rows it changed) and, if it did, `notice`
+    reports it (`notify(tx=tx, ...)`). A second run finds the claim taken and sends
+    nothing; a crash before the commit leaves neither. How many rows were claimed."""
+    claimed = 0
+    for row in rows:
+        async with transaction() as tx:
+            if not await claim(tx, row):
+                continue
+            await notice(tx, row)
+        claimed += 1
+    return claimed
 
 
 async def enqueue(*, notice_id: int) -> bool:

@@ -40,16 +40,10 @@ def parse_month(month: str | None, *, now: datetime) -> date:
     return date(int(found[1]), int(found[2]), 1)
 
 
-def _bounds(first: date) -> tuple[datetime, datetime]:
-    """[first day 00:00, next month's first day 00:00) in the service zone, in UTC."""
-    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return clock.day_bounds(first, field="month")[0], clock.day_bounds(after, field="month")[0]
-
-
 async def monthly(*, month: str | None, now: datetime) -> dict[str, Any]:
     """Spend of one month by department, by category, and by both."""
     first = parse_month(month, now=now)
-    start, end = _bounds(first)
+    start, end = clock.month_bounds(first)
     rows = await PurchaseRequest.filter(
         ordered_at__gte=start, ordered_at__lt=end, status__in=("ordered", "received")
     ).values_list("department", "category", "amount_fen")

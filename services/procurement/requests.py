@@ -25,7 +25,7 @@ from server.clock import wire
 from server.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
 from services import notifications, uploads
-from services.identity import Principal
+from services.identity import Principal, names_of, person
 from services.procurement.rules import (
     ACTORS,
     CATEGORY_LABELS,
@@ -63,24 +63,12 @@ async def visible_request(*, request_id: int, principal: Principal) -> PurchaseR
 # --- serialization ---------------------------------------------------------------------
 
 
-async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
-    return {int(uid): str(name or "未绑定用户") for uid, name in rows}
-
-
-def _person(user_id: int | None, names: dict[int, str]) -> dict[str, Any] | None:
-    return None if user_id is None else {"id": user_id, "name": names.get(user_id, "未知用户")}
-
-
 def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, str]) -> list[Any]:
     """The approval steps: every decision taken, then the step waiting now (if any)."""
     steps: list[dict[str, Any]] = [
         {
             "role": s.role,
-            "actor": _person(s.actor_id, names),  # type: ignore[attr-defined]
+            "actor": person(s.actor_id, names),  # type: ignore[attr-defined]
             "decision": DECISIONS[s.action],
             "comment": s.comment,
             "at": wire(s.at),
@@ -131,7 +119,7 @@ def _one_out(
     return {
         "id": request.id,
         "department": request.department,
-        "requester": _person(request.requester_id, names),  # type: ignore[attr-defined]
+        "requester": person(request.requester_id, names),  # type: ignore[attr-defined]
         "title": request.title,
         "reason": request.reason,
         "category": request.category,
@@ -149,7 +137,7 @@ def _one_out(
         "trail": [
             {
                 "at": wire(s.at),
-                "actor": _person(s.actor_id, names),  # type: ignore[attr-defined]
+                "actor": person(s.actor_id, names),  # type: ignore[attr-defined]
                 "role": s.role,
                 "action": s.action,
                 "comment": s.comment,
@@ -197,20 +185,17 @@ async def tell(
 ) -> None:
     """Notices about a request in the transaction of its change (never to `skip`)."""
     body = f"{request.title}·¥{request.total_fen / 100:.2f}"[:20]
-    left_out = set(skip)
-    for user_id in dict.fromkeys(user_ids):
-        if user_id in left_out:
-            continue
-        await notifications.notify(
-            tx=tx,
-            user_id=user_id,
-            kind=kind,
-            title=title,
-            body=body,
-            link=f"/pages/procurement/request?id={request.id}",
-            template_data={"request_id": request.id, "status": request.status},
-            now=now,
-        )
+    await notifications.notify_each(
+        tx=tx,
+        user_ids=dict.fromkeys(user_ids),
+        skip=skip,
+        kind=kind,
+        title=title,
+        body=body,
+        link=f"/pages/procurement/request?id={request.id}",
+        template_data={"request_id": request.id, "status": request.status},
+        now=now,
+    )
 
 
 # --- submitting, reading, listing -------------------------------------------------------

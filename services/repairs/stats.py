@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from models.repairs import CATEGORIES, Rating, Ticket
-from server import resources
-from server.clock import local
+from server.clock import local, tz
 from server.errors import InvalidInput
-from services.repairs.tickets import CATEGORY_LABELS, names_of
+from services.identity import names_of
+from services.repairs.tickets import CATEGORY_LABELS
 
 MAX_DAYS = 366
 # Dates outside these years are client mistakes; near date.min/max the day arithmetic
@@ -58,10 +58,10 @@ def period(*, date_from: date | None, date_to: date | None, now: datetime) -> tu
 async def stats(*, date_from: date | None, date_to: date | None, now: datetime) -> dict[str, Any]:
     """Average rating and average time to resolve, overall, per crew member, per category."""
     start, end = period(date_from=date_from, date_to=date_to, now=now)
-    tz = resources.settings().tz
-    # In UTC: SQLite compares stored datetimes as text (docs/conventions.md).
-    since = datetime.combine(start, time(0), tz).astimezone(UTC)
-    until = datetime.combine(end + timedelta(days=1), time(0), tz).astimezone(UTC)
+    # In UTC: SQLite compares stored datetimes as text (docs/conventions.md). Not
+    # clock.day_bounds: this report's years run to LAST_YEAR above.
+    since = datetime.combine(start, time(0), tz()).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time(0), tz()).astimezone(UTC)
     tickets = await Ticket.filter(
         status__in=("resolved", "closed"), resolved_at__gte=since, resolved_at__lt=until
     ).values_list("id", "category", "assignee_id", "created_at", "resolved_at")

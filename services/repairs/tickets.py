@@ -33,7 +33,7 @@ from server.logs import get_logger
 from server.pagination import listing, page
 from server.tx import Tx, transaction
 from services import identity, notifications, uploads
-from services.identity import Principal
+from services.identity import Principal, names_of, person
 
 log = get_logger("repairs")
 
@@ -178,21 +178,6 @@ async def set_deadline(*, category: str, resolve_within_minutes: int) -> dict[st
 # --- serialization ---------------------------------------------------------------------
 
 
-async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
-    """User id → directory name (an unbound account shows as 未绑定用户)."""
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    rows = await User.filter(id__in=ids).values_list("id", "staff__name")
-    return {int(uid): str(name or "未绑定用户") for uid, name in rows}
-
-
-def _person(user_id: int | None, names: dict[int, str]) -> dict[str, Any] | None:
-    if user_id is None:
-        return None
-    return {"id": user_id, "name": names.get(user_id, "未知用户")}
-
-
 async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
     """Tickets as API.md §5 `Ticket`, with events, photos and rating, in a few queries."""
     ids = [t.id for t in tickets]
@@ -207,7 +192,7 @@ async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
     names = await names_of(users)
     by_ticket: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for e in events:
-        actor = _person(e.actor_id, names) or {"id": None, "name": "系统"}  # type: ignore[attr-defined]
+        actor = person(e.actor_id, names) or {"id": None, "name": "系统"}  # type: ignore[attr-defined]
         by_ticket[e.ticket_id].append(  # type: ignore[attr-defined]
             {"at": wire(e.at), "actor": actor, "action": e.action, "note": e.note}
         )
@@ -225,8 +210,8 @@ async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
                 "description": t.description,
                 "photos": photo_urls[t.id],
                 "status": t.status,
-                "requester": _person(t.requester_id, names),  # type: ignore[attr-defined]
-                "assignee": _person(t.assignee_id, names),  # type: ignore[attr-defined]
+                "requester": person(t.requester_id, names),  # type: ignore[attr-defined]
+                "assignee": person(t.assignee_id, names),  # type: ignore[attr-defined]
                 "rating": {"score": rating.score, "comment": rating.comment} if rating else None,
                 "created_at": wire(t.created_at),
                 "updated_at": wire(t.updated_at),
@@ -450,16 +435,14 @@ async def tell(
     actor is not told of their own action)."""
     label = CATEGORY_LABELS.get(ticket.category, ticket.category)
     body = f"{label}·{ticket.location}"[:20]
-    for user_id in user_ids:
-        if user_id == actor_id:
-            continue
-        await notifications.notify(
-            tx=tx,
-            user_id=user_id,
-            kind=kind,
-            title=title,
-            body=body,
-            link=f"/pages/repairs/ticket?id={ticket.id}",
-            template_data={"ticket_id": ticket.id, "status": ticket.status},
-            now=now,
-        )
+    await notifications.notify_each(
+        tx=tx,
+        user_ids=user_ids,
+        skip=[actor_id],
+        kind=kind,
+        title=title,
+        body=body,
+        link=f"/pages/repairs/ticket?id={ticket.id}",
+        template_data={"ticket_id": ticket.id, "status": ticket.status},
+        now=now,
+    )
