@@ -202,6 +202,13 @@ class ReportOut(BaseModel):
     by_day: list[DayOut]
 
 
+class PayNotifyFailOut(BaseModel):
+    """WeChat Pay's own answer shape for a notification it should send again."""
+
+    code: str
+    message: str
+
+
 class DevWeChatOut(BaseModel):
     api_base: str | None
     pay_base: str | None
@@ -223,7 +230,7 @@ class DevWeChatOut(BaseModel):
 @idempotent
 async def create_card_type(request: Request) -> HTTPResponse:
     body = parse_body(request, CardTypeIn)
-    return reply(await cards.create_card_type(**body.model_dump()), status=201)
+    return reply(await cards.create_card_type(**body.model_dump()), model=CardTypeOut, status=201)
 
 
 @bp.post("/admin/carwash/slots")
@@ -247,7 +254,7 @@ async def create_slots(request: Request) -> HTTPResponse:
         slot_minutes=body.slot_minutes,
         bays=body.bays,
     )
-    return reply({"items": items, "next_cursor": None}, status=201)
+    return reply({"items": items, "next_cursor": None}, model=WashSlotList, status=201)
 
 
 @bp.get("/admin/carwash/report")
@@ -272,7 +279,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
         )
-    return reply(result)
+    return reply(result, model=ReportOut)
 
 
 # --- staff: cards and purchases ----------------------------------------------------
@@ -282,7 +289,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
 @doc(summary="在售洗车卡", tag="carwash", response=CardTypeList)
 @guard()
 async def list_card_types(request: Request) -> HTTPResponse:
-    return reply({"items": await cards.list_card_types(), "next_cursor": None})
+    return reply({"items": await cards.list_card_types(), "next_cursor": None}, model=CardTypeList)
 
 
 @bp.post("/carwash/purchases")
@@ -303,7 +310,7 @@ async def purchase(request: Request) -> HTTPResponse:
     result = await cards.purchase(
         user_id=principal_of(request).user_id, card_type_id=body.card_type_id, now=now(request)
     )
-    return reply(result, status=201)
+    return reply(result, model=PurchaseOut, status=201)
 
 
 @bp.get("/carwash/purchases/<out_trade_no:str>")
@@ -321,7 +328,7 @@ async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
     result = await cards.get_purchase(
         user_id=principal_of(request).user_id, out_trade_no=out_trade_no, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=PurchaseStatusOut)
 
 
 @bp.post("/pay/wechat/notify")
@@ -332,11 +339,7 @@ async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
     status=204,
     extra_responses={
         401: (
-            {
-                "type": "object",
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                "required": ["code", "message"],
-            },
+            PayNotifyFailOut,
             "签名错误或时间戳过期：微信支付自己的应答格式 {code: FAIL, message}",
         )
     },
@@ -350,7 +353,11 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
             headers=dict(request.headers), body=request.body or b"", now=now(request)
         )
     except carwash.NotificationRejected:
-        return reply({"code": "FAIL", "message": "签名验证失败"}, status=401)
+        return reply(
+            PayNotifyFailOut(code="FAIL", message="签名验证失败"),
+            model=PayNotifyFailOut,
+            status=401,
+        )
     return HTTPResponse(status=204)
 
 
@@ -362,7 +369,8 @@ async def list_cards(request: Request) -> HTTPResponse:
         {
             "items": await cards.list_cards(user_id=principal_of(request).user_id),
             "next_cursor": None,
-        }
+        },
+        model=CardList,
     )
 
 
@@ -375,7 +383,10 @@ async def list_cards(request: Request) -> HTTPResponse:
 )
 @guard()
 async def get_card(request: Request, card_id: int) -> HTTPResponse:
-    return reply(await cards.get_card(user_id=principal_of(request).user_id, card_id=card_id))
+    return reply(
+        await cards.get_card(user_id=principal_of(request).user_id, card_id=card_id),
+        model=CardDetailOut,
+    )
 
 
 @bp.post("/carwash/cards/<card_id:int>/code")
@@ -391,7 +402,7 @@ async def issue_code(request: Request, card_id: int) -> HTTPResponse:
     result = await redeem.issue_code(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=CodeOut)
 
 
 @bp.get("/carwash/cards/<card_id:int>/code.png")
@@ -424,7 +435,7 @@ async def refund(request: Request, card_id: int) -> HTTPResponse:
     result = await payments.request_refund(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result, status=202)
+    return reply(result, model=CardOut, status=202)
 
 
 # --- the station -------------------------------------------------------------------
@@ -448,7 +459,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
         plate=body.plate,
         now=now(request),
     )
-    return reply(result)
+    return reply(result, model=RedeemOut)
 
 
 # --- the bay -----------------------------------------------------------------------
@@ -460,7 +471,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
 async def list_slots(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     day = query.date or now(request).astimezone(resources.settings().tz).date()
-    return reply({"items": await bay.list_slots(day=day), "next_cursor": None})
+    return reply({"items": await bay.list_slots(day=day), "next_cursor": None}, model=WashSlotList)
 
 
 @bp.post("/carwash/bookings")
@@ -485,7 +496,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(result, status=201)
+    return reply(result, model=WashBookingOut, status=201)
 
 
 @bp.get("/carwash/bookings")
@@ -496,7 +507,8 @@ async def list_bookings(request: Request) -> HTTPResponse:
         {
             "items": await bay.list_bookings(user_id=principal_of(request).user_id),
             "next_cursor": None,
-        }
+        },
+        model=WashBookingList,
     )
 
 
@@ -512,7 +524,7 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await bay.cancel(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=WashBookingOut)
 
 
 # --- development -------------------------------------------------------------------
@@ -532,4 +544,7 @@ async def dev_wechat(request: Request) -> HTTPResponse:
     settings = resources.settings()
     if not settings.fake_wechat or not settings.pay.fake:
         raise NotFound("未启用离线微信")
-    return reply({"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base})
+    return reply(
+        {"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base},
+        model=DevWeChatOut,
+    )

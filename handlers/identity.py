@@ -72,7 +72,7 @@ async def login(request: Request) -> HTTPResponse:
     result = await identity.login(
         code=body.code, client_ip=request.remote_addr or request.ip, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=LoginOut)
 
 
 @bp.post("/auth/bind")
@@ -89,14 +89,14 @@ async def bind(request: Request) -> HTTPResponse:
     user = await identity.bind(
         principal=principal_of(request), employee_no=body.employee_no, name=body.name
     )
-    return reply(user)
+    return reply(user, model=UserOut)
 
 
 @bp.get("/me")
 @doc(summary="当前用户", tag="identity", response=UserOut)
 @guard(allow_unbound=True)
 async def me(request: Request) -> HTTPResponse:
-    return reply(principal_of(request).as_user())
+    return reply(principal_of(request).as_user(), model=UserOut)
 
 
 @bp.post("/admin/staff")
@@ -114,4 +114,4 @@ async def import_staff(request: Request) -> HTTPResponse:
     result = await identity.import_staff(
         rows=[item.model_dump() for item in body.items], now=now(request)
     )
-    return reply(result)
+    return reply(result, model=StaffImportOut)

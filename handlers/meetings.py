@@ -169,7 +169,7 @@ def _booking_in(body: BookingIn) -> meetings.BookingIn:
 async def create_room(request: Request) -> HTTPResponse:
     body = parse_body(request, RoomIn)
     room = await meetings.create_room(room=meetings.RoomIn(**body.model_dump()))
-    return reply(room, status=201)
+    return reply(room, model=RoomOut, status=201)
 
 
 @bp.get("/meetings/rooms")
@@ -187,7 +187,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     rooms = await meetings.search_rooms(
         day=day, min_capacity=query.min_capacity, equipment=query.equipment
     )
-    return reply({"items": rooms, "next_cursor": None})
+    return reply({"items": rooms, "next_cursor": None}, model=RoomList)
 
 
 # --- bookings ----------------------------------------------------------------------
@@ -210,7 +210,7 @@ async def create_booking(request: Request) -> HTTPResponse:
     result = await meetings.create_booking(
         user_id=principal_of(request).user_id, request=_booking_in(body), now=now(request)
     )
-    return reply(result, status=201)
+    return reply(result, model=BookingOut, status=201)
 
 
 @bp.post("/meetings/bookings/series")
@@ -234,7 +234,7 @@ async def create_series(request: Request) -> HTTPResponse:
         weeks=body.weeks,
         now=now(request),
     )
-    return reply(result, status=201)
+    return reply(result, model=SeriesOut, status=201)
 
 
 @bp.get("/meetings/bookings")
@@ -248,7 +248,7 @@ async def list_bookings(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(result)
+    return reply(result, model=BookingList)
 
 
 # `{id}.ics` as one regex parameter: sanic-ext documents `<name=int:ext=ics>` under the
@@ -281,7 +281,7 @@ async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.get_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/cancel")
@@ -296,7 +296,7 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.cancel_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/checkin")
@@ -311,7 +311,7 @@ async def check_in(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.check_in(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 # --- approval (admin) --------------------------------------------------------------
@@ -331,7 +331,7 @@ async def admin_list_bookings(request: Request) -> HTTPResponse:
     result = await meetings.list_bookings(
         user_id=None, status=query.status, limit=query.limit, cursor=query.cursor
     )
-    return reply(result)
+    return reply(result, model=BookingList)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/approve")
@@ -346,13 +346,15 @@ async def approve(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.approve(
         admin_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/reject")
 @doc(
     summary="驳回（时段立即释放）",
     tag="meetings",
+    body=RejectIn,
+    body_required=False,
     response=BookingOut,
     errors=["forbidden", "not_found", "invalid_state", "invalid_input"],
     description='可选请求体 {"reason": "..."}，会写入给预订人的通知。',
@@ -366,4 +368,4 @@ async def reject(request: Request, booking_id: int) -> HTTPResponse:
         reason=reason,
         now=now(request),
     )
-    return reply(result)
+    return reply(result, model=BookingOut)

@@ -63,7 +63,7 @@ async def list_notices(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page)
+    return reply(page, model=NoticeList)
 
 
 @bp.post("/notifications/read-all")
@@ -73,7 +73,7 @@ async def read_all(request: Request) -> HTTPResponse:
     result = await notifications.mark_all_read(
         user_id=principal_of(request).user_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=ReadAllOut)
 
 
 @bp.post("/notifications/<notice_id:int>/read")
@@ -83,7 +83,7 @@ async def read_one(request: Request, notice_id: int) -> HTTPResponse:
     notice = await notifications.mark_read(
         user_id=principal_of(request).user_id, notice_id=notice_id, now=now(request)
     )
-    return reply(notice)
+    return reply(notice, model=NoticeOut)
 
 
 @bp.post("/notifications/subscriptions")
@@ -103,7 +103,7 @@ async def subscribe(request: Request) -> HTTPResponse:
     result = await notifications.add_credits(
         user_id=principal_of(request).user_id, template_ids=body.template_ids
     )
-    return reply(result)
+    return reply(result, model=SubscriptionsOut)
 
 
 class TemplateOut(BaseModel):
@@ -126,4 +126,4 @@ class TemplateList(BaseModel):
 )
 @guard()
 async def list_templates(request: Request) -> HTTPResponse:
-    return reply(notifications.list_templates())
+    return reply(notifications.list_templates(), model=TemplateList)

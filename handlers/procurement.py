@@ -215,7 +215,7 @@ async def submit(request: Request) -> HTTPResponse:
         department=body.department,
         now=now(request),
     )
-    return reply(created, status=201)
+    return reply(created, model=RequestOut, status=201)
 
 
 @bp.get("/procurement/requests")
@@ -238,7 +238,7 @@ async def list_requests(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page)
+    return reply(page, model=RequestPage)
 
 
 @bp.get("/procurement/requests/<request_id:int>")
@@ -251,7 +251,10 @@ async def list_requests(request: Request) -> HTTPResponse:
 )
 @guard()
 async def get_request(request: Request, request_id: int) -> HTTPResponse:
-    return reply(await procurement.get(request_id=request_id, principal=principal_of(request)))
+    return reply(
+        await procurement.get(request_id=request_id, principal=principal_of(request)),
+        model=RequestOut,
+    )
 
 
 async def _act(request: Request, request_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -262,7 +265,7 @@ async def _act(request: Request, request_id: int, action: str, **extra: Any) -> 
         now=now(request),
         **extra,
     )
-    return reply(result)
+    return reply(result, model=RequestOut)
 
 
 def _optional(request: Request, model: type[ApproveIn] | type[ReceiveIn]) -> Any:
@@ -274,6 +277,7 @@ def _optional(request: Request, model: type[ApproveIn] | type[ReceiveIn]) -> Any
     summary="审批通过（当前环节的审批人）",
     tag="procurement",
     body=ApproveIn,
+    body_required=False,
     response=RequestOut,
     errors=_TRANSITION_ERRORS,
     description="部门负责人 → 采购办 → 领导（admin，仅当 total_fen ≥ 阈值，默认 ¥5,000）→ approved。"
@@ -332,6 +336,7 @@ async def order(request: Request, request_id: int) -> HTTPResponse:
     summary="确认收货（采购办，已下单的申请）",
     tag="procurement",
     body=ReceiveIn,
+    body_required=False,
     response=RequestOut,
     errors=_TRANSITION_ERRORS,
 )
@@ -361,4 +366,4 @@ async def report(request: Request) -> HTTPResponse:
             content_type=procurement.XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return reply(await procurement.monthly(month=query.month, now=now(request)))
+    return reply(await procurement.monthly(month=query.month, now=now(request)), model=ReportOut)

@@ -185,7 +185,7 @@ async def report(request: Request) -> HTTPResponse:
         photo_ids=body.photo_ids,
         now=now(request),
     )
-    return reply(ticket, status=201)
+    return reply(ticket, model=TicketOut, status=201)
 
 
 @bp.get("/repairs")
@@ -207,7 +207,7 @@ async def list_tickets(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page)
+    return reply(page, model=TicketPage)
 
 
 @bp.get("/repairs/stats")
@@ -225,14 +225,14 @@ async def stats(request: Request) -> HTTPResponse:
     figures = await repairs.stats(
         date_from=query.date_from, date_to=query.date_to, now=now(request)
     )
-    return reply(figures)
+    return reply(figures, model=StatsOut)
 
 
 @bp.get("/repairs/categories")
 @doc(summary="报修类别及处理时限", tag="repairs", response=CategoriesOut)
 @guard()
 async def categories(request: Request) -> HTTPResponse:
-    return reply({"items": await repairs.categories()})
+    return reply({"items": await repairs.categories()}, model=CategoriesOut)
 
 
 @bp.put("/repairs/categories/<category:str>")
@@ -250,14 +250,16 @@ async def set_deadline(request: Request, category: str) -> HTTPResponse:
     result = await repairs.set_deadline(
         category=category, resolve_within_minutes=body.resolve_within_minutes
     )
-    return reply(result)
+    return reply(result, model=CategoryOut)
 
 
 @bp.get("/repairs/<ticket_id:int>")
 @doc(summary="报修单详情（含处理记录）", tag="repairs", response=TicketOut, errors=["not_found"])
 @guard()
 async def get_ticket(request: Request, ticket_id: int) -> HTTPResponse:
-    return reply(await repairs.get(ticket_id=ticket_id, principal=principal_of(request)))
+    return reply(
+        await repairs.get(ticket_id=ticket_id, principal=principal_of(request)), model=TicketOut
+    )
 
 
 async def _act(request: Request, ticket_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -268,7 +270,7 @@ async def _act(request: Request, ticket_id: int, action: str, **extra: Any) -> H
         now=now(request),
         **extra,
     )
-    return reply(ticket)
+    return reply(ticket, model=TicketOut)
 
 
 @bp.post("/repairs/<ticket_id:int>/assign")
@@ -332,6 +334,8 @@ async def reopen(request: Request, ticket_id: int) -> HTTPResponse:
 @doc(
     summary="撤销报修（报修人，派单前或已派单未开始）",
     tag="repairs",
+    body=CancelIn,
+    body_required=False,
     response=TicketOut,
     errors=_TRANSITION_ERRORS,
     description='可选请求体 {"reason"}。',
@@ -379,4 +383,4 @@ class CrewList(BaseModel):
 )
 @guard("facility_lead")
 async def list_crew(request: Request) -> HTTPResponse:
-    return reply(await repairs.list_crew())
+    return reply(await repairs.list_crew(), model=CrewList)
