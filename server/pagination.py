@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from tortoise.expressions import Q
 from tortoise.models import Model
@@ -22,6 +23,7 @@ from models import MAX_ID
 from server.errors import InvalidInput
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 _PREFIX = "c1"
 _EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -103,6 +105,14 @@ async def page_by_time(
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode(getattr(last, field), last.pk)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """The list shape of API.md §1, typed: a page of items and the next page's cursor."""
+
+    items: list[T]
+    next_cursor: str | None
 
 
 def listing(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
