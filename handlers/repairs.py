@@ -33,43 +33,13 @@ class TicketIn(BaseModel):
     )
 
 
-class Person(BaseModel):
-    id: int | None
-    name: str
-
-
-class EventOut(BaseModel):
-    at: str
-    actor: Person
-    action: str
-    note: str
-
-
-class RatingOut(BaseModel):
-    score: int
-    comment: str
-
-
-class TicketOut(BaseModel):
-    id: int
-    category: str
-    location: str
-    description: str
-    photos: list[str]
-    status: str
-    requester: Person
-    assignee: Person | None
-    rating: RatingOut | None
-    created_at: str
-    updated_at: str
-    resolved_at: str | None
-    due_at: str
-    events: list[EventOut]
-
-
-class TicketPage(BaseModel):
-    items: list[TicketOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+TicketOut = repairs.Ticket
+TicketPage = repairs.TicketPage
+StatsOut = repairs.Stats
+CategoryOut = repairs.Category
+CategoriesOut = repairs.Categories
+CrewList = repairs.Crew
 
 
 class ListQuery(BaseModel):
@@ -121,42 +91,6 @@ class StatsQuery(BaseModel):
 
     date_from: date | None = Field(None, alias="from")
     date_to: date | None = Field(None, alias="to")
-
-
-class Figures(BaseModel):
-    resolved: int
-    rated: int
-    avg_rating: float | None
-    avg_resolve_minutes: float | None
-
-
-class AssigneeFigures(Figures):
-    assignee: Person
-
-
-class CategoryFigures(Figures):
-    category: str
-    label: str
-
-
-class StatsOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    date_from: str = Field(alias="from")
-    date_to: str = Field(alias="to")
-    overall: Figures
-    by_assignee: list[AssigneeFigures]
-    by_category: list[CategoryFigures]
-
-
-class CategoryOut(BaseModel):
-    category: str
-    label: str
-    resolve_within_minutes: int
-
-
-class CategoriesOut(BaseModel):
-    items: list[CategoryOut]
 
 
 class DeadlineIn(BaseModel):
@@ -232,7 +166,7 @@ async def stats(request: Request) -> HTTPResponse:
 @doc(summary="报修类别及处理时限", tag="repairs", response=CategoriesOut)
 @guard()
 async def categories(request: Request) -> HTTPResponse:
-    return reply({"items": await repairs.categories()}, model=CategoriesOut)
+    return reply(await repairs.categories(), model=CategoriesOut)
 
 
 @bp.put("/repairs/categories/<category:str>")
@@ -359,17 +293,6 @@ async def cancel(request: Request, ticket_id: int) -> HTTPResponse:
 async def rate(request: Request, ticket_id: int) -> HTTPResponse:
     body = parse_body(request, RatingIn)
     return await _act(request, ticket_id, "rate", note=body.comment, score=body.score)
-
-
-class CrewMemberOut(BaseModel):
-    id: int
-    name: str
-    department: str
-    open_tickets: int
-
-
-class CrewList(BaseModel):
-    items: list[CrewMemberOut]
 
 
 @bp.get("/repairs/crew")
