@@ -15,19 +15,12 @@ from services import notifications
 bp = Blueprint("notifications", url_prefix="/api/v1")
 
 
-class NoticeOut(BaseModel):
-    id: int
-    kind: str
-    title: str
-    body: str
-    link: str | None
-    created_at: str
-    read_at: str | None
-
-
-class NoticeList(BaseModel):
-    items: list[NoticeOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+NoticeOut = notifications.Notice
+NoticeList = notifications.NoticePage
+ReadAllOut = notifications.ReadAll
+SubscriptionsOut = notifications.Credits
+TemplateList = notifications.Templates
 
 
 class NoticeQuery(BaseModel):
@@ -36,20 +29,12 @@ class NoticeQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=200, description="上一页的 next_cursor")
 
 
-class ReadAllOut(BaseModel):
-    updated: int
-
-
 class SubscriptionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     template_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         min_length=1, max_length=10, description="wx.requestSubscribeMessage 中用户同意的模板"
     )
-
-
-class SubscriptionsOut(BaseModel):
-    credits: dict[str, int]
 
 
 @bp.get("/notifications")
@@ -104,16 +89,6 @@ async def subscribe(request: Request) -> HTTPResponse:
         user_id=principal_of(request).user_id, template_ids=body.template_ids
     )
     return reply(result, model=SubscriptionsOut)
-
-
-class TemplateOut(BaseModel):
-    kind: str
-    template_id: str
-    title: str
-
-
-class TemplateList(BaseModel):
-    items: list[TemplateOut]
 
 
 @bp.get("/notifications/templates")
