@@ -12,23 +12,14 @@ from services import identity
 bp = Blueprint("identity", url_prefix="/api/v1")
 
 
-class UserOut(BaseModel):
-    id: int
-    name: str | None
-    employee_no: str | None
-    department: str | None
-    roles: list[str]
-    bound: bool
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+UserOut = identity.UserInfo
+LoginOut = identity.Login
+StaffImportOut = identity.ImportCounts
 
 
 class LoginIn(BaseModel):
     code: str = Field(min_length=1, max_length=128, description="wx.login() 返回的 code")
-
-
-class LoginOut(BaseModel):
-    token: str
-    expires_in: int
-    user: UserOut
 
 
 class BindIn(BaseModel):
@@ -48,11 +39,6 @@ class StaffEntry(BaseModel):
 
 class StaffImportIn(BaseModel):
     items: list[StaffEntry] = Field(min_length=1, max_length=20000)
-
-
-class StaffImportOut(BaseModel):
-    created: int
-    updated: int
 
 
 @bp.post("/auth/login")
