@@ -48,74 +48,9 @@ class RequestIn(BaseModel):
     )
 
 
-class Person(BaseModel):
-    id: int | None
-    name: str
-
-
-class ItemOut(BaseModel):
-    name: str
-    spec: str
-    qty: int
-    unit: str
-    unit_price_fen: int
-
-
-class StepOut(BaseModel):
-    role: str = Field(description="审批环节：dept_head、procurement、leader（由 admin 审批）")
-    actor: Person | None
-    decision: Literal["approved", "rejected"] | None
-    comment: str
-    at: str | None
-
-
-class TrailOut(BaseModel):
-    at: str
-    actor: Person | None
-    role: str
-    action: str = Field(description="submit|approve|reject|withdraw|order|receive|remind")
-    comment: str
-
-
-class AttachmentOut(BaseModel):
-    id: int
-    url: str
-    content_type: str
-
-
-class PurchaseOut(BaseModel):
-    supplier: str
-    amount_fen: int | None
-    ordered_at: str | None
-    received_at: str | None
-    received_note: str
-
-
-class RequestOut(BaseModel):
-    id: int
-    department: str
-    requester: Person
-    title: str
-    reason: str
-    category: str
-    category_label: str
-    items: list[ItemOut]
-    total_fen: int
-    attachment_ids: list[int]
-    attachments: list[AttachmentOut]
-    status: str
-    status_label: str
-    waiting_for: str | None
-    steps: list[StepOut]
-    trail: list[TrailOut]
-    purchase: PurchaseOut | None
-    created_at: str
-    updated_at: str
-
-
-class RequestPage(BaseModel):
-    items: list[RequestOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+RequestOut = procurement.RequestView
+RequestPage = procurement.RequestPage
 
 
 class ListQuery(BaseModel):
