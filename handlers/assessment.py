@@ -97,39 +97,12 @@ class InspectionIn(BaseModel):
     results: list[ResultIn] = Field(min_length=1, max_length=100)
 
 
-class TeamRef(BaseModel):
-    id: int
-    name: str
-    service: str
-
-
-class Person(BaseModel):
-    id: int | None
-    name: str
-
-
-class ResultOut(BaseModel):
-    standard_id: int
-    passed: bool
-    note: str
-    photo_ids: list[int]
-    photos: list[str]
-    points: int
-
-
-class InspectionOut(BaseModel):
-    id: int
-    team: TeamRef
-    inspector: Person
-    at: str
-    location: str
-    results: list[ResultOut]
-    deducted: int
-
-
-class InspectionPage(BaseModel):
-    items: list[InspectionOut]
-    next_cursor: str | None
+# The wire shapes of inspections and rectifications are the service's results,
+# documented as they are (server/wire.py).
+InspectionOut = assessment.InspectionView
+InspectionPage = assessment.InspectionPage
+RectificationOut = assessment.RectificationView
+RectificationPage = assessment.RectificationPage
 
 
 class InspectionsQuery(BaseModel):
@@ -138,41 +111,6 @@ class InspectionsQuery(BaseModel):
     month: str | None = Field(None, max_length=7, description="YYYY-MM")
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=200)
-
-
-class EventOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    at: str
-    actor: Person
-    action: str
-    from_state: str | None = Field(alias="from")
-    to: str
-    note: str
-
-
-class StandardRef(BaseModel):
-    code: str
-    text: str
-    points: int
-
-
-class RectificationOut(BaseModel):
-    id: int
-    inspection_id: int
-    standard_id: int
-    standard: StandardRef
-    team: TeamRef
-    due: str
-    status: str
-    note: str
-    photo_ids: list[int]
-    photos: list[str]
-    events: list[EventOut]
-
-
-class RectificationPage(BaseModel):
-    items: list[RectificationOut]
-    next_cursor: str | None
 
 
 class RectificationsQuery(BaseModel):

@@ -116,7 +116,7 @@ async def test_scores_of_a_hand_checked_month(client):
     )  # fmt: skip
     # Of the first round's two rectifications one is verified within the month.
     rect_ids = sorted(
-        await Rectification.filter(inspection_id=first_round["id"]).values_list("id", flat=True)
+        await Rectification.filter(inspection_id=first_round.id).values_list("id", flat=True)
     )
     team_side = principal(contact)
     for rect_id in rect_ids:

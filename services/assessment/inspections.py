@@ -35,9 +35,19 @@ from services.assessment.common import (
     month_bounds,
     names_of,
     parse_month,
-    team_ref,
     teams_of_contact,
     valid_id,
+)
+from services.assessment.shapes import (
+    Event,
+    InspectionPage,
+    InspectionView,
+    Person,
+    RectificationPage,
+    RectificationView,
+    Result,
+    StandardRef,
+    TeamRef,
 )
 from services.identity import Principal
 
@@ -91,7 +101,7 @@ async def create_inspection(
     location: str,
     results: list[dict[str, Any]],
     now: datetime,
-) -> dict[str, Any]:
+) -> InspectionView:
     """Record a walk-round; each failed item deducts its points and opens a rectification
     due in RECTIFICATION_DAYS, told to the team's contacts in the same transaction."""
     team = await get_team(team_id, field="team_id")
@@ -185,35 +195,39 @@ async def _open_rectification(
         )
 
 
-async def serialize_inspections(inspections: list[Inspection]) -> list[dict[str, Any]]:
+async def serialize_inspections(inspections: list[Inspection]) -> list[InspectionView]:
     ids = [i.id for i in inspections]
     results = await InspectionResult.filter(inspection_id__in=ids).order_by("id")
     teams = {t.id: t for t in await Team.filter(id__in={i.team_id for i in inspections})}  # type: ignore[attr-defined]
     names = await names_of(i.inspector_id for i in inspections)  # type: ignore[attr-defined]
-    by_inspection: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    by_inspection: dict[int, list[Result]] = {i: [] for i in ids}
     for r in results:
         by_inspection[r.inspection_id].append(  # type: ignore[attr-defined]
-            {
-                "standard_id": r.standard_id,  # type: ignore[attr-defined]
-                "passed": r.passed,
-                "note": r.note,
-                "photo_ids": r.photo_ids,
-                "photos": [photos.url_of(p) for p in r.photo_ids],
-                "points": r.points,
-            }
+            Result(
+                standard_id=r.standard_id,  # type: ignore[attr-defined]
+                passed=r.passed,
+                note=r.note,
+                photo_ids=r.photo_ids,
+                photos=r.photo_ids,
+                points=r.points,
+            )
         )
     return [
-        {
-            "id": i.id,
-            "team": team_ref(teams[i.team_id]),  # type: ignore[attr-defined]
-            "inspector": {"id": i.inspector_id, "name": names.get(i.inspector_id, "未知用户")},  # type: ignore[attr-defined]
-            "at": iso(i.at),
-            "location": i.location,
-            "results": by_inspection[i.id],
-            "deducted": i.deducted,
-        }
+        InspectionView(
+            id=i.id,
+            team=_team_ref(teams[i.team_id]),  # type: ignore[attr-defined]
+            inspector=Person(id=i.inspector_id, name=names.get(i.inspector_id, "未知用户")),  # type: ignore[attr-defined]
+            at=i.at,
+            location=i.location,
+            results=by_inspection[i.id],
+            deducted=i.deducted,
+        )
         for i in inspections
     ]
+
+
+def _team_ref(team: Team) -> TeamRef:
+    return TeamRef(id=team.id, name=team.name, service=team.service)
 
 
 def _encode_cursor(last_id: int) -> str:
@@ -234,7 +248,7 @@ def _decode_cursor(cursor: str) -> int:
 
 async def list_inspections(
     *, team_id: int | None, month: str | None, limit: int, cursor: str | None
-) -> dict[str, Any]:
+) -> InspectionPage:
     """Newest first, optionally of one team and one month."""
     query = Inspection.all()
     if team_id is not None:
@@ -246,10 +260,10 @@ async def list_inspections(
         query = query.filter(id__lt=_decode_cursor(cursor))
     rows = await query.order_by("-id").limit(limit + 1)
     page = rows[:limit]
-    return {
-        "items": await serialize_inspections(page),
-        "next_cursor": _encode_cursor(page[-1].id) if len(rows) > limit and page else None,
-    }
+    return InspectionPage(
+        items=await serialize_inspections(page),
+        next_cursor=_encode_cursor(page[-1].id) if len(rows) > limit and page else None,
+    )
 
 
 # --- rectifications ----------------------------------------------------------------------
@@ -274,7 +288,7 @@ async def visible_rectification(*, rectification_id: int, principal: Principal) 
     return found
 
 
-async def serialize_rectifications(rows: list[Rectification]) -> list[dict[str, Any]]:
+async def serialize_rectifications(rows: list[Rectification]) -> list[RectificationView]:
     ids = [r.id for r in rows]
     teams = {t.id: t for t in await Team.filter(id__in={r.team_id for r in rows})}  # type: ignore[attr-defined]
     standards = {
@@ -283,54 +297,52 @@ async def serialize_rectifications(rows: list[Rectification]) -> list[dict[str, 
     }
     events = await RectificationEvent.filter(rectification_id__in=ids).order_by("at", "id")
     names = await names_of(e.actor_id for e in events)  # type: ignore[attr-defined]
-    by_row: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    by_row: dict[int, list[Event]] = {i: [] for i in ids}
     for e in events:
         actor_id = e.actor_id  # type: ignore[attr-defined]
         by_row[e.rectification_id].append(  # type: ignore[attr-defined]
-            {
-                "at": iso(e.at),
-                "actor": {"id": actor_id, "name": names.get(actor_id, "未知用户")}
+            Event(  # type: ignore[call-arg]  # by name; `from` on the wire
+                at=e.at,
+                actor=Person(id=actor_id, name=names.get(actor_id, "未知用户"))
                 if actor_id
-                else {"id": None, "name": "系统"},
-                "action": e.action,
-                "from": e.from_state or None,
-                "to": e.to_state,
-                "note": e.note,
-            }
+                else Person(id=None, name="系统"),
+                action=e.action,
+                from_state=e.from_state or None,
+                to=e.to_state,
+                note=e.note,
+            )
         )
     result = []
     for r in rows:
         standard = standards[r.standard_id]  # type: ignore[attr-defined]
         result.append(
-            {
-                "id": r.id,
-                "inspection_id": r.inspection_id,  # type: ignore[attr-defined]
-                "standard_id": standard.id,
-                "standard": {
-                    "code": standard.code,
-                    "text": standard.text,
-                    "points": standard.points,
-                },
-                "team": team_ref(teams[r.team_id]),  # type: ignore[attr-defined]
-                "due": iso(r.due),
-                "status": r.status,
-                "note": r.note,
-                "photo_ids": r.photo_ids,
-                "photos": [photos.url_of(p) for p in r.photo_ids],
-                "events": by_row[r.id],
-            }
+            RectificationView(
+                id=r.id,
+                inspection_id=r.inspection_id,  # type: ignore[attr-defined]
+                standard_id=standard.id,
+                standard=StandardRef(
+                    code=standard.code, text=standard.text, points=standard.points
+                ),
+                team=_team_ref(teams[r.team_id]),  # type: ignore[attr-defined]
+                due=r.due,
+                status=r.status,
+                note=r.note,
+                photo_ids=r.photo_ids,
+                photos=r.photo_ids,
+                events=by_row[r.id],
+            )
         )
     return result
 
 
-async def get_rectification(*, rectification_id: int, principal: Principal) -> dict[str, Any]:
+async def get_rectification(*, rectification_id: int, principal: Principal) -> RectificationView:
     found = await visible_rectification(rectification_id=rectification_id, principal=principal)
     return (await serialize_rectifications([found]))[0]
 
 
 async def list_rectifications(
     *, principal: Principal, status: str | None, team_id: int | None, limit: int
-) -> dict[str, Any]:
+) -> RectificationPage:
     """An inspector's (all teams) or a contact's (their teams) rectifications, due first."""
     query = Rectification.all()
     if not is_inspector(principal):
@@ -340,7 +352,7 @@ async def list_rectifications(
     if status:
         query = query.filter(status=status)
     rows = await query.order_by("due", "id").limit(limit)
-    return {"items": await serialize_rectifications(rows), "next_cursor": None}
+    return RectificationPage(items=await serialize_rectifications(rows), next_cursor=None)
 
 
 async def act(
@@ -351,7 +363,7 @@ async def act(
     now: datetime,
     note: str = "",
     photo_ids: list[int] | None = None,
-) -> dict[str, Any]:
+) -> RectificationView:
     """Apply one action of TRANSITIONS: 404 if not visible, 403 if not the party of the
     action, 409 invalid_state if the state does not allow it (also when a concurrent
     action moved it first: the update is conditional on the state read)."""
