@@ -31,21 +31,16 @@ class TitleIn(BaseModel):
     barcodes: list[str] = Field(default_factory=list, max_length=200)
 
 
-class TitleOut(BaseModel):
-    id: int
-    isbn: str
-    title: str
-    author: str
-    publisher: str
-    year: int | None
-    copies: int
-    available: int
-    holds: int
-
-
-class TitleList(BaseModel):
-    items: list[TitleOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+TitleOut = library.TitleView
+TitleList = library.TitlePage
+LoanOut = library.LoanView
+LoanList = library.LoanPage
+OverdueList = library.OverduePage
+HoldOut = library.HoldView
+HoldList = library.HoldPage
+CopyOut = library.CopyView
+ReturnOut = library.Returned
 
 
 class TitleQuery(BaseModel):
@@ -57,64 +52,6 @@ class TitleQuery(BaseModel):
 class PageQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
-
-
-class Ref(BaseModel):
-    id: int
-    title: str
-
-
-class Person(BaseModel):
-    id: int
-    name: str | None
-
-
-class LoanOut(BaseModel):
-    id: int
-    title: Ref
-    barcode: str
-    borrower: Person
-    borrowed_at: str
-    due_at: str
-    renewals: int
-    returned_at: str | None
-    status: str = Field(description="on_loan | overdue | returned | lost")
-
-
-class LoanList(BaseModel):
-    items: list[LoanOut]
-    next_cursor: str | None
-
-
-class OverdueOut(LoanOut):
-    days_overdue: int
-
-
-class OverdueList(BaseModel):
-    items: list[OverdueOut]
-    next_cursor: str | None
-
-
-class HoldOut(BaseModel):
-    id: int
-    title: Ref
-    status: str = Field(description="waiting | ready | fulfilled | expired | cancelled")
-    position: int | None = Field(description="排队中时的 1 起位次")
-    ready_until: str | None
-    barcode: str | None = Field(description="ready 时为你保留的那一册的条码（新增字段）")
-    created_at: str
-
-
-class HoldList(BaseModel):
-    items: list[HoldOut]
-    next_cursor: str | None
-
-
-class CopyOut(BaseModel):
-    id: int
-    barcode: str
-    title_id: int
-    status: str = Field(description="available | on_loan | on_hold_shelf | lost")
 
 
 class DeskLoanIn(BaseModel):
@@ -134,11 +71,6 @@ class HoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title_id: int = Field(ge=1, le=MAX_ID)
-
-
-class ReturnOut(BaseModel):
-    loan: LoanOut
-    hold: HoldOut | None
 
 
 LOAN_RULES = (

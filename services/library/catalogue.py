@@ -7,7 +7,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -18,6 +17,7 @@ from models.library import Copy, Title
 from server.errors import Conflict, InvalidInput, NotFound
 from server.tx import transaction
 from services.library.common import BARCODE, checked_id, title_out, titles_out
+from services.library.shapes import TitlePage, TitleView
 
 IMPORT_COLUMNS = ("isbn", "title", "author", "publisher", "year", "barcodes")
 
@@ -66,7 +66,7 @@ def _check_barcodes(barcodes: list[str]) -> list[str]:
     return cleaned
 
 
-async def create_title(*, book: TitleIn, now: datetime) -> dict[str, Any]:
+async def create_title(*, book: TitleIn, now: datetime) -> TitleView:
     """A new catalogue entry with its copies; a known ISBN or barcode is a conflict."""
     isbn13 = normalise_isbn(book.isbn)
     barcodes = _check_barcodes(book.barcodes)
@@ -92,7 +92,7 @@ async def create_title(*, book: TitleIn, now: datetime) -> dict[str, Any]:
     return await title_out(title)
 
 
-async def get_title(*, title_id: int) -> dict[str, Any]:
+async def get_title(*, title_id: int) -> TitleView:
     title = await Title.get_or_none(id=checked_id(title_id, "图书"))
     if title is None:
         raise NotFound("图书不存在")
@@ -112,7 +112,7 @@ def search_filter(q: str) -> Q:
     return condition
 
 
-async def search_titles(*, q: str | None, limit: int, cursor: int | None) -> dict[str, Any]:
+async def search_titles(*, q: str | None, limit: int, cursor: int | None) -> TitlePage:
     """Titles matching q (all titles without q), in catalogue order."""
     query = Title.all()
     if q and q.strip():
@@ -121,10 +121,10 @@ async def search_titles(*, q: str | None, limit: int, cursor: int | None) -> dic
         query = query.filter(id__gt=cursor)
     rows = await query.order_by("id").limit(limit + 1)
     page = rows[:limit]
-    return {
-        "items": await titles_out(page),
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    return TitlePage(
+        items=await titles_out(page),
+        next_cursor=str(page[-1].id) if len(rows) > limit else None,
+    )
 
 
 # --- import --------------------------------------------------------------------------

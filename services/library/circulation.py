@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from models.identity import Staff, User
 from models.library import LIVE_HOLDS, Copy, Hold, Loan, Title
@@ -15,16 +14,17 @@ from services.library.common import (
     checked_id,
     copy_by_barcode,
     copy_out,
-    days_overdue,
     due_for,
     hold_out,
     is_overdue,
     loan_out,
     lock_title,
     lock_user,
+    overdue_out,
 )
 from services.library.holds import refuse_if_overdue
 from services.library.queue import end_hold, release_ready, requeue, serve_copy, serve_shelf
+from services.library.shapes import CopyView, LoanPage, LoanView, OverduePage, Returned
 
 
 async def borrower_by_employee_no(employee_no: str) -> int:
@@ -57,7 +57,7 @@ async def _claim_copy(tx: Tx, *, copy: Copy, user_id: int, title: Title, now: da
         await end_hold(tx, hold=mine, status="fulfilled", now=now)
 
 
-async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> dict[str, Any]:
+async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> LoanView:
     """Lend a copy for 30 days: the desk and the reading room's self-checkout alike."""
     async with transaction() as tx:
         await lock_user(tx, user_id)
@@ -83,12 +83,12 @@ async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> 
     return await loan_out(loan, now=now)
 
 
-async def lend_at_desk(*, barcode: str, employee_no: str, now: datetime) -> dict[str, Any]:
+async def lend_at_desk(*, barcode: str, employee_no: str, now: datetime) -> LoanView:
     user_id = await borrower_by_employee_no(employee_no)
     return await borrow(user_id=user_id, barcode=barcode, channel="desk", now=now)
 
 
-async def return_copy(*, barcode: str, now: datetime) -> dict[str, Any]:
+async def return_copy(*, barcode: str, now: datetime) -> Returned:
     """Check a copy in; it goes to the first waiting hold of its title, else the shelf."""
     async with transaction() as tx:
         found = await copy_by_barcode(barcode, tx=tx)
@@ -104,10 +104,10 @@ async def return_copy(*, barcode: str, now: datetime) -> dict[str, Any]:
         )
         hold = await serve_copy(tx, copy=copy, title=title, now=now)
     fresh = await Loan.get(id=loan.id)
-    return {
-        "loan": await loan_out(fresh, now=now),
-        "hold": await hold_out(await Hold.get(id=hold.id)) if hold is not None else None,
-    }
+    return Returned(
+        loan=await loan_out(fresh, now=now),
+        hold=await hold_out(await Hold.get(id=hold.id)) if hold is not None else None,
+    )
 
 
 async def own_loan(*, user_id: int, loan_id: int) -> Loan:
@@ -117,7 +117,7 @@ async def own_loan(*, user_id: int, loan_id: int) -> Loan:
     return loan
 
 
-async def renew(*, user_id: int, loan_id: int, now: datetime) -> dict[str, Any]:
+async def renew(*, user_id: int, loan_id: int, now: datetime) -> LoanView:
     """Thirty more days from today, at most twice, never past a waiting reader."""
     found = await own_loan(user_id=user_id, loan_id=loan_id)
     async with transaction() as tx:
@@ -141,7 +141,7 @@ async def renew(*, user_id: int, loan_id: int, now: datetime) -> dict[str, Any]:
     return await loan_out(await Loan.get(id=found.id), now=now)
 
 
-async def mark_lost(*, barcode: str, now: datetime) -> dict[str, Any]:
+async def mark_lost(*, barcode: str, now: datetime) -> CopyView:
     """A copy is lost: its live loan ends as lost, a hold waiting on it queues again."""
     async with transaction() as tx:
         found = await copy_by_barcode(barcode, tx=tx)
@@ -162,31 +162,27 @@ async def mark_lost(*, barcode: str, now: datetime) -> dict[str, Any]:
     return copy_out(await Copy.get(id=found.id))
 
 
-async def list_loans(
-    *, user_id: int, limit: int, cursor: int | None, now: datetime
-) -> dict[str, Any]:
+async def list_loans(*, user_id: int, limit: int, cursor: int | None, now: datetime) -> LoanPage:
     """My loans, newest first."""
     query = Loan.filter(borrower_id=user_id)
     if cursor is not None:
         query = query.filter(id__lt=cursor)
     rows = await query.order_by("-id").limit(limit + 1)
     page = rows[:limit]
-    return {
-        "items": [await loan_out(row, now=now) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    return LoanPage(
+        items=[await loan_out(row, now=now) for row in page],
+        next_cursor=str(page[-1].id) if len(rows) > limit else None,
+    )
 
 
-async def overdue_loans(*, now: datetime, limit: int, cursor: int | None) -> dict[str, Any]:
+async def overdue_loans(*, now: datetime, limit: int, cursor: int | None) -> OverduePage:
     """The librarian's list: overdue loans, longest overdue first, with days overdue."""
     query = Loan.filter(status="on_loan", due_at__lt=now.astimezone(UTC))
     if cursor is not None:
         query = query.filter(id__gt=cursor)
     rows = await query.order_by("id").limit(limit + 1)
     page = rows[:limit]
-    items = []
-    for row in page:
-        item = await loan_out(row, now=now)
-        item["days_overdue"] = days_overdue(row, now=now)
-        items.append(item)
-    return {"items": items, "next_cursor": str(page[-1].id) if len(rows) > limit else None}
+    return OverduePage(
+        items=[await overdue_out(row, now=now) for row in page],
+        next_cursor=str(page[-1].id) if len(rows) > limit else None,
+    )

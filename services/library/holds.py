@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from models.library import LIVE_HOLDS, Hold, Loan
 from server.errors import Conflict, InvalidState, LimitReached, NotFound
@@ -17,6 +16,7 @@ from services.library.common import (
     lock_user,
 )
 from services.library.queue import HOLD_LINK, end_hold, live_key, release_ready, serve_shelf
+from services.library.shapes import HoldPage, HoldView
 
 
 async def refuse_if_overdue(tx: Tx, *, user_id: int, now: datetime) -> None:
@@ -30,7 +30,7 @@ async def refuse_if_overdue(tx: Tx, *, user_id: int, now: datetime) -> None:
         raise LimitReached("你有逾期未还的图书，请先归还", details={"reason": "overdue"})
 
 
-async def place_hold(*, user_id: int, title_id: int, now: datetime) -> dict[str, Any]:
+async def place_hold(*, user_id: int, title_id: int, now: datetime) -> HoldView:
     """Join the queue of a title; a copy on the shelf is set aside for me at once."""
     checked_id(title_id, "图书")
     async with transaction() as tx:
@@ -66,7 +66,7 @@ async def own_hold(*, user_id: int, hold_id: int) -> Hold:
     return hold
 
 
-async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> dict[str, Any]:
+async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> HoldView:
     """Leave the queue; a copy set aside for me passes to the next in line."""
     found = await own_hold(user_id=user_id, hold_id=hold_id)
     async with transaction() as tx:
@@ -82,17 +82,17 @@ async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> dict[str,
     return await hold_out(await Hold.get(id=found.id))
 
 
-async def list_holds(*, user_id: int, limit: int, cursor: int | None) -> dict[str, Any]:
+async def list_holds(*, user_id: int, limit: int, cursor: int | None) -> HoldPage:
     """My holds, newest first."""
     query = Hold.filter(user_id=user_id)
     if cursor is not None:
         query = query.filter(id__lt=cursor)
     rows = await query.order_by("-id").limit(limit + 1)
     page = rows[:limit]
-    return {
-        "items": [await hold_out(row) for row in page],
-        "next_cursor": str(page[-1].id) if len(rows) > limit else None,
-    }
+    return HoldPage(
+        items=[await hold_out(row) for row in page],
+        next_cursor=str(page[-1].id) if len(rows) > limit else None,
+    )
 
 
 async def expire_holds(*, now: datetime) -> int:
