@@ -37,19 +37,19 @@ class GymIn(BaseModel):
     walk_in: bool = True
 
 
-class GymOut(BaseModel):
-    id: int
-    name: str
-    address: str
-    offer: str
-    open_hours: str
-    walk_in: bool
-    active: bool
-
-
-class GymList(BaseModel):
-    items: list[GymOut]
-    next_cursor: str | None = Field(default=None, description="场馆只有一页，恒为 null")
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+GymOut = gym.GymView
+GymList = gym.GymList
+GymRef = gym.GymRef
+SessionOut = gym.SessionView
+SessionList = gym.SessionList
+QuotaOut = gym.Quota
+BookingOut = gym.BookingView
+BookingList = gym.BookingPage
+VoucherOut = gym.Voucher
+CheckinOut = gym.Checkin
+DeskKeyOut = gym.DeskKey
+DeskKeyRevoked = gym.DeskKeyRevoked
 
 
 class SessionIn(BaseModel):
@@ -69,38 +69,8 @@ class SessionsIn(BaseModel):
     weeks: int = Field(default=1, ge=1, le=12)
 
 
-class GymRef(BaseModel):
-    id: int
-    name: str
-
-
-class SessionOut(BaseModel):
-    id: int
-    gym: GymRef
-    name: str
-    coach: str
-    start: str
-    end: str
-    capacity: int
-    booked: int
-    available: int
-    waitlist: int
-
-
-class SessionList(BaseModel):
-    items: list[SessionOut]
-    next_cursor: str | None = None
-
-
 class DayQuery(BaseModel):
     date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
-
-
-class QuotaOut(BaseModel):
-    month: str
-    quota: int
-    used: int = Field(description="本月已用（含候补中占用的次数）")
-    left: int
 
 
 class BookingIn(BaseModel):
@@ -116,60 +86,15 @@ class VisitIn(BaseModel):
     gym_id: int = Field(ge=1, le=MAX_ID)
 
 
-class BookingOut(BaseModel):
-    id: int
-    session: SessionOut | None
-    gym: GymRef
-    kind: str
-    status: str
-    position: int | None
-    checked_in_at: str | None
-    valid_until: str | None = Field(description="到店券当日有效至（闭馆时间）")
-    month: str = Field(description="计入配额的月份 YYYY-MM")
-    created_at: str
-
-
-class BookingList(BaseModel):
-    items: list[BookingOut]
-    next_cursor: str | None
-
-
 class ListQuery(BaseModel):
     limit: int = Field(default=20, ge=1, le=100)
     cursor: int | None = Field(default=None, ge=1, le=MAX_ID)
-
-
-class VoucherOut(BaseModel):
-    code: str
-    expires_at: str
 
 
 class CheckinIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-
-
-class MemberOut(BaseModel):
-    name_masked: str
-    department: str
-
-
-class CheckinOut(BaseModel):
-    booking: BookingOut
-    member: MemberOut
-
-
-class DeskKeyOut(BaseModel):
-    id: int
-    gym_id: int
-    key: str = Field(description="仅此一次返回，服务器只保存其摘要")
-
-
-class DeskKeyRevoked(BaseModel):
-    id: int
-    gym_id: int
-    revoked_at: str | None
 
 
 class SettlementQuery(BaseModel):
@@ -203,7 +128,7 @@ def _today(request: Request) -> dt.date:
 @doc(summary="合作场馆", tag="gym", response=GymList)
 @guard()
 async def list_gyms(request: Request) -> HTTPResponse:
-    return reply({"items": await gym.list_gyms(), "next_cursor": None}, model=GymList)
+    return reply(GymList(items=await gym.list_gyms(), next_cursor=None), model=GymList)
 
 
 @bp.get("/gym/gyms/<gym_id:int>/sessions")
@@ -218,7 +143,7 @@ async def list_gyms(request: Request) -> HTTPResponse:
 async def list_sessions(request: Request, gym_id: int) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     items = await gym.list_sessions(gym_id=gym_id, day=query.date or _today(request))
-    return reply({"items": items, "next_cursor": None}, model=SessionList)
+    return reply(SessionList(items=items, next_cursor=None), model=SessionList)
 
 
 @bp.get("/gym/quota")
@@ -254,7 +179,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(row, model=BookingOut, status=202 if row["status"] == "waitlisted" else 201)
+    return reply(row, model=BookingOut, status=202 if row.status == "waitlisted" else 201)
 
 
 @bp.post("/gym/visits")
@@ -416,7 +341,7 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
         ],
         weeks=body.weeks,
     )
-    return reply({"items": items, "next_cursor": None}, model=SessionList, status=201)
+    return reply(SessionList(items=items, next_cursor=None), model=SessionList, status=201)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/desk-keys")
