@@ -16,7 +16,7 @@ from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from services import carwash
-from services.carwash import bay, cards, payments, redeem, report
+from services.carwash import bay, cards, payments, redeem, report, shapes
 
 bp = Blueprint("carwash", url_prefix="/api/v1")
 
@@ -38,51 +38,19 @@ class CardTypeIn(BaseModel):
     active: bool = True
 
 
-class CardTypeOut(BaseModel):
-    id: int
-    name: str
-    washes: int
-    price_fen: int
-    valid_days: int
-    per_user_limit: int
-    active: bool
-
-
-class CardTypeList(BaseModel):
-    items: list[CardTypeOut]
-    next_cursor: str | None = None
-
-
-class TypeRef(BaseModel):
-    id: int
-    name: str
-
-
-class CardOut(BaseModel):
-    id: int
-    type: TypeRef
-    washes_total: int
-    washes_left: int
-    status: str
-    purchased_at: str | None
-    expires_at: str | None
-    refund_fen: int | None
-
-
-class WashOut(BaseModel):
-    id: int
-    washed_at: str
-    plate: str | None
-    washes_left: int
-
-
-class CardDetailOut(CardOut):
-    redemptions: list[WashOut] = Field(description="最近20次核销")
-
-
-class CardList(BaseModel):
-    items: list[CardOut]
-    next_cursor: str | None = None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+CardTypeOut = shapes.CardType
+CardTypeList = shapes.CardTypeList
+CardOut = shapes.CardView
+CardDetailOut = shapes.CardDetail
+CardList = shapes.CardList
+PurchaseOut = shapes.Purchase
+PurchaseStatusOut = shapes.PurchaseStatus
+CodeOut = shapes.Code
+RedeemOut = shapes.Redeemed
+WashSlotList = shapes.WashSlotList
+WashBookingOut = shapes.WashBooking
+WashBookingList = shapes.WashBookingList
 
 
 class PurchaseIn(BaseModel):
@@ -91,41 +59,11 @@ class PurchaseIn(BaseModel):
     card_type_id: int = Field(ge=1, le=MAX_ID)
 
 
-class PayParams(BaseModel):
-    timeStamp: str  # noqa: N815 - the names of wx.requestPayment
-    nonceStr: str  # noqa: N815
-    package: str
-    signType: str  # noqa: N815
-    paySign: str  # noqa: N815
-
-
-class PurchaseOut(BaseModel):
-    card: CardOut
-    out_trade_no: str
-    amount_fen: int
-    pay_params: PayParams
-
-
-class PurchaseStatusOut(BaseModel):
-    status: str = Field(description="pending | paid | closed")
-    card: CardOut
-
-
-class CodeOut(BaseModel):
-    code: str
-    expires_at: str
-
-
 class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
     plate: str | None = Field(default=None, max_length=16, pattern=NO_NUL)
-
-
-class RedeemOut(BaseModel):
-    card: CardOut
-    washed_at: str
 
 
 class SlotsIn(BaseModel):
@@ -138,20 +76,6 @@ class SlotsIn(BaseModel):
     bays: int = Field(ge=1, le=50)
 
 
-class WashSlotOut(BaseModel):
-    id: int
-    start: str
-    end: str
-    capacity: int
-    booked: int
-    available: int
-
-
-class WashSlotList(BaseModel):
-    items: list[WashSlotOut]
-    next_cursor: str | None = None
-
-
 class DayQuery(BaseModel):
     date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
 
@@ -162,25 +86,6 @@ class BookingIn(BaseModel):
     slot_id: int = Field(ge=1, le=MAX_ID)
     card_id: int = Field(ge=1, le=MAX_ID)
     plate: str = Field(min_length=2, max_length=16, pattern=NO_NUL)
-
-
-class SlotRef(BaseModel):
-    id: int
-    start: str
-    end: str
-
-
-class WashBookingOut(BaseModel):
-    id: int
-    slot: SlotRef
-    card_id: int
-    status: str
-    plate: str
-
-
-class WashBookingList(BaseModel):
-    items: list[WashBookingOut]
-    next_cursor: str | None = None
 
 
 class ReportQuery(BaseModel):
@@ -254,7 +159,7 @@ async def create_slots(request: Request) -> HTTPResponse:
         slot_minutes=body.slot_minutes,
         bays=body.bays,
     )
-    return reply({"items": items, "next_cursor": None}, model=WashSlotList, status=201)
+    return reply(WashSlotList(items=items), model=WashSlotList, status=201)
 
 
 @bp.get("/admin/carwash/report")
@@ -289,7 +194,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
 @doc(summary="在售洗车卡", tag="carwash", response=CardTypeList)
 @guard()
 async def list_card_types(request: Request) -> HTTPResponse:
-    return reply({"items": await cards.list_card_types(), "next_cursor": None}, model=CardTypeList)
+    return reply(CardTypeList(items=await cards.list_card_types()), model=CardTypeList)
 
 
 @bp.post("/carwash/purchases")
@@ -366,10 +271,7 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
 @guard()
 async def list_cards(request: Request) -> HTTPResponse:
     return reply(
-        {
-            "items": await cards.list_cards(user_id=principal_of(request).user_id),
-            "next_cursor": None,
-        },
+        CardList(items=await cards.list_cards(user_id=principal_of(request).user_id)),
         model=CardList,
     )
 
@@ -471,7 +373,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
 async def list_slots(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     day = query.date or now(request).astimezone(resources.settings().tz).date()
-    return reply({"items": await bay.list_slots(day=day), "next_cursor": None}, model=WashSlotList)
+    return reply(WashSlotList(items=await bay.list_slots(day=day)), model=WashSlotList)
 
 
 @bp.post("/carwash/bookings")
@@ -504,10 +406,7 @@ async def book(request: Request) -> HTTPResponse:
 @guard()
 async def list_bookings(request: Request) -> HTTPResponse:
     return reply(
-        {
-            "items": await bay.list_bookings(user_id=principal_of(request).user_id),
-            "next_cursor": None,
-        },
+        WashBookingList(items=await bay.list_bookings(user_id=principal_of(request).user_id)),
         model=WashBookingList,
     )
 
