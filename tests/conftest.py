@@ -138,7 +138,12 @@ def pytest_collection_modifyitems(session, config, items):
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from server import wire
+    from tests.test_wire_format import SERVED_SUMMARY
 
+    summary = config.stash.get(SERVED_SUMMARY, None)
+    if summary:
+        terminalreporter.section("wire format")
+        terminalreporter.write_line(summary)
     if wire.DRIFTS:
         terminalreporter.section("wire drifts (served JSON vs response model)")
         for line in sorted(set(wire.DRIFTS)):
