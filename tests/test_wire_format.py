@@ -134,11 +134,13 @@ async def test_served_responses_match_the_documented_schemas(client, app, reques
     assert not invalid, "\n".join(invalid)
     assert not undocumented, "\n".join(undocumented)
 
-    # How much of the API the suite served: meaningful only when every test module ran.
-    modules = {item.path for item in request.session.items}
-    every = {p for p in (ROOT / "tests").rglob("test_*.py")}
-    if not every <= modules:
-        return
+    # How much of the API the suite served: asserted only when the whole suite runs.
+    config = request.config
+    whole = (
+        not config.option.keyword
+        and not config.option.markexpr
+        and all(Path(arg).resolve() in (ROOT, ROOT / "tests") for arg in config.args)
+    )
     json_routes = set()
     for method, path, handler in _json_routes(app):
         models = getattr(handler, wire.RESPONSES_ATTR, {})
@@ -155,4 +157,5 @@ async def test_served_responses_match_the_documented_schemas(client, app, reques
         f"JSON routes served with a success: {len(json_routes) - len(never)}/{len(json_routes)}"
         f"; never: {', '.join(f'{m} {p}' for m, p in never) or 'none'}"
     )
-    assert share >= MIN_SERVED_SHARE, never
+    if whole:
+        assert share >= MIN_SERVED_SHARE, never
