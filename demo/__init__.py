@@ -90,7 +90,7 @@ async def seed(*, now: datetime) -> list[str]:
         for no, name, dept, roles in DEMO_STAFF
     ]
     result = await identity.import_staff(rows=rows, now=now)
-    lines = [f"staff directory: {len(rows)} demo entries ({result['created']} new)"]
+    lines = [f"staff directory: {len(rows)} demo entries ({result.created} new)"]
     for domain in DEMO_ORDER:
         try:
             module = importlib.import_module(f"demo.{domain}")

@@ -19,6 +19,7 @@ from models.assessment import Attendance, Survey, SurveyAnswer, SurveyQuestion, 
 from server import resources
 from server.clock import next_month
 from services.assessment import inspections, setup, surveys
+from services.assessment.shapes import InspectionView
 from services.identity import Principal
 
 # name, service, vendor, contracted headcount, contact employee_no
@@ -188,7 +189,7 @@ async def _inspections(
 
 async def _answer_rectifications(
     *,
-    inspection: dict[str, Any],
+    inspection: InspectionView,
     team: dict[str, Any],
     principal: Principal,
     now: datetime,
@@ -201,8 +202,8 @@ async def _answer_rectifications(
     contact_principal = Principal(
         user_id=contact.id, employee_no=team["contacts"][0], roles=frozenset({"staff"})
     )
-    at = datetime.fromisoformat(inspection["at"])
-    for rect in await Rectification.filter(inspection_id=inspection["id"]):
+    at = inspection.at
+    for rect in await Rectification.filter(inspection_id=inspection.id):
         submitted = at + timedelta(hours=rng.choice([4, 20, 30]))
         if submitted >= now or rng.random() < 0.15:
             continue

@@ -68,10 +68,10 @@ async def seed(*, now: datetime) -> list[str]:
                 sessions.append(
                     SessionIn(title, coach, start, start + timedelta(minutes=minutes), capacity)
                 )
-        await create_sessions(gym_id=view["id"], sessions=sessions, weeks=1)
+        await create_sessions(gym_id=view.id, sessions=sessions, weeks=1)
         created += 1
-        if not await GymDeskKey.exists(gym_id=view["id"]):
-            key = await issue_key(gym_id=view["id"])
-            lines.append(f"gym desk key of {name} (shown once): {key['key']}")
+        if not await GymDeskKey.exists(gym_id=view.id):
+            key = await issue_key(gym_id=view.id)
+            lines.append(f"gym desk key of {name} (shown once): {key.key}")
     lines.insert(0, f"gym alliance: {len(DEMO_GYMS)} demo gyms ({created} new), 7 days of classes")
     return lines

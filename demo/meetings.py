@@ -16,6 +16,7 @@ from models.meetings import Booking, Room
 from server.clock import tz
 from server.errors import Conflict
 from services.meetings import bookings, rooms
+from services.meetings.rules import RoomSpec
 
 # building, name, floor, capacity, equipment, needs_approval
 DEMO_ROOMS: list[tuple[str, str, int, int, list[str], bool]] = [
@@ -67,7 +68,7 @@ async def seed(*, now: datetime) -> list[str]:
             continue
         try:
             await rooms.create_room(
-                room=rooms.RoomIn(
+                room=RoomSpec(
                     name=name,
                     building=building,
                     floor=floor,

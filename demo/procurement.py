@@ -148,7 +148,7 @@ async def seed(*, now: datetime) -> list[str]:
         )
         for number, (action, actor, extra) in enumerate(steps, start=1):
             await act(
-                request_id=request["id"],
+                request_id=request.id,
                 principal=people[actor],
                 action=action,
                 now=at + timedelta(hours=3 * number),

@@ -113,7 +113,7 @@ async def seed(*, now: datetime) -> list[str]:
         for action, after_min, actor, extra in steps:
             assignee = people[extra["assignee"]].user_id if "assignee" in extra else None
             await repairs.act(
-                ticket_id=ticket["id"],
+                ticket_id=ticket.id,
                 principal=people[actor],
                 action=action,
                 now=reported + timedelta(minutes=after_min),

@@ -98,80 +98,18 @@ class InspectionIn(BaseModel):
     results: list[ResultIn] = Field(min_length=1, max_length=100)
 
 
-class TeamRef(BaseModel):
-    id: int
-    name: str
-    service: str
-
-
-class Person(BaseModel):
-    id: int | None
-    name: str
-
-
-class ResultOut(BaseModel):
-    standard_id: int
-    passed: bool
-    note: str
-    photo_ids: list[int]
-    photos: list[str]
-    points: int
-
-
-class InspectionOut(BaseModel):
-    id: int
-    team: TeamRef
-    inspector: Person
-    at: str
-    location: str
-    results: list[ResultOut]
-    deducted: int
-
-
-class InspectionPage(BaseModel):
-    items: list[InspectionOut]
-    next_cursor: str | None
+# The wire shapes of inspections and rectifications are the service's results,
+# documented as they are (server/wire.py).
+InspectionOut = assessment.InspectionView
+InspectionPage = assessment.InspectionPage
+RectificationOut = assessment.RectificationView
+RectificationPage = assessment.RectificationPage
 
 
 class InspectionsQuery(PageQuery):
     model_config = ConfigDict(extra="forbid")
     team_id: int | None = Field(None, gt=0, le=MAX_ID)
     month: str | None = Field(None, max_length=7, description="YYYY-MM")
-
-
-class EventOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-    at: str
-    actor: Person
-    action: str
-    from_state: str | None = Field(alias="from")
-    to: str
-    note: str
-
-
-class StandardRef(BaseModel):
-    code: str
-    text: str
-    points: int
-
-
-class RectificationOut(BaseModel):
-    id: int
-    inspection_id: int
-    standard_id: int
-    standard: StandardRef
-    team: TeamRef
-    due: str
-    status: str
-    note: str
-    photo_ids: list[int]
-    photos: list[str]
-    events: list[EventOut]
-
-
-class RectificationPage(BaseModel):
-    items: list[RectificationOut]
-    next_cursor: str | None
 
 
 class RectificationsQuery(BaseModel):
@@ -232,14 +170,21 @@ class QuestionOut(BaseModel):
 
 
 class SurveyOut(BaseModel):
+    """`Survey` of API.md §11."""
+
     id: int
     month: str
     questions: list[QuestionOut]
     opens: str
     closes: str
-    answered: bool | None = None
-    my_answers: list[dict[str, Any]] | None = None
-    submitted_at: str | None = None
+
+
+class MySurveyOut(SurveyOut):
+    """A survey as the caller sees it: with their answers, if any."""
+
+    answered: bool
+    my_answers: list[dict[str, Any]] | None
+    submitted_at: str | None
 
 
 class AnswerIn(BaseModel):
@@ -322,14 +267,14 @@ class MealRatingOut(BaseModel):
 async def create_team(request: Request) -> HTTPResponse:
     body = parse_body(request, TeamIn)
     team = await assessment.create_team(**body.model_dump(), now=now(request))
-    return reply(team, status=201)
+    return reply(team, model=TeamOut, status=201)
 
 
 @bp.get("/assessment/teams")
 @doc(summary="服务团队列表（检查员）", tag=TAG, response=TeamList, errors=["forbidden"])
 @guard("inspector")
 async def list_teams(request: Request) -> HTTPResponse:
-    return reply({"items": await assessment.list_teams()})
+    return reply({"items": await assessment.list_teams()}, model=TeamList)
 
 
 @bp.post("/admin/assessment/standards")
@@ -341,7 +286,7 @@ async def list_teams(request: Request) -> HTTPResponse:
 async def create_standards(request: Request) -> HTTPResponse:
     body = parse_body(request, StandardsIn)
     items = await assessment.create_standards(items=[i.model_dump() for i in body.items])
-    return reply({"items": items}, status=201)
+    return reply({"items": items}, model=StandardList, status=201)
 
 
 @bp.get("/assessment/standards")
@@ -350,7 +295,9 @@ async def create_standards(request: Request) -> HTTPResponse:
 @guard("inspector")
 async def list_standards(request: Request) -> HTTPResponse:
     query = parse_query(request, StandardsQuery)
-    return reply({"items": await assessment.list_standards(service=query.service)})
+    return reply(
+        {"items": await assessment.list_standards(service=query.service)}, model=StandardList
+    )
 
 
 # --- inspections and rectifications ----------------------------------------------------
@@ -372,7 +319,7 @@ async def create_inspection(request: Request) -> HTTPResponse:
         results=[r.model_dump() for r in body.results],
         now=now(request),
     )
-    return reply(inspection, status=201)
+    return reply(inspection, model=InspectionOut, status=201)
 
 
 @bp.get("/assessment/inspections")
@@ -384,7 +331,7 @@ async def list_inspections(request: Request) -> HTTPResponse:
     page = await assessment.list_inspections(
         team_id=query.team_id, month=query.month, limit=query.limit, cursor=query.cursor
     )
-    return reply(page)
+    return reply(page, model=InspectionPage)
 
 
 @bp.get("/assessment/rectifications")
@@ -399,7 +346,7 @@ async def list_rectifications(request: Request) -> HTTPResponse:
         team_id=query.team_id,
         limit=query.limit,
     )
-    return reply(page)
+    return reply(page, model=RectificationPage)
 
 
 @bp.get("/assessment/rectifications/<rectification_id:int>")
@@ -409,7 +356,7 @@ async def get_rectification(request: Request, rectification_id: int) -> HTTPResp
     found = await assessment.get_rectification(
         rectification_id=rectification_id, principal=principal_of(request)
     )
-    return reply(found)
+    return reply(found, model=RectificationOut)
 
 
 async def _act(request: Request, rectification_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -420,7 +367,7 @@ async def _act(request: Request, rectification_id: int, action: str, **extra: An
         now=now(request),
         **extra,
     )
-    return reply(found)
+    return reply(found, model=RectificationOut)
 
 
 @bp.post("/assessment/rectifications/<rectification_id:int>/submit")
@@ -433,7 +380,7 @@ async def submit(request: Request, rectification_id: int) -> HTTPResponse:
 
 
 @bp.post("/assessment/rectifications/<rectification_id:int>/verify")
-@doc(summary="复查通过（发起检查的检查员）", tag=TAG, response=RectificationOut,
+@doc(summary="复查通过（发起检查的检查员）", tag=TAG, body=ReviewIn, body_required=False, response=RectificationOut,
      errors=_TRANSITION_ERRORS, description='submitted → verified；可选请求体 {"note"}。')  # fmt: skip
 @guard("inspector")
 async def verify(request: Request, rectification_id: int) -> HTTPResponse:
@@ -442,7 +389,7 @@ async def verify(request: Request, rectification_id: int) -> HTTPResponse:
 
 
 @bp.post("/assessment/rectifications/<rectification_id:int>/reject")
-@doc(summary="复查不通过（发起检查的检查员）", tag=TAG, body=ReviewIn, response=RectificationOut,
+@doc(summary="复查不通过（发起检查的检查员）", tag=TAG, body=ReviewIn, body_required=False, response=RectificationOut,
      errors=_TRANSITION_ERRORS, description="submitted → open（截止时间不变，过期后由任务置为 overdue）。")  # fmt: skip
 @guard("inspector")
 async def reject(request: Request, rectification_id: int) -> HTTPResponse:
@@ -478,7 +425,7 @@ async def photo(request: Request, photo_id: int) -> HTTPResponse:
 async def attendance(request: Request) -> HTTPResponse:
     body = parse_body(request, AttendanceIn)
     counts = await assessment.import_items(items=[i.model_dump() for i in body.items])
-    return reply(counts)
+    return reply(counts, model=AttendanceOut)
 
 
 @bp.post("/admin/assessment/surveys")
@@ -495,19 +442,19 @@ async def create_survey(request: Request) -> HTTPResponse:
         closes=body.closes,
         now=now(request),
     )
-    return reply(survey, status=201)
+    return reply(survey, model=SurveyOut, status=201)
 
 
 @bp.get("/assessment/surveys/current")
-@doc(summary="当前的满意度调查（含我的回答）", tag=TAG, response=SurveyOut, errors=["not_found"])
+@doc(summary="当前的满意度调查（含我的回答）", tag=TAG, response=MySurveyOut, errors=["not_found"])
 @guard()
 async def current_survey(request: Request) -> HTTPResponse:
     survey = await assessment.current(user_id=principal_of(request).user_id, now=now(request))
-    return reply(survey)
+    return reply(survey, model=MySurveyOut)
 
 
 @bp.post("/assessment/surveys/<survey_id:int>/responses")
-@doc(summary="提交满意度调查", tag=TAG, body=ResponseIn, response=SurveyOut, status=201,
+@doc(summary="提交满意度调查", tag=TAG, body=ResponseIn, response=MySurveyOut, status=201,
      errors=["not_found", "conflict", "too_early", "too_late"],
      description="每人每份调查一次（再次提交 409 conflict），须回答全部问题。"
      "回答匿名：任何报表和导出都不包含答卷人。")  # fmt: skip
@@ -521,7 +468,7 @@ async def respond(request: Request, survey_id: int) -> HTTPResponse:
         answers=[a.model_dump() for a in body.answers],
         now=now(request),
     )
-    return reply(survey, status=201)
+    return reply(survey, model=MySurveyOut, status=201)
 
 
 @bp.post("/meals/orders/<order_id:int>/rating")
@@ -539,7 +486,7 @@ async def rate_meal(request: Request, order_id: int) -> HTTPResponse:
         comment=body.comment,
         now=now(request),
     )
-    return reply(rating, status=201)
+    return reply(rating, model=MealRatingOut, status=201)
 
 
 # --- scores -----------------------------------------------------------------------------------
@@ -562,7 +509,7 @@ async def scores(request: Request) -> HTTPResponse:
                 "Content-Disposition": f'attachment; filename="assessment-{query.month}.xlsx"'
             },
         )
-    return reply(await assessment.scores(month=query.month))
+    return reply(await assessment.scores(month=query.month), model=ScoresOut)
 
 
 @bp.get("/admin/assessment/trend")
@@ -571,4 +518,4 @@ async def scores(request: Request) -> HTTPResponse:
 @guard("admin")
 async def trend(request: Request) -> HTTPResponse:
     query = parse_query(request, TrendQuery)
-    return reply(await assessment.trend(month=query.month, months=query.months))
+    return reply(await assessment.trend(month=query.month, months=query.months), model=TrendOut)

@@ -16,7 +16,7 @@ from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from services import carwash
-from services.carwash import bay, cards, payments, redeem, report
+from services.carwash import bay, cards, payments, redeem, report, shapes
 
 bp = Blueprint("carwash", url_prefix="/api/v1")
 
@@ -38,51 +38,19 @@ class CardTypeIn(BaseModel):
     active: bool = True
 
 
-class CardTypeOut(BaseModel):
-    id: int
-    name: str
-    washes: int
-    price_fen: int
-    valid_days: int
-    per_user_limit: int
-    active: bool
-
-
-class CardTypeList(BaseModel):
-    items: list[CardTypeOut]
-    next_cursor: str | None = None
-
-
-class TypeRef(BaseModel):
-    id: int
-    name: str
-
-
-class CardOut(BaseModel):
-    id: int
-    type: TypeRef
-    washes_total: int
-    washes_left: int
-    status: str
-    purchased_at: str | None
-    expires_at: str | None
-    refund_fen: int | None
-
-
-class WashOut(BaseModel):
-    id: int
-    washed_at: str
-    plate: str | None
-    washes_left: int
-
-
-class CardDetailOut(CardOut):
-    redemptions: list[WashOut] = Field(description="最近20次核销")
-
-
-class CardList(BaseModel):
-    items: list[CardOut]
-    next_cursor: str | None = None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+CardTypeOut = shapes.CardType
+CardTypeList = shapes.CardTypeList
+CardOut = shapes.CardView
+CardDetailOut = shapes.CardDetail
+CardList = shapes.CardList
+PurchaseOut = shapes.Purchase
+PurchaseStatusOut = shapes.PurchaseStatus
+CodeOut = shapes.Code
+RedeemOut = shapes.Redeemed
+WashSlotList = shapes.WashSlotList
+WashBookingOut = shapes.WashBooking
+WashBookingList = shapes.WashBookingList
 
 
 class PurchaseIn(BaseModel):
@@ -91,41 +59,11 @@ class PurchaseIn(BaseModel):
     card_type_id: int = Field(ge=1, le=MAX_ID)
 
 
-class PayParams(BaseModel):
-    timeStamp: str  # noqa: N815 - the names of wx.requestPayment
-    nonceStr: str  # noqa: N815
-    package: str
-    signType: str  # noqa: N815
-    paySign: str  # noqa: N815
-
-
-class PurchaseOut(BaseModel):
-    card: CardOut
-    out_trade_no: str
-    amount_fen: int
-    pay_params: PayParams
-
-
-class PurchaseStatusOut(BaseModel):
-    status: str = Field(description="pending | paid | closed")
-    card: CardOut
-
-
-class CodeOut(BaseModel):
-    code: str
-    expires_at: str
-
-
 class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
     plate: str | None = Field(default=None, max_length=16, pattern=NO_NUL)
-
-
-class RedeemOut(BaseModel):
-    card: CardOut
-    washed_at: str
 
 
 class SlotsIn(BaseModel):
@@ -138,20 +76,6 @@ class SlotsIn(BaseModel):
     bays: int = Field(ge=1, le=50)
 
 
-class WashSlotOut(BaseModel):
-    id: int
-    start: str
-    end: str
-    capacity: int
-    booked: int
-    available: int
-
-
-class WashSlotList(BaseModel):
-    items: list[WashSlotOut]
-    next_cursor: str | None = None
-
-
 class DayQuery(BaseModel):
     date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
 
@@ -162,25 +86,6 @@ class BookingIn(BaseModel):
     slot_id: int = Field(ge=1, le=MAX_ID)
     card_id: int = Field(ge=1, le=MAX_ID)
     plate: str = Field(min_length=2, max_length=16, pattern=NO_NUL)
-
-
-class SlotRef(BaseModel):
-    id: int
-    start: str
-    end: str
-
-
-class WashBookingOut(BaseModel):
-    id: int
-    slot: SlotRef
-    card_id: int
-    status: str
-    plate: str
-
-
-class WashBookingList(BaseModel):
-    items: list[WashBookingOut]
-    next_cursor: str | None = None
 
 
 class ReportQuery(BaseModel):
@@ -200,6 +105,13 @@ class ReportOut(BaseModel):
     refunded_fen: int
     washes: int
     by_day: list[DayOut]
+
+
+class PayNotifyFailOut(BaseModel):
+    """WeChat Pay's own answer shape for a notification it should send again."""
+
+    code: str
+    message: str
 
 
 class DevWeChatOut(BaseModel):
@@ -223,7 +135,7 @@ class DevWeChatOut(BaseModel):
 @idempotent
 async def create_card_type(request: Request) -> HTTPResponse:
     body = parse_body(request, CardTypeIn)
-    return reply(await cards.create_card_type(**body.model_dump()), status=201)
+    return reply(await cards.create_card_type(**body.model_dump()), model=CardTypeOut, status=201)
 
 
 @bp.post("/admin/carwash/slots")
@@ -247,7 +159,7 @@ async def create_slots(request: Request) -> HTTPResponse:
         slot_minutes=body.slot_minutes,
         bays=body.bays,
     )
-    return reply({"items": items, "next_cursor": None}, status=201)
+    return reply(WashSlotList(items=items), model=WashSlotList, status=201)
 
 
 @bp.get("/admin/carwash/report")
@@ -272,7 +184,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
         )
-    return reply(result)
+    return reply(result, model=ReportOut)
 
 
 # --- staff: cards and purchases ----------------------------------------------------
@@ -282,7 +194,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
 @doc(summary="在售洗车卡", tag="carwash", response=CardTypeList)
 @guard()
 async def list_card_types(request: Request) -> HTTPResponse:
-    return reply({"items": await cards.list_card_types(), "next_cursor": None})
+    return reply(CardTypeList(items=await cards.list_card_types()), model=CardTypeList)
 
 
 @bp.post("/carwash/purchases")
@@ -303,7 +215,7 @@ async def purchase(request: Request) -> HTTPResponse:
     result = await cards.purchase(
         user_id=principal_of(request).user_id, card_type_id=body.card_type_id, now=now(request)
     )
-    return reply(result, status=201)
+    return reply(result, model=PurchaseOut, status=201)
 
 
 @bp.get("/carwash/purchases/<out_trade_no:str>")
@@ -321,7 +233,7 @@ async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
     result = await cards.get_purchase(
         user_id=principal_of(request).user_id, out_trade_no=out_trade_no, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=PurchaseStatusOut)
 
 
 @bp.post("/pay/wechat/notify")
@@ -332,11 +244,7 @@ async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
     status=204,
     extra_responses={
         401: (
-            {
-                "type": "object",
-                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
-                "required": ["code", "message"],
-            },
+            PayNotifyFailOut,
             "签名错误或时间戳过期：微信支付自己的应答格式 {code: FAIL, message}",
         )
     },
@@ -350,7 +258,11 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
             headers=dict(request.headers), body=request.body or b"", now=now(request)
         )
     except carwash.NotificationRejected:
-        return reply({"code": "FAIL", "message": "签名验证失败"}, status=401)
+        return reply(
+            PayNotifyFailOut(code="FAIL", message="签名验证失败"),
+            model=PayNotifyFailOut,
+            status=401,
+        )
     return HTTPResponse(status=204)
 
 
@@ -359,10 +271,8 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
 @guard()
 async def list_cards(request: Request) -> HTTPResponse:
     return reply(
-        {
-            "items": await cards.list_cards(user_id=principal_of(request).user_id),
-            "next_cursor": None,
-        }
+        CardList(items=await cards.list_cards(user_id=principal_of(request).user_id)),
+        model=CardList,
     )
 
 
@@ -375,7 +285,10 @@ async def list_cards(request: Request) -> HTTPResponse:
 )
 @guard()
 async def get_card(request: Request, card_id: int) -> HTTPResponse:
-    return reply(await cards.get_card(user_id=principal_of(request).user_id, card_id=card_id))
+    return reply(
+        await cards.get_card(user_id=principal_of(request).user_id, card_id=card_id),
+        model=CardDetailOut,
+    )
 
 
 @bp.post("/carwash/cards/<card_id:int>/code")
@@ -391,7 +304,7 @@ async def issue_code(request: Request, card_id: int) -> HTTPResponse:
     result = await redeem.issue_code(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=CodeOut)
 
 
 @bp.get("/carwash/cards/<card_id:int>/code.png")
@@ -424,7 +337,7 @@ async def refund(request: Request, card_id: int) -> HTTPResponse:
     result = await payments.request_refund(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result, status=202)
+    return reply(result, model=CardOut, status=202)
 
 
 # --- the station -------------------------------------------------------------------
@@ -448,7 +361,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
         plate=body.plate,
         now=now(request),
     )
-    return reply(result)
+    return reply(result, model=RedeemOut)
 
 
 # --- the bay -----------------------------------------------------------------------
@@ -460,7 +373,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
 async def list_slots(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     day = query.date or clock.today(now(request))
-    return reply({"items": await bay.list_slots(day=day), "next_cursor": None})
+    return reply(WashSlotList(items=await bay.list_slots(day=day)), model=WashSlotList)
 
 
 @bp.post("/carwash/bookings")
@@ -485,7 +398,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(result, status=201)
+    return reply(result, model=WashBookingOut, status=201)
 
 
 @bp.get("/carwash/bookings")
@@ -493,10 +406,8 @@ async def book(request: Request) -> HTTPResponse:
 @guard()
 async def list_bookings(request: Request) -> HTTPResponse:
     return reply(
-        {
-            "items": await bay.list_bookings(user_id=principal_of(request).user_id),
-            "next_cursor": None,
-        }
+        WashBookingList(items=await bay.list_bookings(user_id=principal_of(request).user_id)),
+        model=WashBookingList,
     )
 
 
@@ -512,7 +423,7 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await bay.cancel(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=WashBookingOut)
 
 
 # --- development -------------------------------------------------------------------
@@ -532,4 +443,7 @@ async def dev_wechat(request: Request) -> HTTPResponse:
     settings = resources.settings()
     if not settings.fake_wechat or not settings.pay.fake:
         raise NotFound("未启用离线微信")
-    return reply({"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base})
+    return reply(
+        {"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base},
+        model=DevWeChatOut,
+    )

@@ -39,19 +39,19 @@ class GymIn(BaseModel):
     walk_in: bool = True
 
 
-class GymOut(BaseModel):
-    id: int
-    name: str
-    address: str
-    offer: str
-    open_hours: str
-    walk_in: bool
-    active: bool
-
-
-class GymList(BaseModel):
-    items: list[GymOut]
-    next_cursor: str | None = Field(default=None, description="场馆只有一页，恒为 null")
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+GymOut = gym.GymView
+GymList = gym.GymList
+GymRef = gym.GymRef
+SessionOut = gym.SessionView
+SessionList = gym.SessionList
+QuotaOut = gym.Quota
+BookingOut = gym.BookingView
+BookingList = gym.BookingPage
+VoucherOut = gym.Voucher
+CheckinOut = gym.Checkin
+DeskKeyOut = gym.DeskKey
+DeskKeyRevoked = gym.DeskKeyRevoked
 
 
 class SessionIn(BaseModel):
@@ -71,38 +71,8 @@ class SessionsIn(BaseModel):
     weeks: int = Field(default=1, ge=1, le=12)
 
 
-class GymRef(BaseModel):
-    id: int
-    name: str
-
-
-class SessionOut(BaseModel):
-    id: int
-    gym: GymRef
-    name: str
-    coach: str
-    start: str
-    end: str
-    capacity: int
-    booked: int
-    available: int
-    waitlist: int
-
-
-class SessionList(BaseModel):
-    items: list[SessionOut]
-    next_cursor: str | None = None
-
-
 class DayQuery(BaseModel):
     date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
-
-
-class QuotaOut(BaseModel):
-    month: str
-    quota: int
-    used: int = Field(description="本月已用（含候补中占用的次数）")
-    left: int
 
 
 class BookingIn(BaseModel):
@@ -118,55 +88,10 @@ class VisitIn(BaseModel):
     gym_id: int = Field(ge=1, le=MAX_ID)
 
 
-class BookingOut(BaseModel):
-    id: int
-    session: SessionOut | None
-    gym: GymRef
-    kind: str
-    status: str
-    position: int | None
-    checked_in_at: str | None
-    valid_until: str | None = Field(description="到店券当日有效至（闭馆时间）")
-    month: str = Field(description="计入配额的月份 YYYY-MM")
-    created_at: str
-
-
-class BookingList(BaseModel):
-    items: list[BookingOut]
-    next_cursor: str | None
-
-
-class VoucherOut(BaseModel):
-    code: str
-    expires_at: str
-
-
 class CheckinIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     code: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-
-
-class MemberOut(BaseModel):
-    name_masked: str
-    department: str
-
-
-class CheckinOut(BaseModel):
-    booking: BookingOut
-    member: MemberOut
-
-
-class DeskKeyOut(BaseModel):
-    id: int
-    gym_id: int
-    key: str = Field(description="仅此一次返回，服务器只保存其摘要")
-
-
-class DeskKeyRevoked(BaseModel):
-    id: int
-    gym_id: int
-    revoked_at: str | None
 
 
 class SettlementQuery(BaseModel):
@@ -200,7 +125,7 @@ def _today(request: Request) -> dt.date:
 @doc(summary="合作场馆", tag="gym", response=GymList)
 @guard()
 async def list_gyms(request: Request) -> HTTPResponse:
-    return reply({"items": await gym.list_gyms(), "next_cursor": None})
+    return reply(GymList(items=await gym.list_gyms(), next_cursor=None), model=GymList)
 
 
 @bp.get("/gym/gyms/<gym_id:int>/sessions")
@@ -215,14 +140,17 @@ async def list_gyms(request: Request) -> HTTPResponse:
 async def list_sessions(request: Request, gym_id: int) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     items = await gym.list_sessions(gym_id=gym_id, day=query.date or _today(request))
-    return reply({"items": items, "next_cursor": None})
+    return reply(SessionList(items=items, next_cursor=None), model=SessionList)
 
 
 @bp.get("/gym/quota")
 @doc(summary="本月健身配额", tag="gym", response=QuotaOut)
 @guard()
 async def quota(request: Request) -> HTTPResponse:
-    return reply(await gym.quota_view(user_id=principal_of(request).user_id, now=now(request)))
+    return reply(
+        await gym.quota_view(user_id=principal_of(request).user_id, now=now(request)),
+        model=QuotaOut,
+    )
 
 
 @bp.post("/gym/bookings")
@@ -248,7 +176,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(row, status=202 if row["status"] == "waitlisted" else 201)
+    return reply(row, model=BookingOut, status=202 if row.status == "waitlisted" else 201)
 
 
 @bp.post("/gym/visits")
@@ -268,7 +196,7 @@ async def visit(request: Request) -> HTTPResponse:
     row = await gym.visit(
         user_id=principal_of(request).user_id, gym_id=body.gym_id, now=now(request)
     )
-    return reply(row, status=201)
+    return reply(row, model=BookingOut, status=201)
 
 
 @bp.get("/gym/bookings")
@@ -279,7 +207,7 @@ async def my_bookings(request: Request) -> HTTPResponse:
     page = await gym.list_bookings(
         user_id=principal_of(request).user_id, limit=query.limit, cursor=query.cursor
     )
-    return reply(page)
+    return reply(page, model=BookingList)
 
 
 @bp.get("/gym/bookings/<booking_id:int>")
@@ -287,7 +215,7 @@ async def my_bookings(request: Request) -> HTTPResponse:
 @guard()
 async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     row = await gym.get_booking(user_id=principal_of(request).user_id, booking_id=booking_id)
-    return reply(row)
+    return reply(row, model=BookingOut)
 
 
 @bp.post("/gym/bookings/<booking_id:int>/cancel")
@@ -304,7 +232,7 @@ async def cancel(request: Request, booking_id: int) -> HTTPResponse:
     row = await gym.cancel(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(row)
+    return reply(row, model=BookingOut)
 
 
 @bp.post("/gym/bookings/<booking_id:int>/voucher")
@@ -320,7 +248,7 @@ async def voucher(request: Request, booking_id: int) -> HTTPResponse:
     out = await gym.issue_voucher(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(out, headers={"Cache-Control": "no-store"})
+    return reply(out, model=VoucherOut, headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/gym/bookings/<booking_id:int>/voucher.png")
@@ -359,7 +287,7 @@ async def voucher_png(request: Request, booking_id: int) -> HTTPResponse:
 async def checkin(request: Request) -> HTTPResponse:
     body = parse_body(request, CheckinIn)
     out = await gym.checkin(desk=desk_of(request), code=body.code, now=now(request))
-    return reply(out)
+    return reply(out, model=CheckinOut)
 
 
 # --- admin -------------------------------------------------------------------------
@@ -385,7 +313,7 @@ async def create_gym(request: Request) -> HTTPResponse:
         open_hours=body.open_hours,
         walk_in=body.walk_in,
     )
-    return reply(out, status=201)
+    return reply(out, model=GymOut, status=201)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/sessions")
@@ -410,7 +338,7 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
         ],
         weeks=body.weeks,
     )
-    return reply({"items": items, "next_cursor": None}, status=201)
+    return reply(SessionList(items=items, next_cursor=None), model=SessionList, status=201)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/desk-keys")
@@ -425,7 +353,10 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
 @guard("admin")
 async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
     return reply(
-        await gym.issue_key(gym_id=gym_id), status=201, headers={"Cache-Control": "no-store"}
+        await gym.issue_key(gym_id=gym_id),
+        model=DeskKeyOut,
+        status=201,
+        headers={"Cache-Control": "no-store"},
     )
 
 
@@ -438,7 +369,7 @@ async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
 )
 @guard("admin")
 async def revoke_desk_key(request: Request, key_id: int) -> HTTPResponse:
-    return reply(await gym.revoke_key(key_id=key_id, now=now(request)))
+    return reply(await gym.revoke_key(key_id=key_id, now=now(request)), model=DeskKeyRevoked)
 
 
 @bp.get("/admin/gym/settlement")
@@ -463,4 +394,4 @@ async def settlement(request: Request) -> HTTPResponse:
                 "Content-Disposition": f'attachment; filename="gym-settlement-{query.month}.xlsx"'
             },
         )
-    return reply(report)
+    return reply(report, model=SettlementOut)

@@ -12,23 +12,14 @@ from services import identity
 bp = Blueprint("identity", url_prefix="/api/v1")
 
 
-class UserOut(BaseModel):
-    id: int
-    name: str | None
-    employee_no: str | None
-    department: str | None
-    roles: list[str]
-    bound: bool
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+UserOut = identity.UserInfo
+LoginOut = identity.Login
+StaffImportOut = identity.ImportCounts
 
 
 class LoginIn(BaseModel):
     code: str = Field(min_length=1, max_length=128, description="wx.login() 返回的 code")
-
-
-class LoginOut(BaseModel):
-    token: str
-    expires_in: int
-    user: UserOut
 
 
 class BindIn(BaseModel):
@@ -50,11 +41,6 @@ class StaffImportIn(BaseModel):
     items: list[StaffEntry] = Field(min_length=1, max_length=20000)
 
 
-class StaffImportOut(BaseModel):
-    created: int
-    updated: int
-
-
 @bp.post("/auth/login")
 @doc(
     summary="微信登录（code2Session）",
@@ -72,7 +58,7 @@ async def login(request: Request) -> HTTPResponse:
     result = await identity.login(
         code=body.code, client_ip=request.remote_addr or request.ip, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=LoginOut)
 
 
 @bp.post("/auth/bind")
@@ -89,14 +75,14 @@ async def bind(request: Request) -> HTTPResponse:
     user = await identity.bind(
         principal=principal_of(request), employee_no=body.employee_no, name=body.name
     )
-    return reply(user)
+    return reply(user, model=UserOut)
 
 
 @bp.get("/me")
 @doc(summary="当前用户", tag="identity", response=UserOut)
 @guard(allow_unbound=True)
 async def me(request: Request) -> HTTPResponse:
-    return reply(principal_of(request).as_user())
+    return reply(principal_of(request).as_user(), model=UserOut)
 
 
 @bp.post("/admin/staff")
@@ -114,4 +100,4 @@ async def import_staff(request: Request) -> HTTPResponse:
     result = await identity.import_staff(
         rows=[item.model_dump() for item in body.items], now=now(request)
     )
-    return reply(result)
+    return reply(result, model=StaffImportOut)

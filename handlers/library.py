@@ -32,83 +32,20 @@ class TitleIn(BaseModel):
     barcodes: list[str] = Field(default_factory=list, max_length=200)
 
 
-class TitleOut(BaseModel):
-    id: int
-    isbn: str
-    title: str
-    author: str
-    publisher: str
-    year: int | None
-    copies: int
-    available: int
-    holds: int
-
-
-class TitleList(BaseModel):
-    items: list[TitleOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+TitleOut = library.TitleView
+TitleList = library.TitlePage
+LoanOut = library.LoanView
+LoanList = library.LoanPage
+OverdueList = library.OverduePage
+HoldOut = library.HoldView
+HoldList = library.HoldPage
+CopyOut = library.CopyView
+ReturnOut = library.Returned
 
 
 class TitleQuery(PageQuery):
     q: str | None = Field(default=None, max_length=100, description="书名、作者或 ISBN（任意格式）")
-
-
-class Ref(BaseModel):
-    id: int
-    title: str
-
-
-class Person(BaseModel):
-    id: int
-    name: str | None
-
-
-class LoanOut(BaseModel):
-    id: int
-    title: Ref
-    barcode: str
-    borrower: Person
-    borrowed_at: str
-    due_at: str
-    renewals: int
-    returned_at: str | None
-    status: str = Field(description="on_loan | overdue | returned | lost")
-
-
-class LoanList(BaseModel):
-    items: list[LoanOut]
-    next_cursor: str | None
-
-
-class OverdueOut(LoanOut):
-    days_overdue: int
-
-
-class OverdueList(BaseModel):
-    items: list[OverdueOut]
-    next_cursor: str | None
-
-
-class HoldOut(BaseModel):
-    id: int
-    title: Ref
-    status: str = Field(description="waiting | ready | fulfilled | expired | cancelled")
-    position: int | None = Field(description="排队中时的 1 起位次")
-    ready_until: str | None
-    barcode: str | None = Field(description="ready 时为你保留的那一册的条码（新增字段）")
-    created_at: str
-
-
-class HoldList(BaseModel):
-    items: list[HoldOut]
-    next_cursor: str | None
-
-
-class CopyOut(BaseModel):
-    id: int
-    barcode: str
-    title_id: int
-    status: str = Field(description="available | on_loan | on_hold_shelf | lost")
 
 
 class DeskLoanIn(BaseModel):
@@ -128,11 +65,6 @@ class HoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title_id: int = Field(ge=1, le=MAX_ID)
-
-
-class ReturnOut(BaseModel):
-    loan: LoanOut
-    hold: HoldOut | None
 
 
 LOAN_RULES = (
@@ -158,14 +90,14 @@ LOAN_RULES = (
 async def search_titles(request: Request) -> HTTPResponse:
     query = parse_query(request, TitleQuery)
     page = await library.search_titles(q=query.q, limit=query.limit, cursor=query.cursor)
-    return reply(page)
+    return reply(page, model=TitleList)
 
 
 @bp.get("/library/titles/<title_id:int>")
 @doc(summary="图书详情", tag="library", response=TitleOut, errors=["not_found"])
 @guard()
 async def get_title(request: Request, title_id: int) -> HTTPResponse:
-    return reply(await library.get_title(title_id=title_id))
+    return reply(await library.get_title(title_id=title_id), model=TitleOut)
 
 
 @bp.post("/admin/library/titles")
@@ -190,7 +122,9 @@ async def create_title(request: Request) -> HTTPResponse:
         year=body.year,
         barcodes=body.barcodes,
     )
-    return reply(await library.create_title(book=book, now=now(request)), status=201)
+    return reply(
+        await library.create_title(book=book, now=now(request)), model=TitleOut, status=201
+    )
 
 
 # --- loans -------------------------------------------------------------------------
@@ -213,7 +147,7 @@ async def lend(request: Request) -> HTTPResponse:
     loan = await library.lend_at_desk(
         barcode=body.barcode, employee_no=body.employee_no, now=now(request)
     )
-    return reply(loan, status=201)
+    return reply(loan, model=LoanOut, status=201)
 
 
 @bp.post("/library/loans/self")
@@ -236,7 +170,7 @@ async def self_checkout(request: Request) -> HTTPResponse:
         channel="self",
         now=now(request),
     )
-    return reply(loan, status=201)
+    return reply(loan, model=LoanOut, status=201)
 
 
 @bp.post("/library/returns")
@@ -252,7 +186,7 @@ async def self_checkout(request: Request) -> HTTPResponse:
 @guard("librarian")
 async def take_return(request: Request) -> HTTPResponse:
     body = parse_body(request, BarcodeIn)
-    return reply(await library.return_copy(barcode=body.barcode, now=now(request)))
+    return reply(await library.return_copy(barcode=body.barcode, now=now(request)), model=ReturnOut)
 
 
 @bp.get("/library/loans")
@@ -266,7 +200,7 @@ async def my_loans(request: Request) -> HTTPResponse:
         cursor=query.cursor,
         now=now(request),
     )
-    return reply(page)
+    return reply(page, model=LoanList)
 
 
 @bp.post("/library/loans/<loan_id:int>/renew")
@@ -282,7 +216,7 @@ async def renew(request: Request, loan_id: int) -> HTTPResponse:
     loan = await library.renew(
         user_id=principal_of(request).user_id, loan_id=loan_id, now=now(request)
     )
-    return reply(loan)
+    return reply(loan, model=LoanOut)
 
 
 @bp.get("/library/desk/overdue")
@@ -297,7 +231,7 @@ async def renew(request: Request, loan_id: int) -> HTTPResponse:
 async def overdue(request: Request) -> HTTPResponse:
     query = parse_query(request, PageQuery)
     page = await library.overdue_loans(now=now(request), limit=query.limit, cursor=query.cursor)
-    return reply(page)
+    return reply(page, model=OverdueList)
 
 
 @bp.post("/library/copies/<barcode:str>/lost")
@@ -310,7 +244,7 @@ async def overdue(request: Request) -> HTTPResponse:
 )
 @guard("librarian")
 async def mark_lost(request: Request, barcode: str) -> HTTPResponse:
-    return reply(await library.mark_lost(barcode=barcode, now=now(request)))
+    return reply(await library.mark_lost(barcode=barcode, now=now(request)), model=CopyOut)
 
 
 # --- holds -------------------------------------------------------------------------
@@ -324,7 +258,7 @@ async def my_holds(request: Request) -> HTTPResponse:
     page = await library.list_holds(
         user_id=principal_of(request).user_id, limit=query.limit, cursor=query.cursor
     )
-    return reply(page)
+    return reply(page, model=HoldList)
 
 
 @bp.post("/library/holds")
@@ -345,7 +279,7 @@ async def place_hold(request: Request) -> HTTPResponse:
     hold = await library.place_hold(
         user_id=principal_of(request).user_id, title_id=body.title_id, now=now(request)
     )
-    return reply(hold, status=201)
+    return reply(hold, model=HoldOut, status=201)
 
 
 @bp.post("/library/holds/<hold_id:int>/cancel")
@@ -361,4 +295,4 @@ async def cancel_hold(request: Request, hold_id: int) -> HTTPResponse:
     hold = await library.cancel_hold(
         user_id=principal_of(request).user_id, hold_id=hold_id, now=now(request)
     )
-    return reply(hold)
+    return reply(hold, model=HoldOut)

@@ -174,7 +174,7 @@ async def create_menu(request: Request) -> HTTPResponse:
         dishes=[meals.DishIn(d.name, d.price_fen, d.stock) for d in body.dishes],
         slots=[meals.SlotIn(s.start, s.end, s.capacity) for s in body.slots],
     )
-    return reply(menu, status=201)
+    return reply(menu, model=MenuOut, status=201)
 
 
 # --- staff -------------------------------------------------------------------------
@@ -186,14 +186,14 @@ async def create_menu(request: Request) -> HTTPResponse:
 async def list_menus(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     items = await meals.list_menus(day=query.date or _today(request))
-    return reply({"items": items, "next_cursor": None})
+    return reply({"items": items, "next_cursor": None}, model=MenuList)
 
 
 @bp.get("/meals/menus/<menu_id:int>")
 @doc(summary="菜单详情", tag="meals", response=MenuOut, errors=["not_found"])
 @guard()
 async def get_menu(request: Request, menu_id: int) -> HTTPResponse:
-    return reply(await meals.menu_view(menu_id=menu_id))
+    return reply(await meals.menu_view(menu_id=menu_id), model=MenuOut)
 
 
 @bp.post("/meals/orders")
@@ -222,7 +222,7 @@ async def create_order(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(order, status=202 if order["status"] == "waitlisted" else 201)
+    return reply(order, model=OrderOut, status=202 if order["status"] == "waitlisted" else 201)
 
 
 @bp.get("/meals/orders")
@@ -236,7 +236,7 @@ async def list_orders(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page)
+    return reply(page, model=OrderList)
 
 
 @bp.get("/meals/orders/<order_id:int>")
@@ -244,7 +244,7 @@ async def list_orders(request: Request) -> HTTPResponse:
 @guard()
 async def get_order(request: Request, order_id: int) -> HTTPResponse:
     order = await meals.get_order(user_id=principal_of(request).user_id, order_id=order_id)
-    return reply(order)
+    return reply(order, model=OrderOut)
 
 
 @bp.get("/meals/orders/<order_id:int>/qr.png")
@@ -277,4 +277,4 @@ async def cancel_order(request: Request, order_id: int) -> HTTPResponse:
     order = await meals.cancel_order(
         user_id=principal_of(request).user_id, order_id=order_id, now=now(request)
     )
-    return reply(order)
+    return reply(order, model=OrderOut)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
-from models.meetings import BOOKING_STATUSES
 from server.auth import guard, principal_of
 from server.clock import tz
 from server.http import doc, now, parse_body, parse_query, reply
@@ -18,51 +17,16 @@ from services import meetings
 
 bp = Blueprint("meetings", url_prefix="/api/v1")
 
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
-BookingStatus = Literal[
-    "pending_approval", "confirmed", "cancelled", "released", "rejected", "completed"
-]
-assert set(BookingStatus.__args__) == set(BOOKING_STATUSES)  # type: ignore[attr-defined]
-
-
-class RoomIn(BaseModel):
-    name: str = Field(min_length=1, max_length=64)
-    building: str = Field(min_length=1, max_length=64)
-    floor: int = Field(ge=-5, le=200)
-    capacity: int = Field(ge=1, le=2000)
-    equipment: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
-        default_factory=list, max_length=20
-    )
-    open_from: str = Field(default="08:00", pattern=HHMM, description="HH:MM，本地时间")
-    open_to: str = Field(default="21:00", pattern=HHMM, description="HH:MM，本地时间")
-    slot_minutes: Literal[15, 30, 60] = 30
-    needs_approval: bool = False
-
-
-class RoomOut(BaseModel):
-    id: int
-    name: str
-    building: str
-    floor: int
-    capacity: int
-    equipment: list[str]
-    open_from: str
-    open_to: str
-    slot_minutes: int
-    needs_approval: bool
-
-
-class Interval(BaseModel):
-    start: str
-    end: str
-
-
-class RoomWithBusy(RoomOut):
-    busy: list[Interval]
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+RoomIn = meetings.RoomSpec
+RoomOut = meetings.Room
+BookingOut = meetings.Booking
+SeriesOut = meetings.Series
+BookingStatus = meetings.BookingStatus
 
 
 class RoomList(BaseModel):
-    items: list[RoomWithBusy]
+    items: list[meetings.RoomWithBusy]
     next_cursor: str | None = Field(description="始终为 null：当日全部会议室一页返回")
 
 
@@ -90,49 +54,9 @@ class RejectIn(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class RoomRef(BaseModel):
-    id: int
-    name: str
-    building: str
-    floor: int
-
-
-class PersonRef(BaseModel):
-    id: int
-    name: str | None
-
-
-class BookingOut(BaseModel):
-    id: int
-    room: RoomRef
-    start: str
-    end: str
-    title: str
-    attendees: int
-    status: BookingStatus
-    organizer: PersonRef
-    checked_in_at: str | None
-    series_id: int | None
-    reason: str | None
-    created_at: str
-
-
 class BookingList(BaseModel):
     items: list[BookingOut]
     next_cursor: str | None
-
-
-class Skipped(BaseModel):
-    start: str
-    end: str
-    reason: str
-    message: str
-
-
-class SeriesOut(BaseModel):
-    series_id: int
-    bookings: list[BookingOut]
-    skipped: list[Skipped]
 
 
 class ListQuery(BaseModel):
@@ -168,8 +92,8 @@ def _booking_in(body: BookingIn) -> meetings.BookingIn:
 @idempotent
 async def create_room(request: Request) -> HTTPResponse:
     body = parse_body(request, RoomIn)
-    room = await meetings.create_room(room=meetings.RoomIn(**body.model_dump()))
-    return reply(room, status=201)
+    room = await meetings.create_room(room=body)
+    return reply(room, model=RoomOut, status=201)
 
 
 @bp.get("/meetings/rooms")
@@ -187,7 +111,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     rooms = await meetings.search_rooms(
         day=day, min_capacity=query.min_capacity, equipment=query.equipment
     )
-    return reply({"items": rooms, "next_cursor": None})
+    return reply(RoomList(items=rooms, next_cursor=None), model=RoomList)
 
 
 # --- bookings ----------------------------------------------------------------------
@@ -210,7 +134,7 @@ async def create_booking(request: Request) -> HTTPResponse:
     result = await meetings.create_booking(
         user_id=principal_of(request).user_id, request=_booking_in(body), now=now(request)
     )
-    return reply(result, status=201)
+    return reply(result, model=BookingOut, status=201)
 
 
 @bp.post("/meetings/bookings/series")
@@ -234,7 +158,7 @@ async def create_series(request: Request) -> HTTPResponse:
         weeks=body.weeks,
         now=now(request),
     )
-    return reply(result, status=201)
+    return reply(result, model=SeriesOut, status=201)
 
 
 @bp.get("/meetings/bookings")
@@ -248,7 +172,7 @@ async def list_bookings(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(result)
+    return reply(result, model=BookingList)
 
 
 # `{id}.ics` as one regex parameter: sanic-ext documents `<name=int:ext=ics>` under the
@@ -281,7 +205,7 @@ async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.get_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/cancel")
@@ -296,7 +220,7 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.cancel_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/checkin")
@@ -311,7 +235,7 @@ async def check_in(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.check_in(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 # --- approval (admin) --------------------------------------------------------------
@@ -331,7 +255,7 @@ async def admin_list_bookings(request: Request) -> HTTPResponse:
     result = await meetings.list_bookings(
         user_id=None, status=query.status, limit=query.limit, cursor=query.cursor
     )
-    return reply(result)
+    return reply(result, model=BookingList)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/approve")
@@ -346,13 +270,15 @@ async def approve(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.approve(
         admin_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=BookingOut)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/reject")
 @doc(
     summary="驳回（时段立即释放）",
     tag="meetings",
+    body=RejectIn,
+    body_required=False,
     response=BookingOut,
     errors=["forbidden", "not_found", "invalid_state", "invalid_input"],
     description='可选请求体 {"reason": "..."}，会写入给预订人的通知。',
@@ -366,4 +292,4 @@ async def reject(request: Request, booking_id: int) -> HTTPResponse:
         reason=reason,
         now=now(request),
     )
-    return reply(result)
+    return reply(result, model=BookingOut)

@@ -15,19 +15,12 @@ from services import notifications
 bp = Blueprint("notifications", url_prefix="/api/v1")
 
 
-class NoticeOut(BaseModel):
-    id: int
-    kind: str
-    title: str
-    body: str
-    link: str | None
-    created_at: str
-    read_at: str | None
-
-
-class NoticeList(BaseModel):
-    items: list[NoticeOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+NoticeOut = notifications.Notice
+NoticeList = notifications.NoticePage
+ReadAllOut = notifications.ReadAll
+SubscriptionsOut = notifications.Credits
+TemplateList = notifications.Templates
 
 
 class NoticeQuery(BaseModel):
@@ -36,20 +29,12 @@ class NoticeQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=200, description="上一页的 next_cursor")
 
 
-class ReadAllOut(BaseModel):
-    updated: int
-
-
 class SubscriptionsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     template_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
         min_length=1, max_length=10, description="wx.requestSubscribeMessage 中用户同意的模板"
     )
-
-
-class SubscriptionsOut(BaseModel):
-    credits: dict[str, int]
 
 
 @bp.get("/notifications")
@@ -63,7 +48,7 @@ async def list_notices(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page)
+    return reply(page, model=NoticeList)
 
 
 @bp.post("/notifications/read-all")
@@ -73,7 +58,7 @@ async def read_all(request: Request) -> HTTPResponse:
     result = await notifications.mark_all_read(
         user_id=principal_of(request).user_id, now=now(request)
     )
-    return reply(result)
+    return reply(result, model=ReadAllOut)
 
 
 @bp.post("/notifications/<notice_id:int>/read")
@@ -83,7 +68,7 @@ async def read_one(request: Request, notice_id: int) -> HTTPResponse:
     notice = await notifications.mark_read(
         user_id=principal_of(request).user_id, notice_id=notice_id, now=now(request)
     )
-    return reply(notice)
+    return reply(notice, model=NoticeOut)
 
 
 @bp.post("/notifications/subscriptions")
@@ -103,17 +88,7 @@ async def subscribe(request: Request) -> HTTPResponse:
     result = await notifications.add_credits(
         user_id=principal_of(request).user_id, template_ids=body.template_ids
     )
-    return reply(result)
-
-
-class TemplateOut(BaseModel):
-    kind: str
-    template_id: str
-    title: str
-
-
-class TemplateList(BaseModel):
-    items: list[TemplateOut]
+    return reply(result, model=SubscriptionsOut)
 
 
 @bp.get("/notifications/templates")
@@ -126,4 +101,4 @@ class TemplateList(BaseModel):
 )
 @guard()
 async def list_templates(request: Request) -> HTTPResponse:
-    return reply(notifications.list_templates())
+    return reply(notifications.list_templates(), model=TemplateList)

@@ -49,74 +49,9 @@ class RequestIn(BaseModel):
     )
 
 
-class Person(BaseModel):
-    id: int | None
-    name: str
-
-
-class ItemOut(BaseModel):
-    name: str
-    spec: str
-    qty: int
-    unit: str
-    unit_price_fen: int
-
-
-class StepOut(BaseModel):
-    role: str = Field(description="审批环节：dept_head、procurement、leader（由 admin 审批）")
-    actor: Person | None
-    decision: Literal["approved", "rejected"] | None
-    comment: str
-    at: str | None
-
-
-class TrailOut(BaseModel):
-    at: str
-    actor: Person | None
-    role: str
-    action: str = Field(description="submit|approve|reject|withdraw|order|receive|remind")
-    comment: str
-
-
-class AttachmentOut(BaseModel):
-    id: int
-    url: str
-    content_type: str
-
-
-class PurchaseOut(BaseModel):
-    supplier: str
-    amount_fen: int | None
-    ordered_at: str | None
-    received_at: str | None
-    received_note: str
-
-
-class RequestOut(BaseModel):
-    id: int
-    department: str
-    requester: Person
-    title: str
-    reason: str
-    category: str
-    category_label: str
-    items: list[ItemOut]
-    total_fen: int
-    attachment_ids: list[int]
-    attachments: list[AttachmentOut]
-    status: str
-    status_label: str
-    waiting_for: str | None
-    steps: list[StepOut]
-    trail: list[TrailOut]
-    purchase: PurchaseOut | None
-    created_at: str
-    updated_at: str
-
-
-class RequestPage(BaseModel):
-    items: list[RequestOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+RequestOut = procurement.RequestView
+RequestPage = procurement.RequestPage
 
 
 class ListQuery(PageQuery):
@@ -207,7 +142,7 @@ async def submit(request: Request) -> HTTPResponse:
         department=body.department,
         now=now(request),
     )
-    return reply(created, status=201)
+    return reply(created, model=RequestOut, status=201)
 
 
 @bp.get("/procurement/requests")
@@ -230,7 +165,7 @@ async def list_requests(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page)
+    return reply(page, model=RequestPage)
 
 
 @bp.get("/procurement/requests/<request_id:int>")
@@ -243,7 +178,10 @@ async def list_requests(request: Request) -> HTTPResponse:
 )
 @guard()
 async def get_request(request: Request, request_id: int) -> HTTPResponse:
-    return reply(await procurement.get(request_id=request_id, principal=principal_of(request)))
+    return reply(
+        await procurement.get(request_id=request_id, principal=principal_of(request)),
+        model=RequestOut,
+    )
 
 
 async def _act(request: Request, request_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -254,7 +192,7 @@ async def _act(request: Request, request_id: int, action: str, **extra: Any) -> 
         now=now(request),
         **extra,
     )
-    return reply(result)
+    return reply(result, model=RequestOut)
 
 
 def _optional(request: Request, model: type[ApproveIn] | type[ReceiveIn]) -> Any:
@@ -266,6 +204,7 @@ def _optional(request: Request, model: type[ApproveIn] | type[ReceiveIn]) -> Any
     summary="审批通过（当前环节的审批人）",
     tag="procurement",
     body=ApproveIn,
+    body_required=False,
     response=RequestOut,
     errors=_TRANSITION_ERRORS,
     description="部门负责人 → 采购办 → 领导（admin，仅当 total_fen ≥ 阈值，默认 ¥5,000）→ approved。"
@@ -324,6 +263,7 @@ async def order(request: Request, request_id: int) -> HTTPResponse:
     summary="确认收货（采购办，已下单的申请）",
     tag="procurement",
     body=ReceiveIn,
+    body_required=False,
     response=RequestOut,
     errors=_TRANSITION_ERRORS,
 )
@@ -353,4 +293,4 @@ async def report(request: Request) -> HTTPResponse:
             content_type=procurement.XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return reply(await procurement.monthly(month=query.month, now=now(request)))
+    return reply(await procurement.monthly(month=query.month, now=now(request)), model=ReportOut)

@@ -34,43 +34,13 @@ class TicketIn(BaseModel):
     )
 
 
-class Person(BaseModel):
-    id: int | None
-    name: str
-
-
-class EventOut(BaseModel):
-    at: str
-    actor: Person
-    action: str
-    note: str
-
-
-class RatingOut(BaseModel):
-    score: int
-    comment: str
-
-
-class TicketOut(BaseModel):
-    id: int
-    category: str
-    location: str
-    description: str
-    photos: list[str]
-    status: str
-    requester: Person
-    assignee: Person | None
-    rating: RatingOut | None
-    created_at: str
-    updated_at: str
-    resolved_at: str | None
-    due_at: str
-    events: list[EventOut]
-
-
-class TicketPage(BaseModel):
-    items: list[TicketOut]
-    next_cursor: str | None
+# The wire shapes are the service's results, documented as they are (server/wire.py).
+TicketOut = repairs.Ticket
+TicketPage = repairs.TicketPage
+StatsOut = repairs.Stats
+CategoryOut = repairs.Category
+CategoriesOut = repairs.Categories
+CrewList = repairs.Crew
 
 
 class ListQuery(PageQuery):
@@ -115,42 +85,6 @@ class StatsQuery(BaseModel):
     date_to: date | None = Field(None, alias="to")
 
 
-class Figures(BaseModel):
-    resolved: int
-    rated: int
-    avg_rating: float | None
-    avg_resolve_minutes: float | None
-
-
-class AssigneeFigures(Figures):
-    assignee: Person
-
-
-class CategoryFigures(Figures):
-    category: str
-    label: str
-
-
-class StatsOut(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    date_from: str = Field(alias="from")
-    date_to: str = Field(alias="to")
-    overall: Figures
-    by_assignee: list[AssigneeFigures]
-    by_category: list[CategoryFigures]
-
-
-class CategoryOut(BaseModel):
-    category: str
-    label: str
-    resolve_within_minutes: int
-
-
-class CategoriesOut(BaseModel):
-    items: list[CategoryOut]
-
-
 class DeadlineIn(BaseModel):
     model_config = _STRICT
     resolve_within_minutes: int = Field(ge=10, le=60 * 24 * 30, strict=True)
@@ -177,7 +111,7 @@ async def report(request: Request) -> HTTPResponse:
         photo_ids=body.photo_ids,
         now=now(request),
     )
-    return reply(ticket, status=201)
+    return reply(ticket, model=TicketOut, status=201)
 
 
 @bp.get("/repairs")
@@ -199,7 +133,7 @@ async def list_tickets(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page)
+    return reply(page, model=TicketPage)
 
 
 @bp.get("/repairs/stats")
@@ -217,14 +151,14 @@ async def stats(request: Request) -> HTTPResponse:
     figures = await repairs.stats(
         date_from=query.date_from, date_to=query.date_to, now=now(request)
     )
-    return reply(figures)
+    return reply(figures, model=StatsOut)
 
 
 @bp.get("/repairs/categories")
 @doc(summary="报修类别及处理时限", tag="repairs", response=CategoriesOut)
 @guard()
 async def categories(request: Request) -> HTTPResponse:
-    return reply({"items": await repairs.categories()})
+    return reply(await repairs.categories(), model=CategoriesOut)
 
 
 @bp.put("/repairs/categories/<category:str>")
@@ -242,14 +176,16 @@ async def set_deadline(request: Request, category: str) -> HTTPResponse:
     result = await repairs.set_deadline(
         category=category, resolve_within_minutes=body.resolve_within_minutes
     )
-    return reply(result)
+    return reply(result, model=CategoryOut)
 
 
 @bp.get("/repairs/<ticket_id:int>")
 @doc(summary="报修单详情（含处理记录）", tag="repairs", response=TicketOut, errors=["not_found"])
 @guard()
 async def get_ticket(request: Request, ticket_id: int) -> HTTPResponse:
-    return reply(await repairs.get(ticket_id=ticket_id, principal=principal_of(request)))
+    return reply(
+        await repairs.get(ticket_id=ticket_id, principal=principal_of(request)), model=TicketOut
+    )
 
 
 async def _act(request: Request, ticket_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -260,7 +196,7 @@ async def _act(request: Request, ticket_id: int, action: str, **extra: Any) -> H
         now=now(request),
         **extra,
     )
-    return reply(ticket)
+    return reply(ticket, model=TicketOut)
 
 
 @bp.post("/repairs/<ticket_id:int>/assign")
@@ -324,6 +260,8 @@ async def reopen(request: Request, ticket_id: int) -> HTTPResponse:
 @doc(
     summary="撤销报修（报修人，派单前或已派单未开始）",
     tag="repairs",
+    body=CancelIn,
+    body_required=False,
     response=TicketOut,
     errors=_TRANSITION_ERRORS,
     description='可选请求体 {"reason"}。',
@@ -349,17 +287,6 @@ async def rate(request: Request, ticket_id: int) -> HTTPResponse:
     return await _act(request, ticket_id, "rate", note=body.comment, score=body.score)
 
 
-class CrewMemberOut(BaseModel):
-    id: int
-    name: str
-    department: str
-    open_tickets: int
-
-
-class CrewList(BaseModel):
-    items: list[CrewMemberOut]
-
-
 @bp.get("/repairs/crew")
 @doc(
     summary="可派单的维修人员",
@@ -371,4 +298,4 @@ class CrewList(BaseModel):
 )
 @guard("facility_lead")
 async def list_crew(request: Request) -> HTTPResponse:
-    return reply(await repairs.list_crew())
+    return reply(await repairs.list_crew(), model=CrewList)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from sanic import Blueprint, HTTPResponse, Request
 
 from server.auth import guard, principal_of
@@ -14,13 +13,7 @@ from services import uploads
 bp = Blueprint("uploads", url_prefix="/api/v1")
 
 
-class UploadOut(BaseModel):
-    id: int
-    url: str
-    content_type: str
-    size: int
-    width: int
-    height: int
+UploadOut = uploads.Stored  # the service's result, documented as it is (server/wire.py)
 
 
 @bp.post("/uploads")
@@ -29,7 +22,7 @@ class UploadOut(BaseModel):
     tag="repairs",
     response=UploadOut,
     status=201,
-    errors=["invalid_input", "payload_too_large", "unsupported_media_type"],
+    errors=["invalid_input", "payload_too_large", "unsupported_media_type", "rate_limited"],
     description="multipart/form-data，字段 file。按内容识别 JPEG/PNG/WebP 或 PDF（不信任文件名和声明类型），"
     "不超过 5 MB；图片会重新编码以去除 EXIF 等元数据（含拍摄位置）。PDF 只能用作采购申请的附件"
     "（attachment_ids），报修单只接受图片；PDF 的 width/height 为 0。",
@@ -45,7 +38,7 @@ async def upload(request: Request) -> HTTPResponse:
     stored = await uploads.store(
         owner_id=principal_of(request).user_id, data=file.body, now=now(request)
     )
-    return reply(stored, status=201)
+    return reply(stored, model=UploadOut, status=201)
 
 
 @bp.get("/uploads/<upload_id:int>")

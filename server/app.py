@@ -19,7 +19,7 @@ from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 import booking
 from handlers import blueprints
-from server import h5, resources
+from server import h5, resources, wire
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
@@ -78,6 +78,9 @@ def create_app(
     app.register_middleware(_assign_request_id, "request", priority=1000)
     app.register_middleware(_echo_request_id, "response", priority=1000)  # type: ignore[arg-type]
 
+    if settings.app_env == "test":
+        app.register_middleware(_record_served, "response", priority=900)  # type: ignore[arg-type]
+
     if manage_resources:
 
         @app.before_server_start
@@ -127,6 +130,15 @@ async def _assign_request_id(request: Request) -> None:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > request.app.config.REQUEST_MAX_SIZE:
         raise PayloadTooLarge()
+
+
+async def _record_served(request: Request, response: HTTPResponse) -> None:
+    """(Tests only) JSON bodies served per route, for tests/test_wire_format.py."""
+    content_type = response.content_type or ""
+    if request.route is not None and content_type.startswith("application/json"):
+        wire.record(
+            request.method, request.route.path, response.status, bytes(response.body or b"")
+        )
 
 
 async def _echo_request_id(request: Request, response: HTTPResponse) -> None:

@@ -90,7 +90,7 @@ def cmd_import_staff(settings: Settings, args: argparse.Namespace) -> None:
 
     text = path.read_text(encoding="utf-8")
 
-    async def work() -> dict[str, int]:
+    async def work() -> identity.ImportCounts:
         rows = identity.parse_staff_csv(text)
         return await identity.import_staff(rows=rows, now=datetime.now(UTC))
 
@@ -99,7 +99,7 @@ def cmd_import_staff(settings: Settings, args: argparse.Namespace) -> None:
     except AppError as exc:
         print(f"import refused: {exc.message} {exc.details}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"staff directory: {result['created']} created, {result['updated']} updated")
+    print(f"staff directory: {result.created} created, {result.updated} updated")
 
 
 def cmd_import_books(settings: Settings, args: argparse.Namespace) -> None:

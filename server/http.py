@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sanic import HTTPResponse, Request
 from sanic_ext.extensions.openapi import openapi
 
-from server import resources
+from server import resources, wire
 from server.errors import ERROR_STATUS, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from server.openapi_schema import RawSchema, field_schema, model_schema
 from services.text import bidi_fields
@@ -205,9 +205,27 @@ def parse_query(request: Request, model: type[M], *, lists: Iterable[str] = ()) 
         raise InvalidInput(fields_from(exc)) from None
 
 
-def reply(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> HTTPResponse:
-    """JSON with Chinese kept as is (API.md §1: no ASCII escaping)."""
-    payload = json.dumps(body, ensure_ascii=False, default=_default, separators=(",", ":"))
+def reply(
+    result: Any,
+    *,
+    model: type[BaseModel] | None = None,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTTPResponse:
+    """JSON with Chinese kept as is (API.md §1: no ASCII escaping), serialized through
+    `model`: the response model `doc()` documents for this route and status
+    (server/wire.py). Without a model (handlers not yet converted) the result is dumped
+    as it is."""
+    if model is None:
+        payload = json.dumps(result, ensure_ascii=False, default=_default, separators=(",", ":"))
+    else:
+        payload = wire.serialize(model, result)
+        if resources.settings().app_env == "test":
+            route = Request.get_current().route
+            documented = getattr(route.handler, wire.RESPONSES_ATTR, None) if route else None
+            wire.check(
+                model=model, result=result, payload=payload, status=status, documented=documented
+            )
     return HTTPResponse(
         payload, status=status, headers=headers, content_type="application/json; charset=utf-8"
     )
@@ -243,6 +261,9 @@ def _schema_of(schema: type[BaseModel] | dict[str, Any]) -> RawSchema:
     return RawSchema(model_schema(schema, "serialization"))
 
 
+IDEMPOTENT_CODES = {"conflict", "idempotency_mismatch", "invalid_input"}
+
+
 class ErrorDetail(BaseModel):
     code: str
     message: str
@@ -260,6 +281,7 @@ def doc(
     summary: str,
     tag: str,
     body: type[BaseModel] | None = None,
+    body_required: bool = True,
     query: type[BaseModel] | None = None,
     response: type[BaseModel] | dict[str, Any] | None = None,
     status: int = 200,
@@ -272,7 +294,10 @@ def doc(
 ) -> Callable[[F], F]:
     """Document an endpoint: summary, body, query, success schema and its error codes.
 
-    Error codes are grouped by status, each status answering the one error shape.
+    Error codes are grouped by status, each status answering the one error shape. A
+    handler under `@idempotent` also answers conflict (the same key still in progress)
+    and idempotency_mismatch. `body_required=False`: a body the handler reads only when
+    one is sent.
     """
     codes = set(errors) | {"unavailable"}
     if auth:
@@ -281,18 +306,30 @@ def doc(
         codes.add("invalid_input")
     if body is not None:
         codes |= {"unsupported_media_type", "payload_too_large"}
-    by_status: dict[int, list[str]] = {}
-    for code in sorted(codes):
-        by_status.setdefault(ERROR_STATUS[code], []).append(code)
+
+    # The JSON answers a handler serializes through a model (server/wire.py).
+    models = {
+        code_status: schema
+        for code_status, schema in [(status, response)]
+        + [(s, schema) for s, (schema, _text) in (extra_responses or {}).items()]
+        if isinstance(schema, type) and issubclass(schema, BaseModel)
+    }
+    if not _is_json(content_type):
+        models.pop(status, None)
 
     def decorate(func: F) -> F:
+        setattr(func, wire.RESPONSES_ATTR, models)
+        found = codes | (IDEMPOTENT_CODES if getattr(func, "__idempotent__", False) else set())
+        by_status: dict[int, list[str]] = {}
+        for code in sorted(found):
+            by_status.setdefault(ERROR_STATUS[code], []).append(code)
         decorated: Any = openapi.summary(summary)(func)
         decorated = openapi.tag(tag)(decorated)
         if description:
             decorated = openapi.description(description)(decorated)
         if body is not None:
             decorated = openapi.body(
-                {"application/json": RawSchema(model_schema(body))}, required=True
+                {"application/json": RawSchema(model_schema(body))}, required=body_required
             )(decorated)
         if query is not None:
             for name, field in query.model_fields.items():
@@ -311,15 +348,23 @@ def doc(
             decorated = openapi.response(status, content, "成功")(decorated)
         elif status == 204:
             decorated = openapi.response(204, description="成功（无内容）")(decorated)
-        for code_status, (schema, text) in (extra_responses or {}).items():
+        extra = extra_responses or {}
+        for code_status, (schema, text) in extra.items():
+            if code_status in by_status:
+                continue  # documented below, with the error shape
             decorated = openapi.response(
                 code_status, {"application/json": _schema_of(schema)}, text
             )(decorated)
         for code_status, names in by_status.items():
+            error_schema = model_schema(ErrorBody)
+            text = "错误: " + ", ".join(names)
+            if code_status in extra:
+                # The same status answers a documented body too (a 503 health report).
+                schema, also = extra[code_status]
+                error_schema = {"oneOf": [_schema_of(schema).serialize(), error_schema]}
+                text = f"{also}；或{text}"
             decorated = openapi.response(
-                code_status,
-                {"application/json": RawSchema(model_schema(ErrorBody))},
-                "错误: " + ", ".join(names),
+                code_status, {"application/json": RawSchema(error_schema)}, text
             )(decorated)
         if auth:
             decorated = openapi.secured("token")(decorated)

@@ -93,6 +93,9 @@ def to_openapi(node: Any, defs: dict[str, Any]) -> Any:
     if out.get("type") == "null":
         del out["type"]
         out["nullable"] = True
+    if out.get("nullable") and "enum" in out and None not in out["enum"]:
+        # OpenAPI 3.0.3: `nullable` does not widen an `enum`; null must be listed.
+        out["enum"] = [*out["enum"], None]
     if "enum" in out and "type" not in out:
         kinds = {type(v).__name__ for v in out["enum"] if v is not None}
         if kinds == {"str"}:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 from tortoise.expressions import Q
@@ -25,6 +26,7 @@ from models import MAX_ID
 from server.errors import InvalidInput
 
 M = TypeVar("M", bound=Model)
+T = TypeVar("T")
 _PREFIX = "c1"
 _EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
 _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
@@ -130,6 +132,14 @@ def statuses_of(known: Collection[str]) -> Callable[[str | None], str | None]:
         return value
 
     return check
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """The list shape of API.md §1, typed: a page of items and the next page's cursor."""
+
+    items: list[T]
+    next_cursor: str | None
 
 
 def listing(items: list[Any], next_cursor: str | None) -> dict[str, Any]:

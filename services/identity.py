@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -30,6 +31,33 @@ from server.wechat import WeChatError
 from services import ratelimit
 
 log = get_logger("identity")
+
+
+# --- wire shapes (API.md §2), documented by the handlers as they are ----------------
+
+
+class UserInfo(BaseModel):
+    """The `User` object of API.md §2."""
+
+    id: int
+    name: str | None
+    employee_no: str | None
+    department: str | None
+    roles: list[str]
+    bound: bool
+
+
+class Login(BaseModel):
+    token: str
+    expires_in: int
+    user: UserInfo
+
+
+class ImportCounts(BaseModel):
+    """What a directory import changed."""
+
+    created: int
+    updated: int
 
 
 @dataclass(frozen=True)
@@ -51,16 +79,16 @@ class Principal:
         """`admin` may do everything the other roles may."""
         return "admin" in self.roles or any(role in self.roles for role in wanted)
 
-    def as_user(self) -> dict[str, Any]:
+    def as_user(self) -> UserInfo:
         """The `User` object of API.md §2."""
-        return {
-            "id": self.user_id,
-            "name": self.name,
-            "employee_no": self.employee_no,
-            "department": self.department,
-            "roles": sorted(self.roles, key=ROLES.index),
-            "bound": self.bound,
-        }
+        return UserInfo(
+            id=self.user_id,
+            name=self.name,
+            employee_no=self.employee_no,
+            department=self.department,
+            roles=sorted(self.roles, key=ROLES.index),
+            bound=self.bound,
+        )
 
 
 def principal_for(user: User, staff: Staff | None) -> Principal:
@@ -91,7 +119,7 @@ def _token_hash(token: str) -> str:
 # --- login -------------------------------------------------------------------------
 
 
-async def login(*, code: str, client_ip: str, now: datetime) -> dict[str, Any]:
+async def login(*, code: str, client_ip: str, now: datetime) -> Login:
     """Exchange a wx.login code for our own token (API.md §2 POST /auth/login)."""
     limits = resources.settings().login_limits
     code_key = hashlib.sha256(code.encode()).hexdigest()[:32]
@@ -121,11 +149,11 @@ async def login(*, code: str, client_ip: str, now: datetime) -> dict[str, Any]:
     )
     token = await issue_token(user_id=user.id, now=now)
     staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None  # type: ignore[attr-defined]
-    return {
-        "token": token,
-        "expires_in": resources.settings().token_ttl_s,
-        "user": principal_for(user, staff).as_user(),
-    }
+    return Login(
+        token=token,
+        expires_in=resources.settings().token_ttl_s,
+        user=principal_for(user, staff).as_user(),
+    )
 
 
 async def _upsert_user(
@@ -365,7 +393,7 @@ async def forget_cached_principals() -> None:
 # --- binding -----------------------------------------------------------------------
 
 
-async def bind(*, principal: Principal, employee_no: str, name: str) -> dict[str, Any]:
+async def bind(*, principal: Principal, employee_no: str, name: str) -> UserInfo:
     """Bind the caller's WeChat account to the directory entry matching both fields."""
     limits = resources.settings().login_limits
     await ratelimit.hit(
@@ -429,7 +457,7 @@ def validate_directory_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return clean
 
 
-async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> dict[str, int]:
+async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> ImportCounts:
     """Upsert the directory; entries set inactive lose their tokens (API.md §2)."""
     clean = validate_directory_rows(rows)
     created = updated = 0
@@ -459,7 +487,7 @@ async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> dict[str
             await revoke_user_tokens(user_ids=users, now=now)  # type: ignore[arg-type]
     if updated:  # roles, names, departments or activity changed: retire again, committed
         await forget_cached_principals()
-    return {"created": created, "updated": updated}
+    return ImportCounts(created=created, updated=updated)
 
 
 def parse_staff_csv(text: str) -> list[dict[str, Any]]:

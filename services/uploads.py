@@ -20,15 +20,16 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pydantic import BaseModel
 
 from models import could_exist
 from models.repairs import Upload
 from server import resources
 from server.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from server.logs import get_logger
+from server.wire import UploadLink
 from services import ratelimit
 from services.identity import Principal
 
@@ -65,8 +66,15 @@ class Encoded:
     height: int
 
 
-def url_of(upload_id: int) -> str:
-    return f"/api/v1/uploads/{upload_id}"
+class Stored(BaseModel):
+    """An upload as its uploader sees it; `url` is its id, written as its path."""
+
+    id: int
+    url: UploadLink
+    content_type: str
+    size: int
+    width: int
+    height: int
 
 
 def reencode(data: bytes) -> Encoded:
@@ -128,7 +136,7 @@ def _write(path: Path, data: bytes) -> None:
     temporary.replace(path)
 
 
-async def store(*, owner_id: int, data: bytes, now: datetime) -> dict[str, Any]:
+async def store(*, owner_id: int, data: bytes, now: datetime) -> Stored:
     """Check, clean and keep one uploaded photo; it is the uploader's until a ticket takes it."""
     if len(data) > MAX_BYTES:
         raise PayloadTooLarge("图片不能超过 5 MB", details={"max_bytes": MAX_BYTES})
@@ -160,14 +168,14 @@ async def store(*, owner_id: int, data: bytes, now: datetime) -> dict[str, Any]:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    return {
-        "id": upload.id,
-        "url": url_of(upload.id),
-        "content_type": content_type,
-        "size": upload.size,
-        "width": upload.width,
-        "height": upload.height,
-    }
+    return Stored(
+        id=upload.id,
+        url=upload.id,
+        content_type=content_type,
+        size=upload.size,
+        width=upload.width,
+        height=upload.height,
+    )
 
 
 async def read(*, upload: Upload) -> bytes:

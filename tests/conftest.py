@@ -129,3 +129,22 @@ async def fake_pay(client):
     _FAKE_PAY.state.deliver = deliver
     yield _FAKE_PAY
     _FAKE_PAY.state.deliver = fake_wechatpay.http_deliver
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """tests/test_wire_format.py checks the responses every other test had served: last."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/test_wire_format.py"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from server import wire
+    from tests.test_wire_format import SERVED_SUMMARY
+
+    summary = config.stash.get(SERVED_SUMMARY, None)
+    if summary:
+        terminalreporter.section("wire format")
+        terminalreporter.write_line(summary)
+    if wire.DRIFTS:
+        terminalreporter.section("wire drifts (served JSON vs response model)")
+        for line in sorted(set(wire.DRIFTS)):
+            terminalreporter.write_line(line)

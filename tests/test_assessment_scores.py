@@ -116,7 +116,7 @@ async def test_scores_of_a_hand_checked_month(client):
     )  # fmt: skip
     # Of the first round's two rectifications one is verified within the month.
     rect_ids = sorted(
-        await Rectification.filter(inspection_id=first_round["id"]).values_list("id", flat=True)
+        await Rectification.filter(inspection_id=first_round.id).values_list("id", flat=True)
     )
     team_side = principal(contact)
     for rect_id in rect_ids:
@@ -155,12 +155,12 @@ async def test_scores_of_a_hand_checked_month(client):
     fixer = await make_user("facility")
     ticket = await repairs.report(principal=principal(requester), category="it", location="A座",
                                   description="网络不通", photo_ids=[], now=local(first, 6))  # fmt: skip
-    await repairs.act(ticket_id=ticket["id"], principal=lead, action="assign",
+    await repairs.act(ticket_id=ticket.id, principal=lead, action="assign",
                       assignee_id=fixer.user_id, now=local(first, 6))  # fmt: skip
     for action in ("start", "resolve"):
-        await repairs.act(ticket_id=ticket["id"], principal=principal(fixer, "facility"),
+        await repairs.act(ticket_id=ticket.id, principal=principal(fixer, "facility"),
                           action=action, note="好了", now=local(first, 7))  # fmt: skip
-    await repairs.act(ticket_id=ticket["id"], principal=principal(requester), action="rate",
+    await repairs.act(ticket_id=ticket.id, principal=principal(requester), action="rate",
                       score=5, now=local(first, 8))  # fmt: skip
     for score in (5, 2):
         eater, order_id = await _served_order(client)

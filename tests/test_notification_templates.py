@@ -48,6 +48,6 @@ def test_a_deployment_override_is_listed(monkeypatch):
 
     monkeypatch.setenv("WECHAT_TEMPLATE_VISITOR_ARRIVED", "tpl-local-visitor")
     kinds = {"visitor_arrived": _kind("visitor_arrived", "TPL_VISITOR_ARRIVED", {}, "p")}
-    assert list_templates(kinds=kinds)["items"] == [
+    assert list_templates(kinds=kinds).model_dump()["items"] == [
         {"kind": "visitor_arrived", "template_id": "tpl-local-visitor", "title": "访客到访通知"}
     ]

@@ -159,15 +159,15 @@ async def test_stats_on_a_known_data_set(client):
         )
         fixer = await _principal(crew)
         await repairs.act(
-            ticket_id=ticket["id"],
+            ticket_id=ticket.id,
             principal=boss,
             action="assign",
             assignee_id=crew.user_id,
             now=start,
         )
-        await repairs.act(ticket_id=ticket["id"], principal=fixer, action="start", now=start)
+        await repairs.act(ticket_id=ticket.id, principal=fixer, action="start", now=start)
         await repairs.act(
-            ticket_id=ticket["id"],
+            ticket_id=ticket.id,
             principal=fixer,
             action="resolve",
             note="好了",
@@ -175,7 +175,7 @@ async def test_stats_on_a_known_data_set(client):
         )
         if score is not None:
             await repairs.act(
-                ticket_id=ticket["id"],
+                ticket_id=ticket.id,
                 principal=requester,
                 action="rate",
                 score=score,
@@ -191,7 +191,7 @@ async def test_stats_on_a_known_data_set(client):
         now=datetime(2031, 4, 2, tzinfo=UTC),
     )
     await repairs.act(
-        ticket_id=late["id"],
+        ticket_id=late.id,
         principal=boss,
         action="assign",
         assignee_id=crew_b.user_id,
@@ -286,7 +286,7 @@ async def test_stats_days_are_local_days_on_every_database(client):
     steps.append(("resolve", fixer, {"note": "已修好"}))
     for action, who, extra in steps:
         await repairs.act(
-            ticket_id=ticket["id"],
+            ticket_id=ticket.id,
             principal=who,
             action=action,
             now=(early + timedelta(hours=1)).astimezone(UTC),

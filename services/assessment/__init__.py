@@ -20,10 +20,20 @@ from services.assessment.inspections import (
 from services.assessment.photos import read as read_photo
 from services.assessment.scores import scores, trend, workbook
 from services.assessment.setup import create_standards, create_team, list_standards, list_teams
+from services.assessment.shapes import (
+    InspectionPage,
+    InspectionView,
+    RectificationPage,
+    RectificationView,
+)
 from services.assessment.surveys import create_survey, current, rate_meal, respond
 
 __all__ = [
     "TRANSITIONS",
+    "InspectionPage",
+    "InspectionView",
+    "RectificationPage",
+    "RectificationView",
     "act",
     "create_inspection",
     "create_standards",

@@ -32,8 +32,18 @@ from services.assessment.common import (
     get_team,
     is_inspector,
     parse_month,
-    team_ref,
     teams_of_contact,
+)
+from services.assessment.shapes import (
+    Event,
+    InspectionPage,
+    InspectionView,
+    Person,
+    RectificationPage,
+    RectificationView,
+    Result,
+    StandardRef,
+    TeamRef,
 )
 from services.identity import Principal, names_of
 
@@ -87,7 +97,7 @@ async def create_inspection(
     location: str,
     results: list[dict[str, Any]],
     now: datetime,
-) -> dict[str, Any]:
+) -> InspectionView:
     """Record a walk-round; each failed item deducts its points and opens a rectification
     due in RECTIFICATION_DAYS, told to the team's contacts in the same transaction."""
     team = await get_team(team_id, field="team_id")
@@ -181,40 +191,44 @@ async def _open_rectification(
         )
 
 
-async def serialize_inspections(inspections: list[Inspection]) -> list[dict[str, Any]]:
+async def serialize_inspections(inspections: list[Inspection]) -> list[InspectionView]:
     ids = [i.id for i in inspections]
     results = await InspectionResult.filter(inspection_id__in=ids).order_by("id")
     teams = {t.id: t for t in await Team.filter(id__in={i.team_id for i in inspections})}  # type: ignore[attr-defined]
     names = await names_of(i.inspector_id for i in inspections)  # type: ignore[attr-defined]
-    by_inspection: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    by_inspection: dict[int, list[Result]] = {i: [] for i in ids}
     for r in results:
         by_inspection[r.inspection_id].append(  # type: ignore[attr-defined]
-            {
-                "standard_id": r.standard_id,  # type: ignore[attr-defined]
-                "passed": r.passed,
-                "note": r.note,
-                "photo_ids": r.photo_ids,
-                "photos": [photos.url_of(p) for p in r.photo_ids],
-                "points": r.points,
-            }
+            Result(
+                standard_id=r.standard_id,  # type: ignore[attr-defined]
+                passed=r.passed,
+                note=r.note,
+                photo_ids=r.photo_ids,
+                photos=r.photo_ids,
+                points=r.points,
+            )
         )
     return [
-        {
-            "id": i.id,
-            "team": team_ref(teams[i.team_id]),  # type: ignore[attr-defined]
-            "inspector": {"id": i.inspector_id, "name": names.get(i.inspector_id, "未知用户")},  # type: ignore[attr-defined]
-            "at": wire(i.at),
-            "location": i.location,
-            "results": by_inspection[i.id],
-            "deducted": i.deducted,
-        }
+        InspectionView(
+            id=i.id,
+            team=_team_ref(teams[i.team_id]),  # type: ignore[attr-defined]
+            inspector=Person(id=i.inspector_id, name=names.get(i.inspector_id, "未知用户")),  # type: ignore[attr-defined]
+            at=i.at,
+            location=i.location,
+            results=by_inspection[i.id],
+            deducted=i.deducted,
+        )
         for i in inspections
     ]
 
 
+def _team_ref(team: Team) -> TeamRef:
+    return TeamRef(id=team.id, name=team.name, service=team.service)
+
+
 async def list_inspections(
     *, team_id: int | None, month: str | None, limit: int, cursor: str | None
-) -> dict[str, Any]:
+) -> InspectionPage:
     """Newest first, optionally of one team and one month."""
     query = Inspection.all()
     if team_id is not None:
@@ -223,7 +237,7 @@ async def list_inspections(
         start, end = month_bounds(parse_month(month))
         query = query.filter(at__gte=start, at__lt=end)
     rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor)
-    return pagination.listing(await serialize_inspections(rows), next_cursor)
+    return InspectionPage(items=await serialize_inspections(rows), next_cursor=next_cursor)
 
 
 # --- rectifications ----------------------------------------------------------------------
@@ -250,7 +264,7 @@ async def visible_rectification(*, rectification_id: int, principal: Principal) 
     return found
 
 
-async def serialize_rectifications(rows: list[Rectification]) -> list[dict[str, Any]]:
+async def serialize_rectifications(rows: list[Rectification]) -> list[RectificationView]:
     ids = [r.id for r in rows]
     teams = {t.id: t for t in await Team.filter(id__in={r.team_id for r in rows})}  # type: ignore[attr-defined]
     standards = {
@@ -259,54 +273,52 @@ async def serialize_rectifications(rows: list[Rectification]) -> list[dict[str, 
     }
     events = await RectificationEvent.filter(rectification_id__in=ids).order_by("at", "id")
     names = await names_of(e.actor_id for e in events)  # type: ignore[attr-defined]
-    by_row: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    by_row: dict[int, list[Event]] = {i: [] for i in ids}
     for e in events:
         actor_id = e.actor_id  # type: ignore[attr-defined]
         by_row[e.rectification_id].append(  # type: ignore[attr-defined]
-            {
-                "at": wire(e.at),
-                "actor": {"id": actor_id, "name": names.get(actor_id, "未知用户")}
+            Event(  # type: ignore[call-arg]  # by name; `from` on the wire
+                at=e.at,
+                actor=Person(id=actor_id, name=names.get(actor_id, "未知用户"))
                 if actor_id
-                else {"id": None, "name": "系统"},
-                "action": e.action,
-                "from": e.from_state or None,
-                "to": e.to_state,
-                "note": e.note,
-            }
+                else Person(id=None, name="系统"),
+                action=e.action,
+                from_state=e.from_state or None,
+                to=e.to_state,
+                note=e.note,
+            )
         )
     result = []
     for r in rows:
         standard = standards[r.standard_id]  # type: ignore[attr-defined]
         result.append(
-            {
-                "id": r.id,
-                "inspection_id": r.inspection_id,  # type: ignore[attr-defined]
-                "standard_id": standard.id,
-                "standard": {
-                    "code": standard.code,
-                    "text": standard.text,
-                    "points": standard.points,
-                },
-                "team": team_ref(teams[r.team_id]),  # type: ignore[attr-defined]
-                "due": wire(r.due),
-                "status": r.status,
-                "note": r.note,
-                "photo_ids": r.photo_ids,
-                "photos": [photos.url_of(p) for p in r.photo_ids],
-                "events": by_row[r.id],
-            }
+            RectificationView(
+                id=r.id,
+                inspection_id=r.inspection_id,  # type: ignore[attr-defined]
+                standard_id=standard.id,
+                standard=StandardRef(
+                    code=standard.code, text=standard.text, points=standard.points
+                ),
+                team=_team_ref(teams[r.team_id]),  # type: ignore[attr-defined]
+                due=r.due,
+                status=r.status,
+                note=r.note,
+                photo_ids=r.photo_ids,
+                photos=r.photo_ids,
+                events=by_row[r.id],
+            )
         )
     return result
 
 
-async def get_rectification(*, rectification_id: int, principal: Principal) -> dict[str, Any]:
+async def get_rectification(*, rectification_id: int, principal: Principal) -> RectificationView:
     found = await visible_rectification(rectification_id=rectification_id, principal=principal)
     return (await serialize_rectifications([found]))[0]
 
 
 async def list_rectifications(
     *, principal: Principal, status: str | None, team_id: int | None, limit: int
-) -> dict[str, Any]:
+) -> RectificationPage:
     """An inspector's (all teams) or a contact's (their teams) rectifications, due first."""
     query = Rectification.all()
     if not is_inspector(principal):
@@ -316,7 +328,7 @@ async def list_rectifications(
     if status:
         query = query.filter(status=status)
     rows = await query.order_by("due", "id").limit(limit)
-    return {"items": await serialize_rectifications(rows), "next_cursor": None}
+    return RectificationPage(items=await serialize_rectifications(rows), next_cursor=None)
 
 
 async def act(
@@ -327,7 +339,7 @@ async def act(
     now: datetime,
     note: str = "",
     photo_ids: list[int] | None = None,
-) -> dict[str, Any]:
+) -> RectificationView:
     """Apply one action of TRANSITIONS: 404 if not visible, 403 if not the party of the
     action, 409 invalid_state if the state does not allow it (also when a concurrent
     action moved it first: the update is conditional on the state read)."""

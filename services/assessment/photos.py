@@ -47,10 +47,6 @@ async def take(
         raise InvalidInput({field: "图片不存在、不属于你或已被使用"})
 
 
-def url_of(photo_id: int) -> str:
-    return f"/api/v1/assessment/photos/{photo_id}"
-
-
 async def read(*, photo_id: int, principal: Principal) -> tuple[str, bytes]:
     """A photo for inspectors, admins and the contacts of its team; 404 for anyone else."""
     photo = await Photo.get_or_none(id=photo_id) if could_exist(photo_id) else None

@@ -17,7 +17,8 @@ from server.clock import tz
 from server.errors import Conflict, InvalidInput, InvalidState, LimitReached, NotFound, TooLate
 from server.logs import get_logger
 from server.tx import move
-from services.carwash.common import DOMAIN, own_card, utc, wire
+from services.carwash import shapes
+from services.carwash.common import DOMAIN, own_card, utc
 from services.carwash.redeem import _usable
 from services.notifications import notify
 
@@ -26,21 +27,21 @@ log = get_logger("carwash.bay")
 NO_SHOW_AFTER = timedelta(minutes=10)
 
 
-def slot_view(slot: WashSlot, place: booking.SlotAvailability | None) -> dict[str, Any]:
+def slot_view(slot: WashSlot, place: booking.SlotAvailability | None) -> shapes.WashSlot:
     booked = place.booked if place else 0
-    return {
-        "id": slot.id,
-        "start": wire(slot.start),
-        "end": wire(slot.end),
-        "capacity": slot.capacity,
-        "booked": booked,
-        "available": place.available if place else max(0, slot.capacity - booked),
-    }
+    return shapes.WashSlot(
+        id=slot.id,
+        start=slot.start,
+        end=slot.end,
+        capacity=slot.capacity,
+        booked=booked,
+        available=place.available if place else max(0, slot.capacity - booked),
+    )
 
 
 async def create_slots(
     *, day: date, open_from: time, open_to: time, slot_minutes: int, bays: int
-) -> list[dict[str, Any]]:
+) -> list[shapes.WashSlot]:
     """A day's grid of wash slots (409 conflict if the day already has slots)."""
     start = datetime.combine(day, open_from, tzinfo=tz())
     end = datetime.combine(day, open_to, tzinfo=tz())
@@ -76,7 +77,7 @@ async def create_slots(
     return await list_slots(day=day)
 
 
-async def list_slots(*, day: date) -> list[dict[str, Any]]:
+async def list_slots(*, day: date) -> list[shapes.WashSlot]:
     wash_day = await WashDay.get_or_none(date=day, resource_id__gt=0)
     if wash_day is None:
         return []
@@ -85,15 +86,15 @@ async def list_slots(*, day: date) -> list[dict[str, Any]]:
     return [slot_view(s, places.get(s.id)) for s in slots]
 
 
-def booking_view(row: WashBooking) -> dict[str, Any]:
+def booking_view(row: WashBooking) -> shapes.WashBooking:
     slot: WashSlot = row.slot
-    return {
-        "id": row.id,
-        "slot": {"id": slot.id, "start": wire(slot.start), "end": wire(slot.end)},
-        "card_id": row.card_id,  # type: ignore[attr-defined]
-        "status": row.status,
-        "plate": row.plate,
-    }
+    return shapes.WashBooking(
+        id=row.id,
+        slot=shapes.SlotRef(id=slot.id, start=slot.start, end=slot.end),
+        card_id=row.card_id,  # type: ignore[attr-defined]
+        status=row.status,
+        plate=row.plate,
+    )
 
 
 async def book(
@@ -104,7 +105,7 @@ async def book(
     plate: str,
     idempotency_key: str | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> shapes.WashBooking:
     """Book a bay slot with a usable card; the engine takes the place and the limit."""
     if not could_exist(slot_id):
         raise NotFound("洗车时段不存在")
@@ -148,14 +149,14 @@ async def book(
     return booking_view(row)
 
 
-async def list_bookings(*, user_id: int) -> list[dict[str, Any]]:
+async def list_bookings(*, user_id: int) -> list[shapes.WashBooking]:
     rows = (
         await WashBooking.filter(user_id=user_id).order_by("-id").limit(50).select_related("slot")
     )
     return [booking_view(r) for r in rows]
 
 
-async def cancel(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+async def cancel(*, user_id: int, booking_id: int, now: datetime) -> shapes.WashBooking:
     """Cancel a confirmed booking; its place is free at once."""
     if not could_exist(booking_id):
         raise NotFound("预约不存在")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from models import could_exist
 from models.carwash import Card, CardType, Wash
@@ -20,7 +19,8 @@ from server.errors import LimitReached, NotFound, ServiceUnavailable
 from server.logs import get_logger
 from server.tx import Tx, transaction
 from server.wechatpay import PayError
-from services.carwash.common import LIVE_CARDS, card_view, own_card, utc, wash_view
+from services.carwash import shapes
+from services.carwash.common import LIVE_CARDS, card_detail, card_view, own_card, utc
 
 log = get_logger("carwash")
 
@@ -28,16 +28,16 @@ UNPAID_CLOSE_AFTER = timedelta(minutes=30)
 QUERY_AFTER = timedelta(seconds=10)  # a pending purchase older than this asks WeChat Pay
 
 
-def card_type_view(card_type: CardType) -> dict[str, Any]:
-    return {
-        "id": card_type.id,
-        "name": card_type.name,
-        "washes": card_type.washes,
-        "price_fen": card_type.price_fen,
-        "valid_days": card_type.valid_days,
-        "per_user_limit": card_type.per_user_limit,
-        "active": card_type.active,
-    }
+def card_type_view(card_type: CardType) -> shapes.CardType:
+    return shapes.CardType(
+        id=card_type.id,
+        name=card_type.name,
+        washes=card_type.washes,
+        price_fen=card_type.price_fen,
+        valid_days=card_type.valid_days,
+        per_user_limit=card_type.per_user_limit,
+        active=card_type.active,
+    )
 
 
 async def create_card_type(
@@ -48,7 +48,7 @@ async def create_card_type(
     valid_days: int,
     per_user_limit: int,
     active: bool,
-) -> dict[str, Any]:
+) -> shapes.CardType:
     card_type = await CardType.create(
         name=name.strip(),
         washes=washes,
@@ -60,7 +60,7 @@ async def create_card_type(
     return card_type_view(card_type)
 
 
-async def list_card_types() -> list[dict[str, Any]]:
+async def list_card_types() -> list[shapes.CardType]:
     return [
         card_type_view(t) for t in await CardType.filter(active=True).order_by("price_fen", "id")
     ]
@@ -71,7 +71,7 @@ def new_trade_no() -> str:
     return "CW" + secrets.token_hex(15)
 
 
-async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> dict[str, Any]:
+async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> shapes.Purchase:
     """A card waiting for payment and the signed `wx.requestPayment` arguments.
 
     The per-user limit counts live cards (pending, active, refunding) under a lock on
@@ -124,12 +124,12 @@ async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> dict[st
         ) from None
     await Card.filter(id=card.id).update(prepay_id=prepay_id)
     card.type = card_type
-    return {
-        "card": card_view(card),
-        "out_trade_no": card.out_trade_no,
-        "amount_fen": card.amount_fen,
-        "pay_params": pay.pay_params(prepay_id),
-    }
+    return shapes.Purchase(
+        card=card_view(card),
+        out_trade_no=card.out_trade_no,
+        amount_fen=card.amount_fen,
+        pay_params=shapes.PayParams(**pay.pay_params(prepay_id)),
+    )
 
 
 def purchase_status(card: Card) -> str:
@@ -138,7 +138,7 @@ def purchase_status(card: Card) -> str:
     return "closed" if card.status == "closed" else "paid"
 
 
-async def get_purchase(*, user_id: int, out_trade_no: str, now: datetime) -> dict[str, Any]:
+async def get_purchase(*, user_id: int, out_trade_no: str, now: datetime) -> shapes.PurchaseStatus:
     """The buyer's purchase; a pending one older than 10 s asks WeChat Pay (order query)
     and applies a verified SUCCESS, so a lost notification never strands a payment."""
     from services.carwash import payments
@@ -151,10 +151,10 @@ async def get_purchase(*, user_id: int, out_trade_no: str, now: datetime) -> dic
     if card.status == "pending_payment" and now - card.created_at >= QUERY_AFTER:
         await payments.query_and_apply(card=card, now=now)
         card = await Card.get(id=card.id).select_related("type")
-    return {"status": purchase_status(card), "card": card_view(card)}
+    return shapes.PurchaseStatus(status=purchase_status(card), card=card_view(card))
 
 
-async def list_cards(*, user_id: int) -> list[dict[str, Any]]:
+async def list_cards(*, user_id: int) -> list[shapes.CardView]:
     cards = (
         await Card.filter(owner_id=user_id)
         .exclude(status="closed")
@@ -164,10 +164,10 @@ async def list_cards(*, user_id: int) -> list[dict[str, Any]]:
     return [card_view(c) for c in cards]
 
 
-async def get_card(*, user_id: int, card_id: int) -> dict[str, Any]:
+async def get_card(*, user_id: int, card_id: int) -> shapes.CardDetail:
     card = await own_card(user_id=user_id, card_id=card_id)
     washes = await Wash.filter(card_id=card.id).order_by("-id").limit(20)
-    return {**card_view(card), "redemptions": [wash_view(w) for w in washes]}
+    return card_detail(card, washes)
 
 
 # --- scheduled -----------------------------------------------------------------------

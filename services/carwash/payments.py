@@ -22,6 +22,7 @@ from server.errors import Conflict, InvalidState, ServiceUnavailable
 from server.logs import get_logger
 from server.tx import Tx, transaction
 from server.wechatpay import NotificationRejected, PayError
+from services.carwash import shapes
 from services.carwash.common import card_link, card_view, own_card, utc
 from services.notifications import notify
 
@@ -209,7 +210,7 @@ async def close_unpaid(*, now: datetime, older_than: timedelta = timedelta(minut
     return closed
 
 
-async def request_refund(*, user_id: int, card_id: int, now: datetime) -> dict[str, Any]:
+async def request_refund(*, user_id: int, card_id: int, now: datetime) -> shapes.CardView:
     """Refund the unused washes (price × left / total, rounded down).
 
     The card becomes `refunding` first (a conditional update that also pins washes_left,

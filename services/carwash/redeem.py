@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 import qrcode
 import qrcode.constants
@@ -24,7 +23,8 @@ from models.carwash import Card, Wash, WashBooking
 from server import resources
 from server.errors import InvalidState, NotFound
 from server.tx import Tx, transaction
-from services.carwash.common import card_link, card_view, own_card, utc, wire
+from services.carwash import shapes
+from services.carwash.common import card_link, card_view, own_card, utc
 from services.notifications import notify
 
 CODE_TTL = timedelta(seconds=60)
@@ -43,7 +43,7 @@ return 1
 _REDIS_TTL_MS = 120_000
 
 
-async def issue_code(*, user_id: int, card_id: int, now: datetime) -> dict[str, Any]:
+async def issue_code(*, user_id: int, card_id: int, now: datetime) -> shapes.Code:
     """A fresh single-use code for the owner's usable card (the previous one is void)."""
     card = await own_card(user_id=user_id, card_id=card_id)
     _usable(card, now=now)
@@ -53,7 +53,7 @@ async def issue_code(*, user_id: int, card_id: int, now: datetime) -> dict[str, 
         keys=[f"{_CURRENT}{card.id}", f"{_PREFIX}{code}"],
         args=[code, f"{card.id}:{expires_at.timestamp()}", _REDIS_TTL_MS, _PREFIX],
     )
-    return {"code": code, "expires_at": wire(expires_at)}
+    return shapes.Code(code=code, expires_at=expires_at)
 
 
 async def code_png(*, user_id: int, card_id: int) -> bytes:
@@ -90,7 +90,7 @@ _STATE_MESSAGES = {
 
 async def redeem(
     *, attendant_id: int, code: str, plate: str | None, now: datetime
-) -> dict[str, Any]:
+) -> shapes.Redeemed:
     """Take one wash for a scanned code: exactly once, however many tills scan it."""
     taken = await resources.redis().getdel(f"{_PREFIX}{code}") if code else None
     if not taken:
@@ -122,7 +122,7 @@ async def redeem(
         async with transaction() as tx:
             wash = await take(tx)
     fresh = await Card.get(id=card.id).select_related("type")
-    return {"card": card_view(fresh), "washed_at": wire(wash.washed_at)}
+    return shapes.Redeemed(card=card_view(fresh), washed_at=wash.washed_at)
 
 
 async def _current_booking(*, card: Card, now: datetime) -> WashBooking | None:

@@ -23,10 +23,36 @@ from services.gym.desk import (
 )
 from services.gym.jobs import expire_waitlists, expire_walk_ins, mark_no_shows
 from services.gym.settlement import settlement, settlement_xlsx
+from services.gym.shapes import (
+    BookingPage,
+    BookingView,
+    Checkin,
+    DeskKey,
+    DeskKeyRevoked,
+    GymList,
+    GymRef,
+    GymView,
+    Quota,
+    SessionList,
+    SessionView,
+    Voucher,
+)
 
 __all__ = [
+    "BookingPage",
+    "BookingView",
+    "Checkin",
+    "DeskKey",
+    "DeskKeyRevoked",
     "DeskPrincipal",
+    "GymList",
+    "GymRef",
+    "GymView",
+    "Quota",
     "SessionIn",
+    "SessionList",
+    "SessionView",
+    "Voucher",
     "authenticate_desk",
     "book_class",
     "cancel",

@@ -37,6 +37,7 @@ from services.gym.common import (
     quota_limit,
     take_quota,
 )
+from services.gym.shapes import BookingPage, BookingView
 from services.notifications import notify
 
 
@@ -47,7 +48,7 @@ async def book_class(
     waitlist: bool,
     idempotency_key: str | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> BookingView:
     """Book a place (201 confirmed) or, when full and asked, a waitlist entry (202).
 
     Joining a waitlist closes with promotion, 1 h before the start: later, a full class
@@ -100,7 +101,7 @@ async def book_class(
     return await view(row, gym=gym, session=session, position=reservation.position)
 
 
-async def visit(*, user_id: int, gym_id: int, now: datetime) -> dict[str, Any]:
+async def visit(*, user_id: int, gym_id: int, now: datetime) -> BookingView:
     """A walk-in visit of today, valid until the gym closes; one per gym and day."""
     gym = await active_gym(gym_id)
     if not gym.walk_in:
@@ -129,7 +130,7 @@ async def visit(*, user_id: int, gym_id: int, now: datetime) -> dict[str, Any]:
     return await view(row, gym=gym)
 
 
-async def cancel(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+async def cancel(*, user_id: int, booking_id: int, now: datetime) -> BookingView:
     """Cancel: the visit comes back more than 2 h before the start (`cancelled`), not
     later (`late_cancelled`); the place is freed either way and the engine promotes the
     head of the waitlist in the same step (record_promotion decides the cutoff)."""
@@ -161,7 +162,7 @@ async def cancel(*, user_id: int, booking_id: int, now: datetime) -> dict[str, A
     return await view(row)
 
 
-async def _cancel_walk_in(row: GymBooking, *, now: datetime) -> dict[str, Any]:
+async def _cancel_walk_in(row: GymBooking, *, now: datetime) -> BookingView:
     async with transaction() as tx:
         moved = (
             await GymBooking.filter(id=row.id, status="confirmed")
@@ -226,16 +227,16 @@ async def own_booking(*, user_id: int, booking_id: int) -> GymBooking:
     return row
 
 
-async def get_booking(*, user_id: int, booking_id: int) -> dict[str, Any]:
+async def get_booking(*, user_id: int, booking_id: int) -> BookingView:
     return await view(await own_booking(user_id=user_id, booking_id=booking_id))
 
 
-async def list_bookings(*, user_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
+async def list_bookings(*, user_id: int, limit: int, cursor: str | None) -> BookingPage:
     """My bookings and visits, newest first."""
     rows, next_cursor = await pagination.page(
         GymBooking.filter(user_id=user_id), limit=limit, cursor=cursor
     )
-    return pagination.listing([await view(r) for r in rows], next_cursor)
+    return BookingPage(items=[await view(r) for r in rows], next_cursor=next_cursor)
 
 
 async def view(
@@ -244,7 +245,7 @@ async def view(
     gym: Gym | None = None,
     session: GymSession | None = None,
     position: int | None = None,
-) -> dict[str, Any]:
+) -> BookingView:
     """The wire GymBooking, with the session's live places and the waitlist position."""
     gym = gym or await Gym.get(id=row.gym_id)  # type: ignore[attr-defined]
     session_out = None

@@ -25,6 +25,7 @@ from services.gym.common import (
     known,
     session_view,
 )
+from services.gym.shapes import GymView, SessionView
 
 MAX_SESSION = timedelta(hours=12)
 
@@ -40,7 +41,7 @@ class SessionIn:
 
 async def create_gym(
     *, name: str, address: str, offer: str, open_hours: str, walk_in: bool
-) -> dict[str, Any]:
+) -> GymView:
     """A partner gym. `open_hours` is `HH:MM-HH:MM` (closing after opening, same day)."""
     opens, closes = parse_hours(open_hours)
     try:
@@ -70,13 +71,13 @@ def parse_hours(open_hours: str) -> tuple[str, str]:
     return tuple(f"{h:02d}:{m:02d}" for h, m in clocks)  # type: ignore[return-value]
 
 
-async def list_gyms() -> list[dict[str, Any]]:
+async def list_gyms() -> list[GymView]:
     return [gym_view(g) for g in await Gym.filter(active=True).order_by("id")]
 
 
 async def create_sessions(
     *, gym_id: int, sessions: list[SessionIn], weeks: int
-) -> list[dict[str, Any]]:
+) -> list[SessionView]:
     """Publish classes, each repeated weekly `weeks` times (1 = just the given date)."""
     gym = await active_gym(gym_id)
     _validate_sessions(sessions)
@@ -141,7 +142,7 @@ async def _series_resource(*, gym: Gym, name: str) -> int:
     )
 
 
-async def list_sessions(*, gym_id: int, day: date) -> list[dict[str, Any]]:
+async def list_sessions(*, gym_id: int, day: date) -> list[SessionView]:
     """A gym's classes of a local day with what is left of each (from the engine)."""
     gym = await active_gym(gym_id)
     start, end = day_bounds(day)
@@ -151,7 +152,7 @@ async def list_sessions(*, gym_id: int, day: date) -> list[dict[str, Any]]:
     return await sessions_with_places(rows, gym)
 
 
-async def sessions_with_places(rows: list[GymSession], gym: Gym) -> list[dict[str, Any]]:
+async def sessions_with_places(rows: list[GymSession], gym: Gym) -> list[SessionView]:
     by_resource: dict[int, list[int]] = {}
     for row in rows:
         by_resource.setdefault(row.resource_id, []).append(row.id)

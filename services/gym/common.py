@@ -22,6 +22,7 @@ from models.gym import Gym, GymBooking, GymQuota, GymSession
 from server import resources
 from server.clock import local, tz
 from server.errors import LimitReached, NotFound
+from services.gym.shapes import BookingView, GymRef, GymView, Quota, SessionView
 
 DOMAIN = "gym"
 FREE_CANCEL = timedelta(hours=2)  # a cancel earlier than this before start gives the visit back
@@ -104,66 +105,66 @@ async def give_back_quota(conn: BaseDBAsyncClient, *, user_id: int, month: str) 
     )
 
 
-async def quota_view(*, user_id: int, now: datetime) -> dict[str, Any]:
+async def quota_view(*, user_id: int, now: datetime) -> Quota:
     month = month_of(now)
     row = await GymQuota.get_or_none(user_id=user_id, month=month)
     used = row.used if row else 0
     limit = quota_limit()
-    return {"month": month, "quota": limit, "used": used, "left": max(0, limit - used)}
+    return Quota(month=month, quota=limit, used=used, left=max(0, limit - used))
 
 
 # --- wire views --------------------------------------------------------------------
 
 
-def gym_view(gym: Gym) -> dict[str, Any]:
-    return {
-        "id": gym.id,
-        "name": gym.name,
-        "address": gym.address,
-        "offer": gym.offer,
-        "open_hours": f"{gym.opens}-{gym.closes}",
-        "walk_in": gym.walk_in,
-        "active": gym.active,
-    }
+def gym_view(gym: Gym) -> GymView:
+    return GymView(
+        id=gym.id,
+        name=gym.name,
+        address=gym.address,
+        offer=gym.offer,
+        open_hours=f"{gym.opens}-{gym.closes}",
+        walk_in=gym.walk_in,
+        active=gym.active,
+    )
 
 
-def session_view(session: GymSession, gym: Gym, place: Any | None) -> dict[str, Any]:
+def session_view(session: GymSession, gym: Gym, place: Any | None) -> SessionView:
     """Session of API.md §10; `place` is the engine's SlotAvailability (None: unknown)."""
     booked = place.booked if place is not None else 0
-    return {
-        "id": session.id,
-        "gym": {"id": gym.id, "name": gym.name},
-        "name": session.name,
-        "coach": session.coach,
-        "start": local(session.start).isoformat(),
-        "end": local(session.end).isoformat(),
-        "capacity": session.capacity,
-        "booked": booked,
-        "available": place.available if place is not None else max(0, session.capacity - booked),
-        "waitlist": place.waitlist if place is not None else 0,
-    }
+    return SessionView(
+        id=session.id,
+        gym=GymRef(id=gym.id, name=gym.name),
+        name=session.name,
+        coach=session.coach,
+        start=session.start,
+        end=session.end,
+        capacity=session.capacity,
+        booked=booked,
+        available=place.available if place is not None else max(0, session.capacity - booked),
+        waitlist=place.waitlist if place is not None else 0,
+    )
 
 
 def booking_view(
     row: GymBooking,
     *,
     gym: Gym,
-    session: dict[str, Any] | None,
+    session: SessionView | None,
     position: int | None = None,
-) -> dict[str, Any]:
+) -> BookingView:
     """GymBooking of API.md §10 (+ month, valid_until, created_at)."""
-    return {
-        "id": row.id,
-        "session": session,
-        "gym": {"id": gym.id, "name": gym.name},
-        "kind": row.kind,
-        "status": row.status,
-        "position": position if row.status == "waitlisted" else None,
-        "checked_in_at": local(row.checked_in_at).isoformat() if row.checked_in_at else None,
-        "valid_until": local(row.valid_until).isoformat() if row.valid_until else None,
-        "month": row.month,
-        "created_at": local(row.created_at).isoformat(),
-    }
+    return BookingView(
+        id=row.id,
+        session=session,
+        gym=GymRef(id=gym.id, name=gym.name),
+        kind=row.kind,
+        status=row.status,
+        position=position if row.status == "waitlisted" else None,
+        checked_in_at=row.checked_in_at,
+        valid_until=row.valid_until,
+        month=row.month,
+        created_at=row.created_at,
+    )
 
 
 def mask_name(name: str | None) -> str:

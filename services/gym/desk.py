@@ -20,7 +20,6 @@ import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import qrcode
 import qrcode.constants
@@ -33,6 +32,7 @@ from server.errors import InvalidState, NotFound, TooEarly, TooLate, Unauthorize
 from server.tx import Tx, transaction
 from services.gym.bookings import own_booking, view
 from services.gym.common import VOUCHER_LEAD, VOUCHER_TTL, active_gym, known, local, mask_name, utc
+from services.gym.shapes import Checkin, DeskKey, DeskKeyRevoked, Member, Voucher
 
 KEY_PREFIX = "gymdesk_"
 
@@ -50,26 +50,26 @@ def _key_hash(key: str) -> str:
     return hmac.new(secret, b"gym-desk:" + key.encode(), hashlib.sha256).hexdigest()
 
 
-async def issue_key(*, gym_id: int) -> dict[str, Any]:
+async def issue_key(*, gym_id: int) -> DeskKey:
     """A new desk key for the gym; the key itself is returned here and never again."""
     gym = await active_gym(gym_id)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = await GymDeskKey.create(gym=gym, key_hash=_key_hash(key))
-    return {"id": row.id, "gym_id": gym.id, "key": key}
+    return DeskKey(id=row.id, gym_id=gym.id, key=key)
 
 
-async def revoke_key(*, key_id: int, now: datetime) -> dict[str, Any]:
+async def revoke_key(*, key_id: int, now: datetime) -> DeskKeyRevoked:
     row = await GymDeskKey.get_or_none(id=known(key_id, "前台密钥"))
     if row is None:
         raise NotFound("前台密钥不存在")
     if row.revoked_at is None:
         await GymDeskKey.filter(id=row.id, revoked_at__isnull=True).update(revoked_at=now)
         row = await GymDeskKey.get(id=row.id)
-    return {
-        "id": row.id,
-        "gym_id": row.gym_id,  # type: ignore[attr-defined]
-        "revoked_at": local(row.revoked_at).isoformat() if row.revoked_at else None,
-    }
+    return DeskKeyRevoked(
+        id=row.id,
+        gym_id=row.gym_id,  # type: ignore[attr-defined]
+        revoked_at=row.revoked_at,
+    )
 
 
 async def authenticate_desk(*, key: str) -> DeskPrincipal:
@@ -88,7 +88,7 @@ async def authenticate_desk(*, key: str) -> DeskPrincipal:
 # --- vouchers ----------------------------------------------------------------------
 
 
-async def issue_voucher(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+async def issue_voucher(*, user_id: int, booking_id: int, now: datetime) -> Voucher:
     """A 60 s single-use code: from 30 min before a class until it ends, or for a walk-in
     until the gym closes that day."""
     row = await own_booking(user_id=user_id, booking_id=booking_id)
@@ -111,7 +111,7 @@ async def issue_voucher(*, user_id: int, booking_id: int, now: datetime) -> dict
         code=code,
         expires_at=expires_at,
     )
-    return {"code": code, "expires_at": local(expires_at).isoformat()}
+    return Voucher(code=code, expires_at=expires_at)
 
 
 async def voucher_png(*, user_id: int, booking_id: int, now: datetime) -> bytes:
@@ -133,7 +133,7 @@ async def voucher_png(*, user_id: int, booking_id: int, now: datetime) -> bytes:
 # --- the check-in ------------------------------------------------------------------
 
 
-async def checkin(*, desk: DeskPrincipal, code: str, now: datetime) -> dict[str, Any]:
+async def checkin(*, desk: DeskPrincipal, code: str, now: datetime) -> Checkin:
     """Check a member in by their voucher, once. Unknown, expired and other gyms'
     codes are all 404 (a desk learns nothing about vouchers that are not its own)."""
     voucher = await GymVoucher.get_or_none(code=code)
@@ -173,18 +173,18 @@ async def checkin(*, desk: DeskPrincipal, code: str, now: datetime) -> dict[str,
         current = await GymBooking.get(id=row.id)
         raise InvalidState(current.status, _refusal(current.status)) from None
     row = await GymBooking.get(id=row.id)
-    return {"booking": await view(row), "member": await _member(row.user_id)}
+    return Checkin(booking=await view(row), member=await _member(row.user_id))
 
 
 def _refusal(status: str) -> str:
     return "该预约已签到" if status == "checked_in" else "该预约当前不能签到"
 
 
-async def _member(user_id: int) -> dict[str, Any]:
+async def _member(user_id: int) -> Member:
     """All the desk sees of a member: the name masked and the department."""
     user = await User.get_or_none(id=user_id)
     staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None  # type: ignore[attr-defined]
-    return {
-        "name_masked": mask_name(staff.name if staff else None),
-        "department": staff.department if staff else "",
-    }
+    return Member(
+        name_masked=mask_name(staff.name if staff else None),
+        department=staff.department if staff else "",
+    )

@@ -30,9 +30,29 @@ from services.library.circulation import (
 )
 from services.library.holds import cancel_hold, expire_holds, list_holds, place_hold
 from services.library.reminders import remind_due, send_overdue
+from services.library.shapes import (
+    CopyView,
+    HoldPage,
+    HoldView,
+    LoanPage,
+    LoanView,
+    OverduePage,
+    Returned,
+    TitlePage,
+    TitleView,
+)
 
 __all__ = [
+    "CopyView",
+    "HoldPage",
+    "HoldView",
+    "LoanPage",
+    "LoanView",
+    "OverduePage",
+    "Returned",
     "TitleIn",
+    "TitlePage",
+    "TitleView",
     "borrow",
     "cancel_hold",
     "create_title",

@@ -7,7 +7,6 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from stdnum import isbn as stdnum_isbn
 from stdnum.exceptions import InvalidChecksum, ValidationError
@@ -19,6 +18,7 @@ from server import pagination
 from server.errors import Conflict, InvalidInput, NotFound
 from server.tx import transaction
 from services.library.common import BARCODE, checked_id, title_out, titles_out
+from services.library.shapes import TitlePage, TitleView
 
 IMPORT_COLUMNS = ("isbn", "title", "author", "publisher", "year", "barcodes")
 
@@ -67,7 +67,7 @@ def _check_barcodes(barcodes: list[str]) -> list[str]:
     return cleaned
 
 
-async def create_title(*, book: TitleIn, now: datetime) -> dict[str, Any]:
+async def create_title(*, book: TitleIn, now: datetime) -> TitleView:
     """A new catalogue entry with its copies; a known ISBN or barcode is a conflict."""
     isbn13 = normalise_isbn(book.isbn)
     barcodes = _check_barcodes(book.barcodes)
@@ -93,7 +93,7 @@ async def create_title(*, book: TitleIn, now: datetime) -> dict[str, Any]:
     return await title_out(title)
 
 
-async def get_title(*, title_id: int) -> dict[str, Any]:
+async def get_title(*, title_id: int) -> TitleView:
     title = await Title.get_or_none(id=checked_id(title_id, "图书"))
     if title is None:
         raise NotFound("图书不存在")
@@ -113,13 +113,13 @@ def search_filter(q: str) -> Q:
     return condition
 
 
-async def search_titles(*, q: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+async def search_titles(*, q: str | None, limit: int, cursor: str | None) -> TitlePage:
     """Titles matching q (all titles without q), in catalogue order."""
     query = Title.all()
     if q and q.strip():
         query = query.filter(search_filter(q))
     rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
-    return pagination.listing(await titles_out(rows), next_cursor)
+    return TitlePage(items=await titles_out(rows), next_cursor=next_cursor)
 
 
 # --- import --------------------------------------------------------------------------

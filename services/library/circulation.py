@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from models.identity import Staff, User
 from models.library import LIVE_HOLDS, Copy, Hold, Loan, Title
@@ -16,16 +15,17 @@ from services.library.common import (
     checked_id,
     copy_by_barcode,
     copy_out,
-    days_overdue,
     due_for,
     hold_out,
     is_overdue,
     loan_out,
     lock_title,
     lock_user,
+    overdue_out,
 )
 from services.library.holds import refuse_if_overdue
 from services.library.queue import end_hold, release_ready, requeue, serve_copy, serve_shelf
+from services.library.shapes import CopyView, LoanPage, LoanView, OverduePage, Returned
 
 
 async def borrower_by_employee_no(employee_no: str) -> int:
@@ -58,7 +58,7 @@ async def _claim_copy(tx: Tx, *, copy: Copy, user_id: int, title: Title, now: da
         await end_hold(tx, hold=mine, status="fulfilled", now=now)
 
 
-async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> dict[str, Any]:
+async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> LoanView:
     """Lend a copy for 30 days: the desk and the reading room's self-checkout alike."""
     async with transaction() as tx:
         await lock_user(tx, user_id)
@@ -84,12 +84,12 @@ async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> 
     return await loan_out(loan, now=now)
 
 
-async def lend_at_desk(*, barcode: str, employee_no: str, now: datetime) -> dict[str, Any]:
+async def lend_at_desk(*, barcode: str, employee_no: str, now: datetime) -> LoanView:
     user_id = await borrower_by_employee_no(employee_no)
     return await borrow(user_id=user_id, barcode=barcode, channel="desk", now=now)
 
 
-async def return_copy(*, barcode: str, now: datetime) -> dict[str, Any]:
+async def return_copy(*, barcode: str, now: datetime) -> Returned:
     """Check a copy in; it goes to the first waiting hold of its title, else the shelf."""
     async with transaction() as tx:
         found = await copy_by_barcode(barcode, tx=tx)
@@ -105,10 +105,10 @@ async def return_copy(*, barcode: str, now: datetime) -> dict[str, Any]:
         )
         hold = await serve_copy(tx, copy=copy, title=title, now=now)
     fresh = await Loan.get(id=loan.id)
-    return {
-        "loan": await loan_out(fresh, now=now),
-        "hold": await hold_out(await Hold.get(id=hold.id)) if hold is not None else None,
-    }
+    return Returned(
+        loan=await loan_out(fresh, now=now),
+        hold=await hold_out(await Hold.get(id=hold.id)) if hold is not None else None,
+    )
 
 
 async def own_loan(*, user_id: int, loan_id: int) -> Loan:
@@ -118,7 +118,7 @@ async def own_loan(*, user_id: int, loan_id: int) -> Loan:
     return loan
 
 
-async def renew(*, user_id: int, loan_id: int, now: datetime) -> dict[str, Any]:
+async def renew(*, user_id: int, loan_id: int, now: datetime) -> LoanView:
     """Thirty more days from today, at most twice, never past a waiting reader."""
     found = await own_loan(user_id=user_id, loan_id=loan_id)
     async with transaction() as tx:
@@ -142,7 +142,7 @@ async def renew(*, user_id: int, loan_id: int, now: datetime) -> dict[str, Any]:
     return await loan_out(await Loan.get(id=found.id), now=now)
 
 
-async def mark_lost(*, barcode: str, now: datetime) -> dict[str, Any]:
+async def mark_lost(*, barcode: str, now: datetime) -> CopyView:
     """A copy is lost: its live loan ends as lost, a hold waiting on it queues again."""
     async with transaction() as tx:
         found = await copy_by_barcode(barcode, tx=tx)
@@ -163,23 +163,18 @@ async def mark_lost(*, barcode: str, now: datetime) -> dict[str, Any]:
     return copy_out(await Copy.get(id=found.id))
 
 
-async def list_loans(
-    *, user_id: int, limit: int, cursor: str | None, now: datetime
-) -> dict[str, Any]:
+async def list_loans(*, user_id: int, limit: int, cursor: str | None, now: datetime) -> LoanPage:
     """My loans, newest first."""
     rows, next_cursor = await pagination.page(
         Loan.filter(borrower_id=user_id), limit=limit, cursor=cursor
     )
-    return pagination.listing([await loan_out(row, now=now) for row in rows], next_cursor)
+    return LoanPage(items=[await loan_out(row, now=now) for row in rows], next_cursor=next_cursor)
 
 
-async def overdue_loans(*, now: datetime, limit: int, cursor: str | None) -> dict[str, Any]:
+async def overdue_loans(*, now: datetime, limit: int, cursor: str | None) -> OverduePage:
     """The librarian's list: overdue loans, longest overdue first, with days overdue."""
     query = Loan.filter(status="on_loan", due_at__lt=now.astimezone(UTC))
     rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
-    items = []
-    for row in rows:
-        item = await loan_out(row, now=now)
-        item["days_overdue"] = days_overdue(row, now=now)
-        items.append(item)
-    return pagination.listing(items, next_cursor)
+    return OverduePage(
+        items=[await overdue_out(row, now=now) for row in rows], next_cursor=next_cursor
+    )

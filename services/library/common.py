@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.functions import Count
 
@@ -24,9 +24,20 @@ from models import could_exist
 from models.identity import User
 from models.library import Copy, Hold, Loan, Title
 from server import clock
-from server.clock import local, today, wire
+from server.clock import local, today
 from server.errors import NotFound
 from server.tx import Tx
+from services.library.shapes import (
+    CopyView,
+    HoldView,
+    LoanView,
+    OverdueLoan,
+    Person,
+    Ref,
+    TitleView,
+)
+
+L = TypeVar("L", bound=LoanView)
 
 LOAN_DAYS = 30
 MAX_RENEWALS = 2
@@ -115,22 +126,32 @@ async def _name_of(user_id: int) -> str | None:
     return user.staff.name if user is not None and user.staff is not None else None
 
 
-async def loan_out(loan: Loan, *, now: datetime) -> dict[str, Any]:
+async def loan_out(loan: Loan, *, now: datetime) -> LoanView:
     """The `Loan` of API.md §9 (overdue is an on_loan past its due time)."""
+    return await _loan(LoanView, loan, now=now)
+
+
+async def overdue_out(loan: Loan, *, now: datetime) -> OverdueLoan:
+    """A loan on the librarian's overdue list, with its days overdue."""
+    return await _loan(OverdueLoan, loan, now=now, days_overdue=days_overdue(loan, now=now))
+
+
+async def _loan(shape: type[L], loan: Loan, *, now: datetime, **extra: Any) -> L:
     title = await Title.get(id=loan.title_id)  # type: ignore[attr-defined]
     copy = await Copy.get(id=loan.copy_id)  # type: ignore[attr-defined]
     borrower_id: int = loan.borrower_id  # type: ignore[attr-defined]
-    return {
-        "id": loan.id,
-        "title": {"id": title.id, "title": title.title},
-        "barcode": copy.barcode,
-        "borrower": {"id": borrower_id, "name": await _name_of(borrower_id)},
-        "borrowed_at": wire(loan.borrowed_at),
-        "due_at": wire(loan.due_at),
-        "renewals": loan.renewals,
-        "returned_at": wire(loan.returned_at),
-        "status": "overdue" if is_overdue(loan, now=now) else loan.status,
-    }
+    return shape(
+        id=loan.id,
+        title=Ref(id=title.id, title=title.title),
+        barcode=copy.barcode,
+        borrower=Person(id=borrower_id, name=await _name_of(borrower_id)),
+        borrowed_at=loan.borrowed_at,
+        due_at=loan.due_at,
+        renewals=loan.renewals,
+        returned_at=loan.returned_at,
+        status="overdue" if is_overdue(loan, now=now) else loan.status,
+        **extra,
+    )
 
 
 async def position_of(hold: Hold) -> int | None:
@@ -145,33 +166,33 @@ async def position_of(hold: Hold) -> int | None:
     return ahead + 1
 
 
-async def hold_out(hold: Hold) -> dict[str, Any]:
+async def hold_out(hold: Hold) -> HoldView:
     """The `Hold` of API.md §9; `barcode` (added) names the copy set aside while ready."""
     title = await Title.get(id=hold.title_id)  # type: ignore[attr-defined]
     barcode = None
     if hold.status == "ready" and hold.copy_id is not None:  # type: ignore[attr-defined]
         barcode = (await Copy.get(id=hold.copy_id)).barcode  # type: ignore[attr-defined]
-    return {
-        "id": hold.id,
-        "title": {"id": title.id, "title": title.title},
-        "status": hold.status,
-        "position": await position_of(hold),
-        "ready_until": wire(hold.ready_until) if hold.status == "ready" else None,
-        "barcode": barcode,
-        "created_at": wire(hold.created_at),
-    }
+    return HoldView(
+        id=hold.id,
+        title=Ref(id=title.id, title=title.title),
+        status=hold.status,
+        position=await position_of(hold),
+        ready_until=hold.ready_until if hold.status == "ready" else None,
+        barcode=barcode,
+        created_at=hold.created_at,
+    )
 
 
-def copy_out(copy: Copy) -> dict[str, Any]:
-    return {
-        "id": copy.id,
-        "barcode": copy.barcode,
-        "title_id": copy.title_id,  # type: ignore[attr-defined]
-        "status": copy.status,
-    }
+def copy_out(copy: Copy) -> CopyView:
+    return CopyView(
+        id=copy.id,
+        barcode=copy.barcode,
+        title_id=copy.title_id,  # type: ignore[attr-defined]
+        status=copy.status,
+    )
 
 
-async def titles_out(titles: list[Title]) -> list[dict[str, Any]]:
+async def titles_out(titles: list[Title]) -> list[TitleView]:
     """`Title`s of API.md §9: copies (lost ones excluded), on the shelf, waiting holds.
 
     Three grouped counts for the whole page rather than three queries per title.
@@ -181,17 +202,17 @@ async def titles_out(titles: list[Title]) -> list[dict[str, Any]]:
     available = await _counts(Copy.filter(title_id__in=ids, status="available"))
     holds = await _counts(Hold.filter(title_id__in=ids, status="waiting"))
     return [
-        {
-            "id": title.id,
-            "isbn": title.isbn,
-            "title": title.title,
-            "author": title.author,
-            "publisher": title.publisher,
-            "year": title.year,
-            "copies": copies.get(title.id, 0),
-            "available": available.get(title.id, 0),
-            "holds": holds.get(title.id, 0),
-        }
+        TitleView(
+            id=title.id,
+            isbn=title.isbn,
+            title=title.title,
+            author=title.author,
+            publisher=title.publisher,
+            year=title.year,
+            copies=copies.get(title.id, 0),
+            available=available.get(title.id, 0),
+            holds=holds.get(title.id, 0),
+        )
         for title in titles
     ]
 
@@ -201,5 +222,5 @@ async def _counts(query: Any) -> dict[int, int]:
     return {int(row["title_id"]): int(row["n"]) for row in rows}
 
 
-async def title_out(title: Title) -> dict[str, Any]:
+async def title_out(title: Title) -> TitleView:
     return (await titles_out([title]))[0]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from models.library import LIVE_HOLDS, Hold, Loan
 from server import pagination
@@ -18,6 +17,7 @@ from services.library.common import (
     lock_user,
 )
 from services.library.queue import HOLD_LINK, end_hold, live_key, release_ready, serve_shelf
+from services.library.shapes import HoldPage, HoldView
 
 
 async def refuse_if_overdue(tx: Tx, *, user_id: int, now: datetime) -> None:
@@ -31,7 +31,7 @@ async def refuse_if_overdue(tx: Tx, *, user_id: int, now: datetime) -> None:
         raise LimitReached("你有逾期未还的图书，请先归还", details={"reason": "overdue"})
 
 
-async def place_hold(*, user_id: int, title_id: int, now: datetime) -> dict[str, Any]:
+async def place_hold(*, user_id: int, title_id: int, now: datetime) -> HoldView:
     """Join the queue of a title; a copy on the shelf is set aside for me at once."""
     checked_id(title_id, "图书")
     async with transaction() as tx:
@@ -67,7 +67,7 @@ async def own_hold(*, user_id: int, hold_id: int) -> Hold:
     return hold
 
 
-async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> dict[str, Any]:
+async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> HoldView:
     """Leave the queue; a copy set aside for me passes to the next in line."""
     found = await own_hold(user_id=user_id, hold_id=hold_id)
     async with transaction() as tx:
@@ -83,12 +83,12 @@ async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> dict[str,
     return await hold_out(await Hold.get(id=found.id))
 
 
-async def list_holds(*, user_id: int, limit: int, cursor: str | None) -> dict[str, Any]:
+async def list_holds(*, user_id: int, limit: int, cursor: str | None) -> HoldPage:
     """My holds, newest first."""
     rows, next_cursor = await pagination.page(
         Hold.filter(user_id=user_id), limit=limit, cursor=cursor
     )
-    return pagination.listing([await hold_out(row) for row in rows], next_cursor)
+    return HoldPage(items=[await hold_out(row) for row in rows], next_cursor=next_cursor)
 
 
 async def expire_holds(*, now: datetime) -> int:

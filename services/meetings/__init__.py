@@ -2,7 +2,7 @@
 
 rooms.py (rooms, search), bookings.py (booking, series, cancel, check-in, reading),
 approval.py (admins approve or reject), jobs.py (no-shows, reminders, expiry,
-completion), rules.py (time rules, wire shapes), ical.py (.ics).
+completion), rules.py (time rules; the wire shapes, which handlers document as they are), ical.py (.ics).
 """
 
 from services.meetings.approval import approve, reject
@@ -17,11 +17,28 @@ from services.meetings.bookings import (
     get_booking,
     list_bookings,
 )
-from services.meetings.rooms import RoomIn, create_room, search_rooms
+from services.meetings.rooms import create_room, search_rooms
+from services.meetings.rules import (
+    Booking,
+    BookingStatus,
+    Interval,
+    Room,
+    RoomSpec,
+    RoomWithBusy,
+    Series,
+    Skipped,
+)
 
 __all__ = [
+    "Booking",
     "BookingIn",
-    "RoomIn",
+    "BookingStatus",
+    "Interval",
+    "Room",
+    "RoomSpec",
+    "RoomWithBusy",
+    "Series",
+    "Skipped",
     "approve",
     "booking_ics",
     "booking_view",

@@ -9,16 +9,16 @@ UPDATE, so an approval racing a rejection (two admins) ends in exactly one of th
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import booking as engine
 from models import could_exist
-from models.meetings import Booking
+from models.meetings import Booking as BookingRow
 from server.errors import InvalidState, NotFound, TooLate
 from services.meetings.bookings import Notice, booking_view, claims, end_booking, tell, when_text
+from services.meetings.rules import Booking
 
 
-async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+async def approve(*, admin_id: int, booking_id: int, now: datetime) -> Booking:
     """pending_approval → confirmed; the time was already held, so nothing can have
     taken it meanwhile. The row, the engine's confirmation and the notice commit
     together."""
@@ -50,14 +50,12 @@ async def approve(*, admin_id: int, booking_id: int, now: datetime) -> dict[str,
     try:
         await engine.confirm(reservation_id=row.reservation_id, record=record, now=now)
     except InvalidState:
-        current = await Booking.get(id=row.id)
+        current = await BookingRow.get(id=row.id)
         raise InvalidState(current.status, "预订状态已变化，请刷新后重试") from None
     return await booking_view(booking_id=row.id)
 
 
-async def reject(
-    *, admin_id: int, booking_id: int, reason: str | None, now: datetime
-) -> dict[str, Any]:
+async def reject(*, admin_id: int, booking_id: int, reason: str | None, now: datetime) -> Booking:
     """pending_approval → rejected; the held time is free again at once."""
     row = await _any_booking(booking_id)
     if row.status != "pending_approval":
@@ -81,10 +79,10 @@ async def reject(
     return await booking_view(booking_id=row.id)
 
 
-async def _any_booking(booking_id: int) -> Booking:
+async def _any_booking(booking_id: int) -> BookingRow:
     if not could_exist(booking_id):
         raise NotFound("预订不存在", details={"booking_id": booking_id})
-    row = await Booking.get_or_none(id=booking_id).select_related("room", "organizer__staff")
+    row = await BookingRow.get_or_none(id=booking_id).select_related("room", "organizer__staff")
     if row is None:
         raise NotFound("预订不存在", details={"booking_id": booking_id})
     return row

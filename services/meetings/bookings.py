@@ -26,7 +26,8 @@ from typing import Any
 
 import booking as engine
 from models import could_exist
-from models.meetings import HOLDING, Booking, BookingSeries, Room
+from models.meetings import HOLDING, BookingSeries, Room
+from models.meetings import Booking as BookingRow
 from server.clock import aware, tz, wire
 from server.errors import (
     Conflict,
@@ -38,7 +39,7 @@ from server.errors import (
     TooLate,
 )
 from server.logs import get_logger
-from server.pagination import listing, page
+from server.pagination import Page, page
 from server.tx import Tx, move, transaction
 from services import identity
 from services.meetings.ical import booking_calendar
@@ -46,7 +47,9 @@ from services.meetings.rooms import DOMAIN, bookable_room
 from services.meetings.rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
-    booking_out,
+    Booking,
+    Series,
+    Skipped,
     booking_window_errors,
     weekly,
 )
@@ -67,7 +70,7 @@ class BookingIn:
 # --- booking -----------------------------------------------------------------------
 
 
-async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> dict[str, Any]:
+async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> Booking:
     """One booking: `confirmed`, or `pending_approval` (holding the time) for rooms that
     need an approval. Overlap with held time is the engine's 409 conflict."""
     room = await bookable_room(request.room_id)
@@ -92,9 +95,7 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
     return await booking_view(booking_id=row.id)
 
 
-async def create_series(
-    *, user_id: int, request: BookingIn, weeks: int, now: datetime
-) -> dict[str, Any]:
+async def create_series(*, user_id: int, request: BookingIn, weeks: int, now: datetime) -> Series:
     """The same time every week for `weeks` weeks. Each week is one engine run, taken
     whole or not at all, so a week is either booked or skipped (with the reason) and a
     partial overlap cannot happen. If no week can be booked nothing is created."""
@@ -109,8 +110,8 @@ async def create_series(
         raise InvalidInput(fields)
     runs = weekly(start, end, weeks)  # before anything is written: it may be a 400
     series = await BookingSeries.create(room_id=room.id, organizer_id=user_id, weeks=weeks)
-    booked: list[Booking] = []
-    skipped: list[dict[str, Any]] = []
+    booked: list[BookingRow] = []
+    skipped: list[Skipped] = []
     for week_start, week_end in runs:
         try:
             booked.append(
@@ -127,25 +128,25 @@ async def create_series(
             )
         except Conflict:
             skipped.append(
-                {
-                    "start": wire(week_start),
-                    "end": wire(week_end),
-                    "reason": "conflict",
-                    "message": "该周此时段已被预订",
-                }
+                Skipped(
+                    start=week_start, end=week_end, reason="conflict", message="该周此时段已被预订"
+                )
             )
     if not booked:
         await series.delete()
-        raise Conflict("每一周的该时段都已被预订", details={"skipped": skipped})
+        raise Conflict(
+            "每一周的该时段都已被预订",
+            details={"skipped": [item.model_dump(mode="json") for item in skipped]},
+        )
     # Each week committed with its own notice-free record; the one announcement of the
     # series is its own transaction (a crash just before it loses only that notice).
     async with transaction() as tx:
         await _announce_created(tx, room=room, bookings=booked, skipped=len(skipped), now=now)
-    return {
-        "series_id": series.id,
-        "bookings": [await booking_view(booking_id=row.id) for row in booked],
-        "skipped": skipped,
-    }
+    return Series(
+        series_id=series.id,
+        bookings=[await booking_view(booking_id=row.id) for row in booked],
+        skipped=skipped,
+    )
 
 
 async def _reserve_run(
@@ -158,7 +159,7 @@ async def _reserve_run(
     series_id: int | None,
     announce: bool,
     now: datetime,
-) -> Booking:
+) -> BookingRow:
     """Reserve the grid run [start, end) through the engine; the booking row (and, for
     a single booking, its notices) commit in the engine's transaction with the time."""
     assert room.resource_id is not None
@@ -166,8 +167,8 @@ async def _reserve_run(
         resource_id=room.resource_id, start=start, end=end, step_minutes=room.slot_minutes
     )
 
-    async def record(step: engine.Recording) -> Booking:
-        row = await Booking.create(
+    async def record(step: engine.Recording) -> BookingRow:
+        row = await BookingRow.create(
             using_db=step.tx.conn,
             reservation_id=step.reservation.id,
             room_id=room.id,
@@ -196,12 +197,12 @@ async def _reserve_run(
         raise Conflict(
             "该会议室在所选时段已有预订", details={"room_id": room.id, **exc.details}
         ) from None
-    booked: Booking = reservation.record
+    booked: BookingRow = reservation.record
     return booked
 
 
 async def _announce_created(
-    tx: Tx, *, room: Room, bookings: list[Booking], skipped: int, now: datetime
+    tx: Tx, *, room: Room, bookings: list[BookingRow], skipped: int, now: datetime
 ) -> None:
     first = bookings[0]
     when = when_text(first)
@@ -241,21 +242,21 @@ async def _announce_created(
 # --- reading -----------------------------------------------------------------------
 
 
-async def booking_view(*, booking_id: int) -> dict[str, Any]:
-    row = await Booking.get(id=booking_id).select_related("room", "organizer__staff")
-    return booking_out(row, organizer_name=_organizer_name(row))
+async def booking_view(*, booking_id: int) -> Booking:
+    row = await BookingRow.get(id=booking_id).select_related("room", "organizer__staff")
+    return Booking.of(row, organizer_name=_organizer_name(row))
 
 
-def _organizer_name(row: Booking) -> str | None:
+def _organizer_name(row: BookingRow) -> str | None:
     staff = row.organizer.staff
     return staff.name if staff is not None else None
 
 
-async def own_booking(*, user_id: int, booking_id: int) -> Booking:
+async def own_booking(*, user_id: int, booking_id: int) -> BookingRow:
     """The caller's own booking; anyone else's is indistinguishable from none (404)."""
     if not could_exist(booking_id):
         raise NotFound("预订不存在", details={"booking_id": booking_id})
-    row = await Booking.get_or_none(id=booking_id, organizer_id=user_id).select_related(
+    row = await BookingRow.get_or_none(id=booking_id, organizer_id=user_id).select_related(
         "room", "organizer__staff"
     )
     if row is None:
@@ -263,9 +264,9 @@ async def own_booking(*, user_id: int, booking_id: int) -> Booking:
     return row
 
 
-async def get_booking(*, user_id: int, booking_id: int) -> dict[str, Any]:
+async def get_booking(*, user_id: int, booking_id: int) -> Booking:
     row = await own_booking(user_id=user_id, booking_id=booking_id)
-    return booking_out(row, organizer_name=_organizer_name(row))
+    return Booking.of(row, organizer_name=_organizer_name(row))
 
 
 async def booking_ics(*, user_id: int, booking_id: int) -> str:
@@ -280,16 +281,17 @@ async def list_bookings(
     status: str | None = None,
     limit: int = 20,
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> Page[Booking]:
     """Newest first, by id (a stable cursor). `user_id=None` lists everyone's (admins)."""
-    query = Booking.all().select_related("room", "organizer__staff")
+    query = BookingRow.all().select_related("room", "organizer__staff")
     if user_id is not None:
         query = query.filter(organizer_id=user_id)
     if status is not None:
         query = query.filter(status=status)
     rows, next_cursor = await page(query, limit=limit, cursor=cursor)
-    return listing(
-        [booking_out(row, organizer_name=_organizer_name(row)) for row in rows], next_cursor
+    return Page(
+        items=[Booking.of(row, organizer_name=_organizer_name(row)) for row in rows],
+        next_cursor=next_cursor,
     )
 
 
@@ -307,7 +309,7 @@ def claims(
     `updated_at` moves too: the .ics SEQUENCE grows from it, so calendars take the change."""
 
     async def claim(tx: Tx) -> None:
-        rows = Booking.filter(id=booking_id, status__in=expected)
+        rows = BookingRow.filter(id=booking_id, status__in=expected)
         await move(tx, rows, status=to, updated_at=now, **changes)
 
     return claim
@@ -315,7 +317,7 @@ def claims(
 
 async def end_booking(
     *,
-    row: Booking,
+    row: BookingRow,
     expected: tuple[str, ...],
     to: str,
     now: datetime,
@@ -341,12 +343,12 @@ async def end_booking(
     try:
         await engine.cancel(reservation_id=row.reservation_id, status=to, record=record, now=now)
     except InvalidState:
-        current = await Booking.get(id=row.id)
+        current = await BookingRow.get(id=row.id)
         raise InvalidState(current.status, "预订状态已变化，请刷新后重试") from None
     row.status = to
 
 
-async def cancel_booking(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+async def cancel_booking(*, user_id: int, booking_id: int, now: datetime) -> Booking:
     """The organizer gives the room back; the time is free for others at once."""
     row = await own_booking(user_id=user_id, booking_id=booking_id)
     if row.status not in HOLDING:
@@ -357,11 +359,11 @@ async def cancel_booking(*, user_id: int, booking_id: int, now: datetime) -> dic
     return await booking_view(booking_id=row.id)
 
 
-async def check_in(*, user_id: int, booking_id: int, now: datetime) -> dict[str, Any]:
+async def check_in(*, user_id: int, booking_id: int, now: datetime) -> Booking:
     """Check-in from start − 10 min to start + 15 min; a repeated check-in is a no-op."""
     row = await own_booking(user_id=user_id, booking_id=booking_id)
     if row.status == "confirmed" and row.checked_in_at is not None:
-        return booking_out(row, organizer_name=_organizer_name(row))
+        return Booking.of(row, organizer_name=_organizer_name(row))
     if row.status != "confirmed":
         raise InvalidState(row.status, "只有已确认的预订可以签到")
     opens, closes = row.start - CHECKIN_OPENS, row.start + CHECKIN_CLOSES
@@ -369,11 +371,11 @@ async def check_in(*, user_id: int, booking_id: int, now: datetime) -> dict[str,
         raise TooEarly("签到将于会议开始前10分钟开放", details={"opens_at": wire(opens)})
     if now > closes:
         raise TooLate("已超过签到时间（开始后15分钟）", details={"closed_at": wire(closes)})
-    updated = await Booking.filter(id=row.id, status="confirmed", checked_in_at=None).update(
+    updated = await BookingRow.filter(id=row.id, status="confirmed", checked_in_at=None).update(
         checked_in_at=now, updated_at=now
     )
     if not updated:  # released by the job or cancelled in the meantime, or a double tap
-        current = await Booking.get(id=row.id)
+        current = await BookingRow.get(id=row.id)
         if current.status != "confirmed":
             raise InvalidState(current.status, "预订状态已变化，请刷新后重试")
     return await booking_view(booking_id=row.id)
@@ -382,7 +384,7 @@ async def check_in(*, user_id: int, booking_id: int, now: datetime) -> dict[str,
 # --- notices -----------------------------------------------------------------------
 
 
-def when_text(row: Booking) -> str:
+def when_text(row: BookingRow) -> str:
     start, end = row.start.astimezone(tz()), row.end.astimezone(tz())
     return f"{start:%m月%d日 %H:%M}–{end:%H:%M}"
 
@@ -399,7 +401,7 @@ class Notice:
 async def tell(
     tx: Tx,
     *,
-    booking: Booking,
+    booking: BookingRow,
     kind: str,
     title: str,
     body: str,
@@ -422,7 +424,7 @@ async def tell(
 
 async def bookings_of(reservation_ids: list[int]) -> set[int]:
     """Which of these reservations have their booking row (the engine's orphan repair)."""
-    found: list[Any] = await Booking.filter(reservation_id__in=reservation_ids).values_list(
+    found: list[Any] = await BookingRow.filter(reservation_id__in=reservation_ids).values_list(
         "reservation_id", flat=True
     )
     return {int(r) for r in found}

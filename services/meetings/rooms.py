@@ -6,40 +6,26 @@ slots, full → 409 conflict); its bookings are services/meetings/bookings.py's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
 import booking as engine
 from models import could_exist
-from models.meetings import HOLDING, Booking, Room
-from server.clock import day_bounds, wire
+from models.meetings import HOLDING, Booking
+from models.meetings import Room as RoomRow
+from server.clock import day_bounds
 from server.errors import Conflict, InvalidInput, NotFound
-from services.meetings.rules import check_room_hours, room_out
+from services.meetings.rules import Interval, Room, RoomSpec, RoomWithBusy, check_room_hours
 
 DOMAIN = "meetings"
 ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
 
 
-@dataclass(frozen=True)
-class RoomIn:
-    name: str
-    building: str
-    floor: int
-    capacity: int
-    equipment: list[str]
-    open_from: str
-    open_to: str
-    slot_minutes: int
-    needs_approval: bool
-
-
 # --- rooms -------------------------------------------------------------------------
 
 
-async def create_room(*, room: RoomIn) -> dict[str, Any]:
+async def create_room(*, room: RoomSpec) -> Room:
     """A room and its engine resource; a room without a resource could not be booked,
     so a failure to create the resource removes the room again."""
     fields = check_room_hours(
@@ -49,7 +35,7 @@ async def create_room(*, room: RoomIn) -> dict[str, Any]:
         raise InvalidInput(fields)
     equipment = list(dict.fromkeys(item.strip() for item in room.equipment if item.strip()))
     try:
-        row = await Room.create(
+        row = await RoomRow.create(
             name=room.name.strip(),
             building=room.building.strip(),
             floor=room.floor,
@@ -70,24 +56,24 @@ async def create_room(*, room: RoomIn) -> dict[str, Any]:
     except BaseException:
         await row.delete()
         raise
-    return room_out(row)
+    return Room.of(row)
 
 
 async def search_rooms(
     *, day: date, min_capacity: int = 1, equipment: list[str] | None = None
-) -> list[dict[str, Any]]:
+) -> list[RoomWithBusy]:
     """Rooms that fit, each with the intervals of that day already held (pending or
     confirmed) so the mini-program can draw the free time without a query per room."""
     wanted = {item.strip() for item in equipment or [] if item.strip()}
     rooms = [
         room
-        for room in await Room.filter(
+        for room in await RoomRow.filter(
             capacity__gte=min_capacity, resource_id__not_isnull=True
         ).order_by("building", "floor", "name", "id")
         if wanted <= set(room.equipment)
     ]
     day_start, day_end = day_bounds(day)
-    busy: dict[int, list[dict[str, str | None]]] = {room.id: [] for room in rooms}
+    busy: dict[int, list[Interval]] = {room.id: [] for room in rooms}
     held = (
         await Booking.filter(
             room_id__in=list(busy),
@@ -99,12 +85,14 @@ async def search_rooms(
         .values("room_id", "start", "end")
     )
     for row in held:
-        busy[row["room_id"]].append({"start": wire(row["start"]), "end": wire(row["end"])})
-    return [{**room_out(room), "busy": busy[room.id]} for room in rooms]
+        busy[row["room_id"]].append(Interval(start=row["start"], end=row["end"]))
+    return [
+        RoomWithBusy.model_construct(**dict(Room.of(room)), busy=busy[room.id]) for room in rooms
+    ]
 
 
-async def bookable_room(room_id: int) -> Room:
-    room = await Room.get_or_none(id=room_id) if could_exist(room_id) else None
+async def bookable_room(room_id: int) -> RoomRow:
+    room = await RoomRow.get_or_none(id=room_id) if could_exist(room_id) else None
     if room is None or room.resource_id is None:
         raise NotFound("会议室不存在", details={"room_id": room_id})
     return room

@@ -11,11 +11,15 @@ reported at once, field by field, so the mini-program can mark all of them toget
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Literal
 
-from models.meetings import Booking, Room
-from server.clock import tz, wire
+from pydantic import BaseModel, ConfigDict, Field
+
+from models import meetings as models
+from models.meetings import BOOKING_STATUSES
+from server.clock import tz
 from server.errors import InvalidInput
+from server.wire import WireTime
 
 MAX_DURATION = timedelta(hours=8)
 # Check-in window around the start (API.md §4) and the no-show release point.
@@ -45,7 +49,7 @@ def check_room_hours(*, open_from: str, open_to: str, slot_minutes: int) -> dict
 
 
 def booking_window_errors(
-    *, room: Room, start: datetime, end: datetime, attendees: int, now: datetime
+    *, room: models.Room, start: datetime, end: datetime, attendees: int, now: datetime
 ) -> dict[str, str]:
     """Every rule of API.md §4 a requested [start, end) breaks, by field (empty if none)."""
     fields: dict[str, str] = {}
@@ -96,44 +100,126 @@ def weekly(start: datetime, end: datetime, weeks: int) -> list[tuple[datetime, d
         raise InvalidInput({"weeks": "重复周数超出可预订的日期范围"}) from None
 
 
-# --- wire shapes -----------------------------------------------------------------
+# --- wire shapes (API.md §4): the one definition of each, documented as is ----------
+
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+BookingStatus = Literal[
+    "pending_approval", "confirmed", "cancelled", "released", "rejected", "completed"
+]
+assert set(BookingStatus.__args__) == set(BOOKING_STATUSES)  # type: ignore[attr-defined]
 
 
-def room_out(room: Room) -> dict[str, Any]:
-    """`Room` of API.md §4."""
-    return {
-        "id": room.id,
-        "name": room.name,
-        "building": room.building,
-        "floor": room.floor,
-        "capacity": room.capacity,
-        "equipment": list(room.equipment),
-        "open_from": room.open_from,
-        "open_to": room.open_to,
-        "slot_minutes": room.slot_minutes,
-        "needs_approval": room.needs_approval,
-    }
+class RoomSpec(BaseModel):
+    """A room as an admin describes it (the body of POST /admin/rooms)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    building: str = Field(min_length=1, max_length=64)
+    floor: int = Field(ge=-5, le=200)
+    capacity: int = Field(ge=1, le=2000)
+    equipment: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=20
+    )
+    open_from: str = Field(default="08:00", pattern=HHMM, description="HH:MM，本地时间")
+    open_to: str = Field(default="21:00", pattern=HHMM, description="HH:MM，本地时间")
+    slot_minutes: Literal[15, 30, 60] = 30
+    needs_approval: bool = False
 
 
-def booking_out(booking: Booking, *, organizer_name: str | None) -> dict[str, Any]:
+class _Id(BaseModel):
+    id: int
+
+
+class Room(RoomSpec, _Id):
+    """`Room` of API.md §4: the spec and its id (first on the wire)."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    @classmethod
+    def of(cls, room: models.Room) -> Room:
+        return cls.model_construct(  # stored rows were validated on the way in
+            id=room.id,
+            name=room.name,
+            building=room.building,
+            floor=room.floor,
+            capacity=room.capacity,
+            equipment=list(room.equipment),
+            open_from=room.open_from,
+            open_to=room.open_to,
+            slot_minutes=room.slot_minutes,
+            needs_approval=room.needs_approval,
+        )
+
+
+class Interval(BaseModel):
+    start: WireTime
+    end: WireTime
+
+
+class RoomWithBusy(Room):
+    """A room found by search, with the day's held intervals."""
+
+    busy: list[Interval]
+
+
+class RoomRef(BaseModel):
+    """Where a booking's room is."""
+
+    id: int
+    name: str
+    building: str
+    floor: int
+
+
+class PersonRef(BaseModel):
+    id: int
+    name: str | None
+
+
+class Booking(BaseModel):
     """`Booking` of API.md §4, plus where the room is and the series it belongs to."""
-    room: Room = booking.room
-    return {
-        "id": booking.id,
-        "room": {
-            "id": room.id,
-            "name": room.name,
-            "building": room.building,
-            "floor": room.floor,
-        },
-        "start": wire(booking.start),
-        "end": wire(booking.end),
-        "title": booking.title,
-        "attendees": booking.attendees,
-        "status": booking.status,
-        "organizer": {"id": booking.organizer_id, "name": organizer_name},  # type: ignore[attr-defined]
-        "checked_in_at": wire(booking.checked_in_at),
-        "series_id": booking.series_id,
-        "reason": booking.reason or None,
-        "created_at": wire(booking.created_at),
-    }
+
+    id: int
+    room: RoomRef
+    start: WireTime
+    end: WireTime
+    title: str
+    attendees: int
+    status: BookingStatus
+    organizer: PersonRef
+    checked_in_at: WireTime | None
+    series_id: int | None
+    reason: str | None
+    created_at: WireTime
+
+    @classmethod
+    def of(cls, booking: models.Booking, *, organizer_name: str | None) -> Booking:
+        room: models.Room = booking.room
+        return cls(
+            id=booking.id,
+            room=RoomRef(id=room.id, name=room.name, building=room.building, floor=room.floor),
+            start=booking.start,
+            end=booking.end,
+            title=booking.title,
+            attendees=booking.attendees,
+            status=booking.status,  # type: ignore[arg-type]
+            organizer=PersonRef(id=booking.organizer_id, name=organizer_name),  # type: ignore[attr-defined]
+            checked_in_at=booking.checked_in_at,
+            series_id=booking.series_id,
+            reason=booking.reason or None,
+            created_at=booking.created_at,
+        )
+
+
+class Skipped(BaseModel):
+    """A week of a series not booked, and why."""
+
+    start: WireTime
+    end: WireTime
+    reason: str
+    message: str
+
+
+class Series(BaseModel):
+    series_id: int
+    bookings: list[Booking]
+    skipped: list[Skipped]

@@ -19,10 +19,24 @@ from services.notifications.inbox import (
     notify_each,
     take_credit,
 )
+from services.notifications.shapes import (
+    Credits,
+    Notice,
+    NoticePage,
+    ReadAll,
+    Template,
+    Templates,
+)
 from services.notifications.templates import list_templates
 
 __all__ = [
     "STREAM",
+    "Credits",
+    "Notice",
+    "NoticePage",
+    "ReadAll",
+    "Template",
+    "Templates",
     "add_credits",
     "consume_forever",
     "deliver_pending",

@@ -22,14 +22,16 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from models import could_exist
-from models.notifications import Notice, SubscriptionCredit
+from models.notifications import Notice as NoticeRow
+from models.notifications import SubscriptionCredit
 from server import resources
-from server.clock import local, wire
+from server.clock import local
 from server.errors import InvalidInput, NotFound
 from server.logs import get_logger
 from server.notice_kinds import KINDS, NoticeKind
-from server.pagination import listing, page_by_time
+from server.pagination import page_by_time
 from server.tx import Tx, transaction
+from services.notifications.shapes import Credits, Notice, NoticePage, ReadAll
 
 log = get_logger("notifications")
 
@@ -89,7 +91,7 @@ async def notify(
         if notice_kind and template_id
         else {}
     )
-    notice = await Notice.create(
+    notice = await NoticeRow.create(
         using_db=tx.conn,
         user_id=user_id,
         kind=kind[:40],
@@ -106,7 +108,7 @@ async def notify(
 
     async def push() -> None:
         if await enqueue(notice_id=notice_id):
-            await Notice.filter(id=notice_id, enqueued_at__isnull=True).update(enqueued_at=now)
+            await NoticeRow.filter(id=notice_id, enqueued_at__isnull=True).update(enqueued_at=now)
 
     tx.after_commit(push)
     return notice_id
@@ -210,50 +212,52 @@ def _field_value(field_name: str, value: Any) -> str:
 # --- the inbox -----------------------------------------------------------------------
 
 
-def as_notice(notice: Notice) -> dict[str, Any]:
+def as_notice(notice: NoticeRow) -> Notice:
     """The `Notice` object of API.md §7 (delivery details stay server-side)."""
-    return {
-        "id": notice.id,
-        "kind": notice.kind,
-        "title": notice.title,
-        "body": notice.body,
-        "link": notice.link,
-        "created_at": wire(notice.created_at),
-        "read_at": wire(notice.read_at),
-    }
+    return Notice(
+        id=notice.id,
+        kind=notice.kind,
+        title=notice.title,
+        body=notice.body,
+        link=notice.link,
+        created_at=notice.created_at,
+        read_at=notice.read_at,
+    )
 
 
 async def list_notices(
     *, user_id: int, unread: bool = False, limit: int = 20, cursor: str | None = None
-) -> dict[str, Any]:
+) -> NoticePage:
     """The caller's notices, newest first, keyset-paginated on (created_at, id)."""
-    query = Notice.filter(user_id=user_id)
+    query = NoticeRow.filter(user_id=user_id)
     if unread:
         query = query.filter(read_at__isnull=True)
     rows, next_cursor = await page_by_time(query, field="created_at", limit=limit, cursor=cursor)
-    return listing([as_notice(n) for n in rows], next_cursor)
+    return NoticePage(items=[as_notice(n) for n in rows], next_cursor=next_cursor)
 
 
-async def mark_read(*, user_id: int, notice_id: int, now: datetime) -> dict[str, Any]:
+async def mark_read(*, user_id: int, notice_id: int, now: datetime) -> Notice:
     """Mark one of the caller's notices read (idempotent: the first read time stays).
 
     Someone else's notice is 404, exactly like a missing one.
     """
     notice = (
-        await Notice.get_or_none(id=notice_id, user_id=user_id) if could_exist(notice_id) else None
+        await NoticeRow.get_or_none(id=notice_id, user_id=user_id)
+        if could_exist(notice_id)
+        else None
     )
     if notice is None:
         raise NotFound("通知不存在")
     if notice.read_at is None:
-        await Notice.filter(id=notice_id, read_at__isnull=True).update(read_at=now)
+        await NoticeRow.filter(id=notice_id, read_at__isnull=True).update(read_at=now)
         await notice.refresh_from_db(fields=["read_at"])
     return as_notice(notice)
 
 
-async def mark_all_read(*, user_id: int, now: datetime) -> dict[str, int]:
+async def mark_all_read(*, user_id: int, now: datetime) -> ReadAll:
     """Mark every unread notice of the caller read; returns how many changed."""
-    updated = await Notice.filter(user_id=user_id, read_at__isnull=True).update(read_at=now)
-    return {"updated": int(updated)}
+    updated = await NoticeRow.filter(user_id=user_id, read_at__isnull=True).update(read_at=now)
+    return ReadAll(updated=int(updated))
 
 
 # --- subscription credits ------------------------------------------------------------
@@ -264,7 +268,7 @@ def known_template_ids() -> set[str]:
     return {k.template_id for k in KINDS.values() if k.template_id}
 
 
-async def add_credits(*, user_id: int, template_ids: list[str]) -> dict[str, Any]:
+async def add_credits(*, user_id: int, template_ids: list[str]) -> Credits:
     """Record templates the user accepted in wx.requestSubscribeMessage.
 
     Each accepted template allows exactly one message, so each id adds one credit
@@ -282,7 +286,7 @@ async def add_credits(*, user_id: int, template_ids: list[str]) -> dict[str, Any
     for template_id in dict.fromkeys(template_ids):
         await _add_one_credit(user_id=user_id, template_id=template_id)
     rows = await SubscriptionCredit.filter(user_id=user_id).order_by("template_id")
-    return {"credits": {row.template_id: row.credits for row in rows}}
+    return Credits(credits={row.template_id: row.credits for row in rows})
 
 
 async def _add_one_credit(*, user_id: int, template_id: str) -> None:

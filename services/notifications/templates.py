@@ -8,9 +8,8 @@ client can show. Kinds with an empty template id are inbox-only and not listed.
 
 from __future__ import annotations
 
-from typing import TypedDict
-
 from server.notice_kinds import KINDS, NoticeKind
+from services.notifications.shapes import Template, Templates
 
 # What the user is told they subscribe to, per notice kind.
 TITLES: dict[str, str] = {
@@ -46,22 +45,14 @@ TITLES: dict[str, str] = {
 }
 
 
-class Template(TypedDict):
-    kind: str
-    template_id: str
-    title: str
-
-
-def list_templates(*, kinds: dict[str, NoticeKind] | None = None) -> dict[str, list[Template]]:
+def list_templates(*, kinds: dict[str, NoticeKind] | None = None) -> Templates:
     """Every kind with a template id, in the order of the kinds table."""
     table = KINDS if kinds is None else kinds
-    items: list[Template] = [
-        {
-            "kind": kind.kind,
-            "template_id": kind.template_id,
-            "title": TITLES.get(kind.kind, kind.kind),
-        }
+    items = [
+        Template(
+            kind=kind.kind, template_id=kind.template_id, title=TITLES.get(kind.kind, kind.kind)
+        )
         for kind in table.values()
         if kind.template_id
     ]
-    return {"items": items}
+    return Templates(items=items)

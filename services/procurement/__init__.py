@@ -13,12 +13,15 @@ from services.procurement.reminders import remind, working_time
 from services.procurement.report import XLSX, monthly, monthly_xlsx
 from services.procurement.requests import act, attachment, get, list_requests, submit
 from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS
+from services.procurement.shapes import RequestPage, RequestView
 
 __all__ = [
     "ACTIONS",
     "STAGE_OF",
     "TRANSITIONS",
     "XLSX",
+    "RequestPage",
+    "RequestView",
     "act",
     "attachment",
     "get",

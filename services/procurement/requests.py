@@ -21,11 +21,10 @@ from models.identity import Staff, User
 from models.procurement import CATEGORIES, PurchaseRequest, RequestStep
 from models.repairs import Upload
 from server import pagination, resources
-from server.clock import wire
 from server.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
-from services import notifications, uploads
-from services.identity import Principal, names_of, person
+from services import notifications
+from services.identity import Principal, names_of
 from services.procurement.rules import (
     ACTORS,
     CATEGORY_LABELS,
@@ -36,6 +35,16 @@ from services.procurement.rules import (
     TRANSITIONS,
     next_state,
     parts_of,
+)
+from services.procurement.shapes import (
+    Attachment,
+    Item,
+    Person,
+    Purchase,
+    RequestPage,
+    RequestView,
+    Step,
+    TrailEntry,
 )
 
 MAX_ATTACHMENTS = 10
@@ -63,26 +72,30 @@ async def visible_request(*, request_id: int, principal: Principal) -> PurchaseR
 # --- serialization ---------------------------------------------------------------------
 
 
-def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, str]) -> list[Any]:
+def _person(user_id: int | None, names: dict[int, str]) -> Person | None:
+    return None if user_id is None else Person(id=user_id, name=names.get(user_id, "未知用户"))
+
+
+def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, str]) -> list[Step]:
     """The approval steps: every decision taken, then the step waiting now (if any)."""
-    steps: list[dict[str, Any]] = [
-        {
-            "role": s.role,
-            "actor": person(s.actor_id, names),  # type: ignore[attr-defined]
-            "decision": DECISIONS[s.action],
-            "comment": s.comment,
-            "at": wire(s.at),
-        }
+    steps = [
+        Step(
+            role=s.role,
+            actor=_person(s.actor_id, names),  # type: ignore[attr-defined]
+            decision=DECISIONS[s.action],  # type: ignore[arg-type]
+            comment=s.comment,
+            at=s.at,
+        )
         for s in trail
         if s.action in DECISIONS
     ]
     stage = STAGE_OF.get(request.status)
     if stage is not None:
-        steps.append({"role": stage, "actor": None, "decision": None, "comment": "", "at": None})
+        steps.append(Step(role=stage, actor=None, decision=None, comment="", at=None))
     return steps
 
 
-async def serialize(requests: list[PurchaseRequest]) -> list[dict[str, Any]]:
+async def serialize(requests: list[PurchaseRequest]) -> list[RequestView]:
     """Requests as API.md §12 `Request` (plus `trail`, `attachments`, labels) in a few queries."""
     ids = [r.id for r in requests]
     if not ids:
@@ -106,51 +119,51 @@ def _one_out(
     trail: list[RequestStep],
     files: list[Upload],
     names: dict[int, str],
-) -> dict[str, Any]:
+) -> RequestView:
     purchase = None
     if request.ordered_at is not None:
-        purchase = {
-            "supplier": request.supplier,
-            "amount_fen": request.amount_fen,
-            "ordered_at": wire(request.ordered_at),
-            "received_at": wire(request.received_at),
-            "received_note": request.received_note,
-        }
-    return {
-        "id": request.id,
-        "department": request.department,
-        "requester": person(request.requester_id, names),  # type: ignore[attr-defined]
-        "title": request.title,
-        "reason": request.reason,
-        "category": request.category,
-        "category_label": CATEGORY_LABELS.get(request.category, request.category),
-        "items": request.items,
-        "total_fen": request.total_fen,
-        "attachment_ids": [f.id for f in files],
-        "attachments": [
-            {"id": f.id, "url": uploads.url_of(f.id), "content_type": f.content_type} for f in files
-        ],
-        "status": request.status,
-        "status_label": STATUS_LABELS[request.status],
-        "waiting_for": STAGE_OF.get(request.status),
-        "steps": _steps(request, trail, names),
-        "trail": [
-            {
-                "at": wire(s.at),
-                "actor": person(s.actor_id, names),  # type: ignore[attr-defined]
-                "role": s.role,
-                "action": s.action,
-                "comment": s.comment,
-            }
+        purchase = Purchase(
+            supplier=request.supplier,
+            amount_fen=request.amount_fen,
+            ordered_at=request.ordered_at,
+            received_at=request.received_at,
+            received_note=request.received_note,
+        )
+    requester = _person(request.requester_id, names)  # type: ignore[attr-defined]
+    assert requester is not None
+    return RequestView(
+        id=request.id,
+        department=request.department,
+        requester=requester,
+        title=request.title,
+        reason=request.reason,
+        category=request.category,
+        category_label=CATEGORY_LABELS.get(request.category, request.category),
+        items=[Item.model_validate(item) for item in request.items],
+        total_fen=request.total_fen,
+        attachment_ids=[f.id for f in files],
+        attachments=[Attachment(id=f.id, url=f.id, content_type=f.content_type) for f in files],
+        status=request.status,
+        status_label=STATUS_LABELS[request.status],
+        waiting_for=STAGE_OF.get(request.status),
+        steps=_steps(request, trail, names),
+        trail=[
+            TrailEntry(
+                at=s.at,
+                actor=_person(s.actor_id, names),  # type: ignore[attr-defined]
+                role=s.role,
+                action=s.action,
+                comment=s.comment,
+            )
             for s in trail
         ],
-        "purchase": purchase,
-        "created_at": wire(request.created_at),
-        "updated_at": wire(request.updated_at),
-    }
+        purchase=purchase,
+        created_at=request.created_at,
+        updated_at=request.updated_at,
+    )
 
 
-async def one(request: PurchaseRequest) -> dict[str, Any]:
+async def one(request: PurchaseRequest) -> RequestView:
     return (await serialize([request]))[0]
 
 
@@ -216,7 +229,7 @@ async def submit(
     attachment_ids: list[int],
     department: str | None = None,
     now: datetime,
-) -> dict[str, Any]:
+) -> RequestView:
     """A new request of the caller's own department, waiting for its head."""
     if category not in CATEGORIES:
         raise InvalidInput({"category": "取值无效"})
@@ -271,7 +284,7 @@ async def submit(
     return await one(request)
 
 
-async def get(*, request_id: int, principal: Principal) -> dict[str, Any]:
+async def get(*, request_id: int, principal: Principal) -> RequestView:
     return await one(await visible_request(request_id=request_id, principal=principal))
 
 
@@ -297,7 +310,7 @@ async def list_requests(
     statuses: list[str],
     limit: int,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> RequestPage:
     """Newest first. `mine` for everyone; `to_approve` for approvers; `all` for procurement
     and admins (a department head's `all` is their own department)."""
     query = PurchaseRequest.all()
@@ -317,7 +330,7 @@ async def list_requests(
     if statuses:
         query = query.filter(status__in=statuses)
     rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor)
-    return pagination.listing(await serialize(rows), next_cursor)
+    return RequestPage(items=await serialize(rows), next_cursor=next_cursor)
 
 
 # --- the workflow --------------------------------------------------------------------
@@ -332,7 +345,7 @@ async def act(
     comment: str = "",
     supplier: str | None = None,
     amount_fen: int | None = None,
-) -> dict[str, Any]:
+) -> RequestView:
     """Apply one action of TRANSITIONS.
 
     Refusals in this order: 404 if the caller may not see the request; 403 if they play

@@ -7,6 +7,7 @@ category), crew.py (the facility crew a lead assigns).
 
 from services.repairs.crew import list_crew
 from services.repairs.jobs import auto_close, escalate
+from services.repairs.shapes import Categories, Category, Crew, Stats, Ticket, TicketPage
 from services.repairs.stats import stats
 from services.repairs.tickets import (
     ACTIONS,
@@ -28,6 +29,12 @@ __all__ = [
     "ACTORS",
     "MAX_PHOTOS",
     "TRANSITIONS",
+    "Categories",
+    "Category",
+    "Crew",
+    "Stats",
+    "Ticket",
+    "TicketPage",
     "act",
     "auto_close",
     "categories",

@@ -16,6 +16,7 @@ from models.repairs import CATEGORIES, Rating, Ticket
 from server.clock import local, tz
 from server.errors import InvalidInput
 from services.identity import names_of
+from services.repairs.shapes import AssigneeFigures, CategoryFigures, Figures, Person, Stats
 from services.repairs.tickets import CATEGORY_LABELS
 
 MAX_DAYS = 366
@@ -39,6 +40,9 @@ class _Tally:
             ),
         }
 
+    def overall(self) -> Figures:
+        return Figures(**self.figures())
+
 
 def period(*, date_from: date | None, date_to: date | None, now: datetime) -> tuple[date, date]:
     """The inclusive day range asked for; the last 30 days by default."""
@@ -55,7 +59,7 @@ def period(*, date_from: date | None, date_to: date | None, now: datetime) -> tu
     return start, end
 
 
-async def stats(*, date_from: date | None, date_to: date | None, now: datetime) -> dict[str, Any]:
+async def stats(*, date_from: date | None, date_to: date | None, now: datetime) -> Stats:
     """Average rating and average time to resolve, overall, per crew member, per category."""
     start, end = period(date_from=date_from, date_to=date_to, now=now)
     # In UTC: SQLite compares stored datetimes as text (docs/conventions.md). Not
@@ -81,17 +85,19 @@ async def stats(*, date_from: date | None, date_to: date | None, now: datetime) 
             if ticket_id in scores:
                 tally.scores.append(int(scores[ticket_id]))
     names = await names_of(by_assignee)
-    return {
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "overall": overall.figures(),
-        "by_assignee": [
-            {"assignee": {"id": uid, "name": names.get(uid, "未知用户")}, **tally.figures()}
+    return Stats(  # type: ignore[call-arg]  # by name; `from`/`to` on the wire
+        date_from=start.isoformat(),
+        date_to=end.isoformat(),
+        overall=overall.overall(),
+        by_assignee=[
+            AssigneeFigures(
+                assignee=Person(id=uid, name=names.get(uid, "未知用户")), **tally.figures()
+            )
             for uid, tally in sorted(by_assignee.items())
         ],
-        "by_category": [
-            {"category": c, "label": CATEGORY_LABELS[c], **by_category[c].figures()}
+        by_category=[
+            CategoryFigures(category=c, label=CATEGORY_LABELS[c], **by_category[c].figures())
             for c in CATEGORIES
             if c in by_category
         ],
-    }
+    )

@@ -23,17 +23,27 @@ from models.repairs import (
     CATEGORIES,
     CategoryDeadline,
     Rating,
-    Ticket,
     TicketEvent,
     Upload,
 )
-from server.clock import wire
+from models.repairs import (
+    Ticket as TicketRow,
+)
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
-from server.pagination import listing, page
+from server.pagination import page
 from server.tx import Tx, transaction
 from services import identity, notifications, uploads
-from services.identity import Principal, names_of, person
+from services.identity import Principal, names_of
+from services.repairs.shapes import (
+    Categories,
+    Category,
+    Event,
+    Person,
+    Ticket,
+    TicketPage,
+    TicketRating,
+)
 
 log = get_logger("repairs")
 
@@ -102,7 +112,7 @@ AUTO_CLOSE_AFTER = timedelta(hours=72)
 MAX_PHOTOS = 9
 
 
-def parts_of(ticket: Ticket, principal: Principal) -> set[str]:
+def parts_of(ticket: TicketRow, principal: Principal) -> set[str]:
     """The parts the caller plays on this ticket; empty means they may not see it."""
     parts: set[str] = set()
     if ticket.requester_id == principal.user_id:  # type: ignore[attr-defined]
@@ -114,9 +124,9 @@ def parts_of(ticket: Ticket, principal: Principal) -> set[str]:
     return parts
 
 
-async def visible_ticket(*, ticket_id: int, principal: Principal) -> Ticket:
+async def visible_ticket(*, ticket_id: int, principal: Principal) -> TicketRow:
     """The ticket, or 404 when it does not exist or the caller may not see it."""
-    ticket = await Ticket.get_or_none(id=ticket_id) if could_exist(ticket_id) else None
+    ticket = await TicketRow.get_or_none(id=ticket_id) if could_exist(ticket_id) else None
     if ticket is None or not parts_of(ticket, principal):
         raise NotFound("报修单不存在")
     return ticket
@@ -135,7 +145,7 @@ async def photo(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]
         if upload.owner_id != principal.user_id:  # type: ignore[attr-defined]
             raise NotFound("图片不存在")
     else:
-        ticket = await Ticket.get(id=ticket_id)
+        ticket = await TicketRow.get(id=ticket_id)
         if not parts_of(ticket, principal):
             raise NotFound("图片不存在")
     return upload, await uploads.read(upload=upload)
@@ -153,32 +163,40 @@ async def deadlines() -> dict[str, timedelta]:
     return result
 
 
-async def categories() -> list[dict[str, Any]]:
+async def categories() -> Categories:
     limits = await deadlines()
-    return [
-        {
-            "category": category,
-            "label": CATEGORY_LABELS[category],
-            "resolve_within_minutes": int(limits[category].total_seconds() // 60),
-        }
-        for category in CATEGORIES
-    ]
+    return Categories(
+        items=[
+            Category(
+                category=category,
+                label=CATEGORY_LABELS[category],
+                resolve_within_minutes=int(limits[category].total_seconds() // 60),
+            )
+            for category in CATEGORIES
+        ]
+    )
 
 
-async def set_deadline(*, category: str, resolve_within_minutes: int) -> dict[str, Any]:
+async def set_deadline(*, category: str, resolve_within_minutes: int) -> Category:
     """Change a category deadline; it applies to tickets reported from now on."""
     if category not in CATEGORIES:
         raise NotFound("没有这个报修类别")
     await CategoryDeadline.update_or_create(
         defaults={"resolve_within_minutes": resolve_within_minutes}, category=category
     )
-    return next(c for c in await categories() if c["category"] == category)
+    return next(c for c in (await categories()).items if c.category == category)
 
 
 # --- serialization ---------------------------------------------------------------------
 
 
-async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
+def _person(user_id: int | None, names: dict[int, str]) -> Person | None:
+    if user_id is None:
+        return None
+    return Person(id=user_id, name=names.get(user_id, "未知用户"))
+
+
+async def serialize(tickets: list[TicketRow]) -> list[Ticket]:
     """Tickets as API.md §5 `Ticket`, with events, photos and rating, in a few queries."""
     ids = [t.id for t in tickets]
     if not ids:
@@ -190,40 +208,42 @@ async def serialize(tickets: list[Ticket]) -> list[dict[str, Any]]:
     for t in tickets:
         users += [t.requester_id, t.assignee_id]  # type: ignore[attr-defined]
     names = await names_of(users)
-    by_ticket: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    by_ticket: dict[int, list[Event]] = {i: [] for i in ids}
     for e in events:
-        actor = person(e.actor_id, names) or {"id": None, "name": "系统"}  # type: ignore[attr-defined]
+        actor = _person(e.actor_id, names) or Person(id=None, name="系统")  # type: ignore[attr-defined]
         by_ticket[e.ticket_id].append(  # type: ignore[attr-defined]
-            {"at": wire(e.at), "actor": actor, "action": e.action, "note": e.note}
+            Event(at=e.at, actor=actor, action=e.action, note=e.note)
         )
-    photo_urls: dict[int, list[str]] = {i: [] for i in ids}
+    photo_ids: dict[int, list[int]] = {i: [] for i in ids}
     for photo_id, ticket_id in photos:
-        photo_urls[int(ticket_id)].append(uploads.url_of(int(photo_id)))
+        photo_ids[int(ticket_id)].append(int(photo_id))
     result = []
     for t in tickets:
         rating = ratings.get(t.id)
+        requester = _person(t.requester_id, names)  # type: ignore[attr-defined]
+        assert requester is not None
         result.append(
-            {
-                "id": t.id,
-                "category": t.category,
-                "location": t.location,
-                "description": t.description,
-                "photos": photo_urls[t.id],
-                "status": t.status,
-                "requester": person(t.requester_id, names),  # type: ignore[attr-defined]
-                "assignee": person(t.assignee_id, names),  # type: ignore[attr-defined]
-                "rating": {"score": rating.score, "comment": rating.comment} if rating else None,
-                "created_at": wire(t.created_at),
-                "updated_at": wire(t.updated_at),
-                "resolved_at": wire(t.resolved_at),
-                "due_at": wire(t.due_at),
-                "events": by_ticket[t.id],
-            }
+            Ticket(
+                id=t.id,
+                category=t.category,
+                location=t.location,
+                description=t.description,
+                photos=photo_ids[t.id],
+                status=t.status,
+                requester=requester,
+                assignee=_person(t.assignee_id, names),  # type: ignore[attr-defined]
+                rating=TicketRating(score=rating.score, comment=rating.comment) if rating else None,
+                created_at=t.created_at,
+                updated_at=t.updated_at,
+                resolved_at=t.resolved_at,
+                due_at=t.due_at,
+                events=by_ticket[t.id],
+            )
         )
     return result
 
 
-async def one(ticket: Ticket) -> dict[str, Any]:
+async def one(ticket: TicketRow) -> Ticket:
     return (await serialize([ticket]))[0]
 
 
@@ -238,7 +258,7 @@ async def report(
     description: str,
     photo_ids: list[int],
     now: datetime,
-) -> dict[str, Any]:
+) -> Ticket:
     """A new open ticket; the reporter's own unattached photos become its photos."""
     if category not in CATEGORIES:
         raise InvalidInput({"category": "取值无效"})
@@ -248,7 +268,7 @@ async def report(
     limit = (await deadlines())[category]
     leads = await identity.staff_with_role(role="facility_lead")
     async with transaction() as tx:
-        ticket = await Ticket.create(
+        ticket = await TicketRow.create(
             category=category,
             location=location.strip(),
             description=description.strip(),
@@ -284,7 +304,7 @@ async def report(
     return await one(ticket)
 
 
-async def get(*, ticket_id: int, principal: Principal) -> dict[str, Any]:
+async def get(*, ticket_id: int, principal: Principal) -> Ticket:
     return await one(await visible_ticket(ticket_id=ticket_id, principal=principal))
 
 
@@ -295,9 +315,9 @@ async def list_tickets(
     statuses: list[str],
     limit: int,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> TicketPage:
     """Newest first. `mine` for everyone, `assigned` for crews, `all` for leads and admins."""
-    query = Ticket.all()
+    query = TicketRow.all()
     if scope == "mine":
         query = query.filter(requester_id=principal.user_id)
     elif scope == "assigned":
@@ -312,7 +332,7 @@ async def list_tickets(
     if statuses:
         query = query.filter(status__in=statuses)
     rows, next_cursor = await page(query, limit=limit, cursor=cursor)
-    return listing(await serialize(rows), next_cursor)
+    return TicketPage(items=await serialize(rows), next_cursor=next_cursor)
 
 
 # --- the workflow --------------------------------------------------------------------
@@ -327,7 +347,7 @@ async def act(
     note: str = "",
     assignee_id: int | None = None,
     score: int | None = None,
-) -> dict[str, Any]:
+) -> Ticket:
     """Apply one action of TRANSITIONS to a ticket.
 
     Order of refusals: 404 if the caller may not see the ticket, 403 if they may see it
@@ -357,13 +377,13 @@ async def act(
         changes["closed_at"] = now
     previous_assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
     async with transaction() as tx:
-        updated = await Ticket.filter(
+        updated = await TicketRow.filter(
             id=ticket.id, status=ticket.status, assignee_id=previous_assignee
         ).update(**changes)
         if not updated:
             # Someone changed the ticket since it was read: refuse like the contract
             # says for its new state, or ask to retry if the action is still possible.
-            current = await Ticket.get(id=ticket.id)
+            current = await TicketRow.get(id=ticket.id)
             if (current.status, action) not in TRANSITIONS:
                 raise InvalidState(current.status, action=action)
             raise Conflict("报修单刚被他人更新，请刷新后重试", details={"state": current.status})
@@ -399,7 +419,7 @@ def _event_note(*, action: str, note: str, score: int | None) -> str:
     return note
 
 
-def _others(ticket: Ticket, *, action: str, previous_assignee: int | None) -> list[int]:
+def _others(ticket: TicketRow, *, action: str, previous_assignee: int | None) -> list[int]:
     """Who hears about the action: the other party (both, when the lead dispatches)."""
     requester: int = ticket.requester_id  # type: ignore[attr-defined]
     assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
@@ -425,7 +445,7 @@ async def tell(
     tx: Tx,
     *,
     user_ids: Iterable[int],
-    ticket: Ticket,
+    ticket: TicketRow,
     kind: str,
     title: str,
     now: datetime,

@@ -1,0 +1,122 @@
+"""The wire shapes of the car wash (API.md §8): what the services return and the
+handlers document as they are (server/wire.py)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from server.wire import WireTime
+
+
+class CardType(BaseModel):
+    id: int
+    name: str
+    washes: int
+    price_fen: int
+    valid_days: int
+    per_user_limit: int
+    active: bool
+
+
+class CardTypeList(BaseModel):
+    items: list[CardType]
+    next_cursor: str | None = None
+
+
+class TypeRef(BaseModel):
+    id: int
+    name: str
+
+
+class CardView(BaseModel):
+    """The Card object of API.md §8."""
+
+    id: int
+    type: TypeRef
+    washes_total: int
+    washes_left: int
+    status: str
+    purchased_at: WireTime | None
+    expires_at: WireTime | None
+    refund_fen: int | None
+
+
+class WashView(BaseModel):
+    id: int
+    washed_at: WireTime
+    plate: str | None
+    washes_left: int
+
+
+class CardDetail(CardView):
+    redemptions: list[WashView] = Field(description="最近20次核销")
+
+
+class CardList(BaseModel):
+    items: list[CardView]
+    next_cursor: str | None = None
+
+
+class PayParams(BaseModel):
+    """The arguments of wx.requestPayment."""
+
+    timeStamp: str  # noqa: N815 - the names of wx.requestPayment
+    nonceStr: str  # noqa: N815
+    package: str
+    signType: str  # noqa: N815
+    paySign: str  # noqa: N815
+
+
+class Purchase(BaseModel):
+    card: CardView
+    out_trade_no: str
+    amount_fen: int
+    pay_params: PayParams
+
+
+class PurchaseStatus(BaseModel):
+    status: str = Field(description="pending | paid | closed")
+    card: CardView
+
+
+class Code(BaseModel):
+    code: str
+    expires_at: WireTime
+
+
+class Redeemed(BaseModel):
+    card: CardView
+    washed_at: WireTime
+
+
+class WashSlot(BaseModel):
+    id: int
+    start: WireTime
+    end: WireTime
+    capacity: int
+    booked: int
+    available: int
+
+
+class WashSlotList(BaseModel):
+    items: list[WashSlot]
+    next_cursor: str | None = None
+
+
+class SlotRef(BaseModel):
+    id: int
+    start: WireTime
+    end: WireTime
+
+
+class WashBooking(BaseModel):
+    id: int
+    slot: SlotRef
+    card_id: int
+    status: str
+    plate: str
+
+
+class WashBookingList(BaseModel):
+    items: list[WashBooking]
+    next_cursor: str | None = None
