@@ -7,8 +7,8 @@ attempts end there (409 slot_full). Through redis-py a step spent more CPU aroun
 round trip than the rest of the request's own code: pool checkout and release, the
 retry wrapper, a timeout context, command packing and reply handling in Python
 (~25% of a rejection's samples in py-spy). Here the steps of all requests of the
-process share one connection: a step writes its EVALSHA as soon as it is made, Redis
-answers in order, a FIFO of futures pairs each reply with its caller, and hiredis
+process share one connection: the EVALSHAs made in one event-loop turn leave in one
+write, Redis answers in order, a FIFO of futures pairs each reply with its caller, and hiredis
 packs and parses in C. Pipelining on one connection is also what Redis serves
 fastest; a Lua script runs alone on the server whichever connection sent it.
 
@@ -56,7 +56,7 @@ def _error(text: str) -> Exception:
 
 
 class _Protocol(asyncio.Protocol):
-    """One connection: writes go out as they come, replies resolve futures in order."""
+    """One connection: commands leave once per event-loop turn, replies resolve futures in order."""
 
     def __init__(self) -> None:
         self.reader = hiredis.Reader(encoding="utf-8")
