@@ -165,8 +165,10 @@ def cmd_repair_orphans(settings: Settings, _: argparse.Namespace) -> None:
 def cmd_forget_principals(settings: Settings, _: argparse.Namespace) -> None:
     """After editing staff or tokens in the database by hand: retire every cached
     principal (the shared ones at once, the workers' own within AUTH_CACHE_SECONDS)."""
+    from server import resources
     from services import identity
 
+    settings = resources.prepare_environment(settings)
     asyncio.run(_with_resources(settings, identity.retire_cached_principals))
     print("cached principals retired")
 

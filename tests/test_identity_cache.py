@@ -5,9 +5,12 @@ then holds only what Redis and the database hold."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from datetime import UTC, datetime
 
-from models.identity import AuthToken
+from models.identity import AuthToken, Staff
 from server import resources
 from services import identity
 from tests.redis_faults import app_redis, free_port
@@ -77,3 +80,25 @@ async def test_without_redis_the_database_authenticates(client):
         me = await client.get(ME, headers=actor.headers)
     assert me.status_code == 200, me.text
     assert me.json()["id"] == actor.user_id
+
+
+async def test_the_forget_principals_command_after_a_hand_edit(client):
+    actor = await make_user("canteen")
+    assert (await client.get(ME, headers=actor.headers)).status_code == 200
+    await Staff.filter(id=actor.staff_id).update(active=False)  # by hand, not by import
+    another_worker()
+    assert (await client.get(ME, headers=actor.headers)).status_code == 200  # still cached
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "forget-principals",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=dict(os.environ),
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert "retired" in out.decode()
+    another_worker()
+    assert_error(await client.get(ME, headers=actor.headers), 401, "unauthorized")
