@@ -100,7 +100,9 @@ async def _write_batch(batch: list[Pending]) -> None:
     except RecordFailed:
         for item in batch:
             item.value = None
-        await _together([item for item in batch if not item.done.done()], isolate=True)
+        remaining = [item for item in batch if not item.done.done()]  # not sent back as stale
+        if remaining:
+            await _together(remaining, isolate=True)
 
 
 async def _together(batch: list[Pending], *, isolate: bool) -> None:
