@@ -51,7 +51,9 @@ async def test_an_error_reply_fails_only_its_caller(app):
 
 async def test_a_caller_that_gave_up_does_not_shift_the_replies(app):
     slow = asyncio.ensure_future(channel().evalsha(SLOW, [], [50]))
-    await asyncio.sleep(0.005)
+    for _ in range(3):  # the task queues its command, the next loop turn writes it
+        await asyncio.sleep(0)
+    assert not slow.done()  # Redis is running it
     slow.cancel()
     after = await asyncio.gather(*(channel().evalsha(FAIL_ON_X, [], [f"n{i}"]) for i in range(20)))
     assert after == [f"n{i}" for i in range(20)]
