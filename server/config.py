@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from server import faults
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENTS = ("development", "test", "production")
 WECHAT_API_BASE = "https://api.weixin.qq.com"
@@ -241,6 +243,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             raise ConfigError("REDIS_URL is required when APP_ENV=production (no embedded Redis)")
         if not env.get("DATABASE_URL"):
             raise ConfigError("DATABASE_URL is required when APP_ENV=production")
+        if env.get(faults.ENV_VAR):
+            raise ConfigError(f"{faults.ENV_VAR} is refused when APP_ENV=production")
+    try:
+        faults.configure(env, app_env=app_env)
+    except ValueError as exc:
+        raise ConfigError(f"{faults.ENV_VAR}: {exc}") from None
 
     upload_dir = env.get("UPLOAD_DIR")
     return Settings(
