@@ -14,9 +14,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from server.config import ConfigError, Settings, load_settings
+from server.errors import AppError
 from server.logs import logging_config
 
 
@@ -36,6 +37,28 @@ async def _with_resources(settings: Settings, work: Callable[[], Awaitable[Any]]
         return await work()
     finally:
         await resources.close_resources()
+
+
+def _csv_text(path: Path) -> str:
+    """The text of an import file, or exit 2 with one line saying what is wrong with it."""
+    if not path.is_file():
+        print(f"{path}: 文件不存在", file=sys.stderr)
+        raise SystemExit(2)
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        print(f"{path}: 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8 后再导入", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _refused(path: Path, exc: AppError) -> NoReturn:
+    """A file the import refuses as a whole: one line naming what is wrong, exit 2."""
+    reasons = [f"{where}: {why}" for where, why in exc.details.get("fields", {}).items()]
+    shown = "；".join(reasons[:5]) or exc.message
+    if len(reasons) > 5:
+        shown += f"；另有 {len(reasons) - 5} 处"
+    print(f"{path}: 未导入（{shown}）", file=sys.stderr)
+    raise SystemExit(2)
 
 
 def cmd_migrate(settings: Settings, _: argparse.Namespace) -> None:
@@ -79,16 +102,11 @@ def cmd_makemigrations(settings: Settings, args: argparse.Namespace) -> None:
 
 def cmd_import_staff(settings: Settings, args: argparse.Namespace) -> None:
     from server import resources
-    from server.errors import AppError
     from services import identity
 
     path = Path(args.file)
-    if not path.exists():
-        print(f"file not found: {path}", file=sys.stderr)
-        raise SystemExit(2)
+    text = _csv_text(path)
     settings = resources.prepare_environment(settings)
-
-    text = path.read_text(encoding="utf-8")
 
     async def work() -> identity.ImportCounts:
         rows = identity.parse_staff_csv(text)
@@ -97,8 +115,7 @@ def cmd_import_staff(settings: Settings, args: argparse.Namespace) -> None:
     try:
         result = asyncio.run(_with_resources(settings, work))
     except AppError as exc:
-        print(f"import refused: {exc.message} {exc.details}", file=sys.stderr)
-        raise SystemExit(1) from None
+        _refused(path, exc)
     print(f"staff directory: {result.created} created, {result.updated} updated")
 
 
@@ -106,23 +123,19 @@ def cmd_import_books(settings: Settings, args: argparse.Namespace) -> None:
     """The library's existing catalogue (isbn,title,author,publisher,year,barcodes).
 
     Idempotent: a known ISBN or barcode is left as it is. Each row is imported whole or
-    not at all; bad rows are listed by line number and make the exit status 1.
+    not at all; bad rows are listed by line number and make the exit status 1. A file
+    refused as a whole (unreadable, wrong columns) exits 2 with one line.
     """
     from server import resources
-    from server.errors import AppError
     from services import library
 
     path = Path(args.file)
-    if not path.exists():
-        print(f"file not found: {path}", file=sys.stderr)
-        raise SystemExit(2)
+    text = _csv_text(path)
     settings = resources.prepare_environment(settings)
-    text = path.read_text(encoding="utf-8")
     try:
         report = asyncio.run(_with_resources(settings, lambda: library.import_books(text=text)))
     except AppError as exc:
-        print(f"import refused: {exc.message} {exc.details}", file=sys.stderr)
-        raise SystemExit(1) from None
+        _refused(path, exc)
     for line, reason in report.errors:
         print(f"line {line}: {reason}", file=sys.stderr)
     print(
@@ -147,8 +160,10 @@ def cmd_repair_orphans(settings: Settings, _: argparse.Namespace) -> None:
     """What the reconcile job also does every minute, on demand (after an upgrade)."""
     import booking
     from jobs import background
+    from server import resources
 
     background.consumers()  # imports every service, so each domain's hooks are known
+    settings = resources.prepare_environment(settings)
 
     async def work() -> list[dict[str, Any]]:
         return await booking.repair_orphans(now=datetime.now(UTC))
@@ -175,10 +190,12 @@ def cmd_forget_principals(settings: Settings, _: argparse.Namespace) -> None:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from jobs import background
+    from server import resources
 
     if settings.embedded_redis:
         print("configuration error: REDIS_URL must be set for a separate worker", file=sys.stderr)
         raise SystemExit(2)
+    resources.prepare_environment(settings)  # the fake WeChat (Pay) when none is configured
     asyncio.run(background.run(with_jobs=not args.no_jobs))
 
 
@@ -237,15 +254,11 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
 def cmd_import_attendance(settings: Settings, args: argparse.Namespace) -> None:
     """The attendance machines' CSV export (team,date,present): all rows or none."""
     from server import resources
-    from server.errors import AppError
     from services import assessment
 
     path = Path(args.file)
-    if not path.exists():
-        print(f"file not found: {path}", file=sys.stderr)
-        raise SystemExit(2)
+    text = _csv_text(path)
     settings = resources.prepare_environment(settings)
-    text = path.read_text(encoding="utf-8-sig")
 
     async def work() -> dict[str, int]:
         return await assessment.import_rows(rows=assessment.parse_csv(text))
@@ -253,10 +266,7 @@ def cmd_import_attendance(settings: Settings, args: argparse.Namespace) -> None:
     try:
         result = asyncio.run(_with_resources(settings, work))
     except AppError as exc:
-        print(f"import refused, nothing imported: {exc.message}", file=sys.stderr)
-        for where, reason in exc.details.get("fields", {}).items():
-            print(f"  {where}: {reason}", file=sys.stderr)
-        raise SystemExit(1) from None
+        _refused(path, exc)
     print(
         f"attendance: {result['created']} created, {result['updated']} updated, "
         f"{result['unchanged']} unchanged"

@@ -244,7 +244,8 @@ async def test_import_attendance_cli_reports_bad_lines_and_imports_nothing(clien
         encoding="utf-8",
     )
     result = await asyncio.to_thread(_cli, bad)
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     for line in ("line 3", "line 4", "line 5", "line 6"):
         assert line in result.stderr
     assert "line 2" not in result.stderr

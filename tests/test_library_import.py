@@ -69,4 +69,4 @@ async def test_import_refuses_a_file_without_the_columns(client, tmp_path):
     csv_file = tmp_path / "wrong.csv"
     csv_file.write_text("isbn,name\n9787020002207,红楼梦\n", encoding="utf-8")
     code, _, err = await _import(csv_file)
-    assert code == 1 and "缺少列" in err
+    assert code == 2 and "缺少列" in err and len(err.strip().splitlines()) == 1
