@@ -23,10 +23,10 @@ from models.assessment import (
     SurveyResponse,
 )
 from models.meals import Order
-from server.clock import aware, wire
+from server.clock import aware, parse_month, wire
 from server.errors import Conflict, InvalidInput, InvalidState, NotFound, TooEarly, TooLate
 from server.tx import transaction
-from services.assessment.common import SERVICE_LABELS, parse_month
+from services.assessment.common import SERVICE_LABELS
 
 
 async def _view(survey: Survey, *, user_id: int | None = None) -> dict[str, Any]:
