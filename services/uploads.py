@@ -23,6 +23,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel
+from tortoise.expressions import Subquery
 
 from models import could_exist
 from models.repairs import Upload
@@ -195,8 +196,15 @@ async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, byte
     else follows the repair rules (its ticket, or its uploader before one takes it).
     """
     from services import procurement, repairs  # they import this module
+    from services.duty import documents
 
     upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
+    if upload is not None:
+        readable = await documents.may_read(upload_id=upload.id, principal=principal)
+        if readable is not None:  # a document handed in at the duty station
+            if not readable:
+                raise NotFound("图片不存在")
+            return upload, await read(upload=upload)
     if upload is None or upload.purchase_request_id is None:  # type: ignore[attr-defined]
         return await repairs.photo(upload_id=upload_id, principal=principal)
     await procurement.attachment(upload=upload, principal=principal)
@@ -204,14 +212,23 @@ async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, byte
 
 
 async def remove_orphans(*, now: datetime) -> int:
-    """Delete uploads never attached to a ticket or request (abandoned reports)."""
-    stale = await Upload.filter(
-        ticket_id=None, purchase_request_id=None, created_at__lte=now - ORPHAN_AFTER
-    ).limit(500)
+    """Delete uploads never attached to a ticket, request or appointment (abandoned)."""
+    from models.duty import DutyDocument
+
+    handed_in = Subquery(DutyDocument.all().values("upload_id"))
+    stale = (
+        await Upload.filter(
+            ticket_id=None, purchase_request_id=None, created_at__lte=now - ORPHAN_AFTER
+        )
+        .exclude(id__in=handed_in)
+        .limit(500)
+    )
     for upload in stale:
-        deleted = await Upload.filter(
-            id=upload.id, ticket_id=None, purchase_request_id=None
-        ).delete()
+        deleted = (
+            await Upload.filter(id=upload.id, ticket_id=None, purchase_request_id=None)
+            .exclude(id__in=handed_in)
+            .delete()
+        )
         if deleted:
             path = resources.settings().uploads_path / upload.file_name
             await asyncio.to_thread(path.unlink, True)
