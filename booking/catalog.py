@@ -29,7 +29,7 @@ def _aware(moment: datetime, field: str) -> datetime:
 def _slot_info(slot: Slot) -> SlotInfo:
     return SlotInfo(
         id=slot.id,
-        resource_id=slot.resource_id,  # type: ignore[attr-defined]
+        resource_id=slot.resource_id,
         start=slot.start,
         end=slot.end,
         capacity=slot.capacity,

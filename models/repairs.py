@@ -41,9 +41,11 @@ class Ticket(Model):
     requester: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="repair_tickets", on_delete=fields.RESTRICT
     )
+    requester_id: int
     assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="repair_assignments", null=True, on_delete=fields.RESTRICT
     )
+    assignee_id: int | None
     created_at = fields.DatetimeField(db_index=True)
     updated_at = fields.DatetimeField()
     assigned_at = fields.DatetimeField(null=True)
@@ -64,10 +66,12 @@ class TicketEvent(Model):
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "repairs.Ticket", related_name="events", on_delete=fields.CASCADE
     )
+    ticket_id: int
     at = fields.DatetimeField()
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="repair_events", null=True, on_delete=fields.RESTRICT
     )
+    actor_id: int | None
     action = fields.CharField(max_length=32)
     note = fields.TextField(default="")
 
@@ -86,9 +90,11 @@ class Upload(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="uploads", on_delete=fields.CASCADE
     )
+    owner_id: int
     ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
         "repairs.Ticket", related_name="photos", null=True, on_delete=fields.SET_NULL
     )
+    ticket_id: int | None
     # A PDF or image quote attached to a purchase request (API.md §12) instead of a ticket.
     purchase_request: fields.ForeignKeyNullableRelation[PurchaseRequest] = fields.ForeignKeyField(
         "procurement.PurchaseRequest",
@@ -96,6 +102,7 @@ class Upload(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    purchase_request_id: int | None
     file_name = fields.CharField(max_length=64, unique=True)
     content_type = fields.CharField(max_length=32)
     size = fields.IntField()
@@ -114,6 +121,7 @@ class Rating(Model):
     ticket: fields.OneToOneRelation[Ticket] = fields.OneToOneField(
         "repairs.Ticket", related_name="rating", on_delete=fields.CASCADE
     )
+    ticket_id: int
     score = fields.SmallIntField()
     comment = fields.TextField(default="")
     created_at = fields.DatetimeField()
@@ -129,6 +137,7 @@ class Escalation(Model):
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "repairs.Ticket", related_name="escalations", on_delete=fields.CASCADE
     )
+    ticket_id: int
     reason = fields.CharField(max_length=16)
     at = fields.DatetimeField()
 

@@ -148,7 +148,7 @@ async def login(*, code: str, client_ip: str, now: datetime) -> Login:
         now=now,
     )
     token = await issue_token(user_id=user.id, now=now)
-    staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None  # type: ignore[attr-defined]
+    staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None
     return Login(
         token=token,
         expires_in=resources.settings().token_ttl_s,

@@ -197,7 +197,7 @@ async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, byte
     from services import procurement, repairs  # they import this module
 
     upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
-    if upload is None or upload.purchase_request_id is None:  # type: ignore[attr-defined]
+    if upload is None or upload.purchase_request_id is None:
         return await repairs.photo(upload_id=upload_id, principal=principal)
     await procurement.attachment(upload=upload, principal=principal)
     return upload, await read(upload=upload)

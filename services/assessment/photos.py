@@ -52,7 +52,7 @@ async def read(*, photo_id: int, principal: Principal) -> tuple[str, bytes]:
     photo = await Photo.get_or_none(id=photo_id) if could_exist(photo_id) else None
     if photo is None:
         raise NotFound("图片不存在")
-    team_id: int = photo.team_id  # type: ignore[attr-defined]
+    team_id: int = photo.team_id
     if not is_inspector(principal) and team_id not in await teams_of_contact(principal):
         raise NotFound("图片不存在")
     upload = Upload(file_name=photo.file_name, content_type=photo.content_type)

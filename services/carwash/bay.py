@@ -91,7 +91,7 @@ def booking_view(row: WashBooking) -> shapes.WashBooking:
     return shapes.WashBooking(
         id=row.id,
         slot=shapes.SlotRef(id=slot.id, start=slot.start, end=slot.end),
-        card_id=row.card_id,  # type: ignore[attr-defined]
+        card_id=row.card_id,
         status=row.status,
         plate=row.plate,
     )
@@ -188,7 +188,7 @@ async def release_no_shows(*, now: datetime) -> int:
             await move(step.tx, rows, status="no_show")
             await notify(
                 tx=step.tx,
-                user_id=row.user_id,  # type: ignore[attr-defined]
+                user_id=row.user_id,
                 kind="carwash_no_show",
                 title="洗车预约已失效",
                 body="您未在预约时段开始后10分钟内到场，预约已释放。",

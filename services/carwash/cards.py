@@ -188,7 +188,7 @@ async def expire_cards(*, now: datetime) -> int:
     async def notice(tx: Tx, card: Card) -> None:
         await notify(
             tx=tx,
-            user_id=card.owner_id,  # type: ignore[attr-defined]
+            user_id=card.owner_id,
             kind="carwash_expired",
             title="洗车卡已过期",
             body=f"您的洗车卡已过期，剩余{card.washes_left}次未使用。",
@@ -224,7 +224,7 @@ async def remind_expiring(*, now: datetime) -> int:
         assert card.expires_at is not None
         await notify(
             tx=tx,
-            user_id=card.owner_id,  # type: ignore[attr-defined]
+            user_id=card.owner_id,
             kind="carwash_expiring",
             title="洗车卡即将过期",
             body=f"您的洗车卡将于{local(card.expires_at):%m月%d日}过期，还剩{card.washes_left}次。",

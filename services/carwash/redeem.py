@@ -129,7 +129,7 @@ async def _current_booking(*, card: Card, now: datetime) -> WashBooking | None:
     """The owner's confirmed booking whose slot is on now (from 15 min before its start)."""
     return (
         await WashBooking.filter(
-            user_id=card.owner_id,  # type: ignore[attr-defined]
+            user_id=card.owner_id,
             status="confirmed",
             slot__start__lte=utc(now + timedelta(minutes=15)),
             slot__end__gt=utc(now),
@@ -179,7 +179,7 @@ async def _take_wash(
     )
     await notify(
         tx=tx,
-        user_id=card.owner_id,  # type: ignore[attr-defined]
+        user_id=card.owner_id,
         kind="carwash_washed",
         title="洗车卡已核销",
         body=f"本次洗车已扣1次，剩余{fresh.washes_left}次。",

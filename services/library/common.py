@@ -137,9 +137,9 @@ async def overdue_out(loan: Loan, *, now: datetime) -> OverdueLoan:
 
 
 async def _loan(shape: type[L], loan: Loan, *, now: datetime, **extra: Any) -> L:
-    title = await Title.get(id=loan.title_id)  # type: ignore[attr-defined]
-    copy = await Copy.get(id=loan.copy_id)  # type: ignore[attr-defined]
-    borrower_id: int = loan.borrower_id  # type: ignore[attr-defined]
+    title = await Title.get(id=loan.title_id)
+    copy = await Copy.get(id=loan.copy_id)
+    borrower_id: int = loan.borrower_id
     return shape(
         id=loan.id,
         title=Ref(id=title.id, title=title.title),
@@ -159,7 +159,7 @@ async def position_of(hold: Hold) -> int | None:
     if hold.status != "waiting":
         return None
     ahead = await Hold.filter(
-        title_id=hold.title_id,  # type: ignore[attr-defined]
+        title_id=hold.title_id,
         status="waiting",
         id__lt=hold.id,
     ).count()
@@ -168,10 +168,10 @@ async def position_of(hold: Hold) -> int | None:
 
 async def hold_out(hold: Hold) -> HoldView:
     """The `Hold` of API.md §9; `barcode` (added) names the copy set aside while ready."""
-    title = await Title.get(id=hold.title_id)  # type: ignore[attr-defined]
+    title = await Title.get(id=hold.title_id)
     barcode = None
-    if hold.status == "ready" and hold.copy_id is not None:  # type: ignore[attr-defined]
-        barcode = (await Copy.get(id=hold.copy_id)).barcode  # type: ignore[attr-defined]
+    if hold.status == "ready" and hold.copy_id is not None:
+        barcode = (await Copy.get(id=hold.copy_id)).barcode
     return HoldView(
         id=hold.id,
         title=Ref(id=title.id, title=title.title),
@@ -187,7 +187,7 @@ def copy_out(copy: Copy) -> CopyView:
     return CopyView(
         id=copy.id,
         barcode=copy.barcode,
-        title_id=copy.title_id,  # type: ignore[attr-defined]
+        title_id=copy.title_id,
         status=copy.status,
     )
 

@@ -71,7 +71,7 @@ async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> HoldView:
     """Leave the queue; a copy set aside for me passes to the next in line."""
     found = await own_hold(user_id=user_id, hold_id=hold_id)
     async with transaction() as tx:
-        title = await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
+        title = await lock_title(tx, found.title_id)
         hold = await Hold.filter(id=found.id).using_db(tx.conn).first()
         assert hold is not None  # holds are never deleted
         if hold.status == "waiting":
@@ -102,7 +102,7 @@ async def expire_holds(*, now: datetime) -> int:
     expired = 0
     for candidate in due:
         async with transaction() as tx:
-            title = await lock_title(tx, candidate.title_id)  # type: ignore[attr-defined]
+            title = await lock_title(tx, candidate.title_id)
             hold = await Hold.filter(id=candidate.id).using_db(tx.conn).first()
             if hold is None or hold.status != "ready" or hold.ready_until is None:
                 continue
@@ -111,7 +111,7 @@ async def expire_holds(*, now: datetime) -> int:
             await release_ready(tx, hold=hold, status="expired", title=title, now=now)
             await notifications.notify(
                 tx=tx,
-                user_id=hold.user_id,  # type: ignore[attr-defined]
+                user_id=hold.user_id,
                 kind="library_hold_expired",
                 title="预约已过期",
                 body=f"《{title.title}》的预约保留期已过，图书已转给下一位读者",

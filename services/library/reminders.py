@@ -58,10 +58,10 @@ async def _tell_borrower(
     tx: Tx, *, loan: Loan, kind: str, title: str, body: Callable[[str], str], now: datetime
 ) -> None:
     """A notice about a loan; `body` is given the book's title."""
-    book = await Title.get(id=loan.title_id, using_db=tx.conn)  # type: ignore[attr-defined]
+    book = await Title.get(id=loan.title_id, using_db=tx.conn)
     await notifications.notify(
         tx=tx,
-        user_id=loan.borrower_id,  # type: ignore[attr-defined]
+        user_id=loan.borrower_id,
         kind=kind,
         title=title,
         body=body(book.title),

@@ -202,7 +202,7 @@ async def _expire_waitlist(*, menu: Menu, now: datetime) -> None:
             await _moves(order.id, "waitlisted", "cancelled")(step)
             await notify(
                 tx=step.tx,
-                user_id=order.user_id,  # type: ignore[attr-defined]
+                user_id=order.user_id,
                 kind="meal_cancelled",
                 title="候补未成功",
                 body=f"{menu.date:%m月%d日}{MEAL_NAMES.get(menu.meal, '')}订餐已截止，您的候补订单未能确认，已自动取消。",

@@ -145,7 +145,7 @@ async def _record_order(
         status="waitlisted" if reservation.status == "waitlisted" else "confirmed",
         pickup_code=secrets.token_urlsafe(32),
     )
-    order.slot = shape.slots[order.slot_id]  # type: ignore[attr-defined]
+    order.slot = shape.slots[order.slot_id]
     return order
 
 
@@ -156,7 +156,7 @@ async def order_view(*, order: Order, position: int | None = None) -> dict[str, 
     slot: PickupSlot = order.slot
     return {
         "id": order.id,
-        "menu_id": order.menu_id,  # type: ignore[attr-defined]
+        "menu_id": order.menu_id,
         "slot": {
             "id": slot.id,
             "start": wire(slot.start),
@@ -206,7 +206,7 @@ async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[st
     the order and its place are never out of step.
     """
     order = await own_order(user_id=user_id, order_id=order_id)
-    shape = await menu_shape(menu_id=order.menu_id)  # type: ignore[attr-defined]
+    shape = await menu_shape(menu_id=order.menu_id)
     if now >= shape.order_deadline:
         raise TooLate("已过订餐截止时间，不能取消")
     if order.status not in LIVE:
@@ -243,8 +243,8 @@ async def record_promotion(step: booking.Recording) -> None:
     if order is None:
         raise InvalidState("missing", "候补订单不存在")
     await Order.filter(id=order.id).using_db(conn).update(status="confirmed")
-    shape = await menu_shape(menu_id=order.menu_id)  # type: ignore[attr-defined]
-    start = local(shape.slots[order.slot_id].start)  # type: ignore[attr-defined]
+    shape = await menu_shape(menu_id=order.menu_id)
+    start = local(shape.slots[order.slot_id].start)
     await notify(
         tx=step.tx,
         user_id=step.reservation.user_id,

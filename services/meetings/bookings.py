@@ -412,7 +412,7 @@ async def tell(
     """A notice about a booking (to its organizer unless `user_id`), in `tx`."""
     await notify(
         tx=tx,
-        user_id=user_id if user_id is not None else booking.organizer_id,  # type: ignore[attr-defined]
+        user_id=user_id if user_id is not None else booking.organizer_id,
         kind=kind,
         title=title,
         body=body,

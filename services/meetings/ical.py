@@ -66,7 +66,7 @@ def booking_calendar(row: Booking, *, organizer_name: str | None) -> str:
     # grows with every change (updated_at moves with each state change)
     event.add("sequence", max(0, int((row.updated_at - row.created_at).total_seconds())))
     if organizer_name:
-        organizer = vCalAddress(f"urn:qinejia:user:{row.organizer_id}")  # type: ignore[attr-defined]
+        organizer = vCalAddress(f"urn:qinejia:user:{row.organizer_id}")
         organizer.params["cn"] = vText(organizer_name)
         event.add("organizer", organizer)
     if row.status in ("pending_approval", "confirmed"):

@@ -11,7 +11,7 @@ reported at once, field by field, so the mini-program can mark all of them toget
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -106,7 +106,7 @@ HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 BookingStatus = Literal[
     "pending_approval", "confirmed", "cancelled", "released", "rejected", "completed"
 ]
-assert set(BookingStatus.__args__) == set(BOOKING_STATUSES)  # type: ignore[attr-defined]
+assert set(get_args(BookingStatus)) == set(BOOKING_STATUSES)
 
 
 class RoomSpec(BaseModel):
@@ -202,7 +202,7 @@ class Booking(BaseModel):
             title=booking.title,
             attendees=booking.attendees,
             status=booking.status,  # type: ignore[arg-type]
-            organizer=PersonRef(id=booking.organizer_id, name=organizer_name),  # type: ignore[attr-defined]
+            organizer=PersonRef(id=booking.organizer_id, name=organizer_name),
             checked_in_at=booking.checked_in_at,
             series_id=booking.series_id,
             reason=booking.reason or None,

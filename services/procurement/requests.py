@@ -81,7 +81,7 @@ def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, 
     steps = [
         Step(
             role=s.role,
-            actor=_person(s.actor_id, names),  # type: ignore[attr-defined]
+            actor=_person(s.actor_id, names),
             decision=DECISIONS[s.action],  # type: ignore[arg-type]
             comment=s.comment,
             at=s.at,
@@ -102,15 +102,16 @@ async def serialize(requests: list[PurchaseRequest]) -> list[RequestView]:
         return []
     trail = await RequestStep.filter(request_id__in=ids).order_by("id")
     files = await Upload.filter(purchase_request_id__in=ids).order_by("id")
-    users: list[int | None] = [s.actor_id for s in trail]  # type: ignore[attr-defined]
-    users += [r.requester_id for r in requests]  # type: ignore[attr-defined]
+    users: list[int | None] = [s.actor_id for s in trail]
+    users += [r.requester_id for r in requests]
     names = await names_of(users)
     by_request: dict[int, list[RequestStep]] = {i: [] for i in ids}
     for step in trail:
-        by_request[step.request_id].append(step)  # type: ignore[attr-defined]
+        by_request[step.request_id].append(step)
     attached: dict[int, list[Upload]] = {i: [] for i in ids}
     for upload in files:
-        attached[upload.purchase_request_id].append(upload)  # type: ignore[attr-defined]
+        if upload.purchase_request_id is not None:  # always: filtered by it
+            attached[upload.purchase_request_id].append(upload)
     return [_one_out(r, by_request[r.id], attached[r.id], names) for r in requests]
 
 
@@ -129,7 +130,7 @@ def _one_out(
             received_at=request.received_at,
             received_note=request.received_note,
         )
-    requester = _person(request.requester_id, names)  # type: ignore[attr-defined]
+    requester = _person(request.requester_id, names)
     assert requester is not None
     return RequestView(
         id=request.id,
@@ -150,7 +151,7 @@ def _one_out(
         trail=[
             TrailEntry(
                 at=s.at,
-                actor=_person(s.actor_id, names),  # type: ignore[attr-defined]
+                actor=_person(s.actor_id, names),
                 role=s.role,
                 action=s.action,
                 comment=s.comment,
@@ -402,7 +403,7 @@ async def _announce(
     tx: Tx, *, request: PurchaseRequest, action: str, actor_id: int, now: datetime
 ) -> None:
     """Tell the requester what happened and the next approvers that it is their turn."""
-    requester: int = request.requester_id  # type: ignore[attr-defined]
+    requester: int = request.requester_id
     status = request.status
     if action != "withdraw":
         await tell(
@@ -439,7 +440,8 @@ async def _announce(
 
 async def attachment(*, upload: Upload, principal: Principal) -> None:
     """Raise 404 unless the caller may see the request this attachment belongs to."""
-    request_id: int = upload.purchase_request_id  # type: ignore[attr-defined]
-    request = await PurchaseRequest.get(id=request_id)
+    request = await PurchaseRequest.get_or_none(id=upload.purchase_request_id)
+    if request is None:
+        raise NotFound("附件不存在")
     if not await may_see(request, principal):
         raise NotFound("附件不存在")

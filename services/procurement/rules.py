@@ -74,7 +74,7 @@ def parts_of(request: PurchaseRequest, principal: Principal) -> set[str]:
     approver part (the leader, and the stand-in for any approver).
     """
     parts: set[str] = set()
-    if request.requester_id == principal.user_id:  # type: ignore[attr-defined]
+    if request.requester_id == principal.user_id:
         parts.add("requester")
     admin = "admin" in principal.roles
     if admin or (

@@ -115,9 +115,9 @@ MAX_PHOTOS = 9
 def parts_of(ticket: TicketRow, principal: Principal) -> set[str]:
     """The parts the caller plays on this ticket; empty means they may not see it."""
     parts: set[str] = set()
-    if ticket.requester_id == principal.user_id:  # type: ignore[attr-defined]
+    if ticket.requester_id == principal.user_id:
         parts.add("requester")
-    if ticket.assignee_id == principal.user_id:  # type: ignore[attr-defined]
+    if ticket.assignee_id == principal.user_id:
         parts.add("assignee")
     if principal.has_role("facility_lead"):
         parts.add("facility_lead")
@@ -140,9 +140,9 @@ async def photo(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]
     upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
     if upload is None:
         raise NotFound("图片不存在")
-    ticket_id: int | None = upload.ticket_id  # type: ignore[attr-defined]
+    ticket_id: int | None = upload.ticket_id
     if ticket_id is None:
-        if upload.owner_id != principal.user_id:  # type: ignore[attr-defined]
+        if upload.owner_id != principal.user_id:
             raise NotFound("图片不存在")
     else:
         ticket = await TicketRow.get(id=ticket_id)
@@ -203,24 +203,22 @@ async def serialize(tickets: list[TicketRow]) -> list[Ticket]:
         return []
     events = await TicketEvent.filter(ticket_id__in=ids).order_by("at", "id")
     photos = await Upload.filter(ticket_id__in=ids).order_by("id").values_list("id", "ticket_id")
-    ratings = {r.ticket_id: r for r in await Rating.filter(ticket_id__in=ids)}  # type: ignore[attr-defined]
-    users: list[int | None] = [e.actor_id for e in events]  # type: ignore[attr-defined]
+    ratings = {r.ticket_id: r for r in await Rating.filter(ticket_id__in=ids)}
+    users: list[int | None] = [e.actor_id for e in events]
     for t in tickets:
-        users += [t.requester_id, t.assignee_id]  # type: ignore[attr-defined]
+        users += [t.requester_id, t.assignee_id]
     names = await names_of(users)
     by_ticket: dict[int, list[Event]] = {i: [] for i in ids}
     for e in events:
-        actor = _person(e.actor_id, names) or Person(id=None, name="系统")  # type: ignore[attr-defined]
-        by_ticket[e.ticket_id].append(  # type: ignore[attr-defined]
-            Event(at=e.at, actor=actor, action=e.action, note=e.note)
-        )
+        actor = _person(e.actor_id, names) or Person(id=None, name="系统")
+        by_ticket[e.ticket_id].append(Event(at=e.at, actor=actor, action=e.action, note=e.note))
     photo_ids: dict[int, list[int]] = {i: [] for i in ids}
     for photo_id, ticket_id in photos:
         photo_ids[int(ticket_id)].append(int(photo_id))
     result = []
     for t in tickets:
         rating = ratings.get(t.id)
-        requester = _person(t.requester_id, names)  # type: ignore[attr-defined]
+        requester = _person(t.requester_id, names)
         assert requester is not None
         result.append(
             Ticket(
@@ -231,7 +229,7 @@ async def serialize(tickets: list[TicketRow]) -> list[Ticket]:
                 photos=photo_ids[t.id],
                 status=t.status,
                 requester=requester,
-                assignee=_person(t.assignee_id, names),  # type: ignore[attr-defined]
+                assignee=_person(t.assignee_id, names),
                 rating=TicketRating(score=rating.score, comment=rating.comment) if rating else None,
                 created_at=t.created_at,
                 updated_at=t.updated_at,
@@ -375,7 +373,7 @@ async def act(
         changes["resolved_at"] = None
     elif action == "confirm":
         changes["closed_at"] = now
-    previous_assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
+    previous_assignee: int | None = ticket.assignee_id
     async with transaction() as tx:
         updated = await TicketRow.filter(
             id=ticket.id, status=ticket.status, assignee_id=previous_assignee
@@ -421,8 +419,8 @@ def _event_note(*, action: str, note: str, score: int | None) -> str:
 
 def _others(ticket: TicketRow, *, action: str, previous_assignee: int | None) -> list[int]:
     """Who hears about the action: the other party (both, when the lead dispatches)."""
-    requester: int = ticket.requester_id  # type: ignore[attr-defined]
-    assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
+    requester: int = ticket.requester_id
+    assignee: int | None = ticket.assignee_id
     if action == "assign":
         people = [requester, assignee, previous_assignee]
     elif action in ("start", "resolve"):
@@ -435,7 +433,7 @@ def _others(ticket: TicketRow, *, action: str, previous_assignee: int | None) ->
 async def _check_crew(*, user_id: int) -> str:
     """The assignee must be a bound, active account holding the facility role; their name."""
     user = await User.get_or_none(id=user_id)
-    staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None  # type: ignore[attr-defined]
+    staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None
     if staff is None or not staff.active or "facility" not in staff.roles:
         raise InvalidInput({"assignee_id": "该用户不是维修人员"})
     return staff.name

@@ -93,7 +93,7 @@ async def _tell_host(tx: Tx, *, visitor_pass: Pass, gate: str, now: datetime) ->
     arrived = local(now)
     await notifications.notify(
         tx=tx,
-        user_id=visitor_pass.host_id,  # type: ignore[attr-defined]
+        user_id=visitor_pass.host_id,
         kind="visitor_arrived",
         title="访客已到达",
         body=f"{visitor_pass.visitor_name}已于{arrived:%H:%M}从{gate}进入",
