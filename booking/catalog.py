@@ -17,6 +17,7 @@ from booking.convert import known_id, reservation_info
 from booking.types import Policy, ReservationInfo, SlotAvailability, SlotInfo, SlotSpec
 from models.booking import Counter, Resource, Slot
 from server import resources
+from server.clock import utc
 from server.errors import InvalidInput, NotFound
 
 
@@ -124,12 +125,12 @@ async def ensure_slots(
         wanted.append(moment)
         moment += step
     existing = {
-        slot.start.astimezone(UTC): slot
+        utc(slot.start): slot
         for slot in await Slot.filter(resource_id=resource_id, start__in=wanted)
     }
     made = False
     for moment in wanted:
-        if moment.astimezone(UTC) in existing:
+        if utc(moment) in existing:
             continue
         try:
             slot = await Slot.create(
@@ -138,10 +139,10 @@ async def ensure_slots(
             made = True
         except IntegrityError:  # a concurrent call created it: same grid, same slot
             slot = await Slot.get(resource_id=resource_id, start=moment)
-        existing[moment.astimezone(UTC)] = slot
+        existing[utc(moment)] = slot
     if made:
         await store.patch(resource_id)
-    return [_slot_info(existing[m.astimezone(UTC)]) for m in wanted]
+    return [_slot_info(existing[utc(m)]) for m in wanted]
 
 
 async def define_counter(*, resource_id: int, name: str, limit: int) -> None:

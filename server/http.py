@@ -17,6 +17,7 @@ from sanic import HTTPResponse, Request
 from sanic_ext.extensions.openapi import openapi
 
 from server import resources, wire
+from server.clock import utc
 from server.errors import ERROR_STATUS, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from server.openapi_schema import RawSchema, field_schema, model_schema
 from services.text import bidi_fields
@@ -251,7 +252,7 @@ def now(request: Request | None = None) -> datetime:
                 raise InvalidInput({"X-Test-Now": "应为 ISO 8601 时间"}) from None
             if value.tzinfo is None:
                 value = value.replace(tzinfo=resources.settings().tz)
-            return value.astimezone(UTC)
+            return utc(value)
     return datetime.now(UTC)
 
 

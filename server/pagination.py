@@ -23,6 +23,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import MAX_ID
+from server.clock import utc
 from server.errors import InvalidInput
 
 M = TypeVar("M", bound=Model)
@@ -34,7 +35,7 @@ _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 def encode(*key: int | datetime) -> str:
     """The cursor after a row whose sort key is `key` (ids, or a time and an id)."""
-    parts = [k.astimezone(UTC).isoformat() if isinstance(k, datetime) else str(k) for k in key]
+    parts = [utc(k).isoformat() if isinstance(k, datetime) else str(k) for k in key]
     raw = "|".join([_PREFIX, *parts]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

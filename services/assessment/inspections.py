@@ -9,7 +9,7 @@ so two concurrent actions never both apply and a notice never reports an undone 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from models import could_exist
@@ -22,7 +22,7 @@ from models.assessment import (
     Team,
 )
 from server import pagination, resources
-from server.clock import month_bounds, wire
+from server.clock import month_bounds, utc, wire
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -432,7 +432,7 @@ async def mark_overdue(*, now: datetime, batch: int = 500) -> int:
     Once per rectification even with two runners: the transition is a conditional
     update on `open`, and the loser's InvalidState leaves its transaction empty.
     """
-    now = now.astimezone(UTC)  # SQLite compares stored datetimes as text (UTC)
+    now = utc(now)
     due = await Rectification.filter(status="open", due__lte=now).order_by("id").limit(batch)
     marked = 0
     for rectification in due:

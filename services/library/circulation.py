@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from models.identity import Staff, User
 from models.library import LIVE_HOLDS, Copy, Hold, Loan, Title
 from server import pagination
+from server.clock import utc
 from server.errors import InvalidState, LimitReached, NotFound
 from server.tx import Tx, transaction
 from services.library.common import (
@@ -173,7 +174,7 @@ async def list_loans(*, user_id: int, limit: int, cursor: str | None, now: datet
 
 async def overdue_loans(*, now: datetime, limit: int, cursor: str | None) -> OverduePage:
     """The librarian's list: overdue loans, longest overdue first, with days overdue."""
-    query = Loan.filter(status="on_loan", due_at__lt=now.astimezone(UTC))
+    query = Loan.filter(status="on_loan", due_at__lt=utc(now))
     rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
     return OverduePage(
         items=[await overdue_out(row, now=now) for row in rows], next_cursor=next_cursor

@@ -15,7 +15,7 @@ the database's backstop behind this.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from tortoise.functions import Count
@@ -24,7 +24,7 @@ from models import could_exist
 from models.identity import User
 from models.library import Copy, Hold, Loan, Title
 from server import clock
-from server.clock import local, today
+from server.clock import local, today, utc
 from server.errors import NotFound
 from server.tx import Tx
 from services.library.shapes import (
@@ -54,7 +54,7 @@ OVERDUE_STAGES = {1: 1, 2: 7, 3: 14}  # stage → days overdue
 def end_of_day(day: date) -> datetime:
     """The last second of a local day, in UTC: loans fall due at closing of their day."""
     closing = datetime.combine(day, time(23, 59, 59), tzinfo=clock.tz())
-    return closing.astimezone(UTC)
+    return utc(closing)
 
 
 def due_for(now: datetime) -> datetime:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from models.library import LIVE_HOLDS, Hold, Loan
 from server import pagination
+from server.clock import utc
 from server.errors import Conflict, InvalidState, LimitReached, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -23,7 +24,7 @@ from services.library.shapes import HoldPage, HoldView
 async def refuse_if_overdue(tx: Tx, *, user_id: int, now: datetime) -> None:
     """No fines: an overdue loan blocks new loans and holds until it is returned."""
     overdue = await (
-        Loan.filter(borrower_id=user_id, status="on_loan", due_at__lt=now.astimezone(UTC))
+        Loan.filter(borrower_id=user_id, status="on_loan", due_at__lt=utc(now))
         .using_db(tx.conn)
         .exists()
     )
@@ -98,7 +99,7 @@ async def expire_holds(*, now: datetime) -> int:
     there, so a concurrent cancel, a borrow by the holder or a second run of the job
     finds it no longer ready and changes nothing.
     """
-    due = await Hold.filter(status="ready", ready_until__lte=now.astimezone(UTC)).order_by("id")
+    due = await Hold.filter(status="ready", ready_until__lte=utc(now)).order_by("id")
     expired = 0
     for candidate in due:
         async with transaction() as tx:

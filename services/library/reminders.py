@@ -10,10 +10,10 @@ nor the notice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from models.library import Loan, Title
-from server.clock import local, today
+from server.clock import local, today, utc
 from server.tx import Tx
 from services import notifications
 from services.library.common import (
@@ -30,7 +30,7 @@ async def remind_due(*, now: datetime) -> int:
     """Tell borrowers REMIND_DAYS_BEFORE days ahead that a loan falls due."""
     horizon = end_of_day(today(now) + timedelta(days=REMIND_DAYS_BEFORE))
     due = await Loan.filter(
-        status="on_loan", reminded=False, due_at__lte=horizon, due_at__gt=now.astimezone(UTC)
+        status="on_loan", reminded=False, due_at__lte=horizon, due_at__gt=utc(now)
     ).order_by("id")
 
     async def claim(tx: Tx, loan: Loan) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import qrcode
@@ -16,7 +16,7 @@ import qrcode.constants
 
 import booking
 from models.meals import Menu, Order
-from server.clock import wire
+from server.clock import utc, wire
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
 from server.tx import Tx, move, transaction
@@ -136,7 +136,7 @@ async def pickup_qr_png(*, user_id: int, order_id: int) -> bytes:
 
 async def mark_no_shows(*, now: datetime) -> int:
     """Confirmed orders of pickup slots that have ended become no_show (place kept)."""
-    now = now.astimezone(UTC)  # SQLite compares stored UTC text: query in UTC too
+    now = utc(now)
     orders = await Order.filter(status="confirmed", slot__end__lte=now).limit(5000)
     marked = 0
     for order in orders:
@@ -170,7 +170,7 @@ async def close_menus(*, now: datetime) -> int:
     summary goes to every user with role canteen; `summary_sent_at` is claimed by a
     conditional update so a second scheduler or a rerun never sends it twice.
     """
-    now = now.astimezone(UTC)  # SQLite compares stored UTC text: query in UTC too
+    now = utc(now)
     due = await Menu.filter(
         order_deadline__lte=now,
         order_deadline__gt=now - SUMMARY_LOOKBACK,

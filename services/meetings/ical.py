@@ -9,12 +9,10 @@ wall-clock time whatever zone the phone is in.
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from models.meetings import Booking
-from server.clock import tz
+from server.clock import tz, utc
 
 UID_DOMAIN = "qinejia"
 _ICS_STATUS = {
@@ -50,8 +48,8 @@ def booking_calendar(row: Booking, *, organizer_name: str | None) -> str:
     calendar.add("method", "PUBLISH")
     event = Event()
     event.add("uid", booking_uid(row.id))
-    event.add("dtstamp", row.updated_at.astimezone(UTC))
-    event.add("created", row.created_at.astimezone(UTC))
+    event.add("dtstamp", utc(row.updated_at))
+    event.add("created", utc(row.created_at))
     event.add("dtstart", row.start.astimezone(zone))
     event.add("dtend", row.end.astimezone(zone))
     event.add("summary", row.title)

@@ -10,14 +10,14 @@ reported at once, field by field, so the mini-program can mark all of them toget
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from models import meetings as models
 from models.meetings import BOOKING_STATUSES
-from server.clock import tz
+from server.clock import tz, utc
 from server.errors import InvalidInput
 from server.wire import WireTime
 
@@ -91,8 +91,8 @@ def weekly(start: datetime, end: datetime, weeks: int) -> list[tuple[datetime, d
     try:
         return [
             (
-                (local_start + timedelta(weeks=k)).astimezone(UTC),
-                (local_end + timedelta(weeks=k)).astimezone(UTC),
+                utc(local_start + timedelta(weeks=k)),
+                utc(local_end + timedelta(weeks=k)),
             )
             for k in range(weeks)
         ]

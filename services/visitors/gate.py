@@ -12,13 +12,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from tortoise.expressions import F
 from tortoise.functions import Count
 
 from models.visitors import GateEntry, Pass
-from server.clock import day_bounds, local, today
+from server.clock import day_bounds, local, today, utc
 from server.pagination import page
 from server.tx import Tx, transaction
 from services import notifications
@@ -52,7 +52,7 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> V
     The entry is taken by a conditional UPDATE that re-checks status, window and count
     in the database, so concurrent scans of the last entry admit exactly one person.
     """
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     gate_name = clean_gate(gate)
     visitor_pass = await find_by_token(token=token)
     if visitor_pass is None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from models import could_exist
 from models.visitors import PASS_STATUSES, Pass
+from server.clock import utc
 from server.errors import InvalidInput, InvalidState, NotFound
 from server.pagination import page
 from services.visitors.results import PassInfo, PassPage, pass_info
@@ -101,7 +102,7 @@ async def revoke_pass(*, host_id: int, pass_id: int, now: datetime) -> PassInfo:
     Revoking a revoked pass answers it unchanged (a retried tap); an expired or used-up
     pass cannot be revoked (409 invalid_state).
     """
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     visitor_pass = await _own_pass(host_id=host_id, pass_id=pass_id)
     await Pass.filter(id=visitor_pass.id, status="active", valid_to__gt=now).update(
         status="revoked", revoked_at=now
