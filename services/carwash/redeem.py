@@ -10,18 +10,16 @@ slot, inside the booking engine's finish step, so the booking becomes `washed` w
 
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import datetime, timedelta
 
-import qrcode
-import qrcode.constants
 from tortoise.expressions import F
 
 import booking
 from models.carwash import Card, Wash, WashBooking
 from server import resources
 from server.errors import InvalidState, NotFound
+from server.qr import qr_png
 from server.tx import Tx, transaction
 from services.carwash import shapes
 from services.carwash.common import card_link, card_view, own_card, utc
@@ -62,10 +60,7 @@ async def code_png(*, user_id: int, card_id: int) -> bytes:
     code = await resources.redis().get(f"{_CURRENT}{card.id}")
     if not code:
         raise NotFound("请先生成核销码")
-    image = qrcode.make(code, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return qr_png(str(code))
 
 
 def _usable(card: Card, *, now: datetime | None = None) -> None:

@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-
-import qrcode
-import qrcode.constants
 
 import booking
 from models.gym import Gym, GymBooking, GymDeskKey, GymSession, GymVoucher
 from models.identity import Staff, User
 from server import resources
 from server.errors import InvalidState, NotFound, TooEarly, TooLate, Unauthorized
+from server.qr import qr_png
 from server.tx import Tx, transaction
 from services.gym.bookings import own_booking, view
 from services.gym.common import VOUCHER_LEAD, VOUCHER_TTL, active_gym, known, local, mask_name, utc
@@ -124,10 +121,7 @@ async def voucher_png(*, user_id: int, booking_id: int, now: datetime) -> bytes:
     )
     if voucher is None or row.status != "confirmed":
         raise NotFound("没有可用的入场券")
-    image = qrcode.make(voucher.code, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return qr_png(voucher.code)
 
 
 # --- the check-in ------------------------------------------------------------------

@@ -6,19 +6,16 @@ Same domain and models as menus.py and orders.py.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
-
-import qrcode
-import qrcode.constants
 
 import booking
 from models.meals import Menu, Order
 from server.clock import utc, wire
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
+from server.qr import qr_png
 from server.tx import Tx, move, transaction
 from services import identity
 from services.meals.menus import MEAL_NAMES, PLACED, menu_shape
@@ -128,10 +125,7 @@ async def pickup_qr_png(*, user_id: int, order_id: int) -> bytes:
     order = await own_order(user_id=user_id, order_id=order_id)
     if order.status != "confirmed":
         raise NotFound("没有可用的取餐码")
-    image = qrcode.make(order.pickup_code, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return qr_png(order.pickup_code)
 
 
 async def mark_no_shows(*, now: datetime) -> int:

@@ -10,9 +10,10 @@ from models.visitors import PASS_STATUSES, Pass
 from server.clock import utc
 from server.errors import InvalidInput, InvalidState, NotFound
 from server.pagination import page
+from server.qr import qr_png, qr_svg
 from services.visitors.results import PassInfo, PassPage, pass_info
 from services.visitors.rules import effective_status, validate_pass
-from services.visitors.tokens import new_token, render_qr, seal_token, token_hash, unseal_token
+from services.visitors.tokens import new_token, seal_token, token_hash, unseal_token
 
 
 async def insert_pass(*, host_id: int, fields: dict[str, Any]) -> Pass:
@@ -93,7 +94,7 @@ async def pass_qr(
         token = unseal_token(visitor_pass.token_sealed, digest=visitor_pass.token_hash)
     if token is None:
         raise NotFound("该通行证已失效，没有可用的二维码")
-    return render_qr(token, image=image)
+    return qr_svg(token) if image == "svg" else qr_png(token)
 
 
 async def revoke_pass(*, host_id: int, pass_id: int, now: datetime) -> PassInfo:
