@@ -20,7 +20,6 @@ from services.carwash import bay, cards, payments, redeem, report, shapes
 
 bp = Blueprint("carwash", url_prefix="/api/v1")
 
-NO_NUL = r"^[^\x00]*$"
 TRADE_NO = re.compile(r"^[A-Za-z0-9_\-*]{6,32}$")
 
 
@@ -30,7 +29,7 @@ TRADE_NO = re.compile(r"^[A-Za-z0-9_\-*]{6,32}$")
 class CardTypeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=64)
     washes: int = Field(ge=1, le=1000)
     price_fen: int = Field(ge=1, le=10_000_000)
     valid_days: int = Field(ge=1, le=3660)
@@ -62,8 +61,8 @@ class PurchaseIn(BaseModel):
 class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    code: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
-    plate: str | None = Field(default=None, max_length=16, pattern=NO_NUL)
+    code: str = Field(min_length=1, max_length=128)
+    plate: str | None = Field(default=None, max_length=16)
 
 
 class SlotsIn(BaseModel):
@@ -85,7 +84,7 @@ class BookingIn(BaseModel):
 
     slot_id: int = Field(ge=1, le=MAX_ID)
     card_id: int = Field(ge=1, le=MAX_ID)
-    plate: str = Field(min_length=2, max_length=16, pattern=NO_NUL)
+    plate: str = Field(min_length=2, max_length=16)
 
 
 class ReportQuery(BaseModel):

@@ -20,7 +20,6 @@ from services import gym
 
 bp = Blueprint("gym", url_prefix="/api/v1")
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as bad input
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -30,9 +29,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class GymIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    address: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
-    offer: str = Field(min_length=1, max_length=256, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=64)
+    address: str = Field(min_length=1, max_length=128)
+    offer: str = Field(min_length=1, max_length=256)
     open_hours: str = Field(
         min_length=11, max_length=11, pattern=r"^\d\d:\d\d-\d\d:\d\d$", description="HH:MM-HH:MM"
     )
@@ -57,8 +56,8 @@ DeskKeyRevoked = gym.DeskKeyRevoked
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    coach: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=64)
+    coach: str = Field(min_length=1, max_length=32)
     start: dt.datetime
     end: dt.datetime
     capacity: int = Field(ge=1, le=500)
@@ -91,7 +90,7 @@ class VisitIn(BaseModel):
 class CheckinIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    code: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    code: str = Field(min_length=1, max_length=64)
 
 
 class SettlementQuery(BaseModel):

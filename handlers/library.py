@@ -15,7 +15,6 @@ from services import library
 bp = Blueprint("library", url_prefix="/api/v1")
 
 BARCODE = r"^\s*[A-Za-z0-9-]{1,32}\s*$"
-NO_NUL = r"^[^\x00]*$"
 
 
 # --- wire models -------------------------------------------------------------------
@@ -25,9 +24,9 @@ class TitleIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     isbn: str = Field(min_length=10, max_length=32, description="ISBN-10 或 ISBN-13，可带连字符")
-    title: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    author: str = Field(default="", max_length=200, pattern=NO_NUL)
-    publisher: str = Field(default="", max_length=200, pattern=NO_NUL)
+    title: str = Field(min_length=1, max_length=200)
+    author: str = Field(default="", max_length=200)
+    publisher: str = Field(default="", max_length=200)
     year: int | None = Field(default=None, ge=1000, le=2999)
     barcodes: list[str] = Field(default_factory=list, max_length=200)
 
@@ -52,7 +51,7 @@ class DeskLoanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     barcode: str = Field(pattern=BARCODE)
-    employee_no: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
+    employee_no: str = Field(min_length=1, max_length=32)
 
 
 class BarcodeIn(BaseModel):

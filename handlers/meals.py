@@ -17,8 +17,6 @@ from services import meals
 
 bp = Blueprint("meals", url_prefix="/api/v1")
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as bad input
-
 
 # --- wire models -------------------------------------------------------------------
 
@@ -26,7 +24,7 @@ NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as b
 class DishIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # blank name: 400
 
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=64)
     price_fen: int = Field(ge=0, le=1_000_000)
     stock: int = Field(ge=0, le=100_000)
 
@@ -44,7 +42,7 @@ class MenuIn(BaseModel):
 
     date: dt.date
     meal: Literal["breakfast", "lunch", "dinner"]
-    canteen: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    canteen: str = Field(min_length=1, max_length=64)
     order_deadline: dt.datetime
     per_user_limit: int = Field(default=1, ge=1, le=10)
     dishes: list[DishIn] = Field(min_length=1, max_length=50)
