@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
-from server import clock, resources
+from server import clock
 from server.auth import guard, principal_of, public
 from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
@@ -111,11 +111,6 @@ class PayNotifyFailOut(BaseModel):
 
     code: str
     message: str
-
-
-class DevWeChatOut(BaseModel):
-    api_base: str | None
-    pay_base: str | None
 
 
 # --- admin -------------------------------------------------------------------------
@@ -423,26 +418,3 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
     return reply(result, model=WashBookingOut)
-
-
-# --- development -------------------------------------------------------------------
-
-
-@bp.get("/dev/wechat")
-@doc(
-    summary="离线微信与微信支付假服务的地址（仅开发/测试）",
-    tag="dev",
-    auth=False,
-    response=DevWeChatOut,
-    errors=["not_found"],
-    description="配置了真实微信凭据时为 404。",
-)
-@public
-async def dev_wechat(request: Request) -> HTTPResponse:
-    settings = resources.settings()
-    if not settings.fake_wechat or not settings.pay.fake:
-        raise NotFound("未启用离线微信")
-    return reply(
-        {"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base},
-        model=DevWeChatOut,
-    )
