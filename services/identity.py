@@ -24,7 +24,13 @@ from tortoise.transactions import in_transaction
 
 from models.identity import ROLES, AuthToken, Staff, User
 from server import resources
-from server.errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
+from server.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from server.logs import get_logger
 from server.sealing import seal
 from server.wechat import WeChatError
@@ -135,9 +141,7 @@ async def login(*, code: str, client_ip: str, now: datetime) -> Login:
                 "登录凭证无效，请重新登录", details={"wechat_errcode": exc.errcode}
             ) from None
         log.warning("code2Session failed: errcode=%s", exc.errcode)
-        raise AppError(
-            "微信服务繁忙，请稍后再试", status=503, code="unavailable", headers={"Retry-After": "2"}
-        ) from None
+        raise ServiceUnavailable("微信服务繁忙，请稍后再试", retry_after=2) from None
     await ratelimit.hit(
         key=f"login:openid:{session.openid}", limit=limits.per_openid, window_s=limits.window_s
     )

@@ -119,9 +119,7 @@ async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> shapes.
         await Card.filter(id=card.id, status="pending_payment").update(
             status="closed", closed_at=now
         )
-        raise ServiceUnavailable(
-            "微信支付暂时不可用，请稍后再试", headers={"Retry-After": "5"}
-        ) from None
+        raise ServiceUnavailable("微信支付暂时不可用，请稍后再试", retry_after=5) from None
     await Card.filter(id=card.id).update(prepay_id=prepay_id)
     card.type = card_type
     return shapes.Purchase(

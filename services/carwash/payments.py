@@ -249,8 +249,6 @@ async def request_refund(*, user_id: int, card_id: int, now: datetime) -> shapes
             raise Conflict(
                 "微信支付拒绝了该退款，请到洗车点人工办理", details={"reason": exc.code}
             ) from None
-        raise ServiceUnavailable(
-            "微信支付暂时不可用，请稍后再试", headers={"Retry-After": "5"}
-        ) from None
+        raise ServiceUnavailable("微信支付暂时不可用，请稍后再试", retry_after=5) from None
     fresh = await Card.get(id=card.id).select_related("type")
     return card_view(fresh)
