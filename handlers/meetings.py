@@ -156,6 +156,7 @@ async def create_series(request: Request) -> HTTPResponse:
         user_id=principal_of(request).user_id,
         request=_booking_in(body),
         weeks=body.weeks,
+        idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
     return reply(result, model=SeriesOut, status=201)

@@ -1,4 +1,4 @@
-"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans|forget-principals`.
+"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans|forget-principals|requeue-notices`.
 
 All commands read the same settings. A configuration error prints one line naming
 the variable and exits 2, without a traceback.
@@ -173,6 +173,21 @@ def cmd_forget_principals(settings: Settings, _: argparse.Namespace) -> None:
     print("cached principals retired")
 
 
+def cmd_requeue_notices(settings: Settings, args: argparse.Namespace) -> None:
+    """Parked notices (WeChat refused them five times) get five more attempts, once the
+    cause is fixed (docs/notifications.md, Operations)."""
+    from server import resources
+    from services.notifications import delivery
+
+    settings = resources.prepare_environment(settings)
+
+    async def work() -> int:
+        return await delivery.requeue_dead(notice_ids=args.notice_ids, now=datetime.now(UTC))
+
+    requeued = asyncio.run(_with_resources(settings, work))
+    print(f"parked notices requeued: {requeued} of {len(args.notice_ids)}")
+
+
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     from jobs import background
 
@@ -274,6 +289,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "repair-orphans": cmd_repair_orphans,
     "import-attendance": cmd_import_attendance,
     "forget-principals": cmd_forget_principals,
+    "requeue-notices": cmd_requeue_notices,
 }
 
 
@@ -300,6 +316,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "forget-principals", help="retire cached principals after a hand edit of staff or tokens"
     )
+    requeue = sub.add_parser(
+        "requeue-notices", help="give parked notices five more delivery attempts"
+    )
+    requeue.add_argument("notice_ids", nargs="+", type=int, metavar="NOTICE_ID")
     attendance = sub.add_parser(
         "import-attendance", help="import team attendance from a CSV file (team,date,present)"
     )

@@ -18,17 +18,18 @@ from datetime import date, datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 import booking
 from models import could_exist
 from models.meals import Dish, Menu, PickupSlot
+from server import faults
 from server.clock import OUT_OF_RANGE, local, try_utc, wire
 from server.errors import (
     Conflict,
     InvalidInput,
     NotFound,
 )
+from server.tx import Tx, transaction
 
 DOMAIN = "meals"
 MEAL_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
@@ -133,15 +134,16 @@ async def create_menu(
 ) -> dict[str, Any]:
     """Create a menu, its engine resource, one pickup slot per window, one counter per dish.
 
-    The engine owns counting, so the menu is only usable once the engine knows its
-    slots and counters; if that set-up fails, the menu rows are removed again rather
-    than leaving a menu that would accept orders nobody counts.
+    The engine owns counting, so a menu is only usable with its slots and counters:
+    all of it is one transaction, and a menu that would accept orders nobody counts
+    can never exist, whatever stops the process when.
     """
     order_deadline, slots = _in_utc(order_deadline, slots)
     _validate_menu(day=day, order_deadline=order_deadline, dishes=dishes, slots=slots)
     try:
-        async with in_transaction():
+        async with transaction() as tx:
             menu = await Menu.create(
+                using_db=tx.conn,
                 date=day,
                 meal=meal,
                 canteen=canteen.strip(),
@@ -150,21 +152,23 @@ async def create_menu(
             )
             dish_rows = [
                 await Dish.create(
-                    menu=menu, name=d.name.strip(), price_fen=d.price_fen, stock=d.stock, position=i
+                    using_db=tx.conn,
+                    menu=menu,
+                    name=d.name.strip(),
+                    price_fen=d.price_fen,
+                    stock=d.stock,
+                    position=i,
                 )
                 for i, d in enumerate(dishes)
             ]
+            await faults.point("meals.menu.after_rows")
+            await _attach_engine(tx, menu=menu, dishes=dish_rows, slots=slots)
     except IntegrityError:
         raise Conflict("该食堂当天的这一餐已有菜单") from None
-    try:
-        await _attach_engine(menu=menu, dishes=dish_rows, slots=slots)
-    except BaseException:
-        await Menu.filter(id=menu.id).delete()
-        raise
     return await menu_view(menu_id=menu.id)
 
 
-async def _attach_engine(*, menu: Menu, dishes: list[Dish], slots: list[SlotIn]) -> None:
+async def _attach_engine(tx: Tx, *, menu: Menu, dishes: list[Dish], slots: list[SlotIn]) -> None:
     policy = booking.Policy(
         capacity=max((s.capacity for s in slots), default=1),
         per_user_limit=menu.per_user_limit,
@@ -173,23 +177,29 @@ async def _attach_engine(*, menu: Menu, dishes: list[Dish], slots: list[SlotIn])
     )
     name = f"{menu.date} {MEAL_NAMES.get(menu.meal, menu.meal)} {menu.canteen}"
     resource_id = await booking.create_resource(
-        domain=DOMAIN, ref_id=menu.id, name=name, policy=policy
+        tx=tx, domain=DOMAIN, ref_id=menu.id, name=name, policy=policy
     )
     ordered = sorted(slots, key=lambda s: s.start)
     infos = await booking.add_slots(
+        tx=tx,
         resource_id=resource_id,
         slots=[booking.SlotSpec(start=s.start, end=s.end, capacity=s.capacity) for s in ordered],
     )
     for dish in dishes:
         await booking.define_counter(
-            resource_id=resource_id, name=dish_counter(dish.id), limit=dish.stock
+            tx=tx, resource_id=resource_id, name=dish_counter(dish.id), limit=dish.stock
         )
-    async with in_transaction():
-        for info in infos:
-            await PickupSlot.create(
-                id=info.id, menu=menu, start=info.start, end=info.end, capacity=info.capacity
-            )
-        await Menu.filter(id=menu.id).update(resource_id=resource_id)
+    await faults.point("meals.menu.after_engine")
+    for info in infos:
+        await PickupSlot.create(
+            using_db=tx.conn,
+            id=info.id,
+            menu=menu,
+            start=info.start,
+            end=info.end,
+            capacity=info.capacity,
+        )
+    await Menu.filter(id=menu.id).using_db(tx.conn).update(resource_id=resource_id)
 
 
 async def menu_shape(*, menu_id: int) -> MenuShape:
