@@ -29,7 +29,9 @@ def _settings_or_exit() -> Settings:
 
 
 async def _with_resources(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
-    from server import resources
+    from server import registry, resources
+
+    registry.install()  # every domain's hooks, whichever modules the command imported
 
     await resources.open_resources(settings)
     try:
@@ -146,9 +148,6 @@ def cmd_seed_demo(settings: Settings, _: argparse.Namespace) -> None:
 def cmd_repair_orphans(settings: Settings, _: argparse.Namespace) -> None:
     """What the reconcile job also does every minute, on demand (after an upgrade)."""
     import booking
-    from jobs import background
-
-    background.consumers()  # imports every service, so each domain's hooks are known
 
     async def work() -> list[dict[str, Any]]:
         return await booking.repair_orphans(now=datetime.now(UTC))

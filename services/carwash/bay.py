@@ -233,6 +233,3 @@ async def bookings_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-booking.on_orphans(DOMAIN, bookings_of)

@@ -8,6 +8,8 @@ from services.gym.bookings import (
     cancel,
     get_booking,
     list_bookings,
+    record_promotion,
+    rows_of,
     visit,
 )
 from services.gym.catalog import SessionIn, create_gym, create_sessions, list_gyms, list_sessions
@@ -69,7 +71,9 @@ __all__ = [
     "list_sessions",
     "mark_no_shows",
     "quota_view",
+    "record_promotion",
     "revoke_key",
+    "rows_of",
     "settlement",
     "settlement_xlsx",
     "visit",

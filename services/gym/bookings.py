@@ -22,7 +22,6 @@ from server.errors import Conflict, InvalidState, LimitReached, NotFound, SlotFu
 from server.tx import transaction
 from services.gym.catalog import session_of, sessions_with_places
 from services.gym.common import (
-    DOMAIN,
     FREE_CANCEL,
     LIVE,
     PROMOTION_CUTOFF,
@@ -214,10 +213,6 @@ async def rows_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-booking.on_promoted(DOMAIN, record_promotion)
-booking.on_orphans(DOMAIN, rows_of)
 
 
 async def own_booking(*, user_id: int, booking_id: int) -> GymBooking:

@@ -22,8 +22,10 @@ from services.meals.orders import (
     get_order,
     list_orders,
     order_view,
+    orders_of,
     own_order,
     place_order,
+    record_promotion,
 )
 
 __all__ = [
@@ -42,9 +44,11 @@ __all__ = [
     "menu_shape",
     "menu_view",
     "order_view",
+    "orders_of",
     "own_order",
     "pickup_qr_png",
     "place_order",
+    "record_promotion",
     "redeem",
     "summary",
 ]

@@ -24,7 +24,6 @@ from server.errors import (
 from server.logs import get_logger
 from server.pagination import listing, page
 from services.meals.menus import (
-    DOMAIN,
     LIVE,
     MenuShape,
     dish_counter,
@@ -268,7 +267,3 @@ async def orders_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-booking.on_promoted(DOMAIN, record_promotion)
-booking.on_orphans(DOMAIN, orders_of)

@@ -44,7 +44,7 @@ from server.pagination import Page, page
 from server.tx import Tx, move, transaction
 from services import identity
 from services.meetings.ical import booking_calendar
-from services.meetings.rooms import DOMAIN, bookable_room
+from services.meetings.rooms import bookable_room
 from services.meetings.rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
@@ -449,6 +449,3 @@ async def bookings_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-engine.on_orphans(DOMAIN, bookings_of)
