@@ -114,6 +114,7 @@ async def create_inspection(
             points = 0 if result["passed"] else standard.points
             deducted += points
             await photos.take(
+                tx,
                 photo_ids=result.get("photo_ids") or [],
                 owner_id=principal.user_id,
                 team=team,
@@ -375,7 +376,7 @@ async def transition(
         changes.update(note=note.strip(), photo_ids=list(dict.fromkeys(photo_ids or [])))
         assert actor_id is not None
         await photos.take(
-            photo_ids=photo_ids or [], owner_id=actor_id, team=team, field="photo_ids", now=now
+            tx, photo_ids=photo_ids or [], owner_id=actor_id, team=team, field="photo_ids", now=now
         )
     updated = await Rectification.filter(id=rectification.id, status=rectification.status).update(
         **changes

@@ -19,11 +19,11 @@ from tortoise.expressions import Q
 from models import could_exist
 from models.identity import Staff, User
 from models.procurement import CATEGORIES, PurchaseRequest, RequestStep
-from models.repairs import Upload
+from models.uploads import Upload
 from server import pagination, resources
 from server.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
-from services import notifications
+from services import notifications, uploads
 from services.identity import Principal, names_of
 from services.procurement.rules import (
     ACTORS,
@@ -259,13 +259,15 @@ async def submit(
             created_at=now,
             updated_at=now,
         )
-        if wanted:
-            taken = await Upload.filter(
-                id__in=wanted, owner_id=principal.user_id, ticket_id=None, purchase_request_id=None
-            ).update(purchase_request_id=request.id)
-            if taken != len(wanted):
-                # Raising inside the transaction undoes the request and the links.
-                raise InvalidInput({"attachment_ids": "附件不存在、不属于你或已被使用"})
+        # Raising inside the transaction undoes the request and the links.
+        await uploads.take(
+            tx,
+            wanted,
+            owner_id=principal.user_id,
+            kinds=uploads.DOCUMENT_TYPES,
+            field="attachment_ids",
+            purchase_request_id=request.id,
+        )
         await RequestStep.create(
             request_id=request.id,
             role="requester",

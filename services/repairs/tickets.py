@@ -24,11 +24,11 @@ from models.repairs import (
     CategoryDeadline,
     Rating,
     TicketEvent,
-    Upload,
 )
 from models.repairs import (
     Ticket as TicketRow,
 )
+from models.uploads import Upload
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
 from server.pagination import page
@@ -276,18 +276,10 @@ async def report(
             updated_at=now,
             due_at=now + limit,
         )
-        if wanted:
-            # Photos only: a PDF quote uploaded for a purchase request is not a photo.
-            taken = await Upload.filter(
-                id__in=wanted,
-                owner_id=principal.user_id,
-                ticket_id=None,
-                purchase_request_id=None,
-                content_type__in=[t for t, _ in uploads.FORMATS.values()],
-            ).update(ticket_id=ticket.id)
-            if taken != len(wanted):
-                # Raising inside the transaction undoes the ticket and the photo links.
-                raise InvalidInput({"photo_ids": "图片不存在、不属于你或已被使用"})
+        # Raising inside the transaction undoes the ticket and the photo links.
+        await uploads.take(
+            tx, wanted, owner_id=principal.user_id, field="photo_ids", ticket_id=ticket.id
+        )
         await TicketEvent.create(
             ticket_id=ticket.id, at=now, actor_id=principal.user_id, action="report", note=""
         )
