@@ -46,6 +46,7 @@ from services.assessment.shapes import (
     TeamRef,
 )
 from services.identity import Principal, names_of
+from services.workflow import Workflow
 
 Party = Literal["team_contact", "inspector", "system"]
 Audience = Literal["team", "inspector", "both"]
@@ -82,8 +83,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         "overdue", "system", "rectification_overdue", "整改已逾期", "both"
     ),
 }
-ACTIONS = ("submit", "verify", "reject")
-ACTORS: dict[str, Party] = {action: t.actor for (_, action), t in TRANSITIONS.items()}
+WORKFLOW = Workflow(TRANSITIONS)
+ACTIONS = ("submit", "verify", "reject")  # what people do (the job does mark_overdue)
+ACTORS: dict[str, str] = {
+    action: next(iter(WORKFLOW.actors[action])) for action in WORKFLOW.actions
+}
 LIVE = ("open", "submitted", "overdue")
 
 
@@ -367,9 +371,7 @@ async def transition(
     photo_ids: list[int] | None = None,
 ) -> None:
     """One move of the state table inside `tx`: update, event, notices — or InvalidState."""
-    rule = TRANSITIONS.get((rectification.status, action))
-    if rule is None:
-        raise InvalidState(rectification.status, action=action)
+    rule = WORKFLOW.require(rectification.status, action)
     changes: dict[str, Any] = {"status": rule.next_state, "updated_at": now}
     team = await Team.get(id=rectification.team_id)
     if action == "submit":
@@ -378,14 +380,15 @@ async def transition(
         await photos.take(
             tx, photo_ids=photo_ids or [], owner_id=actor_id, team=team, field="photo_ids", now=now
         )
-    updated = await Rectification.filter(id=rectification.id, status=rectification.status).update(
-        **changes
+    await WORKFLOW.claim(
+        tx,
+        Rectification,
+        object_id=rectification.id,
+        state=rectification.status,
+        action=action,
+        changes=changes,
+        retry_message="整改单刚被他人更新，请刷新后重试",
     )
-    if not updated:
-        current = await Rectification.get(id=rectification.id)
-        if (current.status, action) not in TRANSITIONS:
-            raise InvalidState(current.status, action=action)
-        raise Conflict("整改单刚被他人更新，请刷新后重试", details={"state": current.status})
     await RectificationEvent.create(
         rectification_id=rectification.id,
         at=now,

@@ -33,6 +33,7 @@ from services.procurement.rules import (
     STAGE_OF,
     STATUS_LABELS,
     TRANSITIONS,
+    WORKFLOW,
     next_state,
     parts_of,
 )
@@ -381,9 +382,9 @@ async def act(
         changes.update(received_at=now, received_note=comment)
     stage = STAGE_OF.get(seen)
     async with transaction() as tx:
-        if not await PurchaseRequest.filter(id=request.id, status=seen).update(**changes):
-            current = await PurchaseRequest.get(id=request.id)
-            raise InvalidState(current.status, action=action)
+        await WORKFLOW.claim(
+            tx, PurchaseRequest, object_id=request.id, state=seen, action=action, changes=changes
+        )
         try:
             await RequestStep.create(
                 request_id=request.id,

@@ -29,7 +29,7 @@ from models.repairs import (
     Ticket as TicketRow,
 )
 from models.uploads import Upload
-from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.logs import get_logger
 from server.pagination import page
 from server.tx import Tx, transaction
@@ -44,6 +44,7 @@ from services.repairs.shapes import (
     TicketPage,
     TicketRating,
 )
+from services.workflow import Workflow
 
 log = get_logger("repairs")
 
@@ -83,12 +84,9 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("resolved", "rate"): Transition("resolved", "requester", "repair_rated", "报修人已评价"),
     ("closed", "rate"): Transition("closed", "requester", "repair_rated", "报修人已评价"),
 }
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for _, action in TRANSITIONS))
-# Who may perform an action at all (the same in every state it is allowed in).
-ACTORS: dict[str, frozenset[str]] = {
-    action: frozenset(t.actor for (_, a), t in TRANSITIONS.items() if a == action)
-    for action in ACTIONS
-}
+WORKFLOW = Workflow(TRANSITIONS)
+ACTIONS = WORKFLOW.actions
+ACTORS = WORKFLOW.actors  # who may perform an action at all (the same in every state)
 
 CATEGORY_LABELS = {
     "electrical": "电气",
@@ -347,12 +345,11 @@ async def act(
     """
     ticket = await visible_ticket(ticket_id=ticket_id, principal=principal)
     parts = parts_of(ticket, principal)
-    rule = TRANSITIONS.get((ticket.status, action))
+    rule = WORKFLOW.rule(ticket.status, action)
     allowed = {rule.actor} if rule else ACTORS.get(action, frozenset())
     if not parts & allowed:
         raise Forbidden("你不能对该报修单执行此操作", details={"action": action})
-    if rule is None:
-        raise InvalidState(ticket.status, action=action)
+    rule = WORKFLOW.require(ticket.status, action)
     changes: dict[str, Any] = {"status": rule.next_state, "updated_at": now}
     if action == "assign":
         assert assignee_id is not None
@@ -367,16 +364,16 @@ async def act(
         changes["closed_at"] = now
     previous_assignee: int | None = ticket.assignee_id
     async with transaction() as tx:
-        updated = await TicketRow.filter(
-            id=ticket.id, status=ticket.status, assignee_id=previous_assignee
-        ).update(**changes)
-        if not updated:
-            # Someone changed the ticket since it was read: refuse like the contract
-            # says for its new state, or ask to retry if the action is still possible.
-            current = await TicketRow.get(id=ticket.id)
-            if (current.status, action) not in TRANSITIONS:
-                raise InvalidState(current.status, action=action)
-            raise Conflict("报修单刚被他人更新，请刷新后重试", details={"state": current.status})
+        await WORKFLOW.claim(
+            tx,
+            TicketRow,
+            object_id=ticket.id,
+            state=ticket.status,
+            action=action,
+            changes=changes,
+            unchanged={"assignee_id": previous_assignee},
+            retry_message="报修单刚被他人更新，请刷新后重试",
+        )
         if action == "rate":
             assert score is not None
             try:
