@@ -267,14 +267,14 @@ class MealRatingOut(BaseModel):
 async def create_team(request: Request) -> HTTPResponse:
     body = parse_body(request, TeamIn)
     team = await assessment.create_team(**body.model_dump(), now=now(request))
-    return reply(team, model=TeamOut, status=201)
+    return reply(team, status=201)
 
 
 @bp.get("/assessment/teams")
 @doc(summary="服务团队列表（检查员）", tag=TAG, response=TeamList, errors=["forbidden"])
 @guard("inspector")
 async def list_teams(request: Request) -> HTTPResponse:
-    return reply({"items": await assessment.list_teams()}, model=TeamList)
+    return reply({"items": await assessment.list_teams()})
 
 
 @bp.post("/admin/assessment/standards")
@@ -286,7 +286,7 @@ async def list_teams(request: Request) -> HTTPResponse:
 async def create_standards(request: Request) -> HTTPResponse:
     body = parse_body(request, StandardsIn)
     items = await assessment.create_standards(items=[i.model_dump() for i in body.items])
-    return reply({"items": items}, model=StandardList, status=201)
+    return reply({"items": items}, status=201)
 
 
 @bp.get("/assessment/standards")
@@ -295,9 +295,7 @@ async def create_standards(request: Request) -> HTTPResponse:
 @guard("inspector")
 async def list_standards(request: Request) -> HTTPResponse:
     query = parse_query(request, StandardsQuery)
-    return reply(
-        {"items": await assessment.list_standards(service=query.service)}, model=StandardList
-    )
+    return reply({"items": await assessment.list_standards(service=query.service)})
 
 
 # --- inspections and rectifications ----------------------------------------------------
@@ -319,7 +317,7 @@ async def create_inspection(request: Request) -> HTTPResponse:
         results=[r.model_dump() for r in body.results],
         now=now(request),
     )
-    return reply(inspection, model=InspectionOut, status=201)
+    return reply(inspection, status=201)
 
 
 @bp.get("/assessment/inspections")
@@ -331,7 +329,7 @@ async def list_inspections(request: Request) -> HTTPResponse:
     page = await assessment.list_inspections(
         team_id=query.team_id, month=query.month, limit=query.limit, cursor=query.cursor
     )
-    return reply(page, model=InspectionPage)
+    return reply(page)
 
 
 @bp.get("/assessment/rectifications")
@@ -346,7 +344,7 @@ async def list_rectifications(request: Request) -> HTTPResponse:
         team_id=query.team_id,
         limit=query.limit,
     )
-    return reply(page, model=RectificationPage)
+    return reply(page)
 
 
 @bp.get("/assessment/rectifications/<rectification_id:int>")
@@ -356,7 +354,7 @@ async def get_rectification(request: Request, rectification_id: int) -> HTTPResp
     found = await assessment.get_rectification(
         rectification_id=rectification_id, principal=principal_of(request)
     )
-    return reply(found, model=RectificationOut)
+    return reply(found)
 
 
 async def _act(request: Request, rectification_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -367,7 +365,7 @@ async def _act(request: Request, rectification_id: int, action: str, **extra: An
         now=now(request),
         **extra,
     )
-    return reply(found, model=RectificationOut)
+    return reply(found)
 
 
 @bp.post("/assessment/rectifications/<rectification_id:int>/submit")
@@ -425,7 +423,7 @@ async def photo(request: Request, photo_id: int) -> HTTPResponse:
 async def attendance(request: Request) -> HTTPResponse:
     body = parse_body(request, AttendanceIn)
     counts = await assessment.import_items(items=[i.model_dump() for i in body.items])
-    return reply(counts, model=AttendanceOut)
+    return reply(counts)
 
 
 @bp.post("/admin/assessment/surveys")
@@ -442,7 +440,7 @@ async def create_survey(request: Request) -> HTTPResponse:
         closes=body.closes,
         now=now(request),
     )
-    return reply(survey, model=SurveyOut, status=201)
+    return reply(survey, status=201)
 
 
 @bp.get("/assessment/surveys/current")
@@ -450,7 +448,7 @@ async def create_survey(request: Request) -> HTTPResponse:
 @guard()
 async def current_survey(request: Request) -> HTTPResponse:
     survey = await assessment.current(user_id=principal_of(request).user_id, now=now(request))
-    return reply(survey, model=MySurveyOut)
+    return reply(survey)
 
 
 @bp.post("/assessment/surveys/<survey_id:int>/responses")
@@ -468,7 +466,7 @@ async def respond(request: Request, survey_id: int) -> HTTPResponse:
         answers=[a.model_dump() for a in body.answers],
         now=now(request),
     )
-    return reply(survey, model=MySurveyOut, status=201)
+    return reply(survey, status=201)
 
 
 @bp.post("/meals/orders/<order_id:int>/rating")
@@ -486,7 +484,7 @@ async def rate_meal(request: Request, order_id: int) -> HTTPResponse:
         comment=body.comment,
         now=now(request),
     )
-    return reply(rating, model=MealRatingOut, status=201)
+    return reply(rating, status=201)
 
 
 # --- scores -----------------------------------------------------------------------------------
@@ -509,7 +507,7 @@ async def scores(request: Request) -> HTTPResponse:
                 "Content-Disposition": f'attachment; filename="assessment-{query.month}.xlsx"'
             },
         )
-    return reply(await assessment.scores(month=query.month), model=ScoresOut)
+    return reply(await assessment.scores(month=query.month))
 
 
 @bp.get("/admin/assessment/trend")
@@ -518,4 +516,4 @@ async def scores(request: Request) -> HTTPResponse:
 @guard("admin")
 async def trend(request: Request) -> HTTPResponse:
     query = parse_query(request, TrendQuery)
-    return reply(await assessment.trend(month=query.month, months=query.months), model=TrendOut)
+    return reply(await assessment.trend(month=query.month, months=query.months))

@@ -60,7 +60,7 @@ class RedeemIn(BaseModel):
 )
 @guard("canteen")
 async def menu_summary(request: Request, menu_id: int) -> HTTPResponse:
-    return reply(await meals.summary(menu_id=menu_id), model=SummaryOut)
+    return reply(await meals.summary(menu_id=menu_id))
 
 
 @bp.post("/canteen/redeem")
@@ -75,4 +75,4 @@ async def menu_summary(request: Request, menu_id: int) -> HTTPResponse:
 @guard("canteen")
 async def redeem(request: Request) -> HTTPResponse:
     body = parse_body(request, RedeemIn)
-    return reply(await meals.redeem(code=body.code, now=now(request)), model=OrderOut)
+    return reply(await meals.redeem(code=body.code, now=now(request)))

@@ -129,7 +129,7 @@ class PayNotifyFailOut(BaseModel):
 @idempotent
 async def create_card_type(request: Request) -> HTTPResponse:
     body = parse_body(request, CardTypeIn)
-    return reply(await cards.create_card_type(**body.model_dump()), model=CardTypeOut, status=201)
+    return reply(await cards.create_card_type(**body.model_dump()), status=201)
 
 
 @bp.post("/admin/carwash/slots")
@@ -153,7 +153,7 @@ async def create_slots(request: Request) -> HTTPResponse:
         slot_minutes=body.slot_minutes,
         bays=body.bays,
     )
-    return reply(WashSlotList(items=items), model=WashSlotList, status=201)
+    return reply(WashSlotList(items=items), status=201)
 
 
 @bp.get("/admin/carwash/report")
@@ -178,7 +178,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
         )
-    return reply(result, model=ReportOut)
+    return reply(result)
 
 
 # --- staff: cards and purchases ----------------------------------------------------
@@ -188,7 +188,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
 @doc(summary="在售洗车卡", tag="carwash", response=CardTypeList)
 @guard()
 async def list_card_types(request: Request) -> HTTPResponse:
-    return reply(CardTypeList(items=await cards.list_card_types()), model=CardTypeList)
+    return reply(CardTypeList(items=await cards.list_card_types()))
 
 
 @bp.post("/carwash/purchases")
@@ -209,7 +209,7 @@ async def purchase(request: Request) -> HTTPResponse:
     result = await cards.purchase(
         user_id=principal_of(request).user_id, card_type_id=body.card_type_id, now=now(request)
     )
-    return reply(result, model=PurchaseOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.get("/carwash/purchases/<out_trade_no:str>")
@@ -227,7 +227,7 @@ async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
     result = await cards.get_purchase(
         user_id=principal_of(request).user_id, out_trade_no=out_trade_no, now=now(request)
     )
-    return reply(result, model=PurchaseStatusOut)
+    return reply(result)
 
 
 @bp.post("/pay/wechat/notify")
@@ -254,7 +254,6 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
     except carwash.NotificationRejected:
         return reply(
             PayNotifyFailOut(code="FAIL", message="签名验证失败"),
-            model=PayNotifyFailOut,
             status=401,
         )
     return HTTPResponse(status=204)
@@ -266,7 +265,6 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
 async def list_cards(request: Request) -> HTTPResponse:
     return reply(
         CardList(items=await cards.list_cards(user_id=principal_of(request).user_id)),
-        model=CardList,
     )
 
 
@@ -281,7 +279,6 @@ async def list_cards(request: Request) -> HTTPResponse:
 async def get_card(request: Request, card_id: int) -> HTTPResponse:
     return reply(
         await cards.get_card(user_id=principal_of(request).user_id, card_id=card_id),
-        model=CardDetailOut,
     )
 
 
@@ -298,7 +295,7 @@ async def issue_code(request: Request, card_id: int) -> HTTPResponse:
     result = await redeem.issue_code(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result, model=CodeOut)
+    return reply(result)
 
 
 @bp.get("/carwash/cards/<card_id:int>/code.png")
@@ -331,7 +328,7 @@ async def refund(request: Request, card_id: int) -> HTTPResponse:
     result = await payments.request_refund(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result, model=CardOut, status=202)
+    return reply(result, status=202)
 
 
 # --- the station -------------------------------------------------------------------
@@ -355,7 +352,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
         plate=body.plate,
         now=now(request),
     )
-    return reply(result, model=RedeemOut)
+    return reply(result)
 
 
 # --- the bay -----------------------------------------------------------------------
@@ -367,7 +364,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
 async def list_slots(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     day = query.date or clock.today(now(request))
-    return reply(WashSlotList(items=await bay.list_slots(day=day)), model=WashSlotList)
+    return reply(WashSlotList(items=await bay.list_slots(day=day)))
 
 
 @bp.post("/carwash/bookings")
@@ -392,7 +389,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(result, model=WashBookingOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.get("/carwash/bookings")
@@ -401,7 +398,6 @@ async def book(request: Request) -> HTTPResponse:
 async def list_bookings(request: Request) -> HTTPResponse:
     return reply(
         WashBookingList(items=await bay.list_bookings(user_id=principal_of(request).user_id)),
-        model=WashBookingList,
     )
 
 
@@ -417,4 +413,4 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await bay.cancel(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=WashBookingOut)
+    return reply(result)

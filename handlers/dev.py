@@ -35,5 +35,4 @@ async def dev_wechat(request: Request) -> HTTPResponse:
         raise NotFound("未启用离线微信")
     return reply(
         {"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base},
-        model=DevWeChatOut,
     )

@@ -124,7 +124,7 @@ def _today(request: Request) -> dt.date:
 @doc(summary="合作场馆", tag="gym", response=GymList)
 @guard()
 async def list_gyms(request: Request) -> HTTPResponse:
-    return reply(GymList(items=await gym.list_gyms(), next_cursor=None), model=GymList)
+    return reply(GymList(items=await gym.list_gyms(), next_cursor=None))
 
 
 @bp.get("/gym/gyms/<gym_id:int>/sessions")
@@ -139,7 +139,7 @@ async def list_gyms(request: Request) -> HTTPResponse:
 async def list_sessions(request: Request, gym_id: int) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     items = await gym.list_sessions(gym_id=gym_id, day=query.date or _today(request))
-    return reply(SessionList(items=items, next_cursor=None), model=SessionList)
+    return reply(SessionList(items=items, next_cursor=None))
 
 
 @bp.get("/gym/quota")
@@ -148,7 +148,6 @@ async def list_sessions(request: Request, gym_id: int) -> HTTPResponse:
 async def quota(request: Request) -> HTTPResponse:
     return reply(
         await gym.quota_view(user_id=principal_of(request).user_id, now=now(request)),
-        model=QuotaOut,
     )
 
 
@@ -175,7 +174,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(row, model=BookingOut, status=202 if row.status == "waitlisted" else 201)
+    return reply(row, status=202 if row.status == "waitlisted" else 201)
 
 
 @bp.post("/gym/visits")
@@ -195,7 +194,7 @@ async def visit(request: Request) -> HTTPResponse:
     row = await gym.visit(
         user_id=principal_of(request).user_id, gym_id=body.gym_id, now=now(request)
     )
-    return reply(row, model=BookingOut, status=201)
+    return reply(row, status=201)
 
 
 @bp.get("/gym/bookings")
@@ -206,7 +205,7 @@ async def my_bookings(request: Request) -> HTTPResponse:
     page = await gym.list_bookings(
         user_id=principal_of(request).user_id, limit=query.limit, cursor=query.cursor
     )
-    return reply(page, model=BookingList)
+    return reply(page)
 
 
 @bp.get("/gym/bookings/<booking_id:int>")
@@ -214,7 +213,7 @@ async def my_bookings(request: Request) -> HTTPResponse:
 @guard()
 async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     row = await gym.get_booking(user_id=principal_of(request).user_id, booking_id=booking_id)
-    return reply(row, model=BookingOut)
+    return reply(row)
 
 
 @bp.post("/gym/bookings/<booking_id:int>/cancel")
@@ -231,7 +230,7 @@ async def cancel(request: Request, booking_id: int) -> HTTPResponse:
     row = await gym.cancel(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(row, model=BookingOut)
+    return reply(row)
 
 
 @bp.post("/gym/bookings/<booking_id:int>/voucher")
@@ -247,7 +246,7 @@ async def voucher(request: Request, booking_id: int) -> HTTPResponse:
     out = await gym.issue_voucher(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(out, model=VoucherOut, headers={"Cache-Control": "no-store"})
+    return reply(out, headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/gym/bookings/<booking_id:int>/voucher.png")
@@ -286,7 +285,7 @@ async def voucher_png(request: Request, booking_id: int) -> HTTPResponse:
 async def checkin(request: Request) -> HTTPResponse:
     body = parse_body(request, CheckinIn)
     out = await gym.checkin(desk=desk_of(request), code=body.code, now=now(request))
-    return reply(out, model=CheckinOut)
+    return reply(out)
 
 
 # --- admin -------------------------------------------------------------------------
@@ -312,7 +311,7 @@ async def create_gym(request: Request) -> HTTPResponse:
         open_hours=body.open_hours,
         walk_in=body.walk_in,
     )
-    return reply(out, model=GymOut, status=201)
+    return reply(out, status=201)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/sessions")
@@ -337,7 +336,7 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
         ],
         weeks=body.weeks,
     )
-    return reply(SessionList(items=items, next_cursor=None), model=SessionList, status=201)
+    return reply(SessionList(items=items, next_cursor=None), status=201)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/desk-keys")
@@ -353,7 +352,6 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
 async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
     return reply(
         await gym.issue_key(gym_id=gym_id),
-        model=DeskKeyOut,
         status=201,
         headers={"Cache-Control": "no-store"},
     )
@@ -368,7 +366,7 @@ async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
 )
 @guard("admin")
 async def revoke_desk_key(request: Request, key_id: int) -> HTTPResponse:
-    return reply(await gym.revoke_key(key_id=key_id, now=now(request)), model=DeskKeyRevoked)
+    return reply(await gym.revoke_key(key_id=key_id, now=now(request)))
 
 
 @bp.get("/admin/gym/settlement")
@@ -393,4 +391,4 @@ async def settlement(request: Request) -> HTTPResponse:
                 "Content-Disposition": f'attachment; filename="gym-settlement-{query.month}.xlsx"'
             },
         )
-    return reply(report, model=SettlementOut)
+    return reply(report)

@@ -29,4 +29,4 @@ class HealthOut(BaseModel):
 @public
 async def get_health(request: Request) -> HTTPResponse:
     report = await health.check()
-    return reply(report, model=HealthOut, status=200 if report["status"] == "ok" else 503)
+    return reply(report, status=200 if report["status"] == "ok" else 503)

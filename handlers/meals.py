@@ -172,7 +172,7 @@ async def create_menu(request: Request) -> HTTPResponse:
         dishes=[meals.DishIn(d.name, d.price_fen, d.stock) for d in body.dishes],
         slots=[meals.SlotIn(s.start, s.end, s.capacity) for s in body.slots],
     )
-    return reply(menu, model=MenuOut, status=201)
+    return reply(menu, status=201)
 
 
 # --- staff -------------------------------------------------------------------------
@@ -184,14 +184,14 @@ async def create_menu(request: Request) -> HTTPResponse:
 async def list_menus(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     items = await meals.list_menus(day=query.date or _today(request))
-    return reply({"items": items, "next_cursor": None}, model=MenuList)
+    return reply({"items": items, "next_cursor": None})
 
 
 @bp.get("/meals/menus/<menu_id:int>")
 @doc(summary="菜单详情", tag="meals", response=MenuOut, errors=["not_found"])
 @guard()
 async def get_menu(request: Request, menu_id: int) -> HTTPResponse:
-    return reply(await meals.menu_view(menu_id=menu_id), model=MenuOut)
+    return reply(await meals.menu_view(menu_id=menu_id))
 
 
 @bp.post("/meals/orders")
@@ -220,7 +220,7 @@ async def create_order(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(order, model=OrderOut, status=202 if order["status"] == "waitlisted" else 201)
+    return reply(order, status=202 if order["status"] == "waitlisted" else 201)
 
 
 @bp.get("/meals/orders")
@@ -234,7 +234,7 @@ async def list_orders(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page, model=OrderList)
+    return reply(page)
 
 
 @bp.get("/meals/orders/<order_id:int>")
@@ -242,7 +242,7 @@ async def list_orders(request: Request) -> HTTPResponse:
 @guard()
 async def get_order(request: Request, order_id: int) -> HTTPResponse:
     order = await meals.get_order(user_id=principal_of(request).user_id, order_id=order_id)
-    return reply(order, model=OrderOut)
+    return reply(order)
 
 
 @bp.get("/meals/orders/<order_id:int>/qr.png")
@@ -275,4 +275,4 @@ async def cancel_order(request: Request, order_id: int) -> HTTPResponse:
     order = await meals.cancel_order(
         user_id=principal_of(request).user_id, order_id=order_id, now=now(request)
     )
-    return reply(order, model=OrderOut)
+    return reply(order)

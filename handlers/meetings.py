@@ -93,7 +93,7 @@ def _booking_in(body: BookingIn) -> meetings.BookingIn:
 async def create_room(request: Request) -> HTTPResponse:
     body = parse_body(request, RoomIn)
     room = await meetings.create_room(room=body)
-    return reply(room, model=RoomOut, status=201)
+    return reply(room, status=201)
 
 
 @bp.get("/meetings/rooms")
@@ -111,7 +111,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     rooms = await meetings.search_rooms(
         day=day, min_capacity=query.min_capacity, equipment=query.equipment
     )
-    return reply(RoomList(items=rooms, next_cursor=None), model=RoomList)
+    return reply(RoomList(items=rooms, next_cursor=None))
 
 
 # --- bookings ----------------------------------------------------------------------
@@ -134,7 +134,7 @@ async def create_booking(request: Request) -> HTTPResponse:
     result = await meetings.create_booking(
         user_id=principal_of(request).user_id, request=_booking_in(body), now=now(request)
     )
-    return reply(result, model=BookingOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.post("/meetings/bookings/series")
@@ -159,7 +159,7 @@ async def create_series(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(result, model=SeriesOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.get("/meetings/bookings")
@@ -173,7 +173,7 @@ async def list_bookings(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(result, model=BookingList)
+    return reply(result)
 
 
 # `{id}.ics` as one regex parameter: sanic-ext documents `<name=int:ext=ics>` under the
@@ -206,7 +206,7 @@ async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.get_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/cancel")
@@ -221,7 +221,7 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.cancel_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/checkin")
@@ -236,7 +236,7 @@ async def check_in(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.check_in(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 # --- approval (admin) --------------------------------------------------------------
@@ -256,7 +256,7 @@ async def admin_list_bookings(request: Request) -> HTTPResponse:
     result = await meetings.list_bookings(
         user_id=None, status=query.status, limit=query.limit, cursor=query.cursor
     )
-    return reply(result, model=BookingList)
+    return reply(result)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/approve")
@@ -271,7 +271,7 @@ async def approve(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.approve(
         admin_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/reject")
@@ -293,4 +293,4 @@ async def reject(request: Request, booking_id: int) -> HTTPResponse:
         reason=reason,
         now=now(request),
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
