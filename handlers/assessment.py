@@ -39,18 +39,8 @@ class TeamIn(BaseModel):
     )
 
 
-class TeamOut(BaseModel):
-    id: int
-    name: str
-    service: str
-    service_label: str
-    vendor: str
-    contracted_headcount: int
-    contacts: list[str]
-
-
-class TeamList(BaseModel):
-    items: list[TeamOut]
+TeamOut = assessment.Team
+TeamList = assessment.TeamList
 
 
 class StandardIn(BaseModel):
@@ -66,16 +56,8 @@ class StandardsIn(BaseModel):
     items: list[StandardIn] = Field(min_length=1, max_length=200)
 
 
-class StandardOut(BaseModel):
-    id: int
-    service: str
-    code: str
-    text: str
-    points: int
-
-
-class StandardList(BaseModel):
-    items: list[StandardOut]
+StandardOut = assessment.Standard
+StandardList = assessment.StandardList
 
 
 class StandardsQuery(BaseModel):
@@ -162,29 +144,8 @@ class SurveyIn(BaseModel):
     closes: dt.datetime
 
 
-class QuestionOut(BaseModel):
-    id: int
-    service: str
-    service_label: str
-    text: str
-
-
-class SurveyOut(BaseModel):
-    """`Survey` of API.md §11."""
-
-    id: int
-    month: str
-    questions: list[QuestionOut]
-    opens: str
-    closes: str
-
-
-class MySurveyOut(SurveyOut):
-    """A survey as the caller sees it: with their answers, if any."""
-
-    answered: bool
-    my_answers: list[dict[str, Any]] | None
-    submitted_at: str | None
+SurveyOut = assessment.Survey
+MySurveyOut = assessment.MySurvey
 
 
 class AnswerIn(BaseModel):
@@ -211,35 +172,8 @@ class TrendQuery(BaseModel):
     months: int = Field(6, ge=1, le=12)
 
 
-class TeamScore(BaseModel):
-    team: dict[str, Any]
-    attendance: float | None
-    inspection: float | None
-    satisfaction: float | None
-    total: float | None
-    deductions: int
-    open_rectifications: int
-    ratings: int
-
-
-class CentreScore(BaseModel):
-    satisfied_rate: float | None
-    target: int
-    met: bool
-    ratings: int
-
-
-class ScoresOut(BaseModel):
-    month: str
-    weights: dict[str, int]
-    items: list[TeamScore]
-    centre: CentreScore
-
-
-class TrendOut(BaseModel):
-    months: list[str]
-    series: list[dict[str, Any]]
-    satisfied_rate: list[float | None]
+ScoresOut = assessment.Scores
+TrendOut = assessment.Trend
 
 
 class MealRatingIn(BaseModel):
@@ -248,11 +182,7 @@ class MealRatingIn(BaseModel):
     comment: str = Field("", max_length=500)
 
 
-class MealRatingOut(BaseModel):
-    order_id: int
-    score: int
-    comment: str
-    created_at: str
+MealRatingOut = assessment.MealRating
 
 
 # --- teams and standards ---------------------------------------------------------------
@@ -274,7 +204,7 @@ async def create_team(request: Request) -> HTTPResponse:
 @doc(summary="服务团队列表（检查员）", tag=TAG, response=TeamList, errors=["forbidden"])
 @guard("inspector")
 async def list_teams(request: Request) -> HTTPResponse:
-    return reply({"items": await assessment.list_teams()})
+    return reply(await assessment.list_teams())
 
 
 @bp.post("/admin/assessment/standards")
@@ -285,8 +215,8 @@ async def list_teams(request: Request) -> HTTPResponse:
 @idempotent
 async def create_standards(request: Request) -> HTTPResponse:
     body = parse_body(request, StandardsIn)
-    items = await assessment.create_standards(items=[i.model_dump() for i in body.items])
-    return reply({"items": items}, status=201)
+    created = await assessment.create_standards(items=[i.model_dump() for i in body.items])
+    return reply(created, status=201)
 
 
 @bp.get("/assessment/standards")
@@ -295,7 +225,7 @@ async def create_standards(request: Request) -> HTTPResponse:
 @guard("inspector")
 async def list_standards(request: Request) -> HTTPResponse:
     query = parse_query(request, StandardsQuery)
-    return reply({"items": await assessment.list_standards(service=query.service)})
+    return reply(await assessment.list_standards(service=query.service))
 
 
 # --- inspections and rectifications ----------------------------------------------------

@@ -13,34 +13,7 @@ from services import meals
 bp = Blueprint("canteen", url_prefix="/api/v1")
 
 
-class DishCount(BaseModel):
-    dish_id: int
-    name: str
-    ordered: int
-    stock: int
-
-
-class SlotCount(BaseModel):
-    slot_id: int
-    start: str
-    end: str
-    capacity: int
-    booked: int
-    served: int
-
-
-class SummaryOut(BaseModel):
-    menu_id: int
-    date: str
-    meal: str
-    confirmed: int
-    served: int
-    waitlisted: int
-    ordered: int
-    no_show: int
-    cancelled: int
-    dishes: list[DishCount]
-    slots: list[SlotCount]
+SummaryOut = meals.Summary
 
 
 class RedeemIn(BaseModel):

@@ -92,18 +92,7 @@ class ReportQuery(BaseModel):
     format: str | None = Field(default=None, pattern=r"^(json|xlsx)$")
 
 
-class DayOut(BaseModel):
-    date: str
-    washes: int
-
-
-class ReportOut(BaseModel):
-    month: str
-    cards_sold: int
-    revenue_fen: int
-    refunded_fen: int
-    washes: int
-    by_day: list[DayOut]
+ReportOut = shapes.MonthlyReport
 
 
 class PayNotifyFailOut(BaseModel):
@@ -174,7 +163,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
     result = await report.monthly(month=dt.date(year, month, 1))
     if query.format == "xlsx":
         return HTTPResponse(
-            report.to_xlsx(result),
+            report.to_xlsx(result.model_dump()),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
         )

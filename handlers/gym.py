@@ -98,19 +98,7 @@ class SettlementQuery(BaseModel):
     format: Literal["json", "xlsx"] = "json"
 
 
-class SettlementRow(BaseModel):
-    gym: GymRef
-    check_ins: int
-    walk_ins: int
-    classes: int
-    late_cancels: int
-    no_shows: int
-    billable: int = Field(description="结算人次 = 签到 + 迟取消 + 爽约")
-
-
-class SettlementOut(BaseModel):
-    month: str
-    items: list[SettlementRow]
+SettlementOut = gym.Settlement
 
 
 def _today(request: Request) -> dt.date:
@@ -385,7 +373,7 @@ async def settlement(request: Request) -> HTTPResponse:
     report = await gym.settlement(month=query.month)
     if query.format == "xlsx":
         return HTTPResponse(
-            gym.settlement_xlsx(report),
+            gym.settlement_xlsx(report.model_dump()),
             content_type=XLSX,
             headers={
                 "Content-Disposition": f'attachment; filename="gym-settlement-{query.month}.xlsx"'

@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
-from models import MAX_ID
 from server.auth import guard, principal_of
 from server.clock import tz
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.pagination import Page
 from services import meetings
 
 bp = Blueprint("meetings", url_prefix="/api/v1")
@@ -25,9 +25,7 @@ SeriesOut = meetings.Series
 BookingStatus = meetings.BookingStatus
 
 
-class RoomList(BaseModel):
-    items: list[meetings.RoomWithBusy]
-    next_cursor: str | None = Field(description="始终为 null：当日全部会议室一页返回")
+RoomList = meetings.RoomList
 
 
 class RoomsQuery(BaseModel):
@@ -38,12 +36,7 @@ class RoomsQuery(BaseModel):
     )
 
 
-class BookingIn(BaseModel):
-    room_id: int = Field(gt=0, le=MAX_ID)
-    start: dt.datetime
-    end: dt.datetime
-    title: str = Field(min_length=1, max_length=100)
-    attendees: int = Field(ge=1, le=10000)
+BookingIn = meetings.BookingIn
 
 
 class SeriesIn(BookingIn):
@@ -54,25 +47,13 @@ class RejectIn(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class BookingList(BaseModel):
-    items: list[BookingOut]
-    next_cursor: str | None
+BookingList = Page[meetings.Booking]
 
 
 class ListQuery(BaseModel):
     status: BookingStatus | None = None
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=64)
-
-
-def _booking_in(body: BookingIn) -> meetings.BookingIn:
-    return meetings.BookingIn(
-        room_id=body.room_id,
-        start=body.start,
-        end=body.end,
-        title=body.title,
-        attendees=body.attendees,
-    )
 
 
 # --- rooms -------------------------------------------------------------------------
@@ -111,7 +92,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     rooms = await meetings.search_rooms(
         day=day, min_capacity=query.min_capacity, equipment=query.equipment
     )
-    return reply(RoomList(items=rooms, next_cursor=None))
+    return reply(rooms)
 
 
 # --- bookings ----------------------------------------------------------------------
@@ -132,7 +113,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
 async def create_booking(request: Request) -> HTTPResponse:
     body = parse_body(request, BookingIn)
     result = await meetings.create_booking(
-        user_id=principal_of(request).user_id, request=_booking_in(body), now=now(request)
+        user_id=principal_of(request).user_id, request=body, now=now(request)
     )
     return reply(result, status=201)
 
@@ -154,7 +135,7 @@ async def create_series(request: Request) -> HTTPResponse:
     body = parse_body(request, SeriesIn)
     result = await meetings.create_series(
         user_id=principal_of(request).user_id,
-        request=_booking_in(body),
+        request=body,
         weeks=body.weeks,
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),

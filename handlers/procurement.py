@@ -90,31 +90,7 @@ class ReportQuery(BaseModel):
     format: Literal["json", "xlsx"] = "json"
 
 
-class SpendRow(BaseModel):
-    total_fen: int
-    count: int
-
-
-class DepartmentSpend(SpendRow):
-    department: str
-
-
-class CategorySpend(SpendRow):
-    category: str
-    label: str
-
-
-class CellSpend(CategorySpend):
-    department: str
-
-
-class ReportOut(BaseModel):
-    month: str
-    total_fen: int
-    count: int
-    by_department: list[DepartmentSpend]
-    by_category: list[CategorySpend]
-    rows: list[CellSpend]
+ReportOut = procurement.SpendReport
 
 
 @bp.post("/procurement/requests")

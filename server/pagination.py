@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -135,14 +134,9 @@ def statuses_of(known: Collection[str]) -> Callable[[str | None], str | None]:
     return check
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """The list shape of API.md §1, typed: a page of items and the next page's cursor."""
+class Page(BaseModel, Generic[T]):
+    """The list shape of API.md §1, typed: a page of items and the next page's cursor
+    (`Page[Booking]` is both a service's result and its route's response model)."""
 
     items: list[T]
     next_cursor: str | None
-
-
-def listing(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
-    """The list shape of API.md §1."""
-    return {"items": items, "next_cursor": next_cursor}

@@ -44,13 +44,22 @@ WireTime = Annotated[
 
 # Ids a service returns, written on the wire as the path of the route serving them:
 # services build no URLs, the HTTP layer owns its paths. GET /api/v1/uploads/{id}
-# (handlers/uploads.py) and GET /api/v1/assessment/photos/{id} (handlers/assessment.py).
+# (handlers/uploads.py), GET /api/v1/assessment/photos/{id} (handlers/assessment.py) and a
+# pass's QR images (handlers/visitors.py).
 UPLOAD_PATH = "/api/v1/uploads/{}"
 ASSESSMENT_PHOTO_PATH = "/api/v1/assessment/photos/{}"
+PASS_QR_PNG_PATH = "/api/v1/visitors/passes/{}/qr.png"
+PASS_QR_SVG_PATH = "/api/v1/visitors/passes/{}/qr.svg"
 _PATH_SCHEMA = WithJsonSchema({"type": "string"}, mode="serialization")
 UploadLink = Annotated[int, PlainSerializer(UPLOAD_PATH.format, return_type=str), _PATH_SCHEMA]
 AssessmentPhotoLink = Annotated[
     int, PlainSerializer(ASSESSMENT_PHOTO_PATH.format, return_type=str), _PATH_SCHEMA
+]
+PassQrPngLink = Annotated[
+    int, PlainSerializer(PASS_QR_PNG_PATH.format, return_type=str), _PATH_SCHEMA
+]
+PassQrSvgLink = Annotated[
+    int, PlainSerializer(PASS_QR_SVG_PATH.format, return_type=str), _PATH_SCHEMA
 ]
 
 

@@ -533,8 +533,3 @@ async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     rows = await User.filter(id__in=ids).values_list("id", "staff__name")
     return {int(uid): str(name or "未绑定用户") for uid, name in rows}
-
-
-def person(user_id: int | None, names: dict[int, str]) -> dict[str, Any] | None:
-    """`{"id", "name"}` of a user named in `names` (from names_of), or None."""
-    return None if user_id is None else {"id": user_id, "name": names.get(user_id, "未知用户")}

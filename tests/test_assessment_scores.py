@@ -137,11 +137,11 @@ async def test_scores_of_a_hand_checked_month(client):
         closes=local(first, 28),
         now=now,
     )
-    q = [x["id"] for x in survey["questions"]]
+    q = [x.id for x in survey.questions]
     for scores in ((5, 3, 4), (4, 5, 4), (2, 4, 1)):
         person = await make_user()
         await surveys.respond(
-            survey_id=survey["id"],
+            survey_id=survey.id,
             user_id=person.user_id,
             answers=[
                 {"question_id": i, "score": s, "comment": ""}

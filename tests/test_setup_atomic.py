@@ -108,7 +108,7 @@ async def test_a_menu_killed_after_the_engine_rows_leaves_nothing():
             )
         ],
     )
-    assert menu["dishes"][0]["remaining"] == 10 and menu["slots"][0]["available"] == 5
+    assert menu.dishes[0].remaining == 10 and menu.slots[0].available == 5
     assert await engine_rows() == (before[0] + 1, before[1] + 1, before[2] + 1)
 
 

@@ -37,6 +37,7 @@ from services.gym.shapes import (
     Quota,
     SessionList,
     SessionView,
+    Settlement,
     Voucher,
 )
 
@@ -54,6 +55,7 @@ __all__ = [
     "SessionIn",
     "SessionList",
     "SessionView",
+    "Settlement",
     "Voucher",
     "authenticate_desk",
     "book_class",

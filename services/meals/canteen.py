@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
 
 import booking
 from models.meals import Menu, Order
-from server.clock import utc, wire
+from server.clock import utc
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
 from server.qr import qr_png
 from server.tx import Tx, move, transaction
 from services import identity
+from services.meals import shapes
 from services.meals.menus import MEAL_NAMES, PLACED, menu_shape
 from services.meals.orders import order_link, order_view, own_order
 from services.notifications import notify
@@ -29,7 +29,7 @@ log = get_logger("meals")
 SUMMARY_LOOKBACK = timedelta(hours=12)
 
 
-async def summary(*, menu_id: int) -> dict[str, Any]:
+async def summary(*, menu_id: int) -> shapes.Summary:
     """The kitchen's prep counts and the day's figures for one menu.
 
     `confirmed` counts orders still to be picked up; what the kitchen cooks is every
@@ -50,35 +50,35 @@ async def summary(*, menu_id: int) -> dict[str, Any]:
             slot_served[row["slot_id"]] += 1
         for item in row["items"]:
             dish_qty[int(item["dish_id"])] += int(item["qty"])
-    return {
-        "menu_id": shape.id,
-        "date": shape.date.isoformat(),
-        "meal": shape.meal,
-        "confirmed": statuses["confirmed"],
-        "served": statuses["served"],
-        "waitlisted": statuses["waitlisted"],
-        "ordered": sum(statuses[s] for s in PLACED),
-        "no_show": statuses["no_show"],
-        "cancelled": statuses["cancelled"],
-        "dishes": [
-            {"dish_id": d.id, "name": d.name, "ordered": dish_qty[d.id], "stock": d.stock}
+    return shapes.Summary(
+        menu_id=shape.id,
+        date=shape.date,
+        meal=shape.meal,
+        confirmed=statuses["confirmed"],
+        served=statuses["served"],
+        waitlisted=statuses["waitlisted"],
+        ordered=sum(statuses[s] for s in PLACED),
+        no_show=statuses["no_show"],
+        cancelled=statuses["cancelled"],
+        dishes=[
+            shapes.DishCount(dish_id=d.id, name=d.name, ordered=dish_qty[d.id], stock=d.stock)
             for d in shape.dishes.values()
         ],
-        "slots": [
-            {
-                "slot_id": s.id,
-                "start": wire(s.start),
-                "end": wire(s.end),
-                "capacity": s.capacity,
-                "booked": slot_booked[s.id],
-                "served": slot_served[s.id],
-            }
+        slots=[
+            shapes.SlotCount(
+                slot_id=s.id,
+                start=s.start,
+                end=s.end,
+                capacity=s.capacity,
+                booked=slot_booked[s.id],
+                served=slot_served[s.id],
+            )
             for s in shape.slots.values()
         ],
-    }
+    )
 
 
-async def redeem(*, code: str, now: datetime) -> dict[str, Any]:
+async def redeem(*, code: str, now: datetime) -> shapes.Order:
     """Serve the order of a pickup code exactly once, even if two tills scan it at once.
 
     The engine's finish locks the reservation and runs the conditional UPDATE
@@ -214,8 +214,8 @@ async def _expire_waitlist(*, menu: Menu, now: datetime) -> None:
 
 async def _send_summary(tx: Tx, *, menu: Menu, now: datetime) -> None:
     figures = await summary(menu_id=menu.id)
-    dishes = "，".join(f"{d['name']}{d['ordered']}份" for d in figures["dishes"])
-    body = f"共{figures['ordered']}份订单。{dishes}。"
+    dishes = "，".join(f"{d.name}{d.ordered}份" for d in figures.dishes)
+    body = f"共{figures.ordered}份订单。{dishes}。"
     for user_id in await identity.staff_with_role(role="canteen"):
         await notify(
             tx=tx,

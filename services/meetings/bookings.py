@@ -49,6 +49,7 @@ from services.meetings.rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
     Booking,
+    BookingIn,
     Series,
     Skipped,
     booking_window_errors,
@@ -57,15 +58,6 @@ from services.meetings.rules import (
 from services.notifications import notify
 
 log = get_logger("meetings")
-
-
-@dataclass(frozen=True)
-class BookingIn:
-    room_id: int
-    start: datetime
-    end: datetime
-    title: str
-    attendees: int
 
 
 # --- booking -----------------------------------------------------------------------

@@ -18,7 +18,14 @@ from server import faults
 from server.clock import day_bounds
 from server.errors import Conflict, InvalidInput, NotFound
 from server.tx import Tx, transaction
-from services.meetings.rules import Interval, Room, RoomSpec, RoomWithBusy, check_room_hours
+from services.meetings.rules import (
+    Interval,
+    Room,
+    RoomList,
+    RoomSpec,
+    RoomWithBusy,
+    check_room_hours,
+)
 
 DOMAIN = "meetings"
 ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
@@ -67,7 +74,7 @@ async def _create_room(tx: Tx, *, room: RoomSpec, equipment: list[str]) -> RoomR
 
 async def search_rooms(
     *, day: date, min_capacity: int = 1, equipment: list[str] | None = None
-) -> list[RoomWithBusy]:
+) -> RoomList:
     """Rooms that fit, each with the intervals of that day already held (pending or
     confirmed) so the mini-program can draw the free time without a query per room."""
     wanted = {item.strip() for item in equipment or [] if item.strip()}
@@ -92,9 +99,13 @@ async def search_rooms(
     )
     for row in held:
         busy[row["room_id"]].append(Interval(start=row["start"], end=row["end"]))
-    return [
-        RoomWithBusy.model_construct(**dict(Room.of(room)), busy=busy[room.id]) for room in rooms
-    ]
+    return RoomList(
+        items=[
+            RoomWithBusy.model_construct(**dict(Room.of(room)), busy=busy[room.id])
+            for room in rooms
+        ],
+        next_cursor=None,
+    )
 
 
 async def bookable_room(room_id: int) -> RoomRow:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models import MAX_ID
 from models import meetings as models
 from models.meetings import BOOKING_STATUSES
 from server.clock import tz, utc
@@ -109,6 +110,16 @@ BookingStatus = Literal[
 assert set(get_args(BookingStatus)) == set(BOOKING_STATUSES)
 
 
+class BookingIn(BaseModel):
+    """A booking as its organizer asks for it (the body of POST /meetings/bookings)."""
+
+    room_id: int = Field(gt=0, le=MAX_ID)
+    start: datetime
+    end: datetime
+    title: str = Field(min_length=1, max_length=100)
+    attendees: int = Field(ge=1, le=10000)
+
+
 class RoomSpec(BaseModel):
     """A room as an admin describes it (the body of POST /admin/rooms)."""
 
@@ -159,6 +170,11 @@ class RoomWithBusy(Room):
     """A room found by search, with the day's held intervals."""
 
     busy: list[Interval]
+
+
+class RoomList(BaseModel):
+    items: list[RoomWithBusy]
+    next_cursor: str | None = Field(description="始终为 null：当日全部会议室一页返回")
 
 
 class RoomRef(BaseModel):

@@ -22,7 +22,8 @@ from server.clock import day_bounds, local, today, utc
 from server.pagination import page
 from server.tx import Tx, transaction
 from services import notifications
-from services.visitors.results import (
+from services.visitors.rules import clean_gate, refusal
+from services.visitors.shapes import (
     DayLog,
     GateTotal,
     Verdict,
@@ -30,7 +31,6 @@ from services.visitors.results import (
     entry_record,
     log_line,
 )
-from services.visitors.rules import clean_gate, refusal
 from services.visitors.tokens import token_hash, token_shaped
 
 REFUSALS = ("unknown", "revoked", "expired", "not_yet_valid", "used_up")
@@ -81,10 +81,8 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> V
     if not taken:
         lost = await Pass.get(id=visitor_pass.id)
         return Verdict(valid=False, reason=refusal(lost, now=now) or "used_up")
-    return Verdict(
-        valid=True,
-        admitted=admitted_pass(fresh),
-        entry=entry_record(entry),
+    return Verdict.model_validate(
+        {"valid": True, "pass": admitted_pass(fresh), "entry": entry_record(entry)}
     )
 
 
@@ -128,7 +126,7 @@ async def entry_log(
         key=lambda total: total.gate,
     )
     return DayLog(
-        date=day.isoformat(),
+        date=day,
         items=[log_line(row) for row in rows],
         next_cursor=next_cursor,
         total=sum(total.count for total in per_gate),

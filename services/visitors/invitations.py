@@ -11,8 +11,8 @@ from server.clock import utc
 from server.errors import InvalidInput, InvalidState, NotFound
 from server.pagination import page
 from server.qr import qr_png, qr_svg
-from services.visitors.results import PassInfo, PassPage, pass_info
 from services.visitors.rules import effective_status, validate_pass
+from services.visitors.shapes import PassInfo, PassPage, pass_info
 from services.visitors.tokens import new_token, seal_token, token_hash, unseal_token
 
 
