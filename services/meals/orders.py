@@ -108,7 +108,7 @@ async def place_order(
     order: Order | None = reservation.record
     if order is None:  # an idempotent replay: the order committed with the reservation
         order = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
-        if order is None:  # a reservation left by older code, given back by reconcile
+        if order is None:  # a reservation without its order: reconcile gives it back
             raise InvalidState(reservation.status, "该订单未能完成，请重新下单")
     return await order_view(order=order, position=reservation.position)
 
