@@ -38,7 +38,7 @@ def local(first: date, day: int, hour: int = 10) -> datetime:
 
 
 async def _team(service: str, headcount: int, contacts: list[str], now: datetime) -> dict:
-    return await setup.create_team(
+    team = await setup.create_team(
         name=f"核算{service}{uuid.uuid4().hex[:6]}",
         service=service,
         vendor="核算物业",
@@ -46,16 +46,18 @@ async def _team(service: str, headcount: int, contacts: list[str], now: datetime
         contacts=contacts,
         now=now,
     )
+    return team.model_dump(mode="json")
 
 
 async def _standards(service: str, points: list[int]) -> list[dict]:
     tag = uuid.uuid4().hex[:6]
-    return await setup.create_standards(
+    created = await setup.create_standards(
         items=[
             {"service": service, "code": f"{tag}-{i}", "text": f"标准{i}", "points": p}
             for i, p in enumerate(points)
         ]
     )
+    return [standard.model_dump(mode="json") for standard in created.items]
 
 
 async def _served_order(client) -> tuple[Actor, int]:
