@@ -217,9 +217,10 @@ async def take(
     rows = await free
     link = {"ticket_id": ticket_id, "purchase_request_id": purchase_request_id}
     link = {name: value for name, value in link.items() if value is not None}
-    if len(rows) != len(wanted) or (await (free.update(**link) if link else free.delete())) != len(
-        wanted
-    ):
+    taken = 0
+    if len(rows) == len(wanted):  # then taken conditionally: a concurrent taker wins or loses
+        taken = await (free.update(**link) if link else free.delete())
+    if taken != len(wanted):
         what = "附件" if PDF in kinds else "图片"
         raise InvalidInput({field: f"{what}不存在、不属于你或已被使用"})
     return rows
