@@ -30,6 +30,13 @@ def local(moment: datetime) -> datetime:
     return moment.astimezone(tz())
 
 
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC. Stored datetimes are UTC, and SQLite compares them as
+    text: a filter or key with another offset silently matches nothing there (while it
+    works on PostgreSQL), so every time a query compares is converted with this."""
+    return moment.astimezone(UTC)
+
+
 def wire(moment: datetime | None) -> str | None:
     """ISO 8601 with the service zone's offset, as every time on the wire."""
     return moment.astimezone(tz()).isoformat() if moment is not None else None
@@ -48,7 +55,7 @@ def try_utc(moment: datetime) -> datetime | None:
         moment = moment.replace(tzinfo=tz())
     try:
         moment.astimezone(tz())
-        return moment.astimezone(UTC)
+        return utc(moment)
     except (OverflowError, ValueError):
         return None
 
@@ -70,7 +77,7 @@ def day_bounds(day: date, *, field: str = "date") -> tuple[datetime, datetime]:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidInput({field: "日期超出范围"})
     start = datetime.combine(day, time(0), tzinfo=tz())
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+    return utc(start), utc(start + timedelta(days=1))
 
 
 def next_month(first: date) -> date:
@@ -84,7 +91,7 @@ def month_bounds(first: date) -> tuple[datetime, datetime]:
     converts."""
     start = datetime.combine(first, time(0), tzinfo=tz())
     end = datetime.combine(next_month(first), time(0), tzinfo=tz())
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return utc(start), utc(end)
 
 
 def today(now: datetime) -> date:

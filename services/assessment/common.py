@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 from models import could_exist
 from models.assessment import SERVICES, Team
 from models.identity import Staff, User
 from server.errors import InvalidInput, NotFound
+from services.assessment import shapes
 from services.identity import Principal
 
 SERVICE_LABELS = {
@@ -35,20 +35,16 @@ def parse_month(value: str, *, field: str = "month") -> date:
     return date(year, month, 1)
 
 
-def team_ref(team: Team) -> dict[str, Any]:
-    return {"id": team.id, "name": team.name, "service": team.service}
-
-
-def team_view(team: Team) -> dict[str, Any]:
-    return {
-        "id": team.id,
-        "name": team.name,
-        "service": team.service,
-        "service_label": SERVICE_LABELS[team.service],
-        "vendor": team.vendor,
-        "contracted_headcount": team.contracted_headcount,
-        "contacts": list(team.contacts),
-    }
+def team_view(team: Team) -> shapes.Team:
+    return shapes.Team(
+        id=team.id,
+        name=team.name,
+        service=team.service,
+        service_label=SERVICE_LABELS[team.service],
+        vendor=team.vendor,
+        contracted_headcount=team.contracted_headcount,
+        contacts=list(team.contacts),
+    )
 
 
 async def get_team(team_id: int, *, field: str | None = None) -> Team:
