@@ -188,14 +188,21 @@ async def book_conditional(slot_id: int, user_id: int) -> bool:
 
 async def engine_slot(capacity: int) -> tuple[int, int]:
     import booking
+    from server.tx import transaction
 
-    rid = await booking.create_resource(
-        domain="bench", ref_id=1, name="压测窗口", policy=booking.Policy(capacity=capacity)
-    )
-    (slot,) = await booking.add_slots(
-        resource_id=rid,
-        slots=[booking.SlotSpec(start=NOW, end=NOW + timedelta(minutes=30), capacity=capacity)],
-    )
+    async with transaction() as tx:
+        rid = await booking.create_resource(
+            tx=tx,
+            domain="bench",
+            ref_id=1,
+            name="压测窗口",
+            policy=booking.Policy(capacity=capacity),
+        )
+        (slot,) = await booking.add_slots(
+            tx=tx,
+            resource_id=rid,
+            slots=[booking.SlotSpec(start=NOW, end=NOW + timedelta(minutes=30), capacity=capacity)],
+        )
     await booking.availability(resource_id=rid)  # warm the Redis copy, as in production
     return rid, slot.id
 
@@ -267,19 +274,28 @@ async def soak(trials: int, seed: int) -> tuple[int, str | None]:
     from models.booking import Reservation
     from server import resources
     from server.errors import AppError
+    from server.tx import transaction
 
     rng = random.Random(seed)
     for trial in range(trials):
         capacity = rng.randint(1, 60)
         max_qty = rng.choice([1, 1, 2, 3])
         flush = rng.random() < 0.1
-        rid = await booking.create_resource(
-            domain="bench", ref_id=trial, name="压测", policy=booking.Policy(capacity=capacity)
-        )
-        (slot,) = await booking.add_slots(
-            resource_id=rid,
-            slots=[booking.SlotSpec(start=NOW, end=NOW + timedelta(minutes=30), capacity=capacity)],
-        )
+        async with transaction() as tx:
+            rid = await booking.create_resource(
+                tx=tx,
+                domain="bench",
+                ref_id=trial,
+                name="压测",
+                policy=booking.Policy(capacity=capacity),
+            )
+            (slot,) = await booking.add_slots(
+                tx=tx,
+                resource_id=rid,
+                slots=[
+                    booking.SlotSpec(start=NOW, end=NOW + timedelta(minutes=30), capacity=capacity)
+                ],
+            )
 
         async def attempt(quantity: int, slot_id: int = slot.id, resource_id: int = rid) -> int:
             try:

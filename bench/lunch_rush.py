@@ -262,26 +262,27 @@ async def seed(*, unseen: int = 0) -> dict[str, object]:
             first = datetime.combine(day, datetime.min.time(), tzinfo=tz) + timedelta(
                 hours=11, minutes=30
             )
-            return await meals.create_menu(
+            created = await meals.create_menu(
                 day=day,
                 meal="lunch",
                 canteen=name,
                 order_deadline=first - timedelta(minutes=90),
                 per_user_limit=1,
                 dishes=[
-                    meals.DishIn("红烧肉", 1200, 20_000),
-                    meals.DishIn("番茄炒蛋", 600, 20_000),
-                    meals.DishIn("米饭", 50, 40_000),
+                    meals.DishIn(name="红烧肉", price_fen=1200, stock=20_000),
+                    meals.DishIn(name="番茄炒蛋", price_fen=600, stock=20_000),
+                    meals.DishIn(name="米饭", price_fen=50, stock=40_000),
                 ],
                 slots=[
                     meals.SlotIn(
-                        first + timedelta(minutes=15 * i),
-                        first + timedelta(minutes=15 * (i + 1)),
-                        capacity,
+                        start=first + timedelta(minutes=15 * i),
+                        end=first + timedelta(minutes=15 * (i + 1)),
+                        capacity=capacity,
                     )
                     for i in range(slots)
                 ],
             )
+            return created.model_dump(mode="json")  # the Menu as clients see it
 
         return {
             "tokens": seen,

@@ -9,10 +9,10 @@ is reported; if the write fails the places are given back in Redis).
 Public API (all keyword-only, `now=` passed in; import from `booking`, which re-exports
 the functions from the modules that implement them and the types of booking/types.py):
 
-    create_resource(domain=, ref_id=, name=, policy=) -> int
-    add_slots(resource_id=, slots=[SlotSpec]) -> list[SlotInfo]
+    create_resource(tx=, domain=, ref_id=, name=, policy=) -> int     # in the caller's tx
+    add_slots(tx=, resource_id=, slots=[SlotSpec]) -> list[SlotInfo]
     ensure_slots(resource_id=, start=, end=, step_minutes=, capacity=1) -> list[SlotInfo]
-    define_counter(resource_id=, name=, limit=) -> None
+    define_counter(tx=, resource_id=, name=, limit=) -> None
     reserve(resource_id=, user_id=, slot_ids=, quantity=1, counters=None,
             idempotency_key=None, waitlist=False, hold=False, record=None, now=)
         -> ReservationInfo (.record = what the record step returned)

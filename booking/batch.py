@@ -188,7 +188,7 @@ async def _allocate_ids(conn: BaseDBAsyncClient, count: int) -> list[int]:
 def _with_id(row: Reservation, reservation_id: int) -> Reservation:
     return Reservation(
         id=reservation_id,
-        resource_id=row.resource_id,  # type: ignore[attr-defined]
+        resource_id=row.resource_id,
         user_id=row.user_id,
         slot_ids=row.slot_ids,
         quantity=row.quantity,

@@ -1,5 +1,11 @@
 """Resources, slots and counters (definitions), and the read side (availability, get).
 
+Definitions are written in the caller's transaction (`tx`): a domain creates its own
+rows (a menu, a room, a day of wash slots) and the engine's in one action, so a crash
+leaves all of it or none, and nothing is ever undone by hand. The Redis copy learns a
+new slot or counter after the commit (`store.patch`); if that never runs, the engine
+adds what the copy lacks when it first meets it (NOSLOT / NOCOUNTER).
+
 Availability reads come from the Redis copy (hydrated on demand): the menu page and
 the room grid are read far more often than anything is booked. `get` reads the
 database (a reservation and its waitlist position).
@@ -10,14 +16,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from booking import store
 from booking.convert import known_id, reservation_info
 from booking.types import Policy, ReservationInfo, SlotAvailability, SlotInfo, SlotSpec
 from models.booking import Counter, Resource, Slot
 from server import resources
+from server.clock import utc
 from server.errors import InvalidInput, NotFound
+from server.tx import Tx, savepoint
 
 
 def _aware(moment: datetime, field: str) -> datetime:
@@ -29,15 +36,15 @@ def _aware(moment: datetime, field: str) -> datetime:
 def _slot_info(slot: Slot) -> SlotInfo:
     return SlotInfo(
         id=slot.id,
-        resource_id=slot.resource_id,  # type: ignore[attr-defined]
+        resource_id=slot.resource_id,
         start=slot.start,
         end=slot.end,
         capacity=slot.capacity,
     )
 
 
-async def create_resource(*, domain: str, ref_id: int, name: str, policy: Policy) -> int:
-    """A bookable thing (a menu's pickup line, a meeting room) with its policy."""
+async def create_resource(*, tx: Tx, domain: str, ref_id: int, name: str, policy: Policy) -> int:
+    """A bookable thing (a menu's pickup line, a meeting room) with its policy, in `tx`."""
     problems: dict[str, str] = {}
     if policy.capacity < 0:
         problems["capacity"] = "容量不能为负"
@@ -52,6 +59,7 @@ async def create_resource(*, domain: str, ref_id: int, name: str, policy: Policy
     if problems:
         raise InvalidInput(problems)
     resource = await Resource.create(
+        using_db=tx.conn,
         domain=domain,
         ref_id=ref_id,
         name=name,
@@ -66,16 +74,21 @@ async def create_resource(*, domain: str, ref_id: int, name: str, policy: Policy
     return resource.id
 
 
-async def _require_resource(resource_id: int) -> Resource:
-    resource = await Resource.get_or_none(id=known_id(resource_id, "预订资源"))
+async def _require_resource(resource_id: int, tx: Tx | None = None) -> Resource:
+    resource = await Resource.get_or_none(
+        id=known_id(resource_id, "预订资源"), using_db=tx.conn if tx else None
+    )
     if resource is None:
         raise NotFound("预订资源不存在")
     return resource
 
 
-async def add_slots(*, resource_id: int, slots: list[SlotSpec]) -> list[SlotInfo]:
-    """Create slots (start < end; capacity >= 0). Returns them in start order."""
-    await _require_resource(resource_id)
+async def add_slots(*, tx: Tx, resource_id: int, slots: list[SlotSpec]) -> list[SlotInfo]:
+    """Create slots (start < end; capacity >= 0) in `tx`. Returns them in start order.
+
+    A start the resource already has is 400 (and `tx` is spoilt: the caller's action
+    fails as a whole)."""
+    await _require_resource(resource_id, tx)
     for i, spec in enumerate(slots):
         _aware(spec.start, f"slots[{i}].start")
         _aware(spec.end, f"slots[{i}].end")
@@ -86,20 +99,19 @@ async def add_slots(*, resource_id: int, slots: list[SlotSpec]) -> list[SlotInfo
     if len({spec.start for spec in slots}) != len(slots):
         raise InvalidInput({"slots": "时段开始时间重复"})
     try:
-        async with in_transaction() as conn:
-            created = [
-                await Slot.create(
-                    using_db=conn,
-                    resource_id=resource_id,
-                    start=spec.start,
-                    end=spec.end,
-                    capacity=spec.capacity,
-                )
-                for spec in slots
-            ]
+        created = [
+            await Slot.create(
+                using_db=tx.conn,
+                resource_id=resource_id,
+                start=spec.start,
+                end=spec.end,
+                capacity=spec.capacity,
+            )
+            for spec in slots
+        ]
     except IntegrityError as exc:
         raise InvalidInput({"slots": "该资源已有相同开始时间的时段"}) from exc
-    await store.patch(resource_id)
+    _patch_after(tx, resource_id)
     return [_slot_info(slot) for slot in sorted(created, key=lambda s: s.start)]
 
 
@@ -124,12 +136,12 @@ async def ensure_slots(
         wanted.append(moment)
         moment += step
     existing = {
-        slot.start.astimezone(UTC): slot
+        utc(slot.start): slot
         for slot in await Slot.filter(resource_id=resource_id, start__in=wanted)
     }
     made = False
     for moment in wanted:
-        if moment.astimezone(UTC) in existing:
+        if utc(moment) in existing:
             continue
         try:
             slot = await Slot.create(
@@ -138,24 +150,39 @@ async def ensure_slots(
             made = True
         except IntegrityError:  # a concurrent call created it: same grid, same slot
             slot = await Slot.get(resource_id=resource_id, start=moment)
-        existing[moment.astimezone(UTC)] = slot
+        existing[utc(moment)] = slot
     if made:
         await store.patch(resource_id)
-    return [_slot_info(existing[m.astimezone(UTC)]) for m in wanted]
+    return [_slot_info(existing[utc(m)]) for m in wanted]
 
 
-async def define_counter(*, resource_id: int, name: str, limit: int) -> None:
-    """An extra counter that reservations may take from in the same atomic step."""
-    await _require_resource(resource_id)
+async def define_counter(*, tx: Tx, resource_id: int, name: str, limit: int) -> None:
+    """An extra counter that reservations may take from in the same atomic step (in
+    `tx`; defining an existing name sets its limit)."""
+    await _require_resource(resource_id, tx)
     if not name or len(name) > 64 or any(ch in name for ch in "|;=,"):
         raise InvalidInput({"name": "计数项名称无效"})
     if limit < 0:
         raise InvalidInput({"limit": "数量不能为负"})
     try:
-        await Counter.create(resource_id=resource_id, name=name, limit=limit)
+        async with savepoint(tx) as step:  # a refused insert must not spoil `tx`
+            await Counter.create(
+                using_db=step.conn, resource_id=resource_id, name=name, limit=limit
+            )
     except IntegrityError:
-        await Counter.filter(resource_id=resource_id, name=name).update(limit=limit)
-    await store.patch(resource_id)
+        await (
+            Counter.filter(resource_id=resource_id, name=name).using_db(tx.conn).update(limit=limit)
+        )
+    _patch_after(tx, resource_id)
+
+
+def _patch_after(tx: Tx, resource_id: int) -> None:
+    """Once `tx` commits, add its new definitions to the Redis copy, if one exists."""
+
+    async def patch() -> None:
+        await store.patch(resource_id)
+
+    tx.after_commit(patch)
 
 
 async def _copy_fields(resource_id: int, names: list[str]) -> list[str | None]:

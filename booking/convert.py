@@ -51,7 +51,7 @@ async def waitlist_position(row: Reservation) -> int | None:
 async def info_of(row: Reservation, *, created: bool = True) -> ReservationInfo:
     return ReservationInfo(
         id=row.id,
-        resource_id=row.resource_id,  # type: ignore[attr-defined]
+        resource_id=row.resource_id,
         user_id=row.user_id,
         slot_ids=list(row.slot_ids),
         quantity=row.quantity,

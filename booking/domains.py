@@ -1,8 +1,8 @@
 """What the engine knows of the domains that book through it: their record steps.
 
-A domain registers once at import time (services/meals/orders.py:
-`booking.on_promoted("meals", record_promotion)`). The engine calls the steps inside
-its own transactions, so a domain row and the reservation it stands for never part.
+The registry of domains (server/registry.py, imported by every entry point) installs
+each domain's steps here; the engine imports no domain. It calls the steps inside its
+own transactions, so a domain row and the reservation it stands for never part.
 """
 
 from __future__ import annotations

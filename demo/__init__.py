@@ -65,7 +65,7 @@ async def demo_account(employee_no: str) -> User:
         return user
     openid = identity_for_code(f"demo-{employee_no}")["openid"]
     user, _ = await User.get_or_create(openid=openid)
-    if user.staff_id is None:  # type: ignore[attr-defined]
+    if user.staff_id is None:
         user.staff = staff
         await user.save(update_fields=["staff_id"])
     return user

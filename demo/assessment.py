@@ -108,13 +108,14 @@ async def seed(*, now: datetime) -> list[str]:
     teams: dict[str, dict[str, Any]] = {}
     for name, service, vendor, headcount, contact in TEAMS:
         await demo_account(contact)
-        teams[service] = await setup.create_team(
+        team = await setup.create_team(
             name=name, service=service, vendor=vendor, contracted_headcount=headcount,
             contacts=[contact], now=now,
         )  # fmt: skip
+        teams[service] = team.model_dump()
     standards: dict[str, list[dict[str, Any]]] = {}
     for service, items in STANDARDS.items():
-        standards[service] = await setup.create_standards(
+        created = await setup.create_standards(
             items=[
                 {
                     "service": service,
@@ -125,6 +126,7 @@ async def seed(*, now: datetime) -> list[str]:
                 for i, (t, p) in enumerate(items)
             ]
         )
+        standards[service] = [item.model_dump() for item in created.items]
     today = now.astimezone(resources.settings().tz).date()
     this_month = today.replace(day=1)
     last_month = (this_month - timedelta(days=1)).replace(day=1)
@@ -225,11 +227,11 @@ async def _surveys(
         closes=_local(this_month, 0), now=now,
     )  # fmt: skip
     # 60 anonymous respondents of last month, mostly satisfied.
-    for question in await SurveyQuestion.filter(survey_id=past["id"]):
+    for question in await SurveyQuestion.filter(survey_id=past.id):
         for _ in range(60):
             score = rng.choices([5, 4, 3, 2], weights=[70, 26, 3, 1])[0]
             await SurveyAnswer.create(
-                survey_id=past["id"], question_id=question.id, service=question.service, score=score
+                survey_id=past.id, question_id=question.id, service=question.service, score=score
             )
     await surveys.create_survey(
         month=f"{this_month:%Y-%m}", questions=questions,

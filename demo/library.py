@@ -76,7 +76,7 @@ async def seed(*, now: datetime) -> list[str]:
         sandii = await Copy.get(barcode="LIB00801")
         if sandii.status == "available":
             await borrow(user_id=other.id, barcode="LIB00801", channel="desk", now=now)
-        title_id: int = sandii.title_id  # type: ignore[attr-defined]
+        title_id: int = sandii.title_id
         await place_hold(user_id=reader.id, title_id=title_id, now=now)
         lines.append("library: S0001 holds 三体Ⅱ (waiting behind S0002's loan)")
     return lines

@@ -49,12 +49,12 @@ async def seed(*, now: datetime) -> list[str]:
                 canteen=DEMO_CANTEEN,
                 order_deadline=datetime.combine(workday, time(10, 0), tzinfo=tz),
                 per_user_limit=1,
-                dishes=[DishIn(n, p, s) for n, p, s in DEMO_DISHES[index]],
+                dishes=[DishIn(name=n, price_fen=p, stock=s) for n, p, s in DEMO_DISHES[index]],
                 slots=[
                     SlotIn(
-                        first + timedelta(minutes=15 * i),
-                        first + timedelta(minutes=15 * (i + 1)),
-                        DEMO_SLOT_CAPACITY,
+                        start=first + timedelta(minutes=15 * i),
+                        end=first + timedelta(minutes=15 * (i + 1)),
+                        capacity=DEMO_SLOT_CAPACITY,
                     )
                     for i in range(DEMO_SLOTS)
                 ],

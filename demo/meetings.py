@@ -16,7 +16,7 @@ from models.meetings import Booking, Room
 from server.clock import tz
 from server.errors import Conflict
 from services.meetings import bookings, rooms
-from services.meetings.rules import RoomSpec
+from services.meetings.rules import BookingIn, RoomSpec
 
 # building, name, floor, capacity, equipment, needs_approval
 DEMO_ROOMS: list[tuple[str, str, int, int, list[str], bool]] = [
@@ -93,7 +93,7 @@ async def seed(*, now: datetime) -> list[str]:
         try:
             await bookings.create_booking(
                 user_id=await _demo_user(organizer),
-                request=bookings.BookingIn(
+                request=BookingIn(
                     room_id=room.id,
                     start=starts,
                     end=datetime.combine(days[day_index], end, tzinfo=tz()),

@@ -41,18 +41,8 @@ class TeamIn(BaseModel):
     )
 
 
-class TeamOut(BaseModel):
-    id: int
-    name: str
-    service: str
-    service_label: str
-    vendor: str
-    contracted_headcount: int
-    contacts: list[str]
-
-
-class TeamList(BaseModel):
-    items: list[TeamOut]
+TeamOut = assessment.Team
+TeamList = assessment.TeamList
 
 
 class StandardIn(BaseModel):
@@ -68,16 +58,8 @@ class StandardsIn(BaseModel):
     items: list[StandardIn] = Field(min_length=1, max_length=200)
 
 
-class StandardOut(BaseModel):
-    id: int
-    service: str
-    code: str
-    text: str
-    points: int
-
-
-class StandardList(BaseModel):
-    items: list[StandardOut]
+StandardOut = assessment.Standard
+StandardList = assessment.StandardList
 
 
 class StandardsQuery(BaseModel):
@@ -164,29 +146,8 @@ class SurveyIn(BaseModel):
     closes: dt.datetime
 
 
-class QuestionOut(BaseModel):
-    id: int
-    service: str
-    service_label: str
-    text: str
-
-
-class SurveyOut(BaseModel):
-    """`Survey` of API.md §11."""
-
-    id: int
-    month: str
-    questions: list[QuestionOut]
-    opens: str
-    closes: str
-
-
-class MySurveyOut(SurveyOut):
-    """A survey as the caller sees it: with their answers, if any."""
-
-    answered: bool
-    my_answers: list[dict[str, Any]] | None
-    submitted_at: str | None
+SurveyOut = assessment.Survey
+MySurveyOut = assessment.MySurvey
 
 
 class AnswerIn(BaseModel):
@@ -213,35 +174,8 @@ class TrendQuery(BaseModel):
     months: int = Field(6, ge=1, le=12)
 
 
-class TeamScore(BaseModel):
-    team: dict[str, Any]
-    attendance: float | None
-    inspection: float | None
-    satisfaction: float | None
-    total: float | None
-    deductions: int
-    open_rectifications: int
-    ratings: int
-
-
-class CentreScore(BaseModel):
-    satisfied_rate: float | None
-    target: int
-    met: bool
-    ratings: int
-
-
-class ScoresOut(BaseModel):
-    month: str
-    weights: dict[str, int]
-    items: list[TeamScore]
-    centre: CentreScore
-
-
-class TrendOut(BaseModel):
-    months: list[str]
-    series: list[dict[str, Any]]
-    satisfied_rate: list[float | None]
+ScoresOut = assessment.Scores
+TrendOut = assessment.Trend
 
 
 class MealRatingIn(BaseModel):
@@ -250,11 +184,7 @@ class MealRatingIn(BaseModel):
     comment: str = Field("", max_length=500)
 
 
-class MealRatingOut(BaseModel):
-    order_id: int
-    score: int
-    comment: str
-    created_at: str
+MealRatingOut = assessment.MealRating
 
 
 # --- teams and standards ---------------------------------------------------------------
@@ -269,14 +199,14 @@ class MealRatingOut(BaseModel):
 async def create_team(request: Request) -> HTTPResponse:
     body = parse_body(request, TeamIn)
     team = await assessment.create_team(**body.model_dump(), now=now(request))
-    return reply(team, model=TeamOut, status=201)
+    return reply(team, status=201)
 
 
 @bp.get("/assessment/teams")
 @doc(summary="服务团队列表（检查员）", tag=TAG, response=TeamList, errors=["forbidden"])
 @guard("inspector")
 async def list_teams(request: Request) -> HTTPResponse:
-    return reply({"items": await assessment.list_teams()}, model=TeamList)
+    return reply(await assessment.list_teams())
 
 
 @bp.post("/admin/assessment/standards")
@@ -287,8 +217,8 @@ async def list_teams(request: Request) -> HTTPResponse:
 @idempotent
 async def create_standards(request: Request) -> HTTPResponse:
     body = parse_body(request, StandardsIn)
-    items = await assessment.create_standards(items=[i.model_dump() for i in body.items])
-    return reply({"items": items}, model=StandardList, status=201)
+    created = await assessment.create_standards(items=[i.model_dump() for i in body.items])
+    return reply(created, status=201)
 
 
 @bp.get("/assessment/standards")
@@ -297,9 +227,7 @@ async def create_standards(request: Request) -> HTTPResponse:
 @guard("inspector")
 async def list_standards(request: Request) -> HTTPResponse:
     query = parse_query(request, StandardsQuery)
-    return reply(
-        {"items": await assessment.list_standards(service=query.service)}, model=StandardList
-    )
+    return reply(await assessment.list_standards(service=query.service))
 
 
 # --- inspections and rectifications ----------------------------------------------------
@@ -321,7 +249,7 @@ async def create_inspection(request: Request) -> HTTPResponse:
         results=[r.model_dump() for r in body.results],
         now=now(request),
     )
-    return reply(inspection, model=InspectionOut, status=201)
+    return reply(inspection, status=201)
 
 
 @bp.get("/assessment/inspections")
@@ -333,7 +261,7 @@ async def list_inspections(request: Request) -> HTTPResponse:
     page = await assessment.list_inspections(
         team_id=query.team_id, month=query.month, limit=query.limit, cursor=query.cursor
     )
-    return reply(page, model=InspectionPage)
+    return reply(page)
 
 
 @bp.get("/assessment/rectifications")
@@ -348,7 +276,7 @@ async def list_rectifications(request: Request) -> HTTPResponse:
         team_id=query.team_id,
         limit=query.limit,
     )
-    return reply(page, model=RectificationPage)
+    return reply(page)
 
 
 @bp.get("/assessment/rectifications/<rectification_id:int>")
@@ -358,7 +286,7 @@ async def get_rectification(request: Request, rectification_id: int) -> HTTPResp
     found = await assessment.get_rectification(
         rectification_id=rectification_id, principal=principal_of(request)
     )
-    return reply(found, model=RectificationOut)
+    return reply(found)
 
 
 async def _act(request: Request, rectification_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -369,7 +297,7 @@ async def _act(request: Request, rectification_id: int, action: str, **extra: An
         now=now(request),
         **extra,
     )
-    return reply(found, model=RectificationOut)
+    return reply(found)
 
 
 @bp.post("/assessment/rectifications/<rectification_id:int>/submit")
@@ -427,7 +355,7 @@ async def photo(request: Request, photo_id: int) -> HTTPResponse:
 async def attendance(request: Request) -> HTTPResponse:
     body = parse_body(request, AttendanceIn)
     counts = await assessment.import_items(items=[i.model_dump() for i in body.items])
-    return reply(counts, model=AttendanceOut)
+    return reply(counts)
 
 
 @bp.post("/admin/assessment/surveys")
@@ -444,7 +372,7 @@ async def create_survey(request: Request) -> HTTPResponse:
         closes=body.closes,
         now=now(request),
     )
-    return reply(survey, model=SurveyOut, status=201)
+    return reply(survey, status=201)
 
 
 @bp.get("/assessment/surveys/current")
@@ -452,7 +380,7 @@ async def create_survey(request: Request) -> HTTPResponse:
 @guard()
 async def current_survey(request: Request) -> HTTPResponse:
     survey = await assessment.current(user_id=principal_of(request).user_id, now=now(request))
-    return reply(survey, model=MySurveyOut)
+    return reply(survey)
 
 
 @bp.post("/assessment/surveys/<survey_id:int>/responses")
@@ -470,7 +398,7 @@ async def respond(request: Request, survey_id: int) -> HTTPResponse:
         answers=[a.model_dump() for a in body.answers],
         now=now(request),
     )
-    return reply(survey, model=MySurveyOut, status=201)
+    return reply(survey, status=201)
 
 
 @bp.post("/meals/orders/<order_id:int>/rating")
@@ -488,7 +416,7 @@ async def rate_meal(request: Request, order_id: int) -> HTTPResponse:
         comment=body.comment,
         now=now(request),
     )
-    return reply(rating, model=MealRatingOut, status=201)
+    return reply(rating, status=201)
 
 
 # --- scores -----------------------------------------------------------------------------------
@@ -511,7 +439,7 @@ async def scores(request: Request) -> HTTPResponse:
                 "Content-Disposition": f'attachment; filename="assessment-{query.month}.xlsx"'
             },
         )
-    return reply(await assessment.scores(month=query.month), model=ScoresOut)
+    return reply(await assessment.scores(month=query.month))
 
 
 @bp.get("/admin/assessment/trend")
@@ -520,4 +448,4 @@ async def scores(request: Request) -> HTTPResponse:
 @guard("admin")
 async def trend(request: Request) -> HTTPResponse:
     query = parse_query(request, TrendQuery)
-    return reply(await assessment.trend(month=query.month, months=query.months), model=TrendOut)
+    return reply(await assessment.trend(month=query.month, months=query.months))

@@ -13,34 +13,7 @@ from services import meals
 bp = Blueprint("canteen", url_prefix="/api/v1")
 
 
-class DishCount(BaseModel):
-    dish_id: int
-    name: str
-    ordered: int
-    stock: int
-
-
-class SlotCount(BaseModel):
-    slot_id: int
-    start: str
-    end: str
-    capacity: int
-    booked: int
-    served: int
-
-
-class SummaryOut(BaseModel):
-    menu_id: int
-    date: str
-    meal: str
-    confirmed: int
-    served: int
-    waitlisted: int
-    ordered: int
-    no_show: int
-    cancelled: int
-    dishes: list[DishCount]
-    slots: list[SlotCount]
+SummaryOut = meals.Summary
 
 
 class RedeemIn(BaseModel):
@@ -60,7 +33,7 @@ class RedeemIn(BaseModel):
 )
 @guard("canteen")
 async def menu_summary(request: Request, menu_id: int) -> HTTPResponse:
-    return reply(await meals.summary(menu_id=menu_id), model=SummaryOut)
+    return reply(await meals.summary(menu_id=menu_id))
 
 
 @bp.post("/canteen/redeem")
@@ -75,4 +48,4 @@ async def menu_summary(request: Request, menu_id: int) -> HTTPResponse:
 @guard("canteen")
 async def redeem(request: Request) -> HTTPResponse:
     body = parse_body(request, RedeemIn)
-    return reply(await meals.redeem(code=body.code, now=now(request)), model=OrderOut)
+    return reply(await meals.redeem(code=body.code, now=now(request)))

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
-from server import clock, resources
+from server import clock
 from server.auth import guard, principal_of, public
 from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
@@ -20,7 +20,6 @@ from services.carwash import bay, cards, payments, redeem, report, shapes
 
 bp = Blueprint("carwash", url_prefix="/api/v1")
 
-NO_NUL = r"^[^\x00]*$"
 TRADE_NO = re.compile(r"^[A-Za-z0-9_\-*]{6,32}$")
 
 
@@ -30,7 +29,7 @@ TRADE_NO = re.compile(r"^[A-Za-z0-9_\-*]{6,32}$")
 class CardTypeIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=64)
     washes: int = Field(ge=1, le=1000)
     price_fen: int = Field(ge=1, le=10_000_000)
     valid_days: int = Field(ge=1, le=3660)
@@ -62,8 +61,8 @@ class PurchaseIn(BaseModel):
 class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    code: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
-    plate: str | None = Field(default=None, max_length=16, pattern=NO_NUL)
+    code: str = Field(min_length=1, max_length=128)
+    plate: str | None = Field(default=None, max_length=16)
 
 
 class SlotsIn(BaseModel):
@@ -85,7 +84,7 @@ class BookingIn(BaseModel):
 
     slot_id: int = Field(ge=1, le=MAX_ID)
     card_id: int = Field(ge=1, le=MAX_ID)
-    plate: str = Field(min_length=2, max_length=16, pattern=NO_NUL)
+    plate: str = Field(min_length=2, max_length=16)
 
 
 class ReportQuery(BaseModel):
@@ -93,18 +92,7 @@ class ReportQuery(BaseModel):
     format: str | None = Field(default=None, pattern=r"^(json|xlsx)$")
 
 
-class DayOut(BaseModel):
-    date: str
-    washes: int
-
-
-class ReportOut(BaseModel):
-    month: str
-    cards_sold: int
-    revenue_fen: int
-    refunded_fen: int
-    washes: int
-    by_day: list[DayOut]
+ReportOut = shapes.MonthlyReport
 
 
 class PayNotifyFailOut(BaseModel):
@@ -112,11 +100,6 @@ class PayNotifyFailOut(BaseModel):
 
     code: str
     message: str
-
-
-class DevWeChatOut(BaseModel):
-    api_base: str | None
-    pay_base: str | None
 
 
 # --- admin -------------------------------------------------------------------------
@@ -135,7 +118,7 @@ class DevWeChatOut(BaseModel):
 @idempotent
 async def create_card_type(request: Request) -> HTTPResponse:
     body = parse_body(request, CardTypeIn)
-    return reply(await cards.create_card_type(**body.model_dump()), model=CardTypeOut, status=201)
+    return reply(await cards.create_card_type(**body.model_dump()), status=201)
 
 
 @bp.post("/admin/carwash/slots")
@@ -159,7 +142,7 @@ async def create_slots(request: Request) -> HTTPResponse:
         slot_minutes=body.slot_minutes,
         bays=body.bays,
     )
-    return reply(WashSlotList(items=items), model=WashSlotList, status=201)
+    return reply(WashSlotList(items=items), status=201)
 
 
 @bp.get("/admin/carwash/report")
@@ -180,11 +163,11 @@ async def monthly_report(request: Request) -> HTTPResponse:
     result = await report.monthly(month=dt.date(year, month, 1))
     if query.format == "xlsx":
         return HTTPResponse(
-            report.to_xlsx(result),
+            report.to_xlsx(result.model_dump()),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
         )
-    return reply(result, model=ReportOut)
+    return reply(result)
 
 
 # --- staff: cards and purchases ----------------------------------------------------
@@ -194,7 +177,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
 @doc(summary="在售洗车卡", tag="carwash", response=CardTypeList)
 @guard()
 async def list_card_types(request: Request) -> HTTPResponse:
-    return reply(CardTypeList(items=await cards.list_card_types()), model=CardTypeList)
+    return reply(CardTypeList(items=await cards.list_card_types()))
 
 
 @bp.post("/carwash/purchases")
@@ -215,7 +198,7 @@ async def purchase(request: Request) -> HTTPResponse:
     result = await cards.purchase(
         user_id=principal_of(request).user_id, card_type_id=body.card_type_id, now=now(request)
     )
-    return reply(result, model=PurchaseOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.get("/carwash/purchases/<out_trade_no:str>")
@@ -233,7 +216,7 @@ async def get_purchase(request: Request, out_trade_no: str) -> HTTPResponse:
     result = await cards.get_purchase(
         user_id=principal_of(request).user_id, out_trade_no=out_trade_no, now=now(request)
     )
-    return reply(result, model=PurchaseStatusOut)
+    return reply(result)
 
 
 @bp.post("/pay/wechat/notify")
@@ -260,7 +243,6 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
     except carwash.NotificationRejected:
         return reply(
             PayNotifyFailOut(code="FAIL", message="签名验证失败"),
-            model=PayNotifyFailOut,
             status=401,
         )
     return HTTPResponse(status=204)
@@ -272,7 +254,6 @@ async def wechat_pay_notify(request: Request) -> HTTPResponse:
 async def list_cards(request: Request) -> HTTPResponse:
     return reply(
         CardList(items=await cards.list_cards(user_id=principal_of(request).user_id)),
-        model=CardList,
     )
 
 
@@ -287,7 +268,6 @@ async def list_cards(request: Request) -> HTTPResponse:
 async def get_card(request: Request, card_id: int) -> HTTPResponse:
     return reply(
         await cards.get_card(user_id=principal_of(request).user_id, card_id=card_id),
-        model=CardDetailOut,
     )
 
 
@@ -304,7 +284,7 @@ async def issue_code(request: Request, card_id: int) -> HTTPResponse:
     result = await redeem.issue_code(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result, model=CodeOut)
+    return reply(result)
 
 
 @bp.get("/carwash/cards/<card_id:int>/code.png")
@@ -337,7 +317,7 @@ async def refund(request: Request, card_id: int) -> HTTPResponse:
     result = await payments.request_refund(
         user_id=principal_of(request).user_id, card_id=card_id, now=now(request)
     )
-    return reply(result, model=CardOut, status=202)
+    return reply(result, status=202)
 
 
 # --- the station -------------------------------------------------------------------
@@ -361,7 +341,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
         plate=body.plate,
         now=now(request),
     )
-    return reply(result, model=RedeemOut)
+    return reply(result)
 
 
 # --- the bay -----------------------------------------------------------------------
@@ -373,7 +353,7 @@ async def redeem_code(request: Request) -> HTTPResponse:
 async def list_slots(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     day = query.date or clock.today(now(request))
-    return reply(WashSlotList(items=await bay.list_slots(day=day)), model=WashSlotList)
+    return reply(WashSlotList(items=await bay.list_slots(day=day)))
 
 
 @bp.post("/carwash/bookings")
@@ -398,7 +378,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(result, model=WashBookingOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.get("/carwash/bookings")
@@ -407,7 +387,6 @@ async def book(request: Request) -> HTTPResponse:
 async def list_bookings(request: Request) -> HTTPResponse:
     return reply(
         WashBookingList(items=await bay.list_bookings(user_id=principal_of(request).user_id)),
-        model=WashBookingList,
     )
 
 
@@ -423,27 +402,4 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await bay.cancel(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=WashBookingOut)
-
-
-# --- development -------------------------------------------------------------------
-
-
-@bp.get("/dev/wechat")
-@doc(
-    summary="离线微信与微信支付假服务的地址（仅开发/测试）",
-    tag="dev",
-    auth=False,
-    response=DevWeChatOut,
-    errors=["not_found"],
-    description="配置了真实微信凭据时为 404。",
-)
-@public
-async def dev_wechat(request: Request) -> HTTPResponse:
-    settings = resources.settings()
-    if not settings.fake_wechat or not settings.pay.fake:
-        raise NotFound("未启用离线微信")
-    return reply(
-        {"api_base": settings.wechat_api_base, "pay_base": settings.pay.api_base},
-        model=DevWeChatOut,
-    )
+    return reply(result)

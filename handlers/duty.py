@@ -145,9 +145,7 @@ class ReportQuery(BaseModel):
 @idempotent
 async def create_service(request: Request) -> HTTPResponse:
     body = parse_body(request, ServiceIn)
-    return reply(
-        await duty.catalog.create_service(**body.model_dump()), model=ServiceOut, status=201
-    )
+    return reply(await duty.catalog.create_service(**body.model_dump()), status=201)
 
 
 @bp.get("/admin/duty/services")
@@ -155,7 +153,7 @@ async def create_service(request: Request) -> HTTPResponse:
 @guard("admin")
 async def list_all_services(request: Request) -> HTTPResponse:
     items = await duty.catalog.list_services(include_inactive=True)
-    return reply(ServiceList(items=items), model=ServiceList)
+    return reply(ServiceList(items=items))
 
 
 @bp.patch("/admin/duty/services/<service_id:int>")
@@ -172,7 +170,7 @@ async def update_service(request: Request, service_id: int) -> HTTPResponse:
     body = parse_body(request, ServicePatch)
     changes = body.model_dump(exclude_unset=True)
     result = await duty.catalog.update_service(service_id=service_id, changes=changes)
-    return reply(result, model=ServiceOut)
+    return reply(result)
 
 
 @bp.post("/admin/duty/slots")
@@ -197,7 +195,7 @@ async def create_slots(request: Request) -> HTTPResponse:
         slot_minutes=body.slot_minutes,
         counters=body.counters,
     )
-    return reply(SlotList(items=items), model=SlotList, status=201)
+    return reply(SlotList(items=items), status=201)
 
 
 @bp.get("/admin/duty/report")
@@ -219,7 +217,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
             content_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="duty-{query.month}.xlsx"'},
         )
-    return reply(result, model=ReportOut)
+    return reply(result)
 
 
 # --- staff ------------------------------------------------------------------------
@@ -229,7 +227,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
 @doc(summary="勤务站业务", tag="duty", response=ServiceList)
 @guard()
 async def list_services(request: Request) -> HTTPResponse:
-    return reply(ServiceList(items=await duty.catalog.list_services()), model=ServiceList)
+    return reply(ServiceList(items=await duty.catalog.list_services()))
 
 
 @bp.get("/duty/services/<service_id:int>/slots")
@@ -245,7 +243,7 @@ async def list_slots(request: Request, service_id: int) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     day = query.date or today(now(request))
     items = await duty.catalog.list_slots(service_id=service_id, day=day)
-    return reply(SlotList(items=items), model=SlotList)
+    return reply(SlotList(items=items))
 
 
 @bp.post("/duty/appointments")
@@ -273,7 +271,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(result, model=AppointmentOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.post("/duty/walk-ins")
@@ -293,7 +291,7 @@ async def walk_in(request: Request) -> HTTPResponse:
     result = await duty.appointments.walk_in(
         user_id=principal_of(request).user_id, service_id=body.service_id, now=now(request)
     )
-    return reply(result, model=AppointmentOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.get("/duty/appointments")
@@ -301,7 +299,7 @@ async def walk_in(request: Request) -> HTTPResponse:
 @guard()
 async def my_appointments(request: Request) -> HTTPResponse:
     items = await duty.appointments.mine(user_id=principal_of(request).user_id, now=now(request))
-    return reply(AppointmentList(items=items), model=AppointmentList)
+    return reply(AppointmentList(items=items))
 
 
 @bp.get("/duty/appointments/<appointment_id:int>")
@@ -311,7 +309,7 @@ async def get_appointment(request: Request, appointment_id: int) -> HTTPResponse
     result = await duty.appointments.one(
         user_id=principal_of(request).user_id, appointment_id=appointment_id, now=now(request)
     )
-    return reply(result, model=AppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/appointments/<appointment_id:int>/checkin")
@@ -327,7 +325,7 @@ async def check_in(request: Request, appointment_id: int) -> HTTPResponse:
     result = await duty.appointments.check_in(
         user_id=principal_of(request).user_id, appointment_id=appointment_id, now=now(request)
     )
-    return reply(result, model=AppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/appointments/<appointment_id:int>/cancel")
@@ -342,7 +340,7 @@ async def cancel(request: Request, appointment_id: int) -> HTTPResponse:
     result = await duty.appointments.cancel(
         user_id=principal_of(request).user_id, appointment_id=appointment_id, now=now(request)
     )
-    return reply(result, model=AppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/appointments/<appointment_id:int>/documents")
@@ -362,7 +360,7 @@ async def send_documents(request: Request, appointment_id: int) -> HTTPResponse:
         document_ids=body.document_ids,
         now=now(request),
     )
-    return reply(result, model=AppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/appointments/<appointment_id:int>/rating")
@@ -385,7 +383,7 @@ async def rate(request: Request, appointment_id: int) -> HTTPResponse:
         comment=body.comment,
         now=now(request),
     )
-    return reply(result, model=RatingOut, status=201)
+    return reply(result, status=201)
 
 
 # --- the counters ---------------------------------------------------------------------
@@ -395,7 +393,7 @@ async def rate(request: Request, appointment_id: int) -> HTTPResponse:
 @doc(summary="今日队列（按叫号顺序）", tag="duty", response=QueueOut, errors=["forbidden"])
 @guard("duty_station")
 async def desk_queue(request: Request) -> HTTPResponse:
-    return reply(await duty.desk.today_queue(now=now(request)), model=QueueOut)
+    return reply(await duty.desk.today_queue(now=now(request)))
 
 
 @bp.post("/duty/desk/next")
@@ -413,7 +411,7 @@ async def call_next(request: Request) -> HTTPResponse:
     result = await duty.desk.call_next(
         clerk_id=principal_of(request).user_id, counter=body.counter, now=now(request)
     )
-    return reply(result, model=DeskAppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/desk/appointments/<appointment_id:int>/start")
@@ -426,7 +424,7 @@ async def call_next(request: Request) -> HTTPResponse:
 @guard("duty_station")
 async def start(request: Request, appointment_id: int) -> HTTPResponse:
     result = await duty.desk.start(appointment_id=appointment_id, now=now(request))
-    return reply(result, model=DeskAppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/desk/appointments/<appointment_id:int>/done")
@@ -446,7 +444,7 @@ async def done(request: Request, appointment_id: int) -> HTTPResponse:
         fee_fen=body.fee_fen,
         now=now(request),
     )
-    return reply(result, model=DeskAppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/desk/appointments/<appointment_id:int>/needs-info")
@@ -463,7 +461,7 @@ async def needs_info(request: Request, appointment_id: int) -> HTTPResponse:
     result = await duty.desk.needs_info(
         appointment_id=appointment_id, note=body.note, now=now(request)
     )
-    return reply(result, model=DeskAppointmentOut)
+    return reply(result)
 
 
 @bp.post("/duty/desk/appointments/<appointment_id:int>/no-show")
@@ -476,7 +474,7 @@ async def needs_info(request: Request, appointment_id: int) -> HTTPResponse:
 @guard("duty_station")
 async def no_show(request: Request, appointment_id: int) -> HTTPResponse:
     result = await duty.desk.no_show(appointment_id=appointment_id, now=now(request))
-    return reply(result, model=DeskAppointmentOut)
+    return reply(result)
 
 
 # --- the station's TV ------------------------------------------------------------------
@@ -492,4 +490,4 @@ async def no_show(request: Request, appointment_id: int) -> HTTPResponse:
 )
 @public
 async def station_display(request: Request) -> HTTPResponse:
-    return reply(await duty.display.display(now=now(request)), model=DisplayOut)
+    return reply(await duty.display.display(now=now(request)))

@@ -20,7 +20,6 @@ from services import gym
 
 bp = Blueprint("gym", url_prefix="/api/v1")
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as bad input
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -30,9 +29,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class GymIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    address: str = Field(min_length=1, max_length=128, pattern=NO_NUL)
-    offer: str = Field(min_length=1, max_length=256, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=64)
+    address: str = Field(min_length=1, max_length=128)
+    offer: str = Field(min_length=1, max_length=256)
     open_hours: str = Field(
         min_length=11, max_length=11, pattern=r"^\d\d:\d\d-\d\d:\d\d$", description="HH:MM-HH:MM"
     )
@@ -57,8 +56,8 @@ DeskKeyRevoked = gym.DeskKeyRevoked
 class SessionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    coach: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
+    name: str = Field(min_length=1, max_length=64)
+    coach: str = Field(min_length=1, max_length=32)
     start: dt.datetime
     end: dt.datetime
     capacity: int = Field(ge=1, le=500)
@@ -91,7 +90,7 @@ class VisitIn(BaseModel):
 class CheckinIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    code: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    code: str = Field(min_length=1, max_length=64)
 
 
 class SettlementQuery(BaseModel):
@@ -99,19 +98,7 @@ class SettlementQuery(BaseModel):
     format: Literal["json", "xlsx"] = "json"
 
 
-class SettlementRow(BaseModel):
-    gym: GymRef
-    check_ins: int
-    walk_ins: int
-    classes: int
-    late_cancels: int
-    no_shows: int
-    billable: int = Field(description="结算人次 = 签到 + 迟取消 + 爽约")
-
-
-class SettlementOut(BaseModel):
-    month: str
-    items: list[SettlementRow]
+SettlementOut = gym.Settlement
 
 
 def _today(request: Request) -> dt.date:
@@ -125,7 +112,7 @@ def _today(request: Request) -> dt.date:
 @doc(summary="合作场馆", tag="gym", response=GymList)
 @guard()
 async def list_gyms(request: Request) -> HTTPResponse:
-    return reply(GymList(items=await gym.list_gyms(), next_cursor=None), model=GymList)
+    return reply(GymList(items=await gym.list_gyms(), next_cursor=None))
 
 
 @bp.get("/gym/gyms/<gym_id:int>/sessions")
@@ -140,7 +127,7 @@ async def list_gyms(request: Request) -> HTTPResponse:
 async def list_sessions(request: Request, gym_id: int) -> HTTPResponse:
     query = parse_query(request, DayQuery)
     items = await gym.list_sessions(gym_id=gym_id, day=query.date or _today(request))
-    return reply(SessionList(items=items, next_cursor=None), model=SessionList)
+    return reply(SessionList(items=items, next_cursor=None))
 
 
 @bp.get("/gym/quota")
@@ -149,7 +136,6 @@ async def list_sessions(request: Request, gym_id: int) -> HTTPResponse:
 async def quota(request: Request) -> HTTPResponse:
     return reply(
         await gym.quota_view(user_id=principal_of(request).user_id, now=now(request)),
-        model=QuotaOut,
     )
 
 
@@ -176,7 +162,7 @@ async def book(request: Request) -> HTTPResponse:
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(row, model=BookingOut, status=202 if row.status == "waitlisted" else 201)
+    return reply(row, status=202 if row.status == "waitlisted" else 201)
 
 
 @bp.post("/gym/visits")
@@ -196,7 +182,7 @@ async def visit(request: Request) -> HTTPResponse:
     row = await gym.visit(
         user_id=principal_of(request).user_id, gym_id=body.gym_id, now=now(request)
     )
-    return reply(row, model=BookingOut, status=201)
+    return reply(row, status=201)
 
 
 @bp.get("/gym/bookings")
@@ -207,7 +193,7 @@ async def my_bookings(request: Request) -> HTTPResponse:
     page = await gym.list_bookings(
         user_id=principal_of(request).user_id, limit=query.limit, cursor=query.cursor
     )
-    return reply(page, model=BookingList)
+    return reply(page)
 
 
 @bp.get("/gym/bookings/<booking_id:int>")
@@ -215,7 +201,7 @@ async def my_bookings(request: Request) -> HTTPResponse:
 @guard()
 async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     row = await gym.get_booking(user_id=principal_of(request).user_id, booking_id=booking_id)
-    return reply(row, model=BookingOut)
+    return reply(row)
 
 
 @bp.post("/gym/bookings/<booking_id:int>/cancel")
@@ -232,7 +218,7 @@ async def cancel(request: Request, booking_id: int) -> HTTPResponse:
     row = await gym.cancel(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(row, model=BookingOut)
+    return reply(row)
 
 
 @bp.post("/gym/bookings/<booking_id:int>/voucher")
@@ -248,7 +234,7 @@ async def voucher(request: Request, booking_id: int) -> HTTPResponse:
     out = await gym.issue_voucher(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(out, model=VoucherOut, headers={"Cache-Control": "no-store"})
+    return reply(out, headers={"Cache-Control": "no-store"})
 
 
 @bp.get("/gym/bookings/<booking_id:int>/voucher.png")
@@ -287,7 +273,7 @@ async def voucher_png(request: Request, booking_id: int) -> HTTPResponse:
 async def checkin(request: Request) -> HTTPResponse:
     body = parse_body(request, CheckinIn)
     out = await gym.checkin(desk=desk_of(request), code=body.code, now=now(request))
-    return reply(out, model=CheckinOut)
+    return reply(out)
 
 
 # --- admin -------------------------------------------------------------------------
@@ -313,7 +299,7 @@ async def create_gym(request: Request) -> HTTPResponse:
         open_hours=body.open_hours,
         walk_in=body.walk_in,
     )
-    return reply(out, model=GymOut, status=201)
+    return reply(out, status=201)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/sessions")
@@ -338,7 +324,7 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
         ],
         weeks=body.weeks,
     )
-    return reply(SessionList(items=items, next_cursor=None), model=SessionList, status=201)
+    return reply(SessionList(items=items, next_cursor=None), status=201)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/desk-keys")
@@ -354,7 +340,6 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
 async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
     return reply(
         await gym.issue_key(gym_id=gym_id),
-        model=DeskKeyOut,
         status=201,
         headers={"Cache-Control": "no-store"},
     )
@@ -369,7 +354,7 @@ async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
 )
 @guard("admin")
 async def revoke_desk_key(request: Request, key_id: int) -> HTTPResponse:
-    return reply(await gym.revoke_key(key_id=key_id, now=now(request)), model=DeskKeyRevoked)
+    return reply(await gym.revoke_key(key_id=key_id, now=now(request)))
 
 
 @bp.get("/admin/gym/settlement")
@@ -388,10 +373,10 @@ async def settlement(request: Request) -> HTTPResponse:
     report = await gym.settlement(month=query.month)
     if query.format == "xlsx":
         return HTTPResponse(
-            gym.settlement_xlsx(report),
+            gym.settlement_xlsx(report.model_dump()),
             content_type=XLSX,
             headers={
                 "Content-Disposition": f'attachment; filename="gym-settlement-{query.month}.xlsx"'
             },
         )
-    return reply(report, model=SettlementOut)
+    return reply(report)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from sanic import Blueprint, HTTPResponse, Request
 
 from server.auth import public
@@ -12,10 +11,7 @@ from services import health
 bp = Blueprint("health", url_prefix="/api/v1")
 
 
-class HealthOut(BaseModel):
-    status: str
-    db: str
-    redis: str
+HealthOut = health.Health
 
 
 @bp.get("/health")
@@ -29,4 +25,4 @@ class HealthOut(BaseModel):
 @public
 async def get_health(request: Request) -> HTTPResponse:
     report = await health.check()
-    return reply(report, model=HealthOut, status=200 if report["status"] == "ok" else 503)
+    return reply(report, status=200 if report.status == "ok" else 503)

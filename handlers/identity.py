@@ -58,7 +58,7 @@ async def login(request: Request) -> HTTPResponse:
     result = await identity.login(
         code=body.code, client_ip=request.remote_addr or request.ip, now=now(request)
     )
-    return reply(result, model=LoginOut)
+    return reply(result)
 
 
 @bp.post("/auth/bind")
@@ -75,14 +75,14 @@ async def bind(request: Request) -> HTTPResponse:
     user = await identity.bind(
         principal=principal_of(request), employee_no=body.employee_no, name=body.name
     )
-    return reply(user, model=UserOut)
+    return reply(user)
 
 
 @bp.get("/me")
 @doc(summary="当前用户", tag="identity", response=UserOut)
 @guard(allow_unbound=True)
 async def me(request: Request) -> HTTPResponse:
-    return reply(principal_of(request).as_user(), model=UserOut)
+    return reply(principal_of(request).as_user())
 
 
 @bp.post("/admin/staff")
@@ -100,4 +100,4 @@ async def import_staff(request: Request) -> HTTPResponse:
     result = await identity.import_staff(
         rows=[item.model_dump() for item in body.items], now=now(request)
     )
-    return reply(result, model=StaffImportOut)
+    return reply(result)

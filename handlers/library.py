@@ -15,7 +15,6 @@ from services import library
 bp = Blueprint("library", url_prefix="/api/v1")
 
 BARCODE = r"^\s*[A-Za-z0-9-]{1,32}\s*$"
-NO_NUL = r"^[^\x00]*$"
 
 
 # --- wire models -------------------------------------------------------------------
@@ -25,9 +24,9 @@ class TitleIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     isbn: str = Field(min_length=10, max_length=32, description="ISBN-10 或 ISBN-13，可带连字符")
-    title: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
-    author: str = Field(default="", max_length=200, pattern=NO_NUL)
-    publisher: str = Field(default="", max_length=200, pattern=NO_NUL)
+    title: str = Field(min_length=1, max_length=200)
+    author: str = Field(default="", max_length=200)
+    publisher: str = Field(default="", max_length=200)
     year: int | None = Field(default=None, ge=1000, le=2999)
     barcodes: list[str] = Field(default_factory=list, max_length=200)
 
@@ -52,7 +51,7 @@ class DeskLoanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     barcode: str = Field(pattern=BARCODE)
-    employee_no: str = Field(min_length=1, max_length=32, pattern=NO_NUL)
+    employee_no: str = Field(min_length=1, max_length=32)
 
 
 class BarcodeIn(BaseModel):
@@ -90,14 +89,14 @@ LOAN_RULES = (
 async def search_titles(request: Request) -> HTTPResponse:
     query = parse_query(request, TitleQuery)
     page = await library.search_titles(q=query.q, limit=query.limit, cursor=query.cursor)
-    return reply(page, model=TitleList)
+    return reply(page)
 
 
 @bp.get("/library/titles/<title_id:int>")
 @doc(summary="图书详情", tag="library", response=TitleOut, errors=["not_found"])
 @guard()
 async def get_title(request: Request, title_id: int) -> HTTPResponse:
-    return reply(await library.get_title(title_id=title_id), model=TitleOut)
+    return reply(await library.get_title(title_id=title_id))
 
 
 @bp.post("/admin/library/titles")
@@ -122,9 +121,7 @@ async def create_title(request: Request) -> HTTPResponse:
         year=body.year,
         barcodes=body.barcodes,
     )
-    return reply(
-        await library.create_title(book=book, now=now(request)), model=TitleOut, status=201
-    )
+    return reply(await library.create_title(book=book, now=now(request)), status=201)
 
 
 # --- loans -------------------------------------------------------------------------
@@ -147,7 +144,7 @@ async def lend(request: Request) -> HTTPResponse:
     loan = await library.lend_at_desk(
         barcode=body.barcode, employee_no=body.employee_no, now=now(request)
     )
-    return reply(loan, model=LoanOut, status=201)
+    return reply(loan, status=201)
 
 
 @bp.post("/library/loans/self")
@@ -170,7 +167,7 @@ async def self_checkout(request: Request) -> HTTPResponse:
         channel="self",
         now=now(request),
     )
-    return reply(loan, model=LoanOut, status=201)
+    return reply(loan, status=201)
 
 
 @bp.post("/library/returns")
@@ -186,7 +183,7 @@ async def self_checkout(request: Request) -> HTTPResponse:
 @guard("librarian")
 async def take_return(request: Request) -> HTTPResponse:
     body = parse_body(request, BarcodeIn)
-    return reply(await library.return_copy(barcode=body.barcode, now=now(request)), model=ReturnOut)
+    return reply(await library.return_copy(barcode=body.barcode, now=now(request)))
 
 
 @bp.get("/library/loans")
@@ -200,7 +197,7 @@ async def my_loans(request: Request) -> HTTPResponse:
         cursor=query.cursor,
         now=now(request),
     )
-    return reply(page, model=LoanList)
+    return reply(page)
 
 
 @bp.post("/library/loans/<loan_id:int>/renew")
@@ -216,7 +213,7 @@ async def renew(request: Request, loan_id: int) -> HTTPResponse:
     loan = await library.renew(
         user_id=principal_of(request).user_id, loan_id=loan_id, now=now(request)
     )
-    return reply(loan, model=LoanOut)
+    return reply(loan)
 
 
 @bp.get("/library/desk/overdue")
@@ -231,7 +228,7 @@ async def renew(request: Request, loan_id: int) -> HTTPResponse:
 async def overdue(request: Request) -> HTTPResponse:
     query = parse_query(request, PageQuery)
     page = await library.overdue_loans(now=now(request), limit=query.limit, cursor=query.cursor)
-    return reply(page, model=OverdueList)
+    return reply(page)
 
 
 @bp.post("/library/copies/<barcode:str>/lost")
@@ -244,7 +241,7 @@ async def overdue(request: Request) -> HTTPResponse:
 )
 @guard("librarian")
 async def mark_lost(request: Request, barcode: str) -> HTTPResponse:
-    return reply(await library.mark_lost(barcode=barcode, now=now(request)), model=CopyOut)
+    return reply(await library.mark_lost(barcode=barcode, now=now(request)))
 
 
 # --- holds -------------------------------------------------------------------------
@@ -258,7 +255,7 @@ async def my_holds(request: Request) -> HTTPResponse:
     page = await library.list_holds(
         user_id=principal_of(request).user_id, limit=query.limit, cursor=query.cursor
     )
-    return reply(page, model=HoldList)
+    return reply(page)
 
 
 @bp.post("/library/holds")
@@ -279,7 +276,7 @@ async def place_hold(request: Request) -> HTTPResponse:
     hold = await library.place_hold(
         user_id=principal_of(request).user_id, title_id=body.title_id, now=now(request)
     )
-    return reply(hold, model=HoldOut, status=201)
+    return reply(hold, status=201)
 
 
 @bp.post("/library/holds/<hold_id:int>/cancel")
@@ -295,4 +292,4 @@ async def cancel_hold(request: Request, hold_id: int) -> HTTPResponse:
     hold = await library.cancel_hold(
         user_id=principal_of(request).user_id, hold_id=hold_id, now=now(request)
     )
-    return reply(hold, model=HoldOut)
+    return reply(hold)

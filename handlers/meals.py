@@ -17,26 +17,8 @@ from services import meals
 
 bp = Blueprint("meals", url_prefix="/api/v1")
 
-NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold a NUL byte: refuse it as bad input
-
 
 # --- wire models -------------------------------------------------------------------
-
-
-class DishIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # blank name: 400
-
-    name: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
-    price_fen: int = Field(ge=0, le=1_000_000)
-    stock: int = Field(ge=0, le=100_000)
-
-
-class SlotIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    start: dt.datetime
-    end: dt.datetime
-    capacity: int = Field(ge=0, le=100_000)
 
 
 class MenuIn(BaseModel):
@@ -44,45 +26,17 @@ class MenuIn(BaseModel):
 
     date: dt.date
     meal: Literal["breakfast", "lunch", "dinner"]
-    canteen: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    canteen: str = Field(min_length=1, max_length=64)
     order_deadline: dt.datetime
     per_user_limit: int = Field(default=1, ge=1, le=10)
-    dishes: list[DishIn] = Field(min_length=1, max_length=50)
-    slots: list[SlotIn] = Field(min_length=1, max_length=48)
+    dishes: list[meals.DishIn] = Field(min_length=1, max_length=50)
+    slots: list[meals.SlotIn] = Field(min_length=1, max_length=48)
 
 
-class DishOut(BaseModel):
-    id: int
-    name: str
-    price_fen: int
-    stock: int
-    remaining: int
-
-
-class SlotOut(BaseModel):
-    id: int
-    start: str
-    end: str
-    capacity: int
-    booked: int
-    available: int
-    waitlist: int
-
-
-class MenuOut(BaseModel):
-    id: int
-    date: str
-    meal: str
-    canteen: str
-    order_deadline: str
-    per_user_limit: int
-    dishes: list[DishOut]
-    slots: list[SlotOut]
-
-
-class MenuList(BaseModel):
-    items: list[MenuOut]
-    next_cursor: str | None = Field(default=None, description="一天的菜单只有一页，恒为 null")
+MenuOut = meals.Menu
+MenuList = meals.MenuList
+OrderOut = meals.Order
+OrderList = meals.OrderPage
 
 
 class DayQuery(BaseModel):
@@ -95,53 +49,14 @@ class OrdersQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=64)
 
 
-class LineIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    dish_id: int = Field(ge=1, le=MAX_ID)
-    qty: int = Field(ge=1, le=5)
-
-
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     menu_id: int = Field(ge=1, le=MAX_ID)
     slot_id: int = Field(ge=1, le=MAX_ID)
-    items: list[LineIn] = Field(min_length=1, max_length=10)
+    items: list[meals.LineIn] = Field(min_length=1, max_length=10)
     pickup: Literal["dine_in", "takeaway"]
     waitlist: bool = False
-
-
-class SlotRef(BaseModel):
-    id: int
-    start: str
-    end: str
-
-
-class ItemOut(BaseModel):
-    dish_id: int
-    name: str
-    qty: int
-    price_fen: int
-
-
-class OrderOut(BaseModel):
-    id: int
-    menu_id: int
-    slot: SlotRef
-    items: list[ItemOut]
-    total_fen: int
-    pickup: str
-    status: str
-    position: int | None
-    pickup_code: str | None
-    created_at: str
-    served_at: str | None
-
-
-class OrderList(BaseModel):
-    items: list[OrderOut]
-    next_cursor: str | None
 
 
 def _today(request: Request) -> dt.date:
@@ -171,10 +86,10 @@ async def create_menu(request: Request) -> HTTPResponse:
         canteen=body.canteen,
         order_deadline=body.order_deadline,
         per_user_limit=body.per_user_limit,
-        dishes=[meals.DishIn(d.name, d.price_fen, d.stock) for d in body.dishes],
-        slots=[meals.SlotIn(s.start, s.end, s.capacity) for s in body.slots],
+        dishes=body.dishes,
+        slots=body.slots,
     )
-    return reply(menu, model=MenuOut, status=201)
+    return reply(menu, status=201)
 
 
 # --- staff -------------------------------------------------------------------------
@@ -185,15 +100,14 @@ async def create_menu(request: Request) -> HTTPResponse:
 @guard()
 async def list_menus(request: Request) -> HTTPResponse:
     query = parse_query(request, DayQuery)
-    items = await meals.list_menus(day=query.date or _today(request))
-    return reply({"items": items, "next_cursor": None}, model=MenuList)
+    return reply(await meals.list_menus(day=query.date or _today(request)))
 
 
 @bp.get("/meals/menus/<menu_id:int>")
 @doc(summary="菜单详情", tag="meals", response=MenuOut, errors=["not_found"])
 @guard()
 async def get_menu(request: Request, menu_id: int) -> HTTPResponse:
-    return reply(await meals.menu_view(menu_id=menu_id), model=MenuOut)
+    return reply(await meals.menu_view(menu_id=menu_id))
 
 
 @bp.post("/meals/orders")
@@ -216,13 +130,13 @@ async def create_order(request: Request) -> HTTPResponse:
         user_id=principal_of(request).user_id,
         menu_id=body.menu_id,
         slot_id=body.slot_id,
-        lines=[meals.LineIn(line.dish_id, line.qty) for line in body.items],
+        lines=body.items,
         pickup=body.pickup,
         waitlist=body.waitlist,
         idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(order, model=OrderOut, status=202 if order["status"] == "waitlisted" else 201)
+    return reply(order, status=202 if order.status == "waitlisted" else 201)
 
 
 @bp.get("/meals/orders")
@@ -236,7 +150,7 @@ async def list_orders(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page, model=OrderList)
+    return reply(page)
 
 
 @bp.get("/meals/orders/<order_id:int>")
@@ -244,7 +158,7 @@ async def list_orders(request: Request) -> HTTPResponse:
 @guard()
 async def get_order(request: Request, order_id: int) -> HTTPResponse:
     order = await meals.get_order(user_id=principal_of(request).user_id, order_id=order_id)
-    return reply(order, model=OrderOut)
+    return reply(order)
 
 
 @bp.get("/meals/orders/<order_id:int>/qr.png")
@@ -277,4 +191,4 @@ async def cancel_order(request: Request, order_id: int) -> HTTPResponse:
     order = await meals.cancel_order(
         user_id=principal_of(request).user_id, order_id=order_id, now=now(request)
     )
-    return reply(order, model=OrderOut)
+    return reply(order)

@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
-from models import MAX_ID
 from server.auth import guard, principal_of
 from server.clock import tz
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.pagination import Page
 from services import meetings
 
 bp = Blueprint("meetings", url_prefix="/api/v1")
@@ -25,9 +25,7 @@ SeriesOut = meetings.Series
 BookingStatus = meetings.BookingStatus
 
 
-class RoomList(BaseModel):
-    items: list[meetings.RoomWithBusy]
-    next_cursor: str | None = Field(description="始终为 null：当日全部会议室一页返回")
+RoomList = meetings.RoomList
 
 
 class RoomsQuery(BaseModel):
@@ -38,12 +36,7 @@ class RoomsQuery(BaseModel):
     )
 
 
-class BookingIn(BaseModel):
-    room_id: int = Field(gt=0, le=MAX_ID)
-    start: dt.datetime
-    end: dt.datetime
-    title: str = Field(min_length=1, max_length=100)
-    attendees: int = Field(ge=1, le=10000)
+BookingIn = meetings.BookingIn
 
 
 class SeriesIn(BookingIn):
@@ -54,25 +47,13 @@ class RejectIn(BaseModel):
     reason: str | None = Field(default=None, max_length=200)
 
 
-class BookingList(BaseModel):
-    items: list[BookingOut]
-    next_cursor: str | None
+BookingList = Page[meetings.Booking]
 
 
 class ListQuery(BaseModel):
     status: BookingStatus | None = None
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=64)
-
-
-def _booking_in(body: BookingIn) -> meetings.BookingIn:
-    return meetings.BookingIn(
-        room_id=body.room_id,
-        start=body.start,
-        end=body.end,
-        title=body.title,
-        attendees=body.attendees,
-    )
 
 
 # --- rooms -------------------------------------------------------------------------
@@ -93,7 +74,7 @@ def _booking_in(body: BookingIn) -> meetings.BookingIn:
 async def create_room(request: Request) -> HTTPResponse:
     body = parse_body(request, RoomIn)
     room = await meetings.create_room(room=body)
-    return reply(room, model=RoomOut, status=201)
+    return reply(room, status=201)
 
 
 @bp.get("/meetings/rooms")
@@ -111,7 +92,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     rooms = await meetings.search_rooms(
         day=day, min_capacity=query.min_capacity, equipment=query.equipment
     )
-    return reply(RoomList(items=rooms, next_cursor=None), model=RoomList)
+    return reply(rooms)
 
 
 # --- bookings ----------------------------------------------------------------------
@@ -132,9 +113,9 @@ async def search_rooms(request: Request) -> HTTPResponse:
 async def create_booking(request: Request) -> HTTPResponse:
     body = parse_body(request, BookingIn)
     result = await meetings.create_booking(
-        user_id=principal_of(request).user_id, request=_booking_in(body), now=now(request)
+        user_id=principal_of(request).user_id, request=body, now=now(request)
     )
-    return reply(result, model=BookingOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.post("/meetings/bookings/series")
@@ -154,11 +135,12 @@ async def create_series(request: Request) -> HTTPResponse:
     body = parse_body(request, SeriesIn)
     result = await meetings.create_series(
         user_id=principal_of(request).user_id,
-        request=_booking_in(body),
+        request=body,
         weeks=body.weeks,
+        idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
-    return reply(result, model=SeriesOut, status=201)
+    return reply(result, status=201)
 
 
 @bp.get("/meetings/bookings")
@@ -172,7 +154,7 @@ async def list_bookings(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(result, model=BookingList)
+    return reply(result)
 
 
 # `{id}.ics` as one regex parameter: sanic-ext documents `<name=int:ext=ics>` under the
@@ -205,7 +187,7 @@ async def get_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.get_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/cancel")
@@ -220,7 +202,7 @@ async def cancel_booking(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.cancel_booking(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 @bp.post("/meetings/bookings/<booking_id:int>/checkin")
@@ -235,7 +217,7 @@ async def check_in(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.check_in(
         user_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 # --- approval (admin) --------------------------------------------------------------
@@ -255,7 +237,7 @@ async def admin_list_bookings(request: Request) -> HTTPResponse:
     result = await meetings.list_bookings(
         user_id=None, status=query.status, limit=query.limit, cursor=query.cursor
     )
-    return reply(result, model=BookingList)
+    return reply(result)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/approve")
@@ -270,7 +252,7 @@ async def approve(request: Request, booking_id: int) -> HTTPResponse:
     result = await meetings.approve(
         admin_id=principal_of(request).user_id, booking_id=booking_id, now=now(request)
     )
-    return reply(result, model=BookingOut)
+    return reply(result)
 
 
 @bp.post("/admin/meetings/bookings/<booking_id:int>/reject")
@@ -292,4 +274,4 @@ async def reject(request: Request, booking_id: int) -> HTTPResponse:
         reason=reason,
         now=now(request),
     )
-    return reply(result, model=BookingOut)
+    return reply(result)

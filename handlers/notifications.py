@@ -48,7 +48,7 @@ async def list_notices(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page, model=NoticeList)
+    return reply(page)
 
 
 @bp.post("/notifications/read-all")
@@ -58,7 +58,7 @@ async def read_all(request: Request) -> HTTPResponse:
     result = await notifications.mark_all_read(
         user_id=principal_of(request).user_id, now=now(request)
     )
-    return reply(result, model=ReadAllOut)
+    return reply(result)
 
 
 @bp.post("/notifications/<notice_id:int>/read")
@@ -68,7 +68,7 @@ async def read_one(request: Request, notice_id: int) -> HTTPResponse:
     notice = await notifications.mark_read(
         user_id=principal_of(request).user_id, notice_id=notice_id, now=now(request)
     )
-    return reply(notice, model=NoticeOut)
+    return reply(notice)
 
 
 @bp.post("/notifications/subscriptions")
@@ -88,7 +88,7 @@ async def subscribe(request: Request) -> HTTPResponse:
     result = await notifications.add_credits(
         user_id=principal_of(request).user_id, template_ids=body.template_ids
     )
-    return reply(result, model=SubscriptionsOut)
+    return reply(result)
 
 
 @bp.get("/notifications/templates")
@@ -101,4 +101,4 @@ async def subscribe(request: Request) -> HTTPResponse:
 )
 @guard()
 async def list_templates(request: Request) -> HTTPResponse:
-    return reply(notifications.list_templates(), model=TemplateList)
+    return reply(notifications.list_templates())

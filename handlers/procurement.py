@@ -90,31 +90,7 @@ class ReportQuery(BaseModel):
     format: Literal["json", "xlsx"] = "json"
 
 
-class SpendRow(BaseModel):
-    total_fen: int
-    count: int
-
-
-class DepartmentSpend(SpendRow):
-    department: str
-
-
-class CategorySpend(SpendRow):
-    category: str
-    label: str
-
-
-class CellSpend(CategorySpend):
-    department: str
-
-
-class ReportOut(BaseModel):
-    month: str
-    total_fen: int
-    count: int
-    by_department: list[DepartmentSpend]
-    by_category: list[CategorySpend]
-    rows: list[CellSpend]
+ReportOut = procurement.SpendReport
 
 
 @bp.post("/procurement/requests")
@@ -142,7 +118,7 @@ async def submit(request: Request) -> HTTPResponse:
         department=body.department,
         now=now(request),
     )
-    return reply(created, model=RequestOut, status=201)
+    return reply(created, status=201)
 
 
 @bp.get("/procurement/requests")
@@ -165,7 +141,7 @@ async def list_requests(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page, model=RequestPage)
+    return reply(page)
 
 
 @bp.get("/procurement/requests/<request_id:int>")
@@ -180,7 +156,6 @@ async def list_requests(request: Request) -> HTTPResponse:
 async def get_request(request: Request, request_id: int) -> HTTPResponse:
     return reply(
         await procurement.get(request_id=request_id, principal=principal_of(request)),
-        model=RequestOut,
     )
 
 
@@ -192,7 +167,7 @@ async def _act(request: Request, request_id: int, action: str, **extra: Any) -> 
         now=now(request),
         **extra,
     )
-    return reply(result, model=RequestOut)
+    return reply(result)
 
 
 def _optional(request: Request, model: type[ApproveIn] | type[ReceiveIn]) -> Any:
@@ -293,4 +268,4 @@ async def report(request: Request) -> HTTPResponse:
             content_type=procurement.XLSX,
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
-    return reply(await procurement.monthly(month=query.month, now=now(request)), model=ReportOut)
+    return reply(await procurement.monthly(month=query.month, now=now(request)))

@@ -111,7 +111,7 @@ async def report(request: Request) -> HTTPResponse:
         photo_ids=body.photo_ids,
         now=now(request),
     )
-    return reply(ticket, model=TicketOut, status=201)
+    return reply(ticket, status=201)
 
 
 @bp.get("/repairs")
@@ -133,7 +133,7 @@ async def list_tickets(request: Request) -> HTTPResponse:
         limit=query.limit,
         cursor=query.cursor,
     )
-    return reply(page, model=TicketPage)
+    return reply(page)
 
 
 @bp.get("/repairs/stats")
@@ -151,14 +151,14 @@ async def stats(request: Request) -> HTTPResponse:
     figures = await repairs.stats(
         date_from=query.date_from, date_to=query.date_to, now=now(request)
     )
-    return reply(figures, model=StatsOut)
+    return reply(figures)
 
 
 @bp.get("/repairs/categories")
 @doc(summary="报修类别及处理时限", tag="repairs", response=CategoriesOut)
 @guard()
 async def categories(request: Request) -> HTTPResponse:
-    return reply(await repairs.categories(), model=CategoriesOut)
+    return reply(await repairs.categories())
 
 
 @bp.put("/repairs/categories/<category:str>")
@@ -176,16 +176,14 @@ async def set_deadline(request: Request, category: str) -> HTTPResponse:
     result = await repairs.set_deadline(
         category=category, resolve_within_minutes=body.resolve_within_minutes
     )
-    return reply(result, model=CategoryOut)
+    return reply(result)
 
 
 @bp.get("/repairs/<ticket_id:int>")
 @doc(summary="报修单详情（含处理记录）", tag="repairs", response=TicketOut, errors=["not_found"])
 @guard()
 async def get_ticket(request: Request, ticket_id: int) -> HTTPResponse:
-    return reply(
-        await repairs.get(ticket_id=ticket_id, principal=principal_of(request)), model=TicketOut
-    )
+    return reply(await repairs.get(ticket_id=ticket_id, principal=principal_of(request)))
 
 
 async def _act(request: Request, ticket_id: int, action: str, **extra: Any) -> HTTPResponse:
@@ -196,7 +194,7 @@ async def _act(request: Request, ticket_id: int, action: str, **extra: Any) -> H
         now=now(request),
         **extra,
     )
-    return reply(ticket, model=TicketOut)
+    return reply(ticket)
 
 
 @bp.post("/repairs/<ticket_id:int>/assign")
@@ -298,4 +296,4 @@ async def rate(request: Request, ticket_id: int) -> HTTPResponse:
 )
 @guard("facility_lead")
 async def list_crew(request: Request) -> HTTPResponse:
-    return reply(await repairs.list_crew(), model=CrewList)
+    return reply(await repairs.list_crew())

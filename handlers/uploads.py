@@ -38,7 +38,7 @@ async def upload(request: Request) -> HTTPResponse:
     stored = await uploads.store(
         owner_id=principal_of(request).user_id, data=file.body, now=now(request)
     )
-    return reply(stored, model=UploadOut, status=201)
+    return reply(stored, status=201)
 
 
 @bp.get("/uploads/<upload_id:int>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from server.auth import guard, principal_of
@@ -38,34 +38,8 @@ class PassIn(BaseModel):
     max_entries: int = Field(default=1, description="可入场次数，1-20")
 
 
-class Person(BaseModel):
-    id: int
-    name: str | None
-
-
-class PassOut(BaseModel):
-    id: int
-    visitor_name: str
-    visitor_phone: str
-    plate: str | None
-    purpose: str
-    valid_from: str
-    valid_to: str
-    max_entries: int
-    entries_used: int
-    entries_left: int
-    status: Literal["active", "revoked", "expired", "used_up"]
-    token: str | None = Field(description="仅在 active 时返回")
-    qr_png_url: str
-    qr_svg_url: str
-    host: Person
-    created_at: str
-    revoked_at: str | None
-
-
-class PassList(BaseModel):
-    items: list[PassOut]
-    next_cursor: str | None
+PassOut = visitors.PassInfo
+PassList = visitors.PassPage
 
 
 class PassQuery(BaseModel):
@@ -82,35 +56,7 @@ class VerifyIn(BaseModel):
     gate: str = Field(min_length=1, max_length=32, description="门岗名称，如 东门")
 
 
-class VerifiedPass(BaseModel):
-    id: int
-    visitor_name: str
-    visitor_phone_masked: str
-    plate: str | None
-    host_name: str | None
-    purpose: str
-    valid_to: str
-    entries_left: int
-
-
-class EntryRef(BaseModel):
-    id: int
-    gate: str
-    at: str
-
-
-# `pass` is a Python keyword, so the answer's model is built with create_model; the
-# field names on the wire are exactly API.md's.
-_VERIFY_FIELDS: dict[str, Any] = {
-    "valid": (bool, ...),
-    "reason": (
-        Literal["unknown", "revoked", "expired", "not_yet_valid", "used_up"] | None,
-        Field(default=None, description="仅 valid=false 时出现"),
-    ),
-    "pass": (VerifiedPass | None, Field(default=None, description="仅 valid=true 时出现")),
-    "entry": (EntryRef | None, Field(default=None, description="仅 valid=true：记录的入场")),
-}
-VerifyOut: type[BaseModel] = create_model("VerifyOut", **_VERIFY_FIELDS)
+VerifyOut = visitors.Verdict
 
 
 class EntryQuery(BaseModel):
@@ -120,58 +66,7 @@ class EntryQuery(BaseModel):
     cursor: str | None = Field(default=None, max_length=64)
 
 
-class EntryOut(BaseModel):
-    id: int
-    at: str
-    gate: str
-    pass_id: int
-    visitor_name: str
-    visitor_phone_masked: str
-    plate: str | None
-    host_name: str | None
-    guard: Person
-
-
-class GateCount(BaseModel):
-    gate: str
-    count: int
-
-
-class EntryLog(BaseModel):
-    date: str
-    items: list[EntryOut]
-    next_cursor: str | None
-    total: int = Field(description="当日全部门岗的入场总数")
-    per_gate: list[GateCount] = Field(
-        description="当日每个门岗的入场数（不受分页和 gate 筛选影响）"
-    )
-
-
-# --- the services' typed results on the wire ---------------------------------------
-
-
-def _pass_out(found: visitors.PassInfo) -> PassOut:
-    """The host's pass; its QR addresses are the two image routes below (the service
-    builds no URLs)."""
-    base = f"{API}/visitors/passes/{found.id}"
-    return PassOut.model_validate(
-        {**vars(found), "qr_png_url": f"{base}/qr.png", "qr_svg_url": f"{base}/qr.svg"},
-        from_attributes=True,
-    )
-
-
-def _verdict_out(verdict: visitors.Verdict) -> dict[str, Any]:
-    """API.md: `reason` only on a refusal, `pass` and `entry` only with an entry."""
-    out = VerifyOut.model_validate(
-        {
-            "valid": verdict.valid,
-            "reason": verdict.reason,
-            "pass": verdict.admitted,
-            "entry": verdict.entry,
-        },
-        from_attributes=True,
-    )
-    return {key: value for key, value in out.model_dump(mode="json").items() if value is not None}
+EntryLog = visitors.DayLog
 
 
 # --- routes ------------------------------------------------------------------------
@@ -202,7 +97,7 @@ async def create_pass(request: Request) -> HTTPResponse:
         max_entries=body.max_entries,
         now=now(request),
     )
-    return reply(_pass_out(created).model_dump(mode="json"), status=201)
+    return reply(created, status=201)
 
 
 @bp.get("/visitors/passes")
@@ -217,10 +112,7 @@ async def list_passes(request: Request) -> HTTPResponse:
         cursor=query.cursor,
         now=now(request),
     )
-    listed = PassList(
-        items=[_pass_out(item) for item in found.items], next_cursor=found.next_cursor
-    )
-    return reply(listed.model_dump(mode="json"))
+    return reply(found)
 
 
 @bp.get("/visitors/passes/<pass_id:int>")
@@ -230,7 +122,7 @@ async def get_pass(request: Request, pass_id: int) -> HTTPResponse:
     found = await visitors.get_pass(
         host_id=principal_of(request).user_id, pass_id=pass_id, now=now(request)
     )
-    return reply(_pass_out(found).model_dump(mode="json"))
+    return reply(found)
 
 
 async def _qr(request: Request, pass_id: int, image: Literal["png", "svg"]) -> HTTPResponse:
@@ -285,7 +177,7 @@ async def revoke_pass(request: Request, pass_id: int) -> HTTPResponse:
     revoked = await visitors.revoke_pass(
         host_id=principal_of(request).user_id, pass_id=pass_id, now=now(request)
     )
-    return reply(_pass_out(revoked).model_dump(mode="json"))
+    return reply(revoked)
 
 
 @bp.post("/gate/verify")
@@ -309,7 +201,7 @@ async def verify(request: Request) -> HTTPResponse:
         guard_id=principal_of(request).user_id,
         now=now(request),
     )
-    return reply(_verdict_out(verdict))
+    return reply(verdict)
 
 
 @bp.get("/gate/entries")
@@ -331,4 +223,4 @@ async def entries(request: Request) -> HTTPResponse:
         cursor=query.cursor,
         now=now(request),
     )
-    return reply(EntryLog.model_validate(day_log, from_attributes=True).model_dump(mode="json"))
+    return reply(day_log)

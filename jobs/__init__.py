@@ -1,8 +1,8 @@
 """Scheduled jobs, one module per domain, each exposing `JOBS: list[Job]`.
 
-A job is a plain async function taking `now=`; it calls services. The runner in
-`jobs/scheduler.py` discovers every module here, so a domain adds its jobs without
-editing a central list.
+A job is a plain async function taking `now=`; it calls services. The registry
+(server/registry.py) names each domain's `JOBS`; the runner in `jobs/scheduler.py`
+schedules them.
 """
 
 from __future__ import annotations

@@ -1,24 +1,20 @@
 """The background process of a server: the job scheduler and the queue consumers.
 
 Started once per host by `python -m server run` (a Sanic-managed process) or alone by
-`python -m server worker`. Consumers are discovered like jobs: any module in
-services/ may expose `async def consume_forever(*, stop: asyncio.Event)`; none
-need to be listed here.
+`python -m server worker`. Its jobs and queue consumers are the ones the registry
+(server/registry.py) names for each domain.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import pkgutil
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import services as services_package
 from jobs.scheduler import build_scheduler, discover
-from server import resources
+from server import registry, resources
 from server.config import load_settings
 from server.logs import get_logger
 
@@ -26,15 +22,9 @@ log = get_logger("background")
 
 
 def consumers() -> list[Callable[..., Awaitable[Any]]]:
-    found = []
-    for module_info in sorted(
-        pkgutil.iter_modules(services_package.__path__), key=lambda m: m.name
-    ):
-        module = importlib.import_module(f"services.{module_info.name}")
-        consume = getattr(module, "consume_forever", None)
-        if consume is not None:
-            found.append(consume)
-    return found
+    from server import registry
+
+    return list(registry.all_consumers())
 
 
 async def start_in_loop(
@@ -66,6 +56,7 @@ async def start_in_loop(
 async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
     """The background process: run until SIGINT/SIGTERM."""
     settings = load_settings()
+    registry.install()
     await resources.open_resources(settings)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()

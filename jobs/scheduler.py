@@ -9,9 +9,7 @@ half an interval agree on it, and only the one that sets the key runs the job.
 
 from __future__ import annotations
 
-import importlib
 import os
-import pkgutil
 import socket
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,7 +17,6 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-import jobs as jobs_package
 from jobs import Job
 from server import resources
 from server.logs import get_logger
@@ -29,14 +26,10 @@ OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def discover() -> list[Job]:
-    """Every `JOBS` list of every module in jobs/."""
-    found: list[Job] = []
-    for module_info in sorted(pkgutil.iter_modules(jobs_package.__path__), key=lambda m: m.name):
-        if module_info.name in ("scheduler", "background"):
-            continue
-        module = importlib.import_module(f"jobs.{module_info.name}")
-        found.extend(getattr(module, "JOBS", []))
-    return found
+    """Every domain's jobs, as the registry (server/registry.py) names them."""
+    from server import registry
+
+    return registry.all_jobs()
 
 
 def run_slot(job: Job, at: datetime) -> int:

@@ -67,9 +67,11 @@ class Inspection(Model):
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "assessment.Team", related_name="inspections", on_delete=fields.RESTRICT
     )
+    team_id: int
     inspector: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="inspections", on_delete=fields.RESTRICT
     )
+    inspector_id: int
     at = fields.DatetimeField(db_index=True)
     location = fields.CharField(max_length=128)
     deducted = fields.IntField(default=0)
@@ -85,9 +87,11 @@ class InspectionResult(Model):
     inspection: fields.ForeignKeyRelation[Inspection] = fields.ForeignKeyField(
         "assessment.Inspection", related_name="results", on_delete=fields.CASCADE
     )
+    inspection_id: int
     standard: fields.ForeignKeyRelation[Standard] = fields.ForeignKeyField(
         "assessment.Standard", related_name="results", on_delete=fields.RESTRICT
     )
+    standard_id: int
     passed = fields.BooleanField()
     note = fields.CharField(max_length=500, default="")
     photo_ids: list[int] = fields.JSONField(default=list)
@@ -105,12 +109,15 @@ class Rectification(Model):
     inspection: fields.ForeignKeyRelation[Inspection] = fields.ForeignKeyField(
         "assessment.Inspection", related_name="rectifications", on_delete=fields.CASCADE
     )
+    inspection_id: int
     standard: fields.ForeignKeyRelation[Standard] = fields.ForeignKeyField(
         "assessment.Standard", related_name="rectifications", on_delete=fields.RESTRICT
     )
+    standard_id: int
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "assessment.Team", related_name="rectifications", on_delete=fields.RESTRICT
     )
+    team_id: int
     due = fields.DatetimeField(db_index=True)
     status = fields.CharField(max_length=16, default="open", db_index=True)
     note = fields.CharField(max_length=1000, default="")
@@ -129,10 +136,12 @@ class RectificationEvent(Model):
     rectification: fields.ForeignKeyRelation[Rectification] = fields.ForeignKeyField(
         "assessment.Rectification", related_name="events", on_delete=fields.CASCADE
     )
+    rectification_id: int
     at = fields.DatetimeField()
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="rectification_events", null=True, on_delete=fields.RESTRICT
     )
+    actor_id: int | None
     action = fields.CharField(max_length=16)
     from_state = fields.CharField(max_length=16)
     to_state = fields.CharField(max_length=16)
@@ -152,9 +161,11 @@ class Photo(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="assessment_photos", on_delete=fields.RESTRICT
     )
+    owner_id: int
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "assessment.Team", related_name="photos", on_delete=fields.RESTRICT
     )
+    team_id: int
     file_name = fields.CharField(max_length=64, unique=True)
     content_type = fields.CharField(max_length=32)
     created_at = fields.DatetimeField()
@@ -170,6 +181,7 @@ class Attendance(Model):
     team: fields.ForeignKeyRelation[Team] = fields.ForeignKeyField(
         "assessment.Team", related_name="attendance", on_delete=fields.CASCADE
     )
+    team_id: int
     date = fields.DateField()
     present = fields.IntField()
 
@@ -198,6 +210,7 @@ class SurveyQuestion(Model):
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "assessment.Survey", related_name="questions", on_delete=fields.CASCADE
     )
+    survey_id: int
     service = fields.CharField(max_length=16)
     text = fields.CharField(max_length=256)
     position = fields.IntField(default=0)
@@ -213,9 +226,11 @@ class SurveyResponse(Model):
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "assessment.Survey", related_name="responses", on_delete=fields.CASCADE
     )
+    survey_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="survey_responses", on_delete=fields.CASCADE
     )
+    user_id: int
     answers: list[dict[str, Any]] = fields.JSONField(default=list)
     submitted_at = fields.DatetimeField()
 
@@ -231,9 +246,11 @@ class SurveyAnswer(Model):
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
         "assessment.Survey", related_name="answers", on_delete=fields.CASCADE
     )
+    survey_id: int
     question: fields.ForeignKeyRelation[SurveyQuestion] = fields.ForeignKeyField(
         "assessment.SurveyQuestion", related_name="answers", on_delete=fields.CASCADE
     )
+    question_id: int
     service = fields.CharField(max_length=16)
     score = fields.SmallIntField()
     comment = fields.CharField(max_length=500, default="")
@@ -249,6 +266,7 @@ class MealRating(Model):
     order: fields.OneToOneRelation[Order] = fields.OneToOneField(
         "meals.Order", related_name="rating", on_delete=fields.CASCADE
     )
+    order_id: int
     score = fields.SmallIntField()
     comment = fields.CharField(max_length=500, default="")
     created_at = fields.DatetimeField(db_index=True)

@@ -41,6 +41,7 @@ class Slot(Model):
     resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
         "booking.Resource", related_name="slots", on_delete=fields.CASCADE
     )
+    resource_id: int
     start = fields.DatetimeField()
     end = fields.DatetimeField()
     capacity = fields.IntField()
@@ -57,6 +58,7 @@ class Reservation(Model):
     resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
         "booking.Resource", related_name="reservations", on_delete=fields.CASCADE
     )
+    resource_id: int
     user_id = fields.IntField(db_index=True)
     slot_ids: list[int] = fields.JSONField(default=list)
     quantity = fields.IntField(default=1)
@@ -81,9 +83,11 @@ class Occupancy(Model):
     reservation: fields.ForeignKeyRelation[Reservation] = fields.ForeignKeyField(
         "booking.Reservation", related_name="occupancies", on_delete=fields.CASCADE
     )
+    reservation_id: int
     slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
         "booking.Slot", related_name="occupancies", on_delete=fields.CASCADE
     )
+    slot_id: int
     user_id = fields.IntField()
     quantity = fields.IntField()
     occupied = fields.BooleanField(default=False)
@@ -102,6 +106,7 @@ class Counter(Model):
     resource: fields.ForeignKeyRelation[Resource] = fields.ForeignKeyField(
         "booking.Resource", related_name="counters", on_delete=fields.CASCADE
     )
+    resource_id: int
     name = fields.CharField(max_length=64)
     limit = fields.IntField()
 
@@ -117,9 +122,11 @@ class WaitlistEntry(Model):
     reservation: fields.ForeignKeyRelation[Reservation] = fields.ForeignKeyField(
         "booking.Reservation", related_name="waitlist_entries", on_delete=fields.CASCADE
     )
+    reservation_id: int
     slot: fields.ForeignKeyRelation[Slot] = fields.ForeignKeyField(
         "booking.Slot", related_name="waitlist_entries", on_delete=fields.CASCADE
     )
+    slot_id: int
     seq = fields.BigIntField()
     created_at = fields.DatetimeField()
 

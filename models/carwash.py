@@ -49,9 +49,11 @@ class Card(Model):
     owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="carwash_cards", on_delete=fields.CASCADE
     )
+    owner_id: int
     type: fields.ForeignKeyRelation[CardType] = fields.ForeignKeyField(
         "carwash.CardType", related_name="cards", on_delete=fields.RESTRICT
     )
+    type_id: int
     washes_total = fields.IntField()
     washes_left = fields.IntField()
     status = fields.CharField(max_length=16, db_index=True)
@@ -82,9 +84,11 @@ class Wash(Model):
     card: fields.ForeignKeyRelation[Card] = fields.ForeignKeyField(
         "carwash.Card", related_name="washes", on_delete=fields.CASCADE
     )
+    card_id: int
     attendant: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="carwash_redemptions", on_delete=fields.CASCADE
     )
+    attendant_id: int
     plate = fields.CharField(max_length=16, null=True)
     booking_id = fields.IntField(null=True)
     washes_left = fields.IntField()  # on the card after this wash
@@ -127,6 +131,7 @@ class WashSlot(Model):
     day: fields.ForeignKeyRelation[WashDay] = fields.ForeignKeyField(
         "carwash.WashDay", related_name="slots", on_delete=fields.CASCADE
     )
+    day_id: int
     start = fields.DatetimeField(db_index=True)
     end = fields.DatetimeField()
     capacity = fields.IntField()
@@ -142,12 +147,15 @@ class WashBooking(Model):
     slot: fields.ForeignKeyRelation[WashSlot] = fields.ForeignKeyField(
         "carwash.WashSlot", related_name="bookings", on_delete=fields.CASCADE
     )
+    slot_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="carwash_bookings", on_delete=fields.CASCADE
     )
+    user_id: int
     card: fields.ForeignKeyRelation[Card] = fields.ForeignKeyField(
         "carwash.Card", related_name="bookings", on_delete=fields.CASCADE
     )
+    card_id: int
     reservation_id = fields.IntField(unique=True)
     plate = fields.CharField(max_length=16)
     status = fields.CharField(max_length=16, db_index=True)

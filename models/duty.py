@@ -73,9 +73,11 @@ class DutySlot(Model):
     service: fields.ForeignKeyRelation[DutyService] = fields.ForeignKeyField(
         "duty.DutyService", related_name="slots", on_delete=fields.CASCADE
     )
+    service_id: int
     day: fields.ForeignKeyRelation[DutyDay] = fields.ForeignKeyField(
         "duty.DutyDay", related_name="slots", on_delete=fields.CASCADE
     )
+    day_id: int
     start = fields.DatetimeField(db_index=True)
     end = fields.DatetimeField()
     capacity = fields.IntField()
@@ -129,6 +131,7 @@ class Appointment(Model):
     called_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="duty_calls", null=True, on_delete=fields.SET_NULL
     )
+    called_by_id: int | None
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
     reminded_day_at = fields.DatetimeField(null=True)
@@ -156,17 +159,3 @@ class DutyRating(Model):
 
     class Meta:
         table = "duty_ratings"
-
-
-class DutyDocument(Model):
-    """An upload handed in with an appointment (visible to its owner and the clerks)."""
-
-    id = fields.IntField(primary_key=True)
-    upload_id = fields.IntField(unique=True)
-    appointment: fields.ForeignKeyRelation[Appointment] = fields.ForeignKeyField(
-        "duty.Appointment", related_name="documents", on_delete=fields.CASCADE
-    )
-    appointment_id: int
-
-    class Meta:
-        table = "duty_documents"

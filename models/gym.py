@@ -48,6 +48,7 @@ class GymSession(Model):
     gym: fields.ForeignKeyRelation[Gym] = fields.ForeignKeyField(
         "gym.Gym", related_name="sessions", on_delete=fields.CASCADE
     )
+    gym_id: int
     name = fields.CharField(max_length=64)
     coach = fields.CharField(max_length=32)
     start = fields.DatetimeField(db_index=True)
@@ -68,9 +69,11 @@ class GymBooking(Model):
     gym: fields.ForeignKeyRelation[Gym] = fields.ForeignKeyField(
         "gym.Gym", related_name="bookings", on_delete=fields.CASCADE
     )
+    gym_id: int
     session: fields.ForeignKeyNullableRelation[GymSession] = fields.ForeignKeyField(
         "gym.GymSession", related_name="bookings", on_delete=fields.CASCADE, null=True
     )
+    session_id: int | None
     # identity.User id. Not a foreign key: Tortoise resolves relations app by app in
     # name order, and "gym" sorts before "identity" (see the report in the README).
     user_id = fields.IntField()
@@ -111,6 +114,7 @@ class GymVoucher(Model):
     booking: fields.ForeignKeyRelation[GymBooking] = fields.ForeignKeyField(
         "gym.GymBooking", related_name="vouchers", on_delete=fields.CASCADE
     )
+    booking_id: int
     gym_id = fields.IntField()
     # Random, 192 bits, URL-safe. Kept in clear like meal pickup codes: it lives a
     # minute, and its owner may fetch it again as a QR image meanwhile.
@@ -130,6 +134,7 @@ class GymDeskKey(Model):
     gym: fields.ForeignKeyRelation[Gym] = fields.ForeignKeyField(
         "gym.Gym", related_name="desk_keys", on_delete=fields.CASCADE
     )
+    gym_id: int
     key_hash = fields.CharField(max_length=64, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     revoked_at = fields.DatetimeField(null=True)

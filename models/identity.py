@@ -48,6 +48,7 @@ class User(Model):
     staff: fields.OneToOneNullableRelation[Staff] = fields.OneToOneField(
         "identity.Staff", related_name="user", null=True, on_delete=fields.SET_NULL
     )
+    staff_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     last_login_at = fields.DatetimeField(null=True)
 
@@ -63,6 +64,7 @@ class AuthToken(Model):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="tokens", on_delete=fields.CASCADE
     )
+    user_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)

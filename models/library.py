@@ -46,6 +46,7 @@ class Copy(Model):
     title: fields.ForeignKeyRelation[Title] = fields.ForeignKeyField(
         "library.Title", related_name="copies", on_delete=fields.RESTRICT
     )
+    title_id: int
     status = fields.CharField(max_length=16, default="available", db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -60,12 +61,15 @@ class Loan(Model):
     copy: fields.ForeignKeyRelation[Copy] = fields.ForeignKeyField(
         "library.Copy", related_name="loans", on_delete=fields.RESTRICT
     )
+    copy_id: int
     title: fields.ForeignKeyRelation[Title] = fields.ForeignKeyField(
         "library.Title", related_name="loans", on_delete=fields.RESTRICT
     )
+    title_id: int
     borrower: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="library_loans", on_delete=fields.RESTRICT
     )
+    borrower_id: int
     channel = fields.CharField(max_length=8, default="desk")  # desk or self
     borrowed_at = fields.DatetimeField()
     due_at = fields.DatetimeField(db_index=True)
@@ -91,13 +95,16 @@ class Hold(Model):
     title: fields.ForeignKeyRelation[Title] = fields.ForeignKeyField(
         "library.Title", related_name="holds", on_delete=fields.RESTRICT
     )
+    title_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="library_holds", on_delete=fields.RESTRICT
     )
+    user_id: int
     status = fields.CharField(max_length=16, default="waiting", db_index=True)
     copy: fields.ForeignKeyNullableRelation[Copy] = fields.ForeignKeyField(
         "library.Copy", related_name="holds", null=True, on_delete=fields.RESTRICT
     )
+    copy_id: int | None
     # The copy id while the hold is ready, else NULL: one ready hold per copy.
     ready_copy_id = fields.IntField(null=True, unique=True)
     # user:title while the hold is live, else NULL: one live hold per user and title.

@@ -47,6 +47,7 @@ class Dish(Model):
     menu: fields.ForeignKeyRelation[Menu] = fields.ForeignKeyField(
         "meals.Menu", related_name="dishes", on_delete=fields.CASCADE
     )
+    menu_id: int
     name = fields.CharField(max_length=64)
     price_fen = fields.IntField()
     stock = fields.IntField()
@@ -63,6 +64,7 @@ class PickupSlot(Model):
     menu: fields.ForeignKeyRelation[Menu] = fields.ForeignKeyField(
         "meals.Menu", related_name="slots", on_delete=fields.CASCADE
     )
+    menu_id: int
     start = fields.DatetimeField()
     end = fields.DatetimeField()
     capacity = fields.IntField()
@@ -78,12 +80,15 @@ class Order(Model):
     menu: fields.ForeignKeyRelation[Menu] = fields.ForeignKeyField(
         "meals.Menu", related_name="orders", on_delete=fields.CASCADE
     )
+    menu_id: int
     slot: fields.ForeignKeyRelation[PickupSlot] = fields.ForeignKeyField(
         "meals.PickupSlot", related_name="orders", on_delete=fields.CASCADE
     )
+    slot_id: int
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="meal_orders", on_delete=fields.CASCADE
     )
+    user_id: int
     reservation_id = fields.IntField(unique=True)
     # [{dish_id, name, qty, price_fen}] as ordered: names and prices frozen at order time.
     items: list[dict[str, Any]] = fields.JSONField(default=list)

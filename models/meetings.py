@@ -58,9 +58,11 @@ class BookingSeries(Model):
     room: fields.ForeignKeyRelation[Room] = fields.ForeignKeyField(
         "meetings.Room", related_name="series", on_delete=fields.CASCADE
     )
+    room_id: int
     organizer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="meeting_series", on_delete=fields.CASCADE
     )
+    organizer_id: int
     weeks = fields.IntField()
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -76,9 +78,11 @@ class Booking(Model):
     room: fields.ForeignKeyRelation[Room] = fields.ForeignKeyField(
         "meetings.Room", related_name="bookings", on_delete=fields.CASCADE
     )
+    room_id: int
     organizer: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="meeting_bookings", on_delete=fields.CASCADE
     )
+    organizer_id: int
     start = fields.DatetimeField()
     end = fields.DatetimeField()
     title = fields.CharField(max_length=100)

@@ -38,6 +38,7 @@ class PurchaseRequest(Model):
     requester: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="purchase_requests", on_delete=fields.RESTRICT
     )
+    requester_id: int
     title = fields.CharField(max_length=128)
     reason = fields.TextField()
     category = fields.CharField(max_length=16)
@@ -69,11 +70,13 @@ class RequestStep(Model):
     request: fields.ForeignKeyRelation[PurchaseRequest] = fields.ForeignKeyField(
         "procurement.PurchaseRequest", related_name="steps", on_delete=fields.RESTRICT
     )
+    request_id: int
     role = fields.CharField(max_length=16)
     action = fields.CharField(max_length=16)
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="purchase_steps", null=True, on_delete=fields.RESTRICT
     )
+    actor_id: int | None
     comment = fields.TextField(default="")
     decided_stage = fields.CharField(max_length=16, null=True)
     at = fields.DatetimeField()
@@ -90,6 +93,7 @@ class StepReminder(Model):
     request: fields.ForeignKeyRelation[PurchaseRequest] = fields.ForeignKeyField(
         "procurement.PurchaseRequest", related_name="reminders", on_delete=fields.CASCADE
     )
+    request_id: int
     stage = fields.CharField(max_length=16)
     day = fields.DateField()
     at = fields.DatetimeField()

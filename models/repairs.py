@@ -1,4 +1,5 @@
-"""Repair tickets (API.md §5): tickets, their timeline, photos, ratings and escalations."""
+"""Repair tickets (API.md §5): tickets, their timeline, ratings and escalations (their
+photos are uploads, models/uploads.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from tortoise.models import Model
 
 if TYPE_CHECKING:  # a runtime import would register User in this app too
     from models.identity import User
-    from models.procurement import PurchaseRequest
 
 CATEGORIES = ("electrical", "plumbing", "hvac", "it", "furniture", "other")
 STATUSES = ("open", "assigned", "in_progress", "resolved", "closed", "cancelled")
@@ -41,9 +41,11 @@ class Ticket(Model):
     requester: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="repair_tickets", on_delete=fields.RESTRICT
     )
+    requester_id: int
     assignee: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="repair_assignments", null=True, on_delete=fields.RESTRICT
     )
+    assignee_id: int | None
     created_at = fields.DatetimeField(db_index=True)
     updated_at = fields.DatetimeField()
     assigned_at = fields.DatetimeField(null=True)
@@ -64,47 +66,17 @@ class TicketEvent(Model):
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "repairs.Ticket", related_name="events", on_delete=fields.CASCADE
     )
+    ticket_id: int
     at = fields.DatetimeField()
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="repair_events", null=True, on_delete=fields.RESTRICT
     )
+    actor_id: int | None
     action = fields.CharField(max_length=32)
     note = fields.TextField(default="")
 
     class Meta:
         table = "repair_ticket_events"
-
-
-class Upload(Model):
-    """An uploaded photo (re-encoded without metadata) or PDF, under a random file name.
-
-    It belongs to its uploader until a ticket or a purchase request takes it, then to
-    whoever may see that ticket or request.
-    """
-
-    id = fields.IntField(primary_key=True)
-    owner: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "identity.User", related_name="uploads", on_delete=fields.CASCADE
-    )
-    ticket: fields.ForeignKeyNullableRelation[Ticket] = fields.ForeignKeyField(
-        "repairs.Ticket", related_name="photos", null=True, on_delete=fields.SET_NULL
-    )
-    # A PDF or image quote attached to a purchase request (API.md §12) instead of a ticket.
-    purchase_request: fields.ForeignKeyNullableRelation[PurchaseRequest] = fields.ForeignKeyField(
-        "procurement.PurchaseRequest",
-        related_name="attachments",
-        null=True,
-        on_delete=fields.SET_NULL,
-    )
-    file_name = fields.CharField(max_length=64, unique=True)
-    content_type = fields.CharField(max_length=32)
-    size = fields.IntField()
-    width = fields.IntField()
-    height = fields.IntField()
-    created_at = fields.DatetimeField()
-
-    class Meta:
-        table = "repair_uploads"
 
 
 class Rating(Model):
@@ -114,6 +86,7 @@ class Rating(Model):
     ticket: fields.OneToOneRelation[Ticket] = fields.OneToOneField(
         "repairs.Ticket", related_name="rating", on_delete=fields.CASCADE
     )
+    ticket_id: int
     score = fields.SmallIntField()
     comment = fields.TextField(default="")
     created_at = fields.DatetimeField()
@@ -129,6 +102,7 @@ class Escalation(Model):
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "repairs.Ticket", related_name="escalations", on_delete=fields.CASCADE
     )
+    ticket_id: int
     reason = fields.CharField(max_length=16)
     at = fields.DatetimeField()
 

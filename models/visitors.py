@@ -28,6 +28,7 @@ class Pass(Model):
     host: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="visitor_passes", on_delete=fields.CASCADE
     )
+    host_id: int
     visitor_name = fields.CharField(max_length=64)
     visitor_phone = fields.CharField(max_length=16, default="")
     plate = fields.CharField(max_length=16, null=True)
@@ -57,11 +58,13 @@ class GateEntry(Model):
     visitor_pass: fields.ForeignKeyRelation[Pass] = fields.ForeignKeyField(
         "visitors.Pass", related_name="entries", on_delete=fields.CASCADE
     )
+    visitor_pass_id: int
     gate = fields.CharField(max_length=32)
     at = fields.DatetimeField(db_index=True)
     guard: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "identity.User", related_name="gate_entries", on_delete=fields.RESTRICT
     )
+    guard_id: int
 
     class Meta:
         table = "gate_entries"

@@ -19,7 +19,7 @@ from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 import booking
 from handlers import blueprints
-from server import h5, resources, wire
+from server import h5, registry, resources, wire
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
@@ -42,6 +42,7 @@ def create_app(
     """Build the app. `manage_resources=False` when the caller (the test session) opens
     Redis, WeChat and the database itself and keeps them across requests."""
     settings = settings or load_settings()
+    registry.install()  # every domain's booking hooks (server/registry.py)
     app = Sanic(
         name,
         log_config=logging_config(),

@@ -1,4 +1,4 @@
-"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans|forget-principals`.
+"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans|forget-principals|requeue-notices`.
 
 All commands read the same settings. A configuration error prints one line naming
 the variable and exits 2, without a traceback.
@@ -30,7 +30,9 @@ def _settings_or_exit() -> Settings:
 
 
 async def _with_resources(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
-    from server import resources
+    from server import registry, resources
+
+    registry.install()  # every domain's hooks, whichever modules the command imported
 
     await resources.open_resources(settings)
     try:
@@ -159,10 +161,8 @@ def cmd_seed_demo(settings: Settings, _: argparse.Namespace) -> None:
 def cmd_repair_orphans(settings: Settings, _: argparse.Namespace) -> None:
     """What the reconcile job also does every minute, on demand (after an upgrade)."""
     import booking
-    from jobs import background
     from server import resources
 
-    background.consumers()  # imports every service, so each domain's hooks are known
     settings = resources.prepare_environment(settings)
 
     async def work() -> list[dict[str, Any]]:
@@ -186,6 +186,21 @@ def cmd_forget_principals(settings: Settings, _: argparse.Namespace) -> None:
     settings = resources.prepare_environment(settings)
     asyncio.run(_with_resources(settings, identity.retire_cached_principals))
     print("cached principals retired")
+
+
+def cmd_requeue_notices(settings: Settings, args: argparse.Namespace) -> None:
+    """Parked notices (WeChat refused them five times) get five more attempts, once the
+    cause is fixed (docs/notifications.md, Operations)."""
+    from server import resources
+    from services.notifications import delivery
+
+    settings = resources.prepare_environment(settings)
+
+    async def work() -> int:
+        return await delivery.requeue_dead(notice_ids=args.notice_ids, now=datetime.now(UTC))
+
+    requeued = asyncio.run(_with_resources(settings, work))
+    print(f"parked notices requeued: {requeued} of {len(args.notice_ids)}")
 
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
@@ -284,6 +299,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "repair-orphans": cmd_repair_orphans,
     "import-attendance": cmd_import_attendance,
     "forget-principals": cmd_forget_principals,
+    "requeue-notices": cmd_requeue_notices,
 }
 
 
@@ -310,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "forget-principals", help="retire cached principals after a hand edit of staff or tokens"
     )
+    requeue = sub.add_parser(
+        "requeue-notices", help="give parked notices five more delivery attempts"
+    )
+    requeue.add_argument("notice_ids", nargs="+", type=int, metavar="NOTICE_ID")
     attendance = sub.add_parser(
         "import-attendance", help="import team attendance from a CSV file (team,date,present)"
     )

@@ -33,8 +33,9 @@ def local(moment: datetime) -> datetime:
 
 
 def utc(moment: datetime) -> datetime:
-    """An aware instant in UTC, as stored and as every query filter must be (SQLite
-    compares the stored text)."""
+    """The same instant in UTC. Stored datetimes are UTC, and SQLite compares them as
+    text: a filter or key with another offset silently matches nothing there (while it
+    works on PostgreSQL), so every time a query compares is converted with this."""
     return moment.astimezone(UTC)
 
 
@@ -56,7 +57,7 @@ def try_utc(moment: datetime) -> datetime | None:
         moment = moment.replace(tzinfo=tz())
     try:
         moment.astimezone(tz())
-        return moment.astimezone(UTC)
+        return utc(moment)
     except (OverflowError, ValueError):
         return None
 
@@ -78,7 +79,7 @@ def day_bounds(day: date, *, field: str = "date") -> tuple[datetime, datetime]:
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
         raise InvalidInput({field: "日期超出范围"})
     start = datetime.combine(day, time(0), tzinfo=tz())
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+    return utc(start), utc(start + timedelta(days=1))
 
 
 def next_month(first: date) -> date:
@@ -101,7 +102,7 @@ def month_bounds(first: date) -> tuple[datetime, datetime]:
     converts."""
     start = datetime.combine(first, time(0), tzinfo=tz())
     end = datetime.combine(next_month(first), time(0), tzinfo=tz())
-    return start.astimezone(UTC), end.astimezone(UTC)
+    return utc(start), utc(end)
 
 
 def today(now: datetime) -> date:

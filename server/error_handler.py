@@ -40,8 +40,11 @@ def render(error: errors.AppError) -> HTTPResponse:
         body: bytes | str = orjson.dumps(error.to_body(), default=str, option=_ORJSON)
     except TypeError:  # what only json.dumps writes: an integer past 64 bits (a made-up id)
         body = json.dumps(error.to_body(), ensure_ascii=False, default=str)
-    headers = dict(error.headers)
-    headers["X-Request-ID"] = request_id_var.get()
+    headers = {"X-Request-ID": request_id_var.get()}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.MethodNotAllowed) and error.allow:
+        headers["Allow"] = error.allow
     return HTTPResponse(
         body, status=error.status, headers=headers, content_type="application/json; charset=utf-8"
     )
@@ -57,7 +60,7 @@ def unavailable(exception: BaseException) -> errors.ServiceUnavailable:
     part = "redis" if isinstance(exception, (RedisConnectionError, RedisTimeoutError)) else "db"
     return errors.ServiceUnavailable(
         details={"dependency": part, "retry_after": RETRY_AFTER_S},
-        headers={"Retry-After": str(RETRY_AFTER_S)},
+        retry_after=RETRY_AFTER_S,
     )
 
 
@@ -95,10 +98,10 @@ def to_app_error(exception: BaseException, request: Request | None = None) -> er
         return errors.NotFound("接口不存在")
     if isinstance(exception, MethodNotAllowed):
         headers = dict(getattr(exception, "headers", {}) or {})
-        allow = {k: v for k, v in headers.items() if k.lower() == "allow"}
+        allow = next((v for k, v in headers.items() if k.lower() == "allow"), "")
         if not allow and request is not None:
-            allow = {"Allow": ", ".join(allowed_methods(request))}
-        return errors.MethodNotAllowed(headers=allow)
+            allow = ", ".join(allowed_methods(request))
+        return errors.MethodNotAllowed(allow=allow)
     if isinstance(exception, PayloadTooLarge):
         return errors.PayloadTooLarge()
     if isinstance(exception, BadRequest):

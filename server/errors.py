@@ -24,7 +24,7 @@ class AppError(Exception):
         details: dict[str, Any] | None = None,
         status: int | None = None,
         code: str | None = None,
-        headers: dict[str, str] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         if status is not None:
             self.status = status
@@ -33,7 +33,9 @@ class AppError(Exception):
         if message is not None:
             self.message = message
         self.details: dict[str, Any] = details or {}
-        self.headers: dict[str, str] = headers or {}
+        # Seconds a client should wait before trying again (429, 503): the error
+        # handler writes it as the Retry-After header; services set no headers.
+        self.retry_after = retry_after
         super().__init__(self.message)
 
     def to_body(self) -> dict[str, Any]:
@@ -65,6 +67,10 @@ class NotFound(AppError):
 
 class MethodNotAllowed(AppError):
     status, code, message = 405, "method_not_allowed", "不支持该请求方法"
+
+    def __init__(self, *, allow: str = "") -> None:
+        super().__init__()
+        self.allow = allow  # the methods the path serves: the Allow header
 
 
 class Conflict(AppError):
@@ -117,7 +123,7 @@ class RateLimited(AppError):
         super().__init__(
             message,
             details={"retry_after": retry_after},
-            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
         )
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic, redirect
 
+from server.auth import public
+
 H5_DIR = Path(__file__).resolve().parent.parent / "miniapp_stub" / "h5"
 PREFIX = "/app"
 VENDOR_MAX_AGE = 86_400
@@ -25,11 +27,11 @@ def mount(app: Sanic[Any, Any]) -> None:
     app.static(f"{PREFIX}/", H5_DIR, index="index.html", name="h5", use_modified_since=True)
 
     @app.get(PREFIX, name="h5_root", strict_slashes=True)
+    @public
     async def h5_root(request: Request) -> HTTPResponse:
         query = f"?{request.query_string}" if request.query_string else ""
         return redirect(f"{PREFIX}/{query}")
 
-    h5_root.__guard__ = ("public",)  # type: ignore[attr-defined]
     app.register_middleware(_cache_headers, "response")  # type: ignore[arg-type]
 
 

@@ -17,6 +17,7 @@ from sanic import HTTPResponse, Request
 from sanic_ext.extensions.openapi import openapi
 
 from server import resources, wire
+from server.clock import utc
 from server.errors import ERROR_STATUS, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from server.openapi_schema import RawSchema, field_schema, model_schema
 from services.text import bidi_fields
@@ -208,35 +209,27 @@ def parse_query(request: Request, model: type[M], *, lists: Iterable[str] = ()) 
 def reply(
     result: Any,
     *,
-    model: type[BaseModel] | None = None,
     status: int = 200,
     headers: dict[str, str] | None = None,
 ) -> HTTPResponse:
     """JSON with Chinese kept as is (API.md §1: no ASCII escaping), serialized through
-    `model`: the response model `doc()` documents for this route and status
-    (server/wire.py). Without a model (handlers not yet converted) the result is dumped
-    as it is."""
+    the response model `doc()` documents for this route and `status` (server/wire.py):
+    a route names its model once, in its documentation, and serves exactly that shape.
+    A status the route does not document is a programming error (500, named in the log).
+    """
+    request = Request.get_current()
+    documented = wire.documented(request.route.handler if request.route else None)
+    model = documented.get(status)
     if model is None:
-        payload = json.dumps(result, ensure_ascii=False, default=_default, separators=(",", ":"))
-    else:
-        payload = wire.serialize(model, result)
-        if resources.settings().app_env == "test":
-            route = Request.get_current().route
-            documented = getattr(route.handler, wire.RESPONSES_ATTR, None) if route else None
-            wire.check(
-                model=model, result=result, payload=payload, status=status, documented=documented
-            )
+        raise wire.Undocumented(
+            f"{request.method} {request.path}: no response model documented for {status}"
+        )
+    payload = wire.serialize(model, result)
+    if resources.settings().app_env == "test":
+        wire.check(model=model, result=result, payload=payload, status=status)
     return HTTPResponse(
         payload, status=status, headers=headers, content_type="application/json; charset=utf-8"
     )
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 def now(request: Request | None = None) -> datetime:
@@ -251,7 +244,7 @@ def now(request: Request | None = None) -> datetime:
                 raise InvalidInput({"X-Test-Now": "应为 ISO 8601 时间"}) from None
             if value.tzinfo is None:
                 value = value.replace(tzinfo=resources.settings().tz)
-            return value.astimezone(UTC)
+            return utc(value)
     return datetime.now(UTC)
 
 

@@ -150,7 +150,7 @@ def idempotent(handler: H) -> H:
                 if found == "gone":
                     break
 
-    wrapper.__idempotent__ = True  # type: ignore[attr-defined]  # doc() lists its errors
+    wrapper.__dict__["__idempotent__"] = True  # doc() lists its errors
     return wrapper  # type: ignore[return-value]
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -23,6 +22,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from models import MAX_ID
+from server.clock import utc
 from server.errors import InvalidInput
 
 M = TypeVar("M", bound=Model)
@@ -34,7 +34,7 @@ _LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 def encode(*key: int | datetime) -> str:
     """The cursor after a row whose sort key is `key` (ids, or a time and an id)."""
-    parts = [k.astimezone(UTC).isoformat() if isinstance(k, datetime) else str(k) for k in key]
+    parts = [utc(k).isoformat() if isinstance(k, datetime) else str(k) for k in key]
     raw = "|".join([_PREFIX, *parts]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -134,14 +134,9 @@ def statuses_of(known: Collection[str]) -> Callable[[str | None], str | None]:
     return check
 
 
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    """The list shape of API.md §1, typed: a page of items and the next page's cursor."""
+class Page(BaseModel, Generic[T]):
+    """The list shape of API.md §1, typed: a page of items and the next page's cursor
+    (`Page[Booking]` is both a service's result and its route's response model)."""
 
     items: list[T]
     next_cursor: str | None
-
-
-def listing(items: list[Any], next_cursor: str | None) -> dict[str, Any]:
-    """The list shape of API.md §1."""
-    return {"items": items, "next_cursor": next_cursor}

@@ -5,7 +5,7 @@ change in ONE transaction (DESIGN.md "One action, one transaction"), so a proces
 killed at any instant leaves all of it or none. Work that must not happen before the
 commit — pushing a notice id to the Redis Stream — is registered with `after_commit`
 and runs once the transaction is durable; if the process dies first, the relay job
-finds the row and does it (services/notifications_delivery.sweep).
+finds the row and does it (services.notifications.delivery.sweep).
 
 Nothing here imports Sanic: services and the booking engine share it.
 """

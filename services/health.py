@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
+from pydantic import BaseModel
 from tortoise import connections
 
 from server import resources
 
 TIMEOUT_S = 2.0
+
+
+class Health(BaseModel):
+    """`{"status", "db", "redis"}` of API.md §2: each part "ok" or "error"."""
+
+    status: str
+    db: str
+    redis: str
 
 
 async def _db() -> str:
@@ -29,6 +38,6 @@ async def _redis() -> str:
     return "ok"
 
 
-async def check() -> dict[str, str]:
+async def check() -> Health:
     db, redis = await asyncio.gather(_db(), _redis())
-    return {"status": "ok" if db == redis == "ok" else "error", "db": db, "redis": redis}
+    return Health(status="ok" if db == redis == "ok" else "error", db=db, redis=redis)

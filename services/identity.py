@@ -24,7 +24,13 @@ from tortoise.transactions import in_transaction
 
 from models.identity import ROLES, AuthToken, Staff, User
 from server import resources
-from server.errors import AppError, Conflict, InvalidInput, NotFound, Unauthorized
+from server.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServiceUnavailable,
+    Unauthorized,
+)
 from server.logs import get_logger
 from server.sealing import seal
 from server.wechat import WeChatError
@@ -135,9 +141,7 @@ async def login(*, code: str, client_ip: str, now: datetime) -> Login:
                 "登录凭证无效，请重新登录", details={"wechat_errcode": exc.errcode}
             ) from None
         log.warning("code2Session failed: errcode=%s", exc.errcode)
-        raise AppError(
-            "微信服务繁忙，请稍后再试", status=503, code="unavailable", headers={"Retry-After": "2"}
-        ) from None
+        raise ServiceUnavailable("微信服务繁忙，请稍后再试", retry_after=2) from None
     await ratelimit.hit(
         key=f"login:openid:{session.openid}", limit=limits.per_openid, window_s=limits.window_s
     )
@@ -148,7 +152,7 @@ async def login(*, code: str, client_ip: str, now: datetime) -> Login:
         now=now,
     )
     token = await issue_token(user_id=user.id, now=now)
-    staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None  # type: ignore[attr-defined]
+    staff = await Staff.get_or_none(id=user.staff_id) if user.staff_id else None
     return Login(
         token=token,
         expires_in=resources.settings().token_ttl_s,
@@ -529,8 +533,3 @@ async def names_of(user_ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     rows = await User.filter(id__in=ids).values_list("id", "staff__name")
     return {int(uid): str(name or "未绑定用户") for uid, name in rows}
-
-
-def person(user_id: int | None, names: dict[int, str]) -> dict[str, Any] | None:
-    """`{"id", "name"}` of a user named in `names` (from names_of), or None."""
-    return None if user_id is None else {"id": user_id, "name": names.get(user_id, "未知用户")}

@@ -1,5 +1,9 @@
-"""Uploads (API.md §5 POST /uploads): photos for repair tickets, photos and PDF quotes
-for purchase requests (§12).
+"""Uploads (API.md §5 POST /uploads): photos for repair tickets and inspections, photos
+and PDF quotes for purchase requests (§12).
+
+An upload is its uploader's until what it was uploaded for takes it (`take`, in the
+transaction that creates the ticket, request or inspection): one rule for every domain,
+so an upload can be taken once, by its owner, and only as a kind its taker accepts.
 
 The content decides what a file is: Pillow must open it as JPEG, PNG or WebP, or it
 must be a well-formed PDF (see `check_pdf`), whatever its name or declared type say. Every image is decoded and drawn onto a fresh canvas
@@ -23,13 +27,13 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel
-from tortoise.expressions import Subquery
 
 from models import could_exist
-from models.repairs import Upload
+from models.uploads import Upload
 from server import resources
 from server.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from server.logs import get_logger
+from server.tx import Tx
 from server.wire import UploadLink
 from services import ratelimit
 from services.identity import Principal
@@ -52,6 +56,9 @@ WINDOW_S = 600
 # Photos never attached to a ticket are removed after this.
 ORPHAN_AFTER = timedelta(hours=24)
 PDF = "application/pdf"
+# What each taker accepts: photos everywhere, PDF quotes on purchase requests too.
+PHOTO_TYPES = frozenset(content_type for content_type, _ in FORMATS.values())
+DOCUMENT_TYPES = PHOTO_TYPES | {PDF}
 # `%PDF-1.0`…`%PDF-1.7` or `%PDF-2.0`, then an end of line: the header of every PDF.
 PDF_HEADER = re.compile(rb"%PDF-(1\.[0-7]|2\.0)[\r\n]")
 # The trailer: `startxref <offset>` then `%%EOF`, within the last bytes of the file.
@@ -179,6 +186,53 @@ async def store(*, owner_id: int, data: bytes, now: datetime) -> Stored:
     )
 
 
+async def take(
+    tx: Tx,
+    ids: list[int],
+    *,
+    owner_id: int,
+    kinds: frozenset[str] = PHOTO_TYPES,
+    field: str,
+    ticket_id: int | None = None,
+    purchase_request_id: int | None = None,
+    duty_appointment_id: int | None = None,
+) -> list[Upload]:
+    """The caller's own unattached uploads `ids` of the content types `kinds`, taken in
+    `tx`: linked to the ticket, the purchase request or the duty appointment named, or,
+    when none is named, removed from this table for the taker to keep in its own
+    (assessment photos).
+
+    400 on `field`, and nothing taken, when any of them does not exist, is someone
+    else's, was taken already (also by a concurrent action: the change is conditional)
+    or is of another type (a PDF quote is not a photo). Repeated ids count once.
+    """
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    free = Upload.filter(
+        id__in=wanted,
+        owner_id=owner_id,
+        ticket_id=None,
+        purchase_request_id=None,
+        duty_appointment_id=None,
+        content_type__in=sorted(kinds),
+    ).using_db(tx.conn)
+    rows = await free
+    link = {
+        "ticket_id": ticket_id,
+        "purchase_request_id": purchase_request_id,
+        "duty_appointment_id": duty_appointment_id,
+    }
+    link = {name: value for name, value in link.items() if value is not None}
+    taken = 0
+    if len(rows) == len(wanted):  # then taken conditionally: a concurrent taker wins or loses
+        taken = await (free.update(**link) if link else free.delete())
+    if taken != len(wanted):
+        what = "附件" if PDF in kinds else "图片"
+        raise InvalidInput({field: f"{what}不存在、不属于你或已被使用"})
+    return rows
+
+
 async def read(*, upload: Upload) -> bytes:
     """The stored bytes of an upload the caller was already allowed to see."""
     path = resources.settings().uploads_path / upload.file_name
@@ -192,20 +246,19 @@ async def read(*, upload: Upload) -> bytes:
 async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]:
     """An upload for whoever may see what it is attached to; 404 for everyone else.
 
-    A quote attached to a purchase request follows the request's visibility; anything
-    else follows the repair rules (its ticket, or its uploader before one takes it).
+    A quote attached to a purchase request follows the request's visibility, a document
+    handed in at the duty station its appointment's (owner and clerks); anything else
+    follows the repair rules (its ticket, or its uploader before one takes it).
     """
     from services import procurement, repairs  # they import this module
-    from services.duty import documents
+    from services.duty import documents as duty_documents
 
     upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
-    if upload is not None:
-        readable = await documents.may_read(upload_id=upload.id, principal=principal)
-        if readable is not None:  # a document handed in at the duty station
-            if not readable:
-                raise NotFound("图片不存在")
-            return upload, await read(upload=upload)
-    if upload is None or upload.purchase_request_id is None:  # type: ignore[attr-defined]
+    if upload is not None and upload.duty_appointment_id is not None:
+        if not await duty_documents.may_read(upload=upload, principal=principal):
+            raise NotFound("文件不存在")
+        return upload, await read(upload=upload)
+    if upload is None or upload.purchase_request_id is None:
         return await repairs.photo(upload_id=upload_id, principal=principal)
     await procurement.attachment(upload=upload, principal=principal)
     return upload, await read(upload=upload)
@@ -213,22 +266,10 @@ async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, byte
 
 async def remove_orphans(*, now: datetime) -> int:
     """Delete uploads never attached to a ticket, request or appointment (abandoned)."""
-    from models.duty import DutyDocument
-
-    handed_in = Subquery(DutyDocument.all().values("upload_id"))
-    stale = (
-        await Upload.filter(
-            ticket_id=None, purchase_request_id=None, created_at__lte=now - ORPHAN_AFTER
-        )
-        .exclude(id__in=handed_in)
-        .limit(500)
-    )
+    unattached = {"ticket_id": None, "purchase_request_id": None, "duty_appointment_id": None}
+    stale = await Upload.filter(**unattached, created_at__lte=now - ORPHAN_AFTER).limit(500)
     for upload in stale:
-        deleted = (
-            await Upload.filter(id=upload.id, ticket_id=None, purchase_request_id=None)
-            .exclude(id__in=handed_in)
-            .delete()
-        )
+        deleted = await Upload.filter(id=upload.id, **unattached).delete()
         if deleted:
             path = resources.settings().uploads_path / upload.file_name
             await asyncio.to_thread(path.unlink, True)

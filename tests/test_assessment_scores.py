@@ -38,7 +38,7 @@ def local(first: date, day: int, hour: int = 10) -> datetime:
 
 
 async def _team(service: str, headcount: int, contacts: list[str], now: datetime) -> dict:
-    return await setup.create_team(
+    team = await setup.create_team(
         name=f"核算{service}{uuid.uuid4().hex[:6]}",
         service=service,
         vendor="核算物业",
@@ -46,16 +46,18 @@ async def _team(service: str, headcount: int, contacts: list[str], now: datetime
         contacts=contacts,
         now=now,
     )
+    return team.model_dump(mode="json")
 
 
 async def _standards(service: str, points: list[int]) -> list[dict]:
     tag = uuid.uuid4().hex[:6]
-    return await setup.create_standards(
+    created = await setup.create_standards(
         items=[
             {"service": service, "code": f"{tag}-{i}", "text": f"标准{i}", "points": p}
             for i, p in enumerate(points)
         ]
     )
+    return [standard.model_dump(mode="json") for standard in created.items]
 
 
 async def _served_order(client) -> tuple[Actor, int]:
@@ -137,11 +139,11 @@ async def test_scores_of_a_hand_checked_month(client):
         closes=local(first, 28),
         now=now,
     )
-    q = [x["id"] for x in survey["questions"]]
+    q = [x.id for x in survey.questions]
     for scores in ((5, 3, 4), (4, 5, 4), (2, 4, 1)):
         person = await make_user()
         await surveys.respond(
-            survey_id=survey["id"],
+            survey_id=survey.id,
             user_id=person.user_id,
             answers=[
                 {"question_id": i, "score": s, "comment": ""}

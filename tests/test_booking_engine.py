@@ -12,10 +12,12 @@ from booking import store
 from models.booking import Occupancy, Reservation
 from server import resources
 from server.errors import Conflict, InvalidInput, InvalidState, LimitReached, NotFound, SlotFull
+from server.tx import transaction
 from tests.test_booking_helpers import (
     NOW,
     assert_consistent,
     count_queries,
+    define_counter,
     make_resource,
     new_user,
     redis_booked,
@@ -117,7 +119,7 @@ async def test_one_per_user_per_slot_and_idempotent_replay():
 
 async def test_counters_take_part_in_the_same_step():
     rid, (s1, s2) = await make_resource(slots=2, capacity=10, one_per_user_per_slot=False)
-    await booking.define_counter(resource_id=rid, name="dish:1", limit=3)
+    await define_counter(rid, "dish:1", 3)
     await booking.reserve(
         resource_id=rid, user_id=new_user(), slot_ids=[s1], counters={"dish:1": 2}, now=NOW
     )
@@ -230,9 +232,14 @@ async def test_database_constraint_blocks_double_booking_when_redis_is_bypassed(
 
 
 async def test_ensure_slots_makes_each_grid_slot_once_under_concurrency():
-    rid = await booking.create_resource(
-        domain="test", ref_id=2, name="会议室", policy=booking.Policy(capacity=1, consecutive=True)
-    )
+    async with transaction() as tx:
+        rid = await booking.create_resource(
+            tx=tx,
+            domain="test",
+            ref_id=2,
+            name="会议室",
+            policy=booking.Policy(capacity=1, consecutive=True),
+        )
     start = NOW + timedelta(days=1)
     calls = await asyncio.gather(
         *(
@@ -260,11 +267,20 @@ async def test_ensure_slots_makes_each_grid_slot_once_under_concurrency():
     with pytest.raises(InvalidInput):
         await booking.ensure_slots(resource_id=rid, start=start, end=start, step_minutes=30)
     with pytest.raises(InvalidInput):
-        await booking.add_slots(
-            resource_id=rid,
-            slots=[booking.SlotSpec(start=start, end=start + timedelta(minutes=30), capacity=1)],
-        )
+        async with transaction() as tx:
+            await booking.add_slots(
+                tx=tx,
+                resource_id=rid,
+                slots=[
+                    booking.SlotSpec(start=start, end=start + timedelta(minutes=30), capacity=1)
+                ],
+            )
     await assert_consistent(rid)
+
+
+async def add_slots_in_a_transaction(*, resource_id: int) -> list[booking.SlotInfo]:
+    async with transaction() as tx:
+        return await booking.add_slots(tx=tx, resource_id=resource_id, slots=[])
 
 
 async def test_ids_that_cannot_exist_are_not_found_never_a_database_error():
@@ -280,7 +296,7 @@ async def test_ids_that_cannot_exist_are_not_found_never_a_database_error():
         booking.get(reservation_id=huge),
         booking.availability(resource_id=huge),
         booking.reconcile(resource_id=huge, now=NOW),
-        booking.add_slots(resource_id=huge, slots=[]),
+        add_slots_in_a_transaction(resource_id=huge),
     ):
         with pytest.raises(NotFound):
             await call

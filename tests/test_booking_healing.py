@@ -21,6 +21,7 @@ from server.errors import AppError, SlotFull
 from tests.test_booking_helpers import (
     NOW,
     assert_consistent,
+    define_counter,
     make_resource,
     new_user,
     redis_booked,
@@ -60,7 +61,7 @@ async def failing_writes(first_user: int, last_user: int) -> AsyncIterator[None]
 
 async def test_database_failure_after_the_redis_step_gives_places_back():
     rid, (slot,) = await make_resource(capacity=1)
-    await booking.define_counter(resource_id=rid, name="dish:1", limit=5)
+    await define_counter(rid, "dish:1", 5)
     unlucky = new_user()
     async with failing_writes(unlucky, unlucky):
         with pytest.raises(Exception) as caught:

@@ -18,6 +18,7 @@ from booking import store
 from booking.types import LIVE, OCCUPYING
 from models.booking import Occupancy, Reservation
 from server import resources
+from server.tx import transaction
 
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 BASE = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
@@ -32,24 +33,32 @@ def new_user() -> int:
 async def make_resource(
     *, slots: int = 1, capacity: int = 1, minutes: int = 30, **policy: object
 ) -> tuple[int, list[int]]:
-    rid = await booking.create_resource(
-        domain="test",
-        ref_id=1,
-        name="测试资源",
-        policy=booking.Policy(capacity=capacity, **policy),  # type: ignore[arg-type]
-    )
-    made = await booking.add_slots(
-        resource_id=rid,
-        slots=[
-            booking.SlotSpec(
-                start=BASE + timedelta(minutes=minutes * i),
-                end=BASE + timedelta(minutes=minutes * (i + 1)),
-                capacity=capacity,
-            )
-            for i in range(slots)
-        ],
-    )
+    async with transaction() as tx:
+        rid = await booking.create_resource(
+            tx=tx,
+            domain="test",
+            ref_id=1,
+            name="测试资源",
+            policy=booking.Policy(capacity=capacity, **policy),  # type: ignore[arg-type]
+        )
+        made = await booking.add_slots(
+            tx=tx,
+            resource_id=rid,
+            slots=[
+                booking.SlotSpec(
+                    start=BASE + timedelta(minutes=minutes * i),
+                    end=BASE + timedelta(minutes=minutes * (i + 1)),
+                    capacity=capacity,
+                )
+                for i in range(slots)
+            ],
+        )
     return rid, [s.id for s in made]
+
+
+async def define_counter(resource_id: int, name: str, limit: int) -> None:
+    async with transaction() as tx:
+        await booking.define_counter(tx=tx, resource_id=resource_id, name=name, limit=limit)
 
 
 async def db_booked(slot_id: int) -> int:

@@ -205,7 +205,7 @@ async def test_seed_demo_is_idempotent(client):
     assert await Menu.filter(canteen=meals_demo.DEMO_CANTEEN).count() == count
     menus = await Menu.filter(canteen=meals_demo.DEMO_CANTEEN, date__gte=now.date())
     assert len(menus) == 5
-    view = await meals_service.menu_view(menu_id=menus[0].id)
+    view = (await meals_service.menu_view(menu_id=menus[0].id)).model_dump(mode="json")
     assert len(view["slots"]) == 6 and view["slots"][0]["start"].endswith("T11:30:00+08:00")
     assert sum(s["capacity"] for s in view["slots"]) == 1800
     assert "米饭" in [d["name"] for d in view["dishes"]]

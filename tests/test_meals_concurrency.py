@@ -121,7 +121,7 @@ async def test_hang_ups_mid_order_never_leave_a_place_without_an_order(client):
                 user_id=user.user_id,
                 menu_id=menu["id"],
                 slot_id=menu["slots"][0]["id"],
-                lines=[meals.LineIn(menu["dishes"][0]["id"], 1)],
+                lines=[meals.LineIn(dish_id=menu["dishes"][0]["id"], qty=1)],
                 pickup="dine_in",
                 waitlist=False,
                 idempotency_key=None,

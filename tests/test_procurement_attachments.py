@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.repairs import Ticket, Upload
+from models.repairs import Ticket
+from models.uploads import Upload
 from services import uploads
 from tests.support import assert_error, make_user
 from tests.test_procurement_support import BASE, T0, make_cast, pdf_bytes, request_body, upload

@@ -7,7 +7,8 @@ import os
 
 from PIL import Image
 
-from models.repairs import Ticket, Upload
+from models.repairs import Ticket
+from models.uploads import Upload
 from server import resources
 from tests.support import assert_error, make_user
 from tests.test_repairs_support import image_bytes, jpeg_with_gps, make_cast, new_ticket, upload

@@ -1,7 +1,7 @@
-"""One wire format (issue 12): the documented shape of every route is the served one.
+"""One wire format: the documented shape of every route is the served one.
 
 - Every route that answers JSON declares a response model for each success status,
-  and every handler passes that model to `reply` (server/wire.py).
+  and `reply` serializes through that model (server/wire.py): no handler names it again.
 - Every JSON response served during the test session (recorded in APP_ENV=test, these
   tests run last) is valid against the OpenAPI document of its route and status, with
   no property the document does not list.
@@ -23,10 +23,6 @@ from openapi_schema_validator import OAS30Validator
 from server import wire
 
 ROOT = Path(__file__).resolve().parents[1]
-# Handlers being rewritten elsewhere (visitors becomes a package with typed results in
-# its own branch): their replies are still dumped without a model, but their served
-# bodies are checked against the document below like every other route's.
-NOT_YET_THROUGH_A_MODEL = {"handlers/visitors.py"}
 MIN_SERVED_SHARE = 0.9
 SERVED_SUMMARY = pytest.StashKey[str]()  # shown in the terminal summary (tests/conftest.py)
 _PARAM = re.compile(r"<(\w+)(?::[^>]*)?>")
@@ -85,21 +81,20 @@ async def test_every_json_route_declares_a_model_per_success_status(client, app)
     assert not missing, missing
 
 
-def test_every_handler_reply_names_its_model():
-    """Greppable: `reply(result, model=XOut, ...)` in every handler module."""
-    unnamed = []
+def test_no_handler_names_a_reply_model_twice():
+    """A route names its model once, in `doc()`: `reply` takes no `model=`."""
+    named = []
     for source in sorted((ROOT / "handlers").glob("*.py")):
-        relative = source.relative_to(ROOT).as_posix()
-        if relative in NOT_YET_THROUGH_A_MODEL:
-            continue
         text = source.read_text()
         for match in re.finditer(r"\breply\(", text):
-            call = text[match.start() : text.find("\n    )", match.start()) + 6]
-            first_line = text[match.start() : text.find("\n", match.start())]
-            if "model=" not in first_line and "model=" not in call:
+            depth, end = 1, match.end()
+            while depth:
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+            if re.search(r"\bmodel\s*=", text[match.end() : end]):
                 line = text.count("\n", 0, match.start()) + 1
-                unnamed.append(f"{relative}:{line}")
-    assert not unnamed, unnamed
+                named.append(f"{source.relative_to(ROOT).as_posix()}:{line}")
+    assert not named, named
 
 
 def test_no_reply_drifted_from_its_model():

@@ -91,16 +91,6 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
-            name='DutyDocument',
-            fields=[
-                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('upload_id', fields.IntField(unique=True)),
-                ('appointment', fields.ForeignKeyField('duty.Appointment', source_field='appointment_id', db_constraint=True, to_field='id', related_name='documents', on_delete=OnDelete.CASCADE)),
-            ],
-            options={'table': 'duty_documents', 'app': 'duty', 'pk_attr': 'id', 'table_description': 'An upload handed in with an appointment (visible to its owner and the clerks).'},
-            bases=['Model'],
-        ),
-        ops.CreateModel(
             name='DutyRating',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

@@ -91,7 +91,7 @@ async def import_rows(*, rows: list[dict[str, Any]]) -> dict[str, int]:
     try:
         async with transaction():
             existing = {
-                (a.team_id, a.date): a  # type: ignore[attr-defined]
+                (a.team_id, a.date): a
                 for a in await Attendance.filter(
                     team_id__in={t for t, _, _ in good}, date__in={d for _, d, _ in good}
                 )

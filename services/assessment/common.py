@@ -3,12 +3,11 @@ month bounds and the id-range check are server.clock's and models')."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from models import could_exist
 from models.assessment import SERVICES, Team
 from models.identity import Staff, User
 from server.errors import InvalidInput, NotFound
+from services.assessment import shapes
 from services.identity import Principal
 
 SERVICE_LABELS = {
@@ -23,20 +22,16 @@ SERVICE_LABELS = {
 assert set(SERVICE_LABELS) == set(SERVICES)
 
 
-def team_ref(team: Team) -> dict[str, Any]:
-    return {"id": team.id, "name": team.name, "service": team.service}
-
-
-def team_view(team: Team) -> dict[str, Any]:
-    return {
-        "id": team.id,
-        "name": team.name,
-        "service": team.service,
-        "service_label": SERVICE_LABELS[team.service],
-        "vendor": team.vendor,
-        "contracted_headcount": team.contracted_headcount,
-        "contacts": list(team.contacts),
-    }
+def team_view(team: Team) -> shapes.Team:
+    return shapes.Team(
+        id=team.id,
+        name=team.name,
+        service=team.service,
+        service_label=SERVICE_LABELS[team.service],
+        vendor=team.vendor,
+        contracted_headcount=team.contracted_headcount,
+        contacts=list(team.contacts),
+    )
 
 
 async def get_team(team_id: int, *, field: str | None = None) -> Team:

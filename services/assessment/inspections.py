@@ -9,7 +9,7 @@ so two concurrent actions never both apply and a notice never reports an undone 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from models import could_exist
@@ -22,7 +22,7 @@ from models.assessment import (
     Team,
 )
 from server import pagination, resources
-from server.clock import month_bounds, parse_month, wire
+from server.clock import month_bounds, parse_month, utc, wire
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -45,6 +45,7 @@ from services.assessment.shapes import (
     TeamRef,
 )
 from services.identity import Principal, names_of
+from services.workflow import Workflow
 
 Party = Literal["team_contact", "inspector", "system"]
 Audience = Literal["team", "inspector", "both"]
@@ -81,8 +82,11 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
         "overdue", "system", "rectification_overdue", "整改已逾期", "both"
     ),
 }
-ACTIONS = ("submit", "verify", "reject")
-ACTORS: dict[str, Party] = {action: t.actor for (_, action), t in TRANSITIONS.items()}
+WORKFLOW = Workflow(TRANSITIONS)
+ACTIONS = ("submit", "verify", "reject")  # what people do (the job does mark_overdue)
+ACTORS: dict[str, str] = {
+    action: next(iter(WORKFLOW.actors[action])) for action in WORKFLOW.actions
+}
 LIVE = ("open", "submitted", "overdue")
 
 
@@ -113,6 +117,7 @@ async def create_inspection(
             points = 0 if result["passed"] else standard.points
             deducted += points
             await photos.take(
+                tx,
                 photo_ids=result.get("photo_ids") or [],
                 owner_id=principal.user_id,
                 team=team,
@@ -193,13 +198,13 @@ async def _open_rectification(
 async def serialize_inspections(inspections: list[Inspection]) -> list[InspectionView]:
     ids = [i.id for i in inspections]
     results = await InspectionResult.filter(inspection_id__in=ids).order_by("id")
-    teams = {t.id: t for t in await Team.filter(id__in={i.team_id for i in inspections})}  # type: ignore[attr-defined]
-    names = await names_of(i.inspector_id for i in inspections)  # type: ignore[attr-defined]
+    teams = {t.id: t for t in await Team.filter(id__in={i.team_id for i in inspections})}
+    names = await names_of(i.inspector_id for i in inspections)
     by_inspection: dict[int, list[Result]] = {i: [] for i in ids}
     for r in results:
-        by_inspection[r.inspection_id].append(  # type: ignore[attr-defined]
+        by_inspection[r.inspection_id].append(
             Result(
-                standard_id=r.standard_id,  # type: ignore[attr-defined]
+                standard_id=r.standard_id,
                 passed=r.passed,
                 note=r.note,
                 photo_ids=r.photo_ids,
@@ -210,8 +215,8 @@ async def serialize_inspections(inspections: list[Inspection]) -> list[Inspectio
     return [
         InspectionView(
             id=i.id,
-            team=_team_ref(teams[i.team_id]),  # type: ignore[attr-defined]
-            inspector=Person(id=i.inspector_id, name=names.get(i.inspector_id, "未知用户")),  # type: ignore[attr-defined]
+            team=_team_ref(teams[i.team_id]),
+            inspector=Person(id=i.inspector_id, name=names.get(i.inspector_id, "未知用户")),
             at=i.at,
             location=i.location,
             results=by_inspection[i.id],
@@ -246,7 +251,7 @@ async def _parts(rectification: Rectification, principal: Principal) -> set[Part
     parts: set[Party] = set()
     if is_inspector(principal):
         parts.add("inspector")
-    if rectification.team_id in await teams_of_contact(principal):  # type: ignore[attr-defined]
+    if rectification.team_id in await teams_of_contact(principal):
         parts.add("team_contact")
     return parts
 
@@ -265,17 +270,14 @@ async def visible_rectification(*, rectification_id: int, principal: Principal) 
 
 async def serialize_rectifications(rows: list[Rectification]) -> list[RectificationView]:
     ids = [r.id for r in rows]
-    teams = {t.id: t for t in await Team.filter(id__in={r.team_id for r in rows})}  # type: ignore[attr-defined]
-    standards = {
-        s.id: s
-        for s in await Standard.filter(id__in={r.standard_id for r in rows})  # type: ignore[attr-defined]
-    }
+    teams = {t.id: t for t in await Team.filter(id__in={r.team_id for r in rows})}
+    standards = {s.id: s for s in await Standard.filter(id__in={r.standard_id for r in rows})}
     events = await RectificationEvent.filter(rectification_id__in=ids).order_by("at", "id")
-    names = await names_of(e.actor_id for e in events)  # type: ignore[attr-defined]
+    names = await names_of(e.actor_id for e in events)
     by_row: dict[int, list[Event]] = {i: [] for i in ids}
     for e in events:
-        actor_id = e.actor_id  # type: ignore[attr-defined]
-        by_row[e.rectification_id].append(  # type: ignore[attr-defined]
+        actor_id = e.actor_id
+        by_row[e.rectification_id].append(
             Event(  # type: ignore[call-arg]  # by name; `from` on the wire
                 at=e.at,
                 actor=Person(id=actor_id, name=names.get(actor_id, "未知用户"))
@@ -289,16 +291,16 @@ async def serialize_rectifications(rows: list[Rectification]) -> list[Rectificat
         )
     result = []
     for r in rows:
-        standard = standards[r.standard_id]  # type: ignore[attr-defined]
+        standard = standards[r.standard_id]
         result.append(
             RectificationView(
                 id=r.id,
-                inspection_id=r.inspection_id,  # type: ignore[attr-defined]
+                inspection_id=r.inspection_id,
                 standard_id=standard.id,
                 standard=StandardRef(
                     code=standard.code, text=standard.text, points=standard.points
                 ),
-                team=_team_ref(teams[r.team_id]),  # type: ignore[attr-defined]
+                team=_team_ref(teams[r.team_id]),
                 due=r.due,
                 status=r.status,
                 note=r.note,
@@ -346,8 +348,8 @@ async def act(
     if ACTORS.get(action) not in await _parts(found, principal) or action not in ACTIONS:
         raise Forbidden("你不能对该整改单执行此操作", details={"action": action})
     if action in ("verify", "reject") and not principal.has_role("admin"):
-        inspection = await Inspection.get(id=found.inspection_id)  # type: ignore[attr-defined]
-        if inspection.inspector_id != principal.user_id:  # type: ignore[attr-defined]
+        inspection = await Inspection.get(id=found.inspection_id)
+        if inspection.inspector_id != principal.user_id:
             raise Forbidden("只有发起检查的检查员可以复查", details={"action": action})
     async with transaction() as tx:
         await transition(
@@ -368,25 +370,24 @@ async def transition(
     photo_ids: list[int] | None = None,
 ) -> None:
     """One move of the state table inside `tx`: update, event, notices — or InvalidState."""
-    rule = TRANSITIONS.get((rectification.status, action))
-    if rule is None:
-        raise InvalidState(rectification.status, action=action)
+    rule = WORKFLOW.require(rectification.status, action)
     changes: dict[str, Any] = {"status": rule.next_state, "updated_at": now}
-    team = await Team.get(id=rectification.team_id)  # type: ignore[attr-defined]
+    team = await Team.get(id=rectification.team_id)
     if action == "submit":
         changes.update(note=note.strip(), photo_ids=list(dict.fromkeys(photo_ids or [])))
         assert actor_id is not None
         await photos.take(
-            photo_ids=photo_ids or [], owner_id=actor_id, team=team, field="photo_ids", now=now
+            tx, photo_ids=photo_ids or [], owner_id=actor_id, team=team, field="photo_ids", now=now
         )
-    updated = await Rectification.filter(id=rectification.id, status=rectification.status).update(
-        **changes
+    await WORKFLOW.claim(
+        tx,
+        Rectification,
+        object_id=rectification.id,
+        state=rectification.status,
+        action=action,
+        changes=changes,
+        retry_message="整改单刚被他人更新，请刷新后重试",
     )
-    if not updated:
-        current = await Rectification.get(id=rectification.id)
-        if (current.status, action) not in TRANSITIONS:
-            raise InvalidState(current.status, action=action)
-        raise Conflict("整改单刚被他人更新，请刷新后重试", details={"state": current.status})
     await RectificationEvent.create(
         rectification_id=rectification.id,
         at=now,
@@ -412,9 +413,9 @@ async def _tell(
     if rule.audience in ("team", "both"):
         people += await contact_users(team)
     if rule.audience in ("inspector", "both"):
-        inspection = await Inspection.get(id=rectification.inspection_id)  # type: ignore[attr-defined]
-        people.append(inspection.inspector_id)  # type: ignore[attr-defined]
-    standard = await Standard.get(id=rectification.standard_id)  # type: ignore[attr-defined]
+        inspection = await Inspection.get(id=rectification.inspection_id)
+        people.append(inspection.inspector_id)
+    standard = await Standard.get(id=rectification.standard_id)
     await notifications.notify_each(
         tx=tx,
         user_ids=dict.fromkeys(people),
@@ -434,7 +435,7 @@ async def mark_overdue(*, now: datetime, batch: int = 500) -> int:
     Once per rectification even with two runners: the transition is a conditional
     update on `open`, and the loser's InvalidState leaves its transaction empty.
     """
-    now = now.astimezone(UTC)  # SQLite compares stored datetimes as text (UTC)
+    now = utc(now)
     due = await Rectification.filter(status="open", due__lte=now).order_by("id").limit(batch)
     marked = 0
     for rectification in due:

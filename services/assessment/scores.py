@@ -19,7 +19,6 @@ from collections import Counter, defaultdict
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-from typing import Any
 
 from models.assessment import (
     Attendance,
@@ -35,10 +34,8 @@ from models.duty import DutyRating
 from models.repairs import Rating
 from server import resources
 from server.clock import month_bounds, next_month, parse_month
-from services.assessment.common import (
-    SERVICE_LABELS,
-    team_ref,
-)
+from services.assessment import shapes
+from services.assessment.common import SERVICE_LABELS
 from services.assessment.inspections import LIVE
 
 SATISFIED = 4  # a score of 4 or 5 counts as satisfied
@@ -107,7 +104,7 @@ def _total(parts: list[tuple[Fraction | None, int]]) -> float | None:
     return pct(sum((v * w for v, w in weighted), Fraction(0)) / weight_sum)
 
 
-async def scores(*, month: str) -> dict[str, Any]:
+async def scores(*, month: str) -> shapes.Scores:
     """API.md §11 scores of every team for `month`, and the centre-wide satisfied rate."""
     first = parse_month(month)
     _, end = month_bounds(first)
@@ -126,36 +123,43 @@ async def scores(*, month: str) -> dict[str, Any]:
         inspection = Fraction(max(0, 100 - deducted), 100)
         satisfaction = _satisfied_share(counters)
         items.append(
-            {
-                "team": {**team_ref(team), "service_label": SERVICE_LABELS[team.service]},
-                "attendance": pct(attendance),
-                "inspection": pct(inspection),
-                "satisfaction": pct(satisfaction),
-                "total": _total(
+            shapes.TeamScore(
+                team=shapes.ScoredTeam(
+                    id=team.id,
+                    name=team.name,
+                    service=team.service,
+                    service_label=SERVICE_LABELS[team.service],
+                ),
+                attendance=pct(attendance),
+                inspection=pct(inspection),
+                satisfaction=pct(satisfaction),
+                total=_total(
                     [(attendance, weights[0]), (inspection, weights[1]), (satisfaction, weights[2])]
                 ),
-                "deductions": deducted,
-                "open_rectifications": await _open_at_month_end(team, end=end),
-                "ratings": sum(sum(c.values()) for c in counters),
-            }
+                deductions=deducted,
+                open_rectifications=await _open_at_month_end(team, end=end),
+                ratings=sum(sum(c.values()) for c in counters),
+            )
         )
     everything = list(scores_by_source.values())
     rate = pct(_satisfied_share(everything))
     target = resources.settings().satisfaction_target
-    return {
-        "month": first.strftime("%Y-%m"),
-        "weights": {"attendance": weights[0], "inspection": weights[1], "satisfaction": weights[2]},
-        "items": items,
-        "centre": {
-            "satisfied_rate": rate,
-            "target": target,
-            "met": rate is not None and rate >= target,
-            "ratings": sum(sum(c.values()) for c in everything),
-        },
-    }
+    return shapes.Scores(
+        month=first.strftime("%Y-%m"),
+        weights=shapes.Weights(
+            attendance=weights[0], inspection=weights[1], satisfaction=weights[2]
+        ),
+        items=items,
+        centre=shapes.CentreScore(
+            satisfied_rate=rate,
+            target=target,
+            met=rate is not None and rate >= target,
+            ratings=sum(sum(c.values()) for c in everything),
+        ),
+    )
 
 
-async def trend(*, month: str, months: int) -> dict[str, Any]:
+async def trend(*, month: str, months: int) -> shapes.Trend:
     """The totals of the `months` months up to `month`, per team (the board's chart)."""
     last = parse_month(month)
     firsts = [last]
@@ -163,23 +167,23 @@ async def trend(*, month: str, months: int) -> dict[str, Any]:
         prev = firsts[0]
         firsts.insert(0, date(prev.year - (prev.month == 1), (prev.month - 2) % 12 + 1, 1))
     per_month = [await scores(month=f.strftime("%Y-%m")) for f in firsts]
-    series: dict[int, dict[str, Any]] = {}
+    series: dict[int, shapes.TeamTrend] = {}
     for board in per_month:
-        for item in board["items"]:
-            entry = series.setdefault(item["team"]["id"], {"team": item["team"], "totals": []})
-            entry["totals"].append(item["total"])
-    return {
-        "months": [f.strftime("%Y-%m") for f in firsts],
-        "series": list(series.values()),
-        "satisfied_rate": [b["centre"]["satisfied_rate"] for b in per_month],
-    }
+        for item in board.items:
+            entry = series.setdefault(item.team.id, shapes.TeamTrend(team=item.team, totals=[]))
+            entry.totals.append(item.total)
+    return shapes.Trend(
+        months=[f.strftime("%Y-%m") for f in firsts],
+        series=list(series.values()),
+        satisfied_rate=[b.centre.satisfied_rate for b in per_month],
+    )
 
 
 async def workbook(*, month: str) -> bytes:
     """The month's scores as .xlsx: per-team scores and the score distribution (counts only)."""
     from openpyxl import Workbook
 
-    board = await scores(month=month)
+    board = (await scores(month=month)).model_dump()
     distribution = await score_distribution(first=parse_month(month))
     book = Workbook()
     sheet = book.active

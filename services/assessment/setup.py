@@ -11,17 +11,18 @@ from models.assessment import SERVICES, Standard, Team
 from models.identity import Staff
 from server.errors import Conflict, InvalidInput
 from server.tx import transaction
+from services.assessment import shapes
 from services.assessment.common import team_view
 
 
-def standard_view(standard: Standard) -> dict[str, Any]:
-    return {
-        "id": standard.id,
-        "service": standard.service,
-        "code": standard.code,
-        "text": standard.text,
-        "points": standard.points,
-    }
+def standard_view(standard: Standard) -> shapes.Standard:
+    return shapes.Standard(
+        id=standard.id,
+        service=standard.service,
+        code=standard.code,
+        text=standard.text,
+        points=standard.points,
+    )
 
 
 async def create_team(
@@ -32,7 +33,7 @@ async def create_team(
     contracted_headcount: int,
     contacts: list[str],
     now: datetime,
-) -> dict[str, Any]:
+) -> shapes.Team:
     """A new team; its contacts must be directory entries (they answer rectifications)."""
     if service not in SERVICES:
         raise InvalidInput({"service": "取值无效"})
@@ -55,11 +56,11 @@ async def create_team(
     return team_view(team)
 
 
-async def list_teams() -> list[dict[str, Any]]:
-    return [team_view(t) for t in await Team.all().order_by("id")]
+async def list_teams() -> shapes.TeamList:
+    return shapes.TeamList(items=[team_view(t) for t in await Team.all().order_by("id")])
 
 
-async def create_standards(*, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def create_standards(*, items: list[dict[str, Any]]) -> shapes.StandardList:
     """Add checklist items in bulk: all of them or none (a code is unique per service)."""
     seen: set[tuple[str, str]] = set()
     for index, item in enumerate(items):
@@ -83,13 +84,15 @@ async def create_standards(*, items: list[dict[str, Any]]) -> list[dict[str, Any
                 )
     except IntegrityError:
         raise Conflict("该服务已有相同编号的考核标准") from None
-    return [standard_view(s) for s in created]
+    return shapes.StandardList(items=[standard_view(s) for s in created])
 
 
-async def list_standards(*, service: str | None) -> list[dict[str, Any]]:
+async def list_standards(*, service: str | None) -> shapes.StandardList:
     query = Standard.all()
     if service:
         if service not in SERVICES:
             raise InvalidInput({"service": "取值无效"})
         query = query.filter(service=service)
-    return [standard_view(s) for s in await query.order_by("service", "code")]
+    return shapes.StandardList(
+        items=[standard_view(s) for s in await query.order_by("service", "code")]
+    )

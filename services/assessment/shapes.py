@@ -77,3 +77,126 @@ class RectificationView(BaseModel):
 class RectificationPage(BaseModel):
     items: list[RectificationView]
     next_cursor: str | None
+
+
+# --- teams and standards ---------------------------------------------------------------
+
+
+class Team(BaseModel):
+    """`Team` of API.md §11 (with its service's Chinese label)."""
+
+    id: int
+    name: str
+    service: str
+    service_label: str
+    vendor: str
+    contracted_headcount: int
+    contacts: list[str]
+
+
+class TeamList(BaseModel):
+    items: list[Team]
+
+
+class Standard(BaseModel):
+    id: int
+    service: str
+    code: str
+    text: str
+    points: int
+
+
+class StandardList(BaseModel):
+    items: list[Standard]
+
+
+# --- surveys and ratings ---------------------------------------------------------------
+
+
+class Question(BaseModel):
+    id: int
+    service: str
+    service_label: str
+    text: str
+
+
+class Survey(BaseModel):
+    """`Survey` of API.md §11."""
+
+    id: int
+    month: str
+    questions: list[Question]
+    opens: WireTime
+    closes: WireTime
+
+
+class MyAnswer(BaseModel):
+    question_id: int
+    score: int
+    comment: str
+
+
+class MySurvey(Survey):
+    """A survey as the caller sees it: with their answers, if any."""
+
+    answered: bool
+    my_answers: list[MyAnswer] | None
+    submitted_at: WireTime | None
+
+
+class MealRating(BaseModel):
+    order_id: int
+    score: int
+    comment: str
+    created_at: WireTime
+
+
+# --- scores ----------------------------------------------------------------------------
+
+
+class ScoredTeam(TeamRef):
+    service_label: str
+
+
+class TeamScore(BaseModel):
+    """One team's month: each part 0-100 (null without data) and the weighted total."""
+
+    team: ScoredTeam
+    attendance: float | None
+    inspection: float | None
+    satisfaction: float | None
+    total: float | None
+    deductions: int
+    open_rectifications: int
+    ratings: int
+
+
+class CentreScore(BaseModel):
+    satisfied_rate: float | None
+    target: int
+    met: bool
+    ratings: int
+
+
+class Weights(BaseModel):
+    attendance: int
+    inspection: int
+    satisfaction: int
+
+
+class Scores(BaseModel):
+    month: str
+    weights: Weights
+    items: list[TeamScore]
+    centre: CentreScore
+
+
+class TeamTrend(BaseModel):
+    team: ScoredTeam
+    totals: list[float | None]
+
+
+class Trend(BaseModel):
+    months: list[str]
+    series: list[TeamTrend]
+    satisfied_rate: list[float | None]

@@ -23,35 +23,38 @@ from models.assessment import (
     SurveyResponse,
 )
 from models.meals import Order
-from server.clock import aware, parse_month, wire
+from server.clock import aware, parse_month
 from server.errors import Conflict, InvalidInput, InvalidState, NotFound, TooEarly, TooLate
 from server.tx import transaction
+from services.assessment import shapes
 from services.assessment.common import SERVICE_LABELS
 
 
-async def _view(survey: Survey, *, user_id: int | None = None) -> dict[str, Any]:
+async def _view(survey: Survey) -> shapes.Survey:
     questions = await SurveyQuestion.filter(survey_id=survey.id).order_by("position", "id")
-    view: dict[str, Any] = {
-        "id": survey.id,
-        "month": survey.month,
-        "questions": [
-            {
-                "id": q.id,
-                "service": q.service,
-                "service_label": SERVICE_LABELS[q.service],
-                "text": q.text,
-            }
+    return shapes.Survey(
+        id=survey.id,
+        month=survey.month,
+        questions=[
+            shapes.Question(
+                id=q.id, service=q.service, service_label=SERVICE_LABELS[q.service], text=q.text
+            )
             for q in questions
         ],
-        "opens": wire(survey.opens),
-        "closes": wire(survey.closes),
-    }
-    if user_id is not None:
-        mine = await SurveyResponse.get_or_none(survey_id=survey.id, user_id=user_id)
-        view["answered"] = mine is not None
-        view["my_answers"] = mine.answers if mine else None
-        view["submitted_at"] = wire(mine.submitted_at) if mine else None
-    return view
+        opens=survey.opens,
+        closes=survey.closes,
+    )
+
+
+async def _mine(survey: Survey, *, user_id: int) -> shapes.MySurvey:
+    """The survey with the caller's own answers, if they gave any."""
+    mine = await SurveyResponse.get_or_none(survey_id=survey.id, user_id=user_id)
+    return shapes.MySurvey(
+        **dict(await _view(survey)),
+        answered=mine is not None,
+        my_answers=[shapes.MyAnswer.model_validate(a) for a in mine.answers] if mine else None,
+        submitted_at=mine.submitted_at if mine else None,
+    )
 
 
 async def create_survey(
@@ -61,7 +64,7 @@ async def create_survey(
     opens: datetime,
     closes: datetime,
     now: datetime,
-) -> dict[str, Any]:
+) -> shapes.Survey:
     """One survey per month, open in [opens, closes)."""
     parse_month(month)
     opens, closes = aware(opens, field="opens"), aware(closes, field="closes")
@@ -85,17 +88,17 @@ async def create_survey(
     return await _view(survey)
 
 
-async def current(*, user_id: int, now: datetime) -> dict[str, Any]:
+async def current(*, user_id: int, now: datetime) -> shapes.MySurvey:
     """The survey open now (the latest opened one), with the caller's answers if any."""
     survey = await Survey.filter(opens__lte=now, closes__gt=now).order_by("-opens", "-id").first()
     if survey is None:
         raise NotFound("当前没有进行中的满意度调查")
-    return await _view(survey, user_id=user_id)
+    return await _mine(survey, user_id=user_id)
 
 
 async def respond(
     *, survey_id: int, user_id: int, answers: list[dict[str, Any]], now: datetime
-) -> dict[str, Any]:
+) -> shapes.MySurvey:
     """Answer every question of an open survey, once."""
     survey = await Survey.get_or_none(id=survey_id) if could_exist(survey_id) else None
     if survey is None:
@@ -132,12 +135,12 @@ async def respond(
                 )
     except IntegrityError:
         raise Conflict("你已提交过本月满意度调查", details={"survey_id": survey.id}) from None
-    return await _view(survey, user_id=user_id)
+    return await _mine(survey, user_id=user_id)
 
 
 async def rate_meal(
     *, user_id: int, order_id: int, score: int, comment: str, now: datetime
-) -> dict[str, Any]:
+) -> shapes.MealRating:
     """The owner rates a served order, once (the unique order key decides a race)."""
     order = await Order.get_or_none(id=order_id, user_id=user_id) if could_exist(order_id) else None
     if order is None:
@@ -150,9 +153,6 @@ async def rate_meal(
         )
     except IntegrityError:
         raise Conflict("该订单已评价", details={"order_id": order.id}) from None
-    return {
-        "order_id": order.id,
-        "score": rating.score,
-        "comment": rating.comment,
-        "created_at": wire(rating.created_at),
-    }
+    return shapes.MealRating(
+        order_id=order.id, score=rating.score, comment=rating.comment, created_at=rating.created_at
+    )

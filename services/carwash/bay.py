@@ -10,13 +10,16 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from tortoise.exceptions import IntegrityError
+
 import booking
 from models import could_exist
 from models.carwash import WashBooking, WashDay, WashSlot
+from server import faults
 from server.clock import tz
 from server.errors import Conflict, InvalidInput, InvalidState, LimitReached, NotFound, TooLate
 from server.logs import get_logger
-from server.tx import move
+from server.tx import Tx, move, transaction
 from services.carwash import shapes
 from services.carwash.common import DOMAIN, own_card, utc
 from services.carwash.redeem import _usable
@@ -42,23 +45,14 @@ def slot_view(slot: WashSlot, place: booking.SlotAvailability | None) -> shapes.
 async def create_slots(
     *, day: date, open_from: time, open_to: time, slot_minutes: int, bays: int
 ) -> list[shapes.WashSlot]:
-    """A day's grid of wash slots (409 conflict if the day already has slots)."""
+    """A day's grid of wash slots (409 conflict if the day already has slots): the day,
+    its engine resource and every slot in one transaction."""
     start = datetime.combine(day, open_from, tzinfo=tz())
     end = datetime.combine(day, open_to, tzinfo=tz())
     if end <= start:
         raise InvalidInput({"open_to": "结束时间应晚于开始时间"})
     if (end - start) < timedelta(minutes=slot_minutes):
         raise InvalidInput({"slot_minutes": "营业时段不足一个时段"})
-    existing = await WashDay.get_or_none(date=day)
-    if existing is not None and existing.resource_id:
-        raise Conflict("该日期已设置洗车时段")
-    wash_day = existing or await WashDay.create(date=day, bays=bays)
-    resource_id = await booking.create_resource(
-        domain=DOMAIN,
-        ref_id=wash_day.id,
-        name=f"{day} 洗车工位",
-        policy=booking.Policy(capacity=bays, per_user_limit=1, waitlist=False),
-    )
     specs = []
     cursor = start
     while cursor + timedelta(minutes=slot_minutes) <= end:
@@ -68,13 +62,40 @@ async def create_slots(
             )
         )
         cursor += timedelta(minutes=slot_minutes)
-    infos = await booking.add_slots(resource_id=resource_id, slots=specs)
+    try:
+        async with transaction() as tx:
+            await _create_day(tx, day=day, bays=bays, specs=specs)
+    except IntegrityError:  # the same day created at the same moment
+        raise Conflict("该日期已设置洗车时段") from None
+    return await list_slots(day=day)
+
+
+async def _create_day(tx: Tx, *, day: date, bays: int, specs: list[booking.SlotSpec]) -> None:
+    existing = await WashDay.get_or_none(date=day, using_db=tx.conn)
+    if existing is not None and existing.resource_id:
+        raise Conflict("该日期已设置洗车时段")
+    wash_day = existing or await WashDay.create(using_db=tx.conn, date=day, bays=bays)
+    resource_id = await booking.create_resource(
+        tx=tx,
+        domain=DOMAIN,
+        ref_id=wash_day.id,
+        name=f"{day} 洗车工位",
+        policy=booking.Policy(capacity=bays, per_user_limit=1, waitlist=False),
+    )
+    infos = await booking.add_slots(tx=tx, resource_id=resource_id, slots=specs)
+    await faults.point("carwash.slots.after_engine")
     for info in infos:
         await WashSlot.create(
-            id=info.id, day=wash_day, start=info.start, end=info.end, capacity=info.capacity
+            using_db=tx.conn,
+            id=info.id,
+            day=wash_day,
+            start=info.start,
+            end=info.end,
+            capacity=info.capacity,
         )
-    await WashDay.filter(id=wash_day.id).update(resource_id=resource_id, bays=bays)
-    return await list_slots(day=day)
+    await (
+        WashDay.filter(id=wash_day.id).using_db(tx.conn).update(resource_id=resource_id, bays=bays)
+    )
 
 
 async def list_slots(*, day: date) -> list[shapes.WashSlot]:
@@ -91,7 +112,7 @@ def booking_view(row: WashBooking) -> shapes.WashBooking:
     return shapes.WashBooking(
         id=row.id,
         slot=shapes.SlotRef(id=slot.id, start=slot.start, end=slot.end),
-        card_id=row.card_id,  # type: ignore[attr-defined]
+        card_id=row.card_id,
         status=row.status,
         plate=row.plate,
     )
@@ -188,7 +209,7 @@ async def release_no_shows(*, now: datetime) -> int:
             await move(step.tx, rows, status="no_show")
             await notify(
                 tx=step.tx,
-                user_id=row.user_id,  # type: ignore[attr-defined]
+                user_id=row.user_id,
                 kind="carwash_no_show",
                 title="洗车预约已失效",
                 body="您未在预约时段开始后10分钟内到场，预约已释放。",
@@ -212,6 +233,3 @@ async def bookings_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-booking.on_orphans(DOMAIN, bookings_of)

@@ -119,9 +119,7 @@ async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> shapes.
         await Card.filter(id=card.id, status="pending_payment").update(
             status="closed", closed_at=now
         )
-        raise ServiceUnavailable(
-            "微信支付暂时不可用，请稍后再试", headers={"Retry-After": "5"}
-        ) from None
+        raise ServiceUnavailable("微信支付暂时不可用，请稍后再试", retry_after=5) from None
     await Card.filter(id=card.id).update(prepay_id=prepay_id)
     card.type = card_type
     return shapes.Purchase(
@@ -188,7 +186,7 @@ async def expire_cards(*, now: datetime) -> int:
     async def notice(tx: Tx, card: Card) -> None:
         await notify(
             tx=tx,
-            user_id=card.owner_id,  # type: ignore[attr-defined]
+            user_id=card.owner_id,
             kind="carwash_expired",
             title="洗车卡已过期",
             body=f"您的洗车卡已过期，剩余{card.washes_left}次未使用。",
@@ -224,7 +222,7 @@ async def remind_expiring(*, now: datetime) -> int:
         assert card.expires_at is not None
         await notify(
             tx=tx,
-            user_id=card.owner_id,  # type: ignore[attr-defined]
+            user_id=card.owner_id,
             kind="carwash_expiring",
             title="洗车卡即将过期",
             body=f"您的洗车卡将于{local(card.expires_at):%m月%d日}过期，还剩{card.washes_left}次。",

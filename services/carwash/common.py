@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from models import could_exist
 from models.carwash import Card, Wash
-from server.clock import local, wire
+from server.clock import local, utc, wire
 from server.errors import NotFound
 from services.carwash import shapes
 
-__all__ = ["local", "wire"]  # the shared clock helpers, re-exported for this package
+__all__ = ["local", "utc", "wire"]  # the shared clock helpers, re-exported for this package
 
 DOMAIN = "carwash"
 LIVE_CARDS = ("pending_payment", "active", "refunding")  # count against per_user_limit
-
-
-def utc(moment: datetime) -> datetime:
-    """SQLite compares stored datetimes as UTC text: filter with UTC datetimes."""
-    return moment.astimezone(UTC)
 
 
 def card_link(card_id: int) -> str:

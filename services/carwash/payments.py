@@ -110,7 +110,7 @@ async def apply_payment(tx: Tx, *, card: Card, transaction: dict[str, Any], now:
     if problem:
         log.warning("WeChat Pay payment of %s does not match: %s", card.out_trade_no, problem)
         return "mismatch"
-    card_type = await CardType.get(id=card.type_id).using_db(tx.conn)  # type: ignore[attr-defined]
+    card_type = await CardType.get(id=card.type_id, using_db=tx.conn)
     activated = (
         await Card.filter(id=card.id, status__in=("pending_payment", "closed"))
         .using_db(tx.conn)
@@ -125,7 +125,7 @@ async def apply_payment(tx: Tx, *, card: Card, transaction: dict[str, Any], now:
         return "duplicate"
     await notify(
         tx=tx,
-        user_id=card.owner_id,  # type: ignore[attr-defined]
+        user_id=card.owner_id,
         kind="carwash_paid",
         title="洗车卡购买成功",
         body=f"{card_type.name}已生效，共{card.washes_total}次，有效期{card_type.valid_days}天。",
@@ -159,7 +159,7 @@ async def _apply_refund(
     yuan = f"{(card.refund_fen or 0) / 100:.2f}"
     await notify(
         tx=tx,
-        user_id=card.owner_id,  # type: ignore[attr-defined]
+        user_id=card.owner_id,
         kind="carwash_refunded",
         title="洗车卡退款成功" if succeeded else "洗车卡退款未成功",
         body=f"退款{yuan}元已原路退回。" if succeeded else "退款未成功，洗车卡已恢复可用。",
@@ -249,8 +249,6 @@ async def request_refund(*, user_id: int, card_id: int, now: datetime) -> shapes
             raise Conflict(
                 "微信支付拒绝了该退款，请到洗车点人工办理", details={"reason": exc.code}
             ) from None
-        raise ServiceUnavailable(
-            "微信支付暂时不可用，请稍后再试", headers={"Retry-After": "5"}
-        ) from None
+        raise ServiceUnavailable("微信支付暂时不可用，请稍后再试", retry_after=5) from None
     fresh = await Card.get(id=card.id).select_related("type")
     return card_view(fresh)

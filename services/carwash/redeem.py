@@ -10,18 +10,16 @@ slot, inside the booking engine's finish step, so the booking becomes `washed` w
 
 from __future__ import annotations
 
-import io
 import secrets
 from datetime import datetime, timedelta
 
-import qrcode
-import qrcode.constants
 from tortoise.expressions import F
 
 import booking
 from models.carwash import Card, Wash, WashBooking
 from server import resources
 from server.errors import InvalidState, NotFound
+from server.qr import qr_png
 from server.tx import Tx, transaction
 from services.carwash import shapes
 from services.carwash.common import card_link, card_view, own_card, utc
@@ -62,10 +60,7 @@ async def code_png(*, user_id: int, card_id: int) -> bytes:
     code = await resources.redis().get(f"{_CURRENT}{card.id}")
     if not code:
         raise NotFound("请先生成核销码")
-    image = qrcode.make(code, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return qr_png(str(code))
 
 
 def _usable(card: Card, *, now: datetime | None = None) -> None:
@@ -129,7 +124,7 @@ async def _current_booking(*, card: Card, now: datetime) -> WashBooking | None:
     """The owner's confirmed booking whose slot is on now (from 15 min before its start)."""
     return (
         await WashBooking.filter(
-            user_id=card.owner_id,  # type: ignore[attr-defined]
+            user_id=card.owner_id,
             status="confirmed",
             slot__start__lte=utc(now + timedelta(minutes=15)),
             slot__end__gt=utc(now),
@@ -179,7 +174,7 @@ async def _take_wash(
     )
     await notify(
         tx=tx,
-        user_id=card.owner_id,  # type: ignore[attr-defined]
+        user_id=card.owner_id,
         kind="carwash_washed",
         title="洗车卡已核销",
         body=f"本次洗车已扣1次，剩余{fresh.washes_left}次。",

@@ -11,11 +11,12 @@ from openpyxl import Workbook
 
 from models.carwash import Card, Wash
 from server.clock import local, month_bounds, next_month
+from services.carwash import shapes
 
 SOLD = ("active", "used_up", "expired", "refunding", "refunded")
 
 
-async def monthly(*, month: date) -> dict[str, Any]:
+async def monthly(*, month: date) -> shapes.MonthlyReport:
     """Sales by purchase time, refunds by refund time, washes by wash time (local days)."""
     start, end = month_bounds(month)
     window = {"gte": start, "lt": end}
@@ -32,16 +33,16 @@ async def monthly(*, month: date) -> dict[str, Any]:
     days = []
     day = month
     while day < next_month(month):
-        days.append({"date": day.isoformat(), "washes": per_day.get(day, 0)})
+        days.append(shapes.DayWashes(date=day, washes=per_day.get(day, 0)))
         day += timedelta(days=1)
-    return {
-        "month": f"{month.year:04d}-{month.month:02d}",
-        "cards_sold": len(sold),
-        "revenue_fen": sum(int(str(a)) for a in sold),
-        "refunded_fen": sum(int(str(r or 0)) for r in refunded),
-        "washes": len(washed),
-        "by_day": days,
-    }
+    return shapes.MonthlyReport(
+        month=f"{month.year:04d}-{month.month:02d}",
+        cards_sold=len(sold),
+        revenue_fen=sum(int(str(a)) for a in sold),
+        refunded_fen=sum(int(str(r or 0)) for r in refunded),
+        washes=len(washed),
+        by_day=days,
+    )
 
 
 def to_xlsx(report: dict[str, Any]) -> bytes:

@@ -3,6 +3,8 @@ handlers document as they are (server/wire.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, Field
 
 from server.wire import WireTime
@@ -120,3 +122,19 @@ class WashBooking(BaseModel):
 class WashBookingList(BaseModel):
     items: list[WashBooking]
     next_cursor: str | None = None
+
+
+class DayWashes(BaseModel):
+    date: dt.date
+    washes: int
+
+
+class MonthlyReport(BaseModel):
+    """The admin's month: cards sold and revenue, refunds, washes by local day."""
+
+    month: str
+    cards_sold: int
+    revenue_fen: int
+    refunded_fen: int
+    washes: int
+    by_day: list[DayWashes]

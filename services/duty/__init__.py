@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import booking
 from models.duty import Appointment
 from services.duty import appointments, catalog, desk, display, documents, jobs, report, shapes
-from services.duty.common import DOMAIN
 
 
 async def appointments_of(reservation_ids: list[int]) -> set[int]:
@@ -25,10 +23,9 @@ async def appointments_of(reservation_ids: list[int]) -> set[int]:
     return {int(r) for r in found}
 
 
-booking.on_orphans(DOMAIN, appointments_of)
-
 __all__ = [
     "appointments",
+    "appointments_of",
     "catalog",
     "desk",
     "display",

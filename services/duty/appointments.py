@@ -73,13 +73,14 @@ async def book(
     if slot_id is None:
         raise InvalidInput({"slot_id": "请选择预约时段"})
     slot = await DutySlot.get_or_none(id=slot_id) if could_exist(slot_id) else None
-    if slot is None or slot.service_id != service.id:  # type: ignore[attr-defined]
+    if slot is None or slot.service_id != service.id:
         raise InvalidInput({"slot_id": "该时段不属于所选业务"})
     if slot.start <= now:
         raise TooLate("该时段已开始，不能预约")
 
+    wanted = list(dict.fromkeys(document_ids))
+
     async def record(step: booking.Recording) -> Appointment:
-        taken = await documents.take(step.tx, user_id=user_id, ids=document_ids)
         try:
             row = await Appointment.create(
                 using_db=step.tx.conn,
@@ -90,14 +91,14 @@ async def book(
                 status="booked",
                 date=today(slot.start),
                 reservation_id=step.reservation.id,
-                document_ids=taken,
+                document_ids=wanted,
                 note=note,
                 live_key=live_key(user_id=user_id, service_id=service.id),
                 created_at=step.now,
             )
         except IntegrityError:
             raise LimitReached(ONE_LIVE) from None
-        await documents.link(step.tx, appointment_id=row.id, ids=taken)
+        await documents.take(step.tx, user_id=user_id, appointment_id=row.id, ids=wanted)
         return row
 
     try:
@@ -124,8 +125,8 @@ async def _hand_in(
 ) -> shapes.Appointment:
     if not document_ids:
         raise InvalidInput({"document_ids": "代办业务请上传所需材料"})
+    wanted = list(dict.fromkeys(document_ids))
     async with transaction() as tx:
-        taken = await documents.take(tx, user_id=user_id, ids=document_ids)
         row = await _create_live(
             tx,
             user_id=user_id,
@@ -133,12 +134,12 @@ async def _hand_in(
             kind="errand",
             status="waiting",
             date=today(now),
-            document_ids=taken,
+            document_ids=wanted,
             note=note,
             queued_at=now,
             created_at=now,
         )
-        await documents.link(tx, appointment_id=row.id, ids=taken)
+        await documents.take(tx, user_id=user_id, appointment_id=row.id, ids=wanted)
     return await view(await _fetch(row.id), now=now)
 
 
@@ -229,7 +230,7 @@ async def send_documents(
     if not document_ids:
         raise InvalidInput({"document_ids": "请上传需补充的材料"})
     async with transaction() as tx:
-        taken = await documents.take(tx, user_id=user_id, ids=document_ids)
+        taken = await documents.take(tx, user_id=user_id, appointment_id=row.id, ids=document_ids)
         await move(
             tx,
             Appointment.filter(id=row.id, status="needs_info"),
@@ -240,7 +241,6 @@ async def send_documents(
             queued_at=now,
             counter=None,
         )
-        await documents.link(tx, appointment_id=row.id, ids=taken)
     return await view(await _fetch(row.id), now=now)
 
 

@@ -15,10 +15,12 @@ from tortoise.exceptions import IntegrityError
 import booking
 from models import could_exist
 from models.duty import DutyDay, DutyService, DutySlot
-from server.clock import day_bounds, tz
+from server import faults
+from server.clock import day_bounds, tz, utc
 from server.errors import Conflict, InvalidInput, NotFound
+from server.tx import Tx, transaction
 from services.duty import shapes
-from services.duty.common import DOMAIN, utc
+from services.duty.common import DOMAIN
 
 MAX_COUNTERS = 9
 
@@ -91,7 +93,7 @@ def slot_view(row: DutySlot, place: booking.SlotAvailability | None) -> shapes.D
     booked = place.booked if place else 0
     return shapes.DutySlot(
         id=row.id,
-        service_id=row.service_id,  # type: ignore[attr-defined]
+        service_id=row.service_id,
         start=row.start,
         end=row.end,
         capacity=row.capacity,
@@ -117,20 +119,20 @@ async def list_slots(*, service_id: int, day: date) -> list[shapes.DutySlot]:
     return [slot_view(s, places.get(s.id)) for s in slots]
 
 
-async def _resource_of(row: DutyService) -> int:
-    """The service's engine resource, made the first time it gets slots."""
+async def _resource_of(tx: Tx, row: DutyService) -> int:
+    """The service's engine resource, made in `tx` the first time it gets slots."""
     if row.resource_id:
         return row.resource_id
     resource_id = await booking.create_resource(
+        tx=tx,
         domain=DOMAIN,
         ref_id=row.id,
         name=f"勤务站 {row.name}",
         policy=booking.Policy(capacity=1, per_user_limit=1, waitlist=False),
     )
-    updated = await DutyService.filter(id=row.id, resource_id=0).update(resource_id=resource_id)
-    if not updated:  # another admin request made it first
-        fresh = await DutyService.get(id=row.id)
-        return fresh.resource_id
+    rows = DutyService.filter(id=row.id, resource_id=0).using_db(tx.conn)
+    if not await rows.update(resource_id=resource_id):
+        raise Conflict("该业务的时段正在被设置，请稍后重试")
     return resource_id
 
 
@@ -138,8 +140,8 @@ async def create_slots(
     *, day: date, open_from: time, open_to: time, slot_minutes: int, counters: dict[int, int]
 ) -> list[shapes.DutySlot]:
     """A day's opening hours and, for each appointment service named, its counter slots
-    (capacity = the counters that handle it). 409 conflict for a service that already has
-    slots that day or for other hours than the day already has."""
+    (capacity = the counters that handle it), in one transaction. 409 conflict for a
+    service that already has slots that day, or for other hours than the day already has."""
     opens = datetime.combine(day, open_from, tzinfo=tz())
     closes = datetime.combine(day, open_to, tzinfo=tz())
     day_bounds(day)  # 400 outside the calendar a client may use
@@ -147,9 +149,7 @@ async def create_slots(
         raise InvalidInput({"open_to": "结束时间应晚于开始时间"})
     if closes - opens < timedelta(minutes=slot_minutes):
         raise InvalidInput({"slot_minutes": "开放时间不足一个时段"})
-    if not counters:
-        raise InvalidInput({"counters": "至少为一项预约业务设置窗口数"})
-    services: list[DutyService] = []
+    services: list[tuple[DutyService, int]] = []
     for service_id, count in counters.items():
         if not 1 <= count <= MAX_COUNTERS:
             raise InvalidInput({f"counters.{service_id}": f"窗口数应为1到{MAX_COUNTERS}"})
@@ -158,33 +158,59 @@ async def create_slots(
             raise InvalidInput({f"counters.{service_id}": "业务不存在"})
         if row.mode != "appointment":
             raise InvalidInput({f"counters.{service_id}": "只有预约类业务设置时段"})
-        services.append(row)
-    station_day, _ = await DutyDay.get_or_create(
-        date=day, defaults={"open_from": utc(opens), "open_to": utc(closes)}
-    )
-    if station_day.open_from is None:
-        await DutyDay.filter(id=station_day.id).update(open_from=utc(opens), open_to=utc(closes))
+        services.append((row, count))
+    if not services:
+        raise InvalidInput({"counters": "至少为一项预约业务设置窗口数"})
+    grid = []
+    cursor = opens
+    while cursor + timedelta(minutes=slot_minutes) <= closes:
+        grid.append((cursor, cursor + timedelta(minutes=slot_minutes)))
+        cursor += timedelta(minutes=slot_minutes)
+    try:
+        async with transaction() as tx:
+            made = await _open_day(
+                tx, day=day, opens=opens, closes=closes, services=services, grid=grid
+            )
+    except IntegrityError:  # the same day or slots made at the same moment
+        raise Conflict("该日已设置，请刷新后再试") from None
+    return made
+
+
+async def _open_day(
+    tx: Tx,
+    *,
+    day: date,
+    opens: datetime,
+    closes: datetime,
+    services: list[tuple[DutyService, int]],
+    grid: list[tuple[datetime, datetime]],
+) -> list[shapes.DutySlot]:
+    station_day = await DutyDay.get_or_none(date=day, using_db=tx.conn)
+    if station_day is None:
+        station_day = await DutyDay.create(
+            using_db=tx.conn, date=day, open_from=utc(opens), open_to=utc(closes)
+        )
+    elif station_day.open_from is None:
+        await (
+            DutyDay.filter(id=station_day.id)
+            .using_db(tx.conn)
+            .update(open_from=utc(opens), open_to=utc(closes))
+        )
     elif (station_day.open_from, station_day.open_to) != (opens, closes):
         raise Conflict("该日已设置其他开放时间")
     start, end = day_bounds(day)
     made: list[shapes.DutySlot] = []
-    for row in services:
-        if await DutySlot.filter(service_id=row.id, start__gte=start, start__lt=end).exists():
+    for row, count in services:
+        taken = DutySlot.filter(service_id=row.id, start__gte=start, start__lt=end)
+        if await taken.using_db(tx.conn).exists():
             raise Conflict(f"{row.name} 该日已设置时段")
-    for row in services:
-        resource_id = await _resource_of(row)
-        count = counters[row.id]
-        specs = []
-        cursor = opens
-        while cursor + timedelta(minutes=slot_minutes) <= closes:
-            specs.append(
-                booking.SlotSpec(
-                    start=cursor, end=cursor + timedelta(minutes=slot_minutes), capacity=count
-                )
-            )
-            cursor += timedelta(minutes=slot_minutes)
-        for info in await booking.add_slots(resource_id=resource_id, slots=specs):
+        resource_id = await _resource_of(tx, row)
+        specs = [booking.SlotSpec(start=a, end=b, capacity=count) for a, b in grid]
+        infos = await booking.add_slots(tx=tx, resource_id=resource_id, slots=specs)
+        await faults.point("duty.slots.after_engine")
+        for info in infos:
             slot = await DutySlot.create(
+                using_db=tx.conn,
                 id=info.id,
                 service_id=row.id,
                 day_id=station_day.id,

@@ -15,9 +15,9 @@ from tortoise.queryset import QuerySet
 
 import booking
 from models import could_exist
-from models.duty import Appointment, DutyDocument
+from models.duty import Appointment
 from models.identity import Staff, User
-from models.repairs import Upload
+from models.uploads import Upload
 from server.clock import today
 from server.errors import InvalidState, NotFound, TooEarly
 from server.tx import Tx, move, transaction
@@ -41,18 +41,15 @@ async def _people(user_ids: list[int]) -> dict[int, tuple[str, str]]:
 
 
 async def _documents(appointment_ids: list[int]) -> dict[int, list[shapes.Document]]:
-    links = await DutyDocument.filter(appointment_id__in=appointment_ids).values_list(
-        "appointment_id", "upload_id"
-    )
-    types = dict(
-        await Upload.filter(id__in=[u for _, u in links]).values_list("id", "content_type")
+    rows = (
+        await Upload.filter(duty_appointment_id__in=appointment_ids)
+        .order_by("id")
+        .values_list("duty_appointment_id", "id", "content_type")
     )
     found: dict[int, list[shapes.Document]] = {}
-    for appointment_id, upload_id in links:
+    for appointment_id, upload_id, content_type in rows:
         found.setdefault(int(appointment_id), []).append(
-            shapes.Document(
-                id=int(upload_id), url=int(upload_id), content_type=str(types.get(upload_id, ""))
-            )
+            shapes.Document(id=int(upload_id), url=int(upload_id), content_type=str(content_type))
         )
     return found
 

@@ -8,6 +8,8 @@ from services.gym.bookings import (
     cancel,
     get_booking,
     list_bookings,
+    record_promotion,
+    rows_of,
     visit,
 )
 from services.gym.catalog import SessionIn, create_gym, create_sessions, list_gyms, list_sessions
@@ -35,6 +37,7 @@ from services.gym.shapes import (
     Quota,
     SessionList,
     SessionView,
+    Settlement,
     Voucher,
 )
 
@@ -52,6 +55,7 @@ __all__ = [
     "SessionIn",
     "SessionList",
     "SessionView",
+    "Settlement",
     "Voucher",
     "authenticate_desk",
     "book_class",
@@ -69,7 +73,9 @@ __all__ = [
     "list_sessions",
     "mark_no_shows",
     "quota_view",
+    "record_promotion",
     "revoke_key",
+    "rows_of",
     "settlement",
     "settlement_xlsx",
     "visit",

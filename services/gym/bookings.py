@@ -22,7 +22,6 @@ from server.errors import Conflict, InvalidState, LimitReached, NotFound, SlotFu
 from server.tx import transaction
 from services.gym.catalog import session_of, sessions_with_places
 from services.gym.common import (
-    DOMAIN,
     FREE_CANCEL,
     LIVE,
     PROMOTION_CUTOFF,
@@ -55,7 +54,7 @@ async def book_class(
     is simply full. Booking closes at the start.
     """
     session = await session_of(session_id)
-    gym = await active_gym(session.gym_id)  # type: ignore[attr-defined]
+    gym = await active_gym(session.gym_id)
     if now >= session.start:
         raise TooLate("课程已开始，不能预约", details={"start": local(session.start).isoformat()})
     month = month_of(session.start)
@@ -137,7 +136,8 @@ async def cancel(*, user_id: int, booking_id: int, now: datetime) -> BookingView
     row = await own_booking(user_id=user_id, booking_id=booking_id)
     if row.kind == "walk_in":
         return await _cancel_walk_in(row, now=now)
-    session = await session_of(row.session_id)  # type: ignore[attr-defined]
+    assert row.session_id is not None  # every booking but a walk-in has its session
+    session = await session_of(row.session_id)
     if row.status not in LIVE:
         raise InvalidState(row.status, "当前状态不能取消")
     if now >= session.start:
@@ -189,11 +189,11 @@ async def record_promotion(step: booking.Recording) -> None:
     )
     if row is None:
         raise InvalidState("missing", "候补预约不存在")
-    session = await GymSession.filter(id=row.session_id).using_db(conn).first()  # type: ignore[attr-defined]
+    session = await GymSession.filter(id=row.session_id).using_db(conn).first()
     if session is None or step.now >= session.start - PROMOTION_CUTOFF:
         raise TooLate("已过候补截止时间")
     await GymBooking.filter(id=row.id).using_db(conn).update(status="confirmed")
-    gym = await Gym.filter(id=session.gym_id).using_db(conn).first()  # type: ignore[attr-defined]
+    gym = await Gym.filter(id=session.gym_id).using_db(conn).first()
     start = local(session.start)
     await notify(
         tx=step.tx,
@@ -213,10 +213,6 @@ async def rows_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-booking.on_promoted(DOMAIN, record_promotion)
-booking.on_orphans(DOMAIN, rows_of)
 
 
 async def own_booking(*, user_id: int, booking_id: int) -> GymBooking:
@@ -247,10 +243,10 @@ async def view(
     position: int | None = None,
 ) -> BookingView:
     """The wire GymBooking, with the session's live places and the waitlist position."""
-    gym = gym or await Gym.get(id=row.gym_id)  # type: ignore[attr-defined]
+    gym = gym or await Gym.get(id=row.gym_id)
     session_out = None
-    if row.session_id is not None:  # type: ignore[attr-defined]
-        session = session or await GymSession.get(id=row.session_id)  # type: ignore[attr-defined]
+    if row.session_id is not None:
+        session = session or await GymSession.get(id=row.session_id)
         session_out = (await sessions_with_places([session], gym))[0]
     if row.status == "waitlisted" and position is None and row.reservation_id:
         position = (await booking.get(reservation_id=row.reservation_id)).position

@@ -16,8 +16,10 @@ from tortoise.exceptions import IntegrityError
 
 import booking
 from models.gym import Gym, GymSession
+from server import faults
 from server.clock import aware, day_bounds
 from server.errors import Conflict, InvalidInput, NotFound
+from server.tx import Tx, transaction
 from services.gym.common import (
     DOMAIN,
     active_gym,
@@ -78,7 +80,8 @@ async def list_gyms() -> list[GymView]:
 async def create_sessions(
     *, gym_id: int, sessions: list[SessionIn], weeks: int
 ) -> list[SessionView]:
-    """Publish classes, each repeated weekly `weeks` times (1 = just the given date)."""
+    """Publish classes, each repeated weekly `weeks` times (1 = just the given date): the
+    whole timetable, engine slots and session rows, in one transaction."""
     gym = await active_gym(gym_id)
     _validate_sessions(sessions)
     by_series: dict[str, list[booking.SlotSpec]] = {}
@@ -91,27 +94,37 @@ async def create_sessions(
             by_series.setdefault(item.name, []).append(spec)
     coaches = {item.name: item.coach for item in sessions}
     created: list[GymSession] = []
-    for name, specs in by_series.items():
-        resource_id = await _series_resource(gym=gym, name=name)
-        try:
-            infos = await booking.add_slots(resource_id=resource_id, slots=specs)
-        except InvalidInput:
-            raise Conflict(f"「{name}」在该时间已有课程") from None
-        for info in infos:
-            created.append(
-                await GymSession.create(
-                    id=info.id,
-                    gym=gym,
-                    name=name,
-                    coach=coaches[name],
-                    start=info.start,
-                    end=info.end,
-                    capacity=info.capacity,
-                    resource_id=resource_id,
-                )
-            )
+    async with transaction() as tx:
+        for name, specs in by_series.items():
+            created += await _publish(tx, gym=gym, name=name, coach=coaches[name], specs=specs)
     created.sort(key=lambda s: (s.start, s.id))
     return [session_view(s, gym, None) for s in created]
+
+
+async def _publish(
+    tx: Tx, *, gym: Gym, name: str, coach: str, specs: list[booking.SlotSpec]
+) -> list[GymSession]:
+    """One class series' new sessions: engine slots and their rows."""
+    resource_id = await _series_resource(tx, gym=gym, name=name)
+    try:
+        infos = await booking.add_slots(tx=tx, resource_id=resource_id, slots=specs)
+    except InvalidInput:
+        raise Conflict(f"「{name}」在该时间已有课程") from None
+    await faults.point("gym.sessions.after_engine")
+    return [
+        await GymSession.create(
+            using_db=tx.conn,
+            id=info.id,
+            gym=gym,
+            name=name,
+            coach=coach,
+            start=info.start,
+            end=info.end,
+            capacity=info.capacity,
+            resource_id=resource_id,
+        )
+        for info in infos
+    ]
 
 
 def _validate_sessions(sessions: list[SessionIn]) -> None:
@@ -131,14 +144,14 @@ def _validate_sessions(sessions: list[SessionIn]) -> None:
         raise InvalidInput(errors)
 
 
-async def _series_resource(*, gym: Gym, name: str) -> int:
+async def _series_resource(tx: Tx, *, gym: Gym, name: str) -> int:
     """The engine resource of a gym's class series, made with its first session."""
-    existing = await GymSession.filter(gym_id=gym.id, name=name).first()
+    existing = await GymSession.filter(gym_id=gym.id, name=name).using_db(tx.conn).first()
     if existing is not None:
         return existing.resource_id
     policy = booking.Policy(capacity=1, one_per_user_per_slot=True, waitlist=True)
     return await booking.create_resource(
-        domain=DOMAIN, ref_id=gym.id, name=f"{gym.name} {name}", policy=policy
+        tx=tx, domain=DOMAIN, ref_id=gym.id, name=f"{gym.name} {name}", policy=policy
     )
 
 

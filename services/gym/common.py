@@ -11,7 +11,7 @@ writer), so no interleaving spends more than the quota.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -20,7 +20,7 @@ from tortoise.expressions import F
 from models import could_exist
 from models.gym import Gym, GymBooking, GymQuota, GymSession
 from server import resources
-from server.clock import local, tz
+from server.clock import local, tz, utc
 from server.errors import LimitReached, NotFound
 from services.gym.shapes import BookingView, GymRef, GymView, Quota, SessionView
 
@@ -32,12 +32,7 @@ VOUCHER_TTL = timedelta(seconds=60)
 LIVE = ("confirmed", "waitlisted")
 
 
-__all__ = ["local"]  # the shared clock helper, re-exported for this package
-
-
-def utc(dt: datetime) -> datetime:
-    """SQLite compares stored datetimes as UTC text: filter with UTC values."""
-    return dt.astimezone(UTC)
+__all__ = ["local", "utc"]  # the shared clock helpers, re-exported for this package
 
 
 def month_of(dt: datetime) -> str:

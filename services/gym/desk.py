@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-
-import qrcode
-import qrcode.constants
 
 import booking
 from models.gym import Gym, GymBooking, GymDeskKey, GymSession, GymVoucher
 from models.identity import Staff, User
 from server import resources
 from server.errors import InvalidState, NotFound, TooEarly, TooLate, Unauthorized
+from server.qr import qr_png
 from server.tx import Tx, transaction
 from services.gym.bookings import own_booking, view
 from services.gym.common import VOUCHER_LEAD, VOUCHER_TTL, active_gym, known, local, utc
@@ -68,7 +65,7 @@ async def revoke_key(*, key_id: int, now: datetime) -> DeskKeyRevoked:
         row = await GymDeskKey.get(id=row.id)
     return DeskKeyRevoked(
         id=row.id,
-        gym_id=row.gym_id,  # type: ignore[attr-defined]
+        gym_id=row.gym_id,
         revoked_at=row.revoked_at,
     )
 
@@ -81,9 +78,9 @@ async def authenticate_desk(*, key: str) -> DeskPrincipal:
     if not key.startswith(KEY_PREFIX) or len(key) > 128:
         raise Unauthorized("前台密钥无效")
     row = await GymDeskKey.get_or_none(key_hash=_key_hash(key), revoked_at__isnull=True)
-    if row is None or not await Gym.exists(id=row.gym_id, active=True):  # type: ignore[attr-defined]
+    if row is None or not await Gym.exists(id=row.gym_id, active=True):
         raise Unauthorized("前台密钥无效或已停用")
-    return DeskPrincipal(key_id=row.id, gym_id=row.gym_id)  # type: ignore[attr-defined]
+    return DeskPrincipal(key_id=row.id, gym_id=row.gym_id)
 
 
 # --- vouchers ----------------------------------------------------------------------
@@ -96,7 +93,7 @@ async def issue_voucher(*, user_id: int, booking_id: int, now: datetime) -> Vouc
     if row.status != "confirmed":
         raise InvalidState(row.status, "当前状态不能出示入场券")
     if row.kind == "class":
-        session = await GymSession.get(id=row.session_id)  # type: ignore[attr-defined]
+        session = await GymSession.get(id=row.session_id)
         opens = session.start - VOUCHER_LEAD
         if now < opens:
             raise TooEarly("开课前30分钟起可出示入场券", details={"from": local(opens).isoformat()})
@@ -108,7 +105,7 @@ async def issue_voucher(*, user_id: int, booking_id: int, now: datetime) -> Vouc
     expires_at = now + VOUCHER_TTL
     await GymVoucher.create(
         booking_id=row.id,
-        gym_id=row.gym_id,  # type: ignore[attr-defined]
+        gym_id=row.gym_id,
         code=code,
         expires_at=expires_at,
     )
@@ -125,10 +122,7 @@ async def voucher_png(*, user_id: int, booking_id: int, now: datetime) -> bytes:
     )
     if voucher is None or row.status != "confirmed":
         raise NotFound("没有可用的入场券")
-    image = qrcode.make(voucher.code, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return qr_png(voucher.code)
 
 
 # --- the check-in ------------------------------------------------------------------
@@ -140,7 +134,7 @@ async def checkin(*, desk: DeskPrincipal, code: str, now: datetime) -> Checkin:
     voucher = await GymVoucher.get_or_none(code=code)
     if voucher is None or voucher.gym_id != desk.gym_id or voucher.expires_at <= now:
         raise NotFound("入场券无效或已过期")
-    row = await GymBooking.get(id=voucher.booking_id)  # type: ignore[attr-defined]
+    row = await GymBooking.get(id=voucher.booking_id)
     if row.status != "confirmed":
         raise InvalidState(row.status, _refusal(row.status))
 
@@ -184,7 +178,7 @@ def _refusal(status: str) -> str:
 async def _member(user_id: int) -> Member:
     """All the desk sees of a member: the name masked and the department."""
     user = await User.get_or_none(id=user_id)
-    staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None  # type: ignore[attr-defined]
+    staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None
     return Member(
         name_masked=mask_name(staff.name if staff else None),
         department=staff.department if staff else "",

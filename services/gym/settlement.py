@@ -11,6 +11,7 @@ from openpyxl.styles import Font
 from tortoise.functions import Count
 
 from models.gym import Gym, GymBooking
+from services.gym.shapes import GymRef, Settlement, SettlementRow
 
 COLUMNS = [
     ("gym", "场馆"),
@@ -23,7 +24,7 @@ COLUMNS = [
 ]
 
 
-async def settlement(*, month: str) -> dict[str, Any]:
+async def settlement(*, month: str) -> Settlement:
     """Figures per gym for the month (every gym, zeros included), by the visit's month."""
     counts: dict[tuple[int, str, str], int] = {}
     rows = (
@@ -41,17 +42,17 @@ async def settlement(*, month: str) -> dict[str, Any]:
         late = counts.get((gym.id, "class", "late_cancelled"), 0)
         no_shows = counts.get((gym.id, "class", "no_show"), 0)
         items.append(
-            {
-                "gym": {"id": gym.id, "name": gym.name},
-                "check_ins": walk_ins + classes,
-                "walk_ins": walk_ins,
-                "classes": classes,
-                "late_cancels": late,
-                "no_shows": no_shows,
-                "billable": walk_ins + classes + late + no_shows,
-            }
+            SettlementRow(
+                gym=GymRef(id=gym.id, name=gym.name),
+                check_ins=walk_ins + classes,
+                walk_ins=walk_ins,
+                classes=classes,
+                late_cancels=late,
+                no_shows=no_shows,
+                billable=walk_ins + classes + late + no_shows,
+            )
         )
-    return {"month": month, "items": items}
+    return Settlement(month=month, items=items)
 
 
 def settlement_xlsx(report: dict[str, Any]) -> bytes:

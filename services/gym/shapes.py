@@ -102,3 +102,20 @@ class DeskKeyRevoked(BaseModel):
     id: int
     gym_id: int
     revoked_at: WireTime | None
+
+
+class SettlementRow(BaseModel):
+    gym: GymRef
+    check_ins: int
+    walk_ins: int
+    classes: int
+    late_cancels: int
+    no_shows: int
+    billable: int = Field(description="结算人次 = 签到 + 迟取消 + 爽约")
+
+
+class Settlement(BaseModel):
+    """What the centre pays the partner gyms for one month, per gym."""
+
+    month: str
+    items: list[SettlementRow]

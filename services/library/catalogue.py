@@ -189,7 +189,7 @@ async def _import_row(book: TitleIn, report: ImportReport) -> None:
             if copy is None:
                 await Copy.create(using_db=tx.conn, barcode=code, title_id=title.id)
                 new_copies += 1
-            elif copy.title_id != title.id:  # type: ignore[attr-defined]
+            elif copy.title_id != title.id:
                 raise RowError(f"条码 {code} 已属于另一本书")
     report.titles_created += int(created)
     report.copies_created += new_copies

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from models.identity import Staff, User
 from models.library import LIVE_HOLDS, Copy, Hold, Loan, Title
 from server import pagination
+from server.clock import utc
 from server.errors import InvalidState, LimitReached, NotFound
 from server.tx import Tx, transaction
 from services.library.common import (
@@ -46,12 +47,12 @@ async def _claim_copy(tx: Tx, *, copy: Copy, user_id: int, title: Title, now: da
     )
     if copy.status in ("on_loan", "lost"):
         raise InvalidState(copy.status, "这本书已借出或已挂失")
-    set_aside_for_me = mine is not None and mine.copy_id == copy.id  # type: ignore[attr-defined]
+    set_aside_for_me = mine is not None and mine.copy_id == copy.id
     if copy.status == "on_hold_shelf" and not set_aside_for_me:
         raise InvalidState(copy.status, "这本书已为其他读者预约保留")
     if mine is None:
         return
-    if mine.status == "ready" and mine.copy_id != copy.id:  # type: ignore[attr-defined]
+    if mine.status == "ready" and mine.copy_id != copy.id:
         # Borrowing another copy of the title: the one set aside goes to the next reader.
         await release_ready(tx, hold=mine, status="fulfilled", title=title, now=now)
     else:
@@ -63,7 +64,7 @@ async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> 
     async with transaction() as tx:
         await lock_user(tx, user_id)
         found = await copy_by_barcode(barcode, tx=tx)
-        title = await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
+        title = await lock_title(tx, found.title_id)
         copy = await Copy.get(id=found.id, using_db=tx.conn)
         await refuse_if_overdue(tx, user_id=user_id, now=now)
         live = await Loan.filter(borrower_id=user_id, status="on_loan").using_db(tx.conn).count()
@@ -93,7 +94,7 @@ async def return_copy(*, barcode: str, now: datetime) -> Returned:
     """Check a copy in; it goes to the first waiting hold of its title, else the shelf."""
     async with transaction() as tx:
         found = await copy_by_barcode(barcode, tx=tx)
-        title = await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
+        title = await lock_title(tx, found.title_id)
         copy = await Copy.get(id=found.id, using_db=tx.conn)
         loan = await Loan.filter(live_copy_id=copy.id).using_db(tx.conn).first()
         if loan is None or copy.status != "on_loan":
@@ -122,7 +123,7 @@ async def renew(*, user_id: int, loan_id: int, now: datetime) -> LoanView:
     """Thirty more days from today, at most twice, never past a waiting reader."""
     found = await own_loan(user_id=user_id, loan_id=loan_id)
     async with transaction() as tx:
-        await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
+        await lock_title(tx, found.title_id)
         loan = await Loan.get(id=found.id, using_db=tx.conn)
         if loan.status != "on_loan":
             raise InvalidState(loan.status, "这笔借阅已结束")
@@ -130,7 +131,7 @@ async def renew(*, user_id: int, loan_id: int, now: datetime) -> LoanView:
             raise InvalidState("overdue", "已逾期的图书不能续借，请先归还")
         if loan.renewals >= MAX_RENEWALS:
             raise LimitReached(f"最多续借 {MAX_RENEWALS} 次", details={"limit": MAX_RENEWALS})
-        waiting = Hold.filter(title_id=loan.title_id, status="waiting")  # type: ignore[attr-defined]
+        waiting = Hold.filter(title_id=loan.title_id, status="waiting")
         if await waiting.using_db(tx.conn).exists():
             raise InvalidState("on_loan", "这本书有人在排队预约，不能续借", reason="holds")
         due = max(loan.due_at, due_for(now))
@@ -146,7 +147,7 @@ async def mark_lost(*, barcode: str, now: datetime) -> CopyView:
     """A copy is lost: its live loan ends as lost, a hold waiting on it queues again."""
     async with transaction() as tx:
         found = await copy_by_barcode(barcode, tx=tx)
-        title = await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
+        title = await lock_title(tx, found.title_id)
         copy = await Copy.get(id=found.id, using_db=tx.conn)
         if copy.status != "lost":
             await (
@@ -173,7 +174,7 @@ async def list_loans(*, user_id: int, limit: int, cursor: str | None, now: datet
 
 async def overdue_loans(*, now: datetime, limit: int, cursor: str | None) -> OverduePage:
     """The librarian's list: overdue loans, longest overdue first, with days overdue."""
-    query = Loan.filter(status="on_loan", due_at__lt=now.astimezone(UTC))
+    query = Loan.filter(status="on_loan", due_at__lt=utc(now))
     rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
     return OverduePage(
         items=[await overdue_out(row, now=now) for row in rows], next_cursor=next_cursor

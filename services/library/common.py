@@ -15,7 +15,7 @@ the database's backstop behind this.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from tortoise.functions import Count
@@ -24,7 +24,7 @@ from models import could_exist
 from models.identity import User
 from models.library import Copy, Hold, Loan, Title
 from server import clock
-from server.clock import local, today
+from server.clock import local, today, utc
 from server.errors import NotFound
 from server.tx import Tx
 from services.library.shapes import (
@@ -54,7 +54,7 @@ OVERDUE_STAGES = {1: 1, 2: 7, 3: 14}  # stage → days overdue
 def end_of_day(day: date) -> datetime:
     """The last second of a local day, in UTC: loans fall due at closing of their day."""
     closing = datetime.combine(day, time(23, 59, 59), tzinfo=clock.tz())
-    return closing.astimezone(UTC)
+    return utc(closing)
 
 
 def due_for(now: datetime) -> datetime:
@@ -137,9 +137,9 @@ async def overdue_out(loan: Loan, *, now: datetime) -> OverdueLoan:
 
 
 async def _loan(shape: type[L], loan: Loan, *, now: datetime, **extra: Any) -> L:
-    title = await Title.get(id=loan.title_id)  # type: ignore[attr-defined]
-    copy = await Copy.get(id=loan.copy_id)  # type: ignore[attr-defined]
-    borrower_id: int = loan.borrower_id  # type: ignore[attr-defined]
+    title = await Title.get(id=loan.title_id)
+    copy = await Copy.get(id=loan.copy_id)
+    borrower_id: int = loan.borrower_id
     return shape(
         id=loan.id,
         title=Ref(id=title.id, title=title.title),
@@ -159,7 +159,7 @@ async def position_of(hold: Hold) -> int | None:
     if hold.status != "waiting":
         return None
     ahead = await Hold.filter(
-        title_id=hold.title_id,  # type: ignore[attr-defined]
+        title_id=hold.title_id,
         status="waiting",
         id__lt=hold.id,
     ).count()
@@ -168,10 +168,10 @@ async def position_of(hold: Hold) -> int | None:
 
 async def hold_out(hold: Hold) -> HoldView:
     """The `Hold` of API.md §9; `barcode` (added) names the copy set aside while ready."""
-    title = await Title.get(id=hold.title_id)  # type: ignore[attr-defined]
+    title = await Title.get(id=hold.title_id)
     barcode = None
-    if hold.status == "ready" and hold.copy_id is not None:  # type: ignore[attr-defined]
-        barcode = (await Copy.get(id=hold.copy_id)).barcode  # type: ignore[attr-defined]
+    if hold.status == "ready" and hold.copy_id is not None:
+        barcode = (await Copy.get(id=hold.copy_id)).barcode
     return HoldView(
         id=hold.id,
         title=Ref(id=title.id, title=title.title),
@@ -187,7 +187,7 @@ def copy_out(copy: Copy) -> CopyView:
     return CopyView(
         id=copy.id,
         barcode=copy.barcode,
-        title_id=copy.title_id,  # type: ignore[attr-defined]
+        title_id=copy.title_id,
         status=copy.status,
     )
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from models.library import LIVE_HOLDS, Hold, Loan
 from server import pagination
+from server.clock import utc
 from server.errors import Conflict, InvalidState, LimitReached, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -23,7 +24,7 @@ from services.library.shapes import HoldPage, HoldView
 async def refuse_if_overdue(tx: Tx, *, user_id: int, now: datetime) -> None:
     """No fines: an overdue loan blocks new loans and holds until it is returned."""
     overdue = await (
-        Loan.filter(borrower_id=user_id, status="on_loan", due_at__lt=now.astimezone(UTC))
+        Loan.filter(borrower_id=user_id, status="on_loan", due_at__lt=utc(now))
         .using_db(tx.conn)
         .exists()
     )
@@ -71,7 +72,7 @@ async def cancel_hold(*, user_id: int, hold_id: int, now: datetime) -> HoldView:
     """Leave the queue; a copy set aside for me passes to the next in line."""
     found = await own_hold(user_id=user_id, hold_id=hold_id)
     async with transaction() as tx:
-        title = await lock_title(tx, found.title_id)  # type: ignore[attr-defined]
+        title = await lock_title(tx, found.title_id)
         hold = await Hold.filter(id=found.id).using_db(tx.conn).first()
         assert hold is not None  # holds are never deleted
         if hold.status == "waiting":
@@ -98,11 +99,11 @@ async def expire_holds(*, now: datetime) -> int:
     there, so a concurrent cancel, a borrow by the holder or a second run of the job
     finds it no longer ready and changes nothing.
     """
-    due = await Hold.filter(status="ready", ready_until__lte=now.astimezone(UTC)).order_by("id")
+    due = await Hold.filter(status="ready", ready_until__lte=utc(now)).order_by("id")
     expired = 0
     for candidate in due:
         async with transaction() as tx:
-            title = await lock_title(tx, candidate.title_id)  # type: ignore[attr-defined]
+            title = await lock_title(tx, candidate.title_id)
             hold = await Hold.filter(id=candidate.id).using_db(tx.conn).first()
             if hold is None or hold.status != "ready" or hold.ready_until is None:
                 continue
@@ -111,7 +112,7 @@ async def expire_holds(*, now: datetime) -> int:
             await release_ready(tx, hold=hold, status="expired", title=title, now=now)
             await notifications.notify(
                 tx=tx,
-                user_id=hold.user_id,  # type: ignore[attr-defined]
+                user_id=hold.user_id,
                 kind="library_hold_expired",
                 title="预约已过期",
                 body=f"《{title.title}》的预约保留期已过，图书已转给下一位读者",

@@ -68,7 +68,7 @@ async def set_aside(tx: Tx, *, hold: Hold, copy: Copy, title: Title, now: dateti
     hold.status, hold.copy_id, hold.ready_until = "ready", copy.id, until
     await notifications.notify(
         tx=tx,
-        user_id=hold.user_id,  # type: ignore[attr-defined]
+        user_id=hold.user_id,
         kind="library_hold_ready",
         title="预约的图书已到馆",
         body=f"《{title.title}》已为你保留在预约书架（条码 {copy.barcode}），"
@@ -93,7 +93,7 @@ async def release_ready(
     tx: Tx, *, hold: Hold, status: str, title: Title, now: datetime
 ) -> Hold | None:
     """End a ready hold and pass its copy on (next in line, or the shelf)."""
-    copy_id = hold.copy_id  # type: ignore[attr-defined]
+    copy_id = hold.copy_id
     await end_hold(tx, hold=hold, status=status, now=now)
     copy = await Copy.filter(id=copy_id).using_db(tx.conn).first()
     if copy is None or copy.status != "on_hold_shelf":

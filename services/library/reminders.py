@@ -10,10 +10,10 @@ nor the notice.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from models.library import Loan, Title
-from server.clock import local, today
+from server.clock import local, today, utc
 from server.tx import Tx
 from services import notifications
 from services.library.common import (
@@ -30,7 +30,7 @@ async def remind_due(*, now: datetime) -> int:
     """Tell borrowers REMIND_DAYS_BEFORE days ahead that a loan falls due."""
     horizon = end_of_day(today(now) + timedelta(days=REMIND_DAYS_BEFORE))
     due = await Loan.filter(
-        status="on_loan", reminded=False, due_at__lte=horizon, due_at__gt=now.astimezone(UTC)
+        status="on_loan", reminded=False, due_at__lte=horizon, due_at__gt=utc(now)
     ).order_by("id")
 
     async def claim(tx: Tx, loan: Loan) -> int:
@@ -58,10 +58,10 @@ async def _tell_borrower(
     tx: Tx, *, loan: Loan, kind: str, title: str, body: Callable[[str], str], now: datetime
 ) -> None:
     """A notice about a loan; `body` is given the book's title."""
-    book = await Title.get(id=loan.title_id, using_db=tx.conn)  # type: ignore[attr-defined]
+    book = await Title.get(id=loan.title_id, using_db=tx.conn)
     await notifications.notify(
         tx=tx,
-        user_id=loan.borrower_id,  # type: ignore[attr-defined]
+        user_id=loan.borrower_id,
         kind=kind,
         title=title,
         body=body(book.title),

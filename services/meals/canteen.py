@@ -6,21 +6,18 @@ Same domain and models as menus.py and orders.py.
 
 from __future__ import annotations
 
-import io
 from collections import Counter
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import qrcode
-import qrcode.constants
+from datetime import datetime, timedelta
 
 import booking
 from models.meals import Menu, Order
-from server.clock import wire
+from server.clock import utc
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
+from server.qr import qr_png
 from server.tx import Tx, move, transaction
 from services import identity
+from services.meals import shapes
 from services.meals.menus import MEAL_NAMES, PLACED, menu_shape
 from services.meals.orders import order_link, order_view, own_order
 from services.notifications import notify
@@ -32,7 +29,7 @@ log = get_logger("meals")
 SUMMARY_LOOKBACK = timedelta(hours=12)
 
 
-async def summary(*, menu_id: int) -> dict[str, Any]:
+async def summary(*, menu_id: int) -> shapes.Summary:
     """The kitchen's prep counts and the day's figures for one menu.
 
     `confirmed` counts orders still to be picked up; what the kitchen cooks is every
@@ -53,35 +50,35 @@ async def summary(*, menu_id: int) -> dict[str, Any]:
             slot_served[row["slot_id"]] += 1
         for item in row["items"]:
             dish_qty[int(item["dish_id"])] += int(item["qty"])
-    return {
-        "menu_id": shape.id,
-        "date": shape.date.isoformat(),
-        "meal": shape.meal,
-        "confirmed": statuses["confirmed"],
-        "served": statuses["served"],
-        "waitlisted": statuses["waitlisted"],
-        "ordered": sum(statuses[s] for s in PLACED),
-        "no_show": statuses["no_show"],
-        "cancelled": statuses["cancelled"],
-        "dishes": [
-            {"dish_id": d.id, "name": d.name, "ordered": dish_qty[d.id], "stock": d.stock}
+    return shapes.Summary(
+        menu_id=shape.id,
+        date=shape.date,
+        meal=shape.meal,
+        confirmed=statuses["confirmed"],
+        served=statuses["served"],
+        waitlisted=statuses["waitlisted"],
+        ordered=sum(statuses[s] for s in PLACED),
+        no_show=statuses["no_show"],
+        cancelled=statuses["cancelled"],
+        dishes=[
+            shapes.DishCount(dish_id=d.id, name=d.name, ordered=dish_qty[d.id], stock=d.stock)
             for d in shape.dishes.values()
         ],
-        "slots": [
-            {
-                "slot_id": s.id,
-                "start": wire(s.start),
-                "end": wire(s.end),
-                "capacity": s.capacity,
-                "booked": slot_booked[s.id],
-                "served": slot_served[s.id],
-            }
+        slots=[
+            shapes.SlotCount(
+                slot_id=s.id,
+                start=s.start,
+                end=s.end,
+                capacity=s.capacity,
+                booked=slot_booked[s.id],
+                served=slot_served[s.id],
+            )
             for s in shape.slots.values()
         ],
-    }
+    )
 
 
-async def redeem(*, code: str, now: datetime) -> dict[str, Any]:
+async def redeem(*, code: str, now: datetime) -> shapes.Order:
     """Serve the order of a pickup code exactly once, even if two tills scan it at once.
 
     The engine's finish locks the reservation and runs the conditional UPDATE
@@ -128,15 +125,12 @@ async def pickup_qr_png(*, user_id: int, order_id: int) -> bytes:
     order = await own_order(user_id=user_id, order_id=order_id)
     if order.status != "confirmed":
         raise NotFound("没有可用的取餐码")
-    image = qrcode.make(order.pickup_code, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
+    return qr_png(order.pickup_code)
 
 
 async def mark_no_shows(*, now: datetime) -> int:
     """Confirmed orders of pickup slots that have ended become no_show (place kept)."""
-    now = now.astimezone(UTC)  # SQLite compares stored UTC text: query in UTC too
+    now = utc(now)
     orders = await Order.filter(status="confirmed", slot__end__lte=now).limit(5000)
     marked = 0
     for order in orders:
@@ -170,7 +164,7 @@ async def close_menus(*, now: datetime) -> int:
     summary goes to every user with role canteen; `summary_sent_at` is claimed by a
     conditional update so a second scheduler or a rerun never sends it twice.
     """
-    now = now.astimezone(UTC)  # SQLite compares stored UTC text: query in UTC too
+    now = utc(now)
     due = await Menu.filter(
         order_deadline__lte=now,
         order_deadline__gt=now - SUMMARY_LOOKBACK,
@@ -202,7 +196,7 @@ async def _expire_waitlist(*, menu: Menu, now: datetime) -> None:
             await _moves(order.id, "waitlisted", "cancelled")(step)
             await notify(
                 tx=step.tx,
-                user_id=order.user_id,  # type: ignore[attr-defined]
+                user_id=order.user_id,
                 kind="meal_cancelled",
                 title="候补未成功",
                 body=f"{menu.date:%m月%d日}{MEAL_NAMES.get(menu.meal, '')}订餐已截止，您的候补订单未能确认，已自动取消。",
@@ -220,8 +214,8 @@ async def _expire_waitlist(*, menu: Menu, now: datetime) -> None:
 
 async def _send_summary(tx: Tx, *, menu: Menu, now: datetime) -> None:
     figures = await summary(menu_id=menu.id)
-    dishes = "，".join(f"{d['name']}{d['ordered']}份" for d in figures["dishes"])
-    body = f"共{figures['ordered']}份订单。{dishes}。"
+    dishes = "，".join(f"{d.name}{d.ordered}份" for d in figures.dishes)
+    body = f"共{figures.ordered}份订单。{dishes}。"
     for user_id in await identity.staff_with_role(role="canteen"):
         await notify(
             tx=tx,

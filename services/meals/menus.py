@@ -15,39 +15,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 import booking
 from models import could_exist
 from models.meals import Dish, Menu, PickupSlot
-from server.clock import OUT_OF_RANGE, local, try_utc, wire
+from server import faults
+from server.clock import OUT_OF_RANGE, local, try_utc
 from server.errors import (
     Conflict,
     InvalidInput,
     NotFound,
 )
+from server.tx import Tx, transaction
+from services.meals import shapes
+from services.meals.shapes import DishIn, SlotIn
 
 DOMAIN = "meals"
 MEAL_NAMES = {"breakfast": "早餐", "lunch": "午餐", "dinner": "晚餐"}
 LIVE = ("confirmed", "waitlisted")
 PLACED = ("confirmed", "served", "no_show")  # orders that hold (or held) a place
-
-
-@dataclass(frozen=True)
-class DishIn:
-    name: str
-    price_fen: int
-    stock: int
-
-
-@dataclass(frozen=True)
-class SlotIn:
-    start: datetime
-    end: datetime
-    capacity: int
 
 
 @dataclass(frozen=True)
@@ -116,7 +104,7 @@ def _in_utc(deadline: datetime, slots: list[SlotIn]) -> tuple[datetime, list[Slo
         raise InvalidInput(errors)
     utc = {field: value for field, value in converted.items() if value is not None}
     return utc["order_deadline"], [
-        SlotIn(utc[f"slots.{i}.start"], utc[f"slots.{i}.end"], slot.capacity)
+        SlotIn(start=utc[f"slots.{i}.start"], end=utc[f"slots.{i}.end"], capacity=slot.capacity)
         for i, slot in enumerate(slots)
     ]
 
@@ -130,18 +118,19 @@ async def create_menu(
     per_user_limit: int,
     dishes: list[DishIn],
     slots: list[SlotIn],
-) -> dict[str, Any]:
+) -> shapes.Menu:
     """Create a menu, its engine resource, one pickup slot per window, one counter per dish.
 
-    The engine owns counting, so the menu is only usable once the engine knows its
-    slots and counters; if that set-up fails, the menu rows are removed again rather
-    than leaving a menu that would accept orders nobody counts.
+    The engine owns counting, so a menu is only usable with its slots and counters:
+    all of it is one transaction, and a menu that would accept orders nobody counts
+    can never exist, whatever stops the process when.
     """
     order_deadline, slots = _in_utc(order_deadline, slots)
     _validate_menu(day=day, order_deadline=order_deadline, dishes=dishes, slots=slots)
     try:
-        async with in_transaction():
+        async with transaction() as tx:
             menu = await Menu.create(
+                using_db=tx.conn,
                 date=day,
                 meal=meal,
                 canteen=canteen.strip(),
@@ -150,21 +139,23 @@ async def create_menu(
             )
             dish_rows = [
                 await Dish.create(
-                    menu=menu, name=d.name.strip(), price_fen=d.price_fen, stock=d.stock, position=i
+                    using_db=tx.conn,
+                    menu=menu,
+                    name=d.name.strip(),
+                    price_fen=d.price_fen,
+                    stock=d.stock,
+                    position=i,
                 )
                 for i, d in enumerate(dishes)
             ]
+            await faults.point("meals.menu.after_rows")
+            await _attach_engine(tx, menu=menu, dishes=dish_rows, slots=slots)
     except IntegrityError:
         raise Conflict("该食堂当天的这一餐已有菜单") from None
-    try:
-        await _attach_engine(menu=menu, dishes=dish_rows, slots=slots)
-    except BaseException:
-        await Menu.filter(id=menu.id).delete()
-        raise
     return await menu_view(menu_id=menu.id)
 
 
-async def _attach_engine(*, menu: Menu, dishes: list[Dish], slots: list[SlotIn]) -> None:
+async def _attach_engine(tx: Tx, *, menu: Menu, dishes: list[Dish], slots: list[SlotIn]) -> None:
     policy = booking.Policy(
         capacity=max((s.capacity for s in slots), default=1),
         per_user_limit=menu.per_user_limit,
@@ -173,23 +164,29 @@ async def _attach_engine(*, menu: Menu, dishes: list[Dish], slots: list[SlotIn])
     )
     name = f"{menu.date} {MEAL_NAMES.get(menu.meal, menu.meal)} {menu.canteen}"
     resource_id = await booking.create_resource(
-        domain=DOMAIN, ref_id=menu.id, name=name, policy=policy
+        tx=tx, domain=DOMAIN, ref_id=menu.id, name=name, policy=policy
     )
     ordered = sorted(slots, key=lambda s: s.start)
     infos = await booking.add_slots(
+        tx=tx,
         resource_id=resource_id,
         slots=[booking.SlotSpec(start=s.start, end=s.end, capacity=s.capacity) for s in ordered],
     )
     for dish in dishes:
         await booking.define_counter(
-            resource_id=resource_id, name=dish_counter(dish.id), limit=dish.stock
+            tx=tx, resource_id=resource_id, name=dish_counter(dish.id), limit=dish.stock
         )
-    async with in_transaction():
-        for info in infos:
-            await PickupSlot.create(
-                id=info.id, menu=menu, start=info.start, end=info.end, capacity=info.capacity
-            )
-        await Menu.filter(id=menu.id).update(resource_id=resource_id)
+    await faults.point("meals.menu.after_engine")
+    for info in infos:
+        await PickupSlot.create(
+            using_db=tx.conn,
+            id=info.id,
+            menu=menu,
+            start=info.start,
+            end=info.end,
+            capacity=info.capacity,
+        )
+    await Menu.filter(id=menu.id).using_db(tx.conn).update(resource_id=resource_id)
 
 
 async def menu_shape(*, menu_id: int) -> MenuShape:
@@ -221,47 +218,47 @@ async def menu_shape(*, menu_id: int) -> MenuShape:
     return shape
 
 
-async def menu_view(*, menu_id: int) -> dict[str, Any]:
+async def menu_view(*, menu_id: int) -> shapes.Menu:
     """The Menu object of API.md §3; live figures come from the engine."""
     shape = await menu_shape(menu_id=menu_id)
     remaining = await booking.counters_remaining(
         resource_id=shape.resource_id, names=[dish_counter(d) for d in shape.dishes]
     )
     places = {a.slot_id: a for a in await booking.availability(resource_id=shape.resource_id)}
-    return {
-        "id": shape.id,
-        "date": shape.date.isoformat(),
-        "meal": shape.meal,
-        "canteen": shape.canteen,
-        "order_deadline": wire(shape.order_deadline),
-        "per_user_limit": shape.per_user_limit,
-        "dishes": [
-            {
-                "id": d.id,
-                "name": d.name,
-                "price_fen": d.price_fen,
-                "stock": d.stock,
-                "remaining": max(0, remaining.get(dish_counter(d.id), 0)),
-            }
+    return shapes.Menu(
+        id=shape.id,
+        date=shape.date,
+        meal=shape.meal,
+        canteen=shape.canteen,
+        order_deadline=shape.order_deadline,
+        per_user_limit=shape.per_user_limit,
+        dishes=[
+            shapes.Dish(
+                id=d.id,
+                name=d.name,
+                price_fen=d.price_fen,
+                stock=d.stock,
+                remaining=max(0, remaining.get(dish_counter(d.id), 0)),
+            )
             for d in shape.dishes.values()
         ],
-        "slots": [_slot_view(s, places.get(s.id)) for s in shape.slots.values()],
-    }
+        slots=[_slot_view(s, places.get(s.id)) for s in shape.slots.values()],
+    )
 
 
-def _slot_view(slot: PickupSlot, place: booking.SlotAvailability | None) -> dict[str, Any]:
+def _slot_view(slot: PickupSlot, place: booking.SlotAvailability | None) -> shapes.Slot:
     booked = place.booked if place else 0
-    return {
-        "id": slot.id,
-        "start": wire(slot.start),
-        "end": wire(slot.end),
-        "capacity": slot.capacity,
-        "booked": booked,
-        "available": place.available if place else max(0, slot.capacity - booked),
-        "waitlist": place.waitlist if place else 0,
-    }
+    return shapes.Slot(
+        id=slot.id,
+        start=slot.start,
+        end=slot.end,
+        capacity=slot.capacity,
+        booked=booked,
+        available=place.available if place else max(0, slot.capacity - booked),
+        waitlist=place.waitlist if place else 0,
+    )
 
 
-async def list_menus(*, day: date) -> list[dict[str, Any]]:
+async def list_menus(*, day: date) -> shapes.MenuList:
     ids = await Menu.filter(date=day, resource_id__gt=0).order_by("meal", "canteen", "id")
-    return [await menu_view(menu_id=m.id) for m in ids]
+    return shapes.MenuList(items=[await menu_view(menu_id=m.id) for m in ids], next_cursor=None)

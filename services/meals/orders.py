@@ -6,7 +6,6 @@ inside the engine's own transactions (one action, one transaction).
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -22,23 +21,18 @@ from server.errors import (
     TooLate,
 )
 from server.logs import get_logger
-from server.pagination import listing, page
+from server.pagination import page
+from services.meals import shapes
 from services.meals.menus import (
-    DOMAIN,
     LIVE,
     MenuShape,
     dish_counter,
     menu_shape,
 )
+from services.meals.shapes import LineIn
 from services.notifications import notify
 
 log = get_logger("meals")
-
-
-@dataclass(frozen=True)
-class LineIn:
-    dish_id: int
-    qty: int
 
 
 # --- orders ------------------------------------------------------------------------
@@ -69,7 +63,7 @@ async def place_order(
     waitlist: bool,
     idempotency_key: str | None,
     now: datetime,
-) -> dict[str, Any]:
+) -> shapes.Order:
     """Order dishes for a pickup slot: confirmed, or waitlisted when full and asked for.
 
     The engine takes the place, the dish stock and the user's limit in one atomic step
@@ -114,7 +108,7 @@ async def place_order(
     order: Order | None = reservation.record
     if order is None:  # an idempotent replay: the order committed with the reservation
         order = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
-        if order is None:  # a reservation left by older code, given back by reconcile
+        if order is None:  # a reservation without its order: reconcile gives it back
             raise InvalidState(reservation.status, "该订单未能完成，请重新下单")
     return await order_view(order=order, position=reservation.position)
 
@@ -145,32 +139,28 @@ async def _record_order(
         status="waitlisted" if reservation.status == "waitlisted" else "confirmed",
         pickup_code=secrets.token_urlsafe(32),
     )
-    order.slot = shape.slots[order.slot_id]  # type: ignore[attr-defined]
+    order.slot = shape.slots[order.slot_id]
     return order
 
 
-async def order_view(*, order: Order, position: int | None = None) -> dict[str, Any]:
+async def order_view(*, order: Order, position: int | None = None) -> shapes.Order:
     """The Order object of API.md §3 (pickup_code only while confirmed)."""
     if order.status == "waitlisted" and position is None:
         position = (await booking.get(reservation_id=order.reservation_id)).position
     slot: PickupSlot = order.slot
-    return {
-        "id": order.id,
-        "menu_id": order.menu_id,  # type: ignore[attr-defined]
-        "slot": {
-            "id": slot.id,
-            "start": wire(slot.start),
-            "end": wire(slot.end),
-        },
-        "items": order.items,
-        "total_fen": order.total_fen,
-        "pickup": order.pickup,
-        "status": order.status,
-        "position": position if order.status == "waitlisted" else None,
-        "pickup_code": order.pickup_code if order.status == "confirmed" else None,
-        "created_at": wire(order.created_at),
-        "served_at": wire(order.served_at),
-    }
+    return shapes.Order(
+        id=order.id,
+        menu_id=order.menu_id,
+        slot=shapes.SlotRef(id=slot.id, start=slot.start, end=slot.end),
+        items=[shapes.Item.model_validate(item) for item in order.items],
+        total_fen=order.total_fen,
+        pickup=order.pickup,
+        status=order.status,
+        position=position if order.status == "waitlisted" else None,
+        pickup_code=order.pickup_code if order.status == "confirmed" else None,
+        created_at=order.created_at,
+        served_at=order.served_at,
+    )
 
 
 async def own_order(*, user_id: int, order_id: int) -> Order:
@@ -183,22 +173,24 @@ async def own_order(*, user_id: int, order_id: int) -> Order:
     return order
 
 
-async def get_order(*, user_id: int, order_id: int) -> dict[str, Any]:
+async def get_order(*, user_id: int, order_id: int) -> shapes.Order:
     return await order_view(order=await own_order(user_id=user_id, order_id=order_id))
 
 
 async def list_orders(
     *, user_id: int, day: date | None, limit: int, cursor: str | None
-) -> dict[str, Any]:
+) -> shapes.OrderPage:
     """My orders, newest first; `day` filters by the menu date."""
     query = Order.filter(user_id=user_id)
     if day is not None:
         query = query.filter(menu__date=day)
     rows, next_cursor = await page(query.select_related("slot"), limit=limit, cursor=cursor)
-    return listing([await order_view(order=o) for o in rows], next_cursor)
+    return shapes.OrderPage(
+        items=[await order_view(order=o) for o in rows], next_cursor=next_cursor
+    )
 
 
-async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[str, Any]:
+async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> shapes.Order:
     """Cancel before the deadline; the engine frees the place and promotes the waitlist.
 
     The order's status changes inside the engine's cancel transaction, by a conditional
@@ -206,7 +198,7 @@ async def cancel_order(*, user_id: int, order_id: int, now: datetime) -> dict[st
     the order and its place are never out of step.
     """
     order = await own_order(user_id=user_id, order_id=order_id)
-    shape = await menu_shape(menu_id=order.menu_id)  # type: ignore[attr-defined]
+    shape = await menu_shape(menu_id=order.menu_id)
     if now >= shape.order_deadline:
         raise TooLate("已过订餐截止时间，不能取消")
     if order.status not in LIVE:
@@ -243,8 +235,8 @@ async def record_promotion(step: booking.Recording) -> None:
     if order is None:
         raise InvalidState("missing", "候补订单不存在")
     await Order.filter(id=order.id).using_db(conn).update(status="confirmed")
-    shape = await menu_shape(menu_id=order.menu_id)  # type: ignore[attr-defined]
-    start = local(shape.slots[order.slot_id].start)  # type: ignore[attr-defined]
+    shape = await menu_shape(menu_id=order.menu_id)
+    start = local(shape.slots[order.slot_id].start)
     await notify(
         tx=step.tx,
         user_id=step.reservation.user_id,
@@ -268,7 +260,3 @@ async def orders_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-booking.on_promoted(DOMAIN, record_promotion)
-booking.on_orphans(DOMAIN, orders_of)

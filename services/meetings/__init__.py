@@ -7,9 +7,9 @@ completion), rules.py (time rules; the wire shapes, which handlers document as t
 
 from services.meetings.approval import approve, reject
 from services.meetings.bookings import (
-    BookingIn,
     booking_ics,
     booking_view,
+    bookings_of,
     cancel_booking,
     check_in,
     create_booking,
@@ -20,9 +20,11 @@ from services.meetings.bookings import (
 from services.meetings.rooms import create_room, search_rooms
 from services.meetings.rules import (
     Booking,
+    BookingIn,
     BookingStatus,
     Interval,
     Room,
+    RoomList,
     RoomSpec,
     RoomWithBusy,
     Series,
@@ -35,6 +37,7 @@ __all__ = [
     "BookingStatus",
     "Interval",
     "Room",
+    "RoomList",
     "RoomSpec",
     "RoomWithBusy",
     "Series",
@@ -42,6 +45,7 @@ __all__ = [
     "approve",
     "booking_ics",
     "booking_view",
+    "bookings_of",
     "cancel_booking",
     "check_in",
     "create_booking",

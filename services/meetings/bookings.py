@@ -28,6 +28,7 @@ import booking as engine
 from models import could_exist
 from models.meetings import HOLDING, BookingSeries, Room
 from models.meetings import Booking as BookingRow
+from server import faults
 from server.clock import aware, tz, wire
 from server.errors import (
     Conflict,
@@ -43,11 +44,12 @@ from server.pagination import Page, page
 from server.tx import Tx, move, transaction
 from services import identity
 from services.meetings.ical import booking_calendar
-from services.meetings.rooms import DOMAIN, bookable_room
+from services.meetings.rooms import bookable_room
 from services.meetings.rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
     Booking,
+    BookingIn,
     Series,
     Skipped,
     booking_window_errors,
@@ -56,15 +58,6 @@ from services.meetings.rules import (
 from services.notifications import notify
 
 log = get_logger("meetings")
-
-
-@dataclass(frozen=True)
-class BookingIn:
-    room_id: int
-    start: datetime
-    end: datetime
-    title: str
-    attendees: int
 
 
 # --- booking -----------------------------------------------------------------------
@@ -83,22 +76,29 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
     if fields:
         raise InvalidInput(fields)
     row = await _reserve_run(
-        room=room,
-        user_id=user_id,
-        start=start,
-        end=end,
-        request=request,
-        series_id=None,
-        announce=True,
-        now=now,
+        room=room, user_id=user_id, start=start, end=end, request=request, announce=True, now=now
     )
     return await booking_view(booking_id=row.id)
 
 
-async def create_series(*, user_id: int, request: BookingIn, weeks: int, now: datetime) -> Series:
+async def create_series(
+    *,
+    user_id: int,
+    request: BookingIn,
+    weeks: int,
+    idempotency_key: str | None = None,
+    now: datetime,
+) -> Series:
     """The same time every week for `weeks` weeks. Each week is one engine run, taken
     whole or not at all, so a week is either booked or skipped (with the reason) and a
-    partial overlap cannot happen. If no week can be booked nothing is created."""
+    partial overlap cannot happen. If no week can be booked nothing is created.
+
+    The engine takes one run per transaction, so the weeks commit one by one; the
+    series row, the weeks' link to it and its one announcement then commit together.
+    Each week carries an engine idempotency key derived from the request's, so a
+    retry after a crash between those steps gets back the weeks it already holds and
+    completes the same series, never a second one.
+    """
     room = await bookable_room(request.room_id)
     start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
@@ -109,10 +109,9 @@ async def create_series(*, user_id: int, request: BookingIn, weeks: int, now: da
     if fields:
         raise InvalidInput(fields)
     runs = weekly(start, end, weeks)  # before anything is written: it may be a 400
-    series = await BookingSeries.create(room_id=room.id, organizer_id=user_id, weeks=weeks)
     booked: list[BookingRow] = []
     skipped: list[Skipped] = []
-    for week_start, week_end in runs:
+    for week, (week_start, week_end) in enumerate(runs):
         try:
             booked.append(
                 await _reserve_run(
@@ -121,11 +120,12 @@ async def create_series(*, user_id: int, request: BookingIn, weeks: int, now: da
                     start=week_start,
                     end=week_end,
                     request=request,
-                    series_id=series.id,
                     announce=False,
+                    idempotency_key=f"series:{idempotency_key}:{week}" if idempotency_key else None,
                     now=now,
                 )
             )
+            await faults.point("meetings.series.after_week")
         except Conflict:
             skipped.append(
                 Skipped(
@@ -133,17 +133,25 @@ async def create_series(*, user_id: int, request: BookingIn, weeks: int, now: da
                 )
             )
     if not booked:
-        await series.delete()
         raise Conflict(
             "每一周的该时段都已被预订",
             details={"skipped": [item.model_dump(mode="json") for item in skipped]},
         )
-    # Each week committed with its own notice-free record; the one announcement of the
-    # series is its own transaction (a crash just before it loses only that notice).
+    series_id = next((row.series_id for row in booked if row.series_id is not None), None)
     async with transaction() as tx:
-        await _announce_created(tx, room=room, bookings=booked, skipped=len(skipped), now=now)
+        if series_id is None:  # not made by an earlier attempt of this request
+            series = await BookingSeries.create(
+                using_db=tx.conn, room_id=room.id, organizer_id=user_id, weeks=weeks
+            )
+            series_id = series.id
+            await _announce_created(tx, room=room, bookings=booked, skipped=len(skipped), now=now)
+        await (
+            BookingRow.filter(id__in=[row.id for row in booked], series_id=None)
+            .using_db(tx.conn)
+            .update(series_id=series_id)
+        )
     return Series(
-        series_id=series.id,
+        series_id=series_id,
         bookings=[await booking_view(booking_id=row.id) for row in booked],
         skipped=skipped,
     )
@@ -156,12 +164,13 @@ async def _reserve_run(
     start: datetime,
     end: datetime,
     request: BookingIn,
-    series_id: int | None,
     announce: bool,
+    idempotency_key: str | None = None,
     now: datetime,
 ) -> BookingRow:
     """Reserve the grid run [start, end) through the engine; the booking row (and, for
-    a single booking, its notices) commit in the engine's transaction with the time."""
+    a single booking, its notices) commit in the engine's transaction with the time.
+    A replay of `idempotency_key` returns the booking that reservation already has."""
     assert room.resource_id is not None
     slots = await engine.ensure_slots(
         resource_id=room.resource_id, start=start, end=end, step_minutes=room.slot_minutes
@@ -178,7 +187,6 @@ async def _reserve_run(
             title=request.title.strip(),
             attendees=request.attendees,
             status="pending_approval" if step.reservation.status == "held" else "confirmed",
-            series_id=series_id,
         )
         if announce:
             await _announce_created(step.tx, room=room, bookings=[row], skipped=0, now=now)
@@ -190,6 +198,7 @@ async def _reserve_run(
             user_id=user_id,
             slot_ids=[slot.id for slot in slots],
             hold=room.needs_approval,
+            idempotency_key=idempotency_key,
             record=record,
             now=now,
         )
@@ -197,7 +206,11 @@ async def _reserve_run(
         raise Conflict(
             "该会议室在所选时段已有预订", details={"room_id": room.id, **exc.details}
         ) from None
-    booked: BookingRow = reservation.record
+    booked: BookingRow | None = reservation.record
+    if booked is None:  # an idempotent replay: the row committed with the reservation
+        booked = await BookingRow.get_or_none(reservation_id=reservation.id)
+        if booked is None or booked.status not in HOLDING:
+            raise Conflict("该会议室在所选时段已有预订", details={"room_id": room.id})
     return booked
 
 
@@ -412,7 +425,7 @@ async def tell(
     """A notice about a booking (to its organizer unless `user_id`), in `tx`."""
     await notify(
         tx=tx,
-        user_id=user_id if user_id is not None else booking.organizer_id,  # type: ignore[attr-defined]
+        user_id=user_id if user_id is not None else booking.organizer_id,
         kind=kind,
         title=title,
         body=body,
@@ -428,6 +441,3 @@ async def bookings_of(reservation_ids: list[int]) -> set[int]:
         "reservation_id", flat=True
     )
     return {int(r) for r in found}
-
-
-engine.on_orphans(DOMAIN, bookings_of)

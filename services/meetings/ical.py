@@ -9,12 +9,10 @@ wall-clock time whatever zone the phone is in.
 
 from __future__ import annotations
 
-from datetime import UTC
-
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from models.meetings import Booking
-from server.clock import tz
+from server.clock import tz, utc
 
 UID_DOMAIN = "qinejia"
 _ICS_STATUS = {
@@ -50,8 +48,8 @@ def booking_calendar(row: Booking, *, organizer_name: str | None) -> str:
     calendar.add("method", "PUBLISH")
     event = Event()
     event.add("uid", booking_uid(row.id))
-    event.add("dtstamp", row.updated_at.astimezone(UTC))
-    event.add("created", row.created_at.astimezone(UTC))
+    event.add("dtstamp", utc(row.updated_at))
+    event.add("created", utc(row.created_at))
     event.add("dtstart", row.start.astimezone(zone))
     event.add("dtend", row.end.astimezone(zone))
     event.add("summary", row.title)
@@ -66,7 +64,7 @@ def booking_calendar(row: Booking, *, organizer_name: str | None) -> str:
     # grows with every change (updated_at moves with each state change)
     event.add("sequence", max(0, int((row.updated_at - row.created_at).total_seconds())))
     if organizer_name:
-        organizer = vCalAddress(f"urn:qinejia:user:{row.organizer_id}")  # type: ignore[attr-defined]
+        organizer = vCalAddress(f"urn:qinejia:user:{row.organizer_id}")
         organizer.params["cn"] = vText(organizer_name)
         event.add("organizer", organizer)
     if row.status in ("pending_approval", "confirmed"):

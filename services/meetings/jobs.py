@@ -9,10 +9,11 @@ reminder goes out once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import booking as engine
 from models.meetings import Booking
+from server.clock import utc
 from server.errors import InvalidState
 from server.logs import get_logger
 from server.tx import Tx
@@ -25,7 +26,7 @@ log = get_logger("meetings.jobs")
 
 async def release_no_shows(*, now: datetime) -> int:
     """Confirmed bookings not checked in by start + 15 min go back to the pool."""
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     due = await Booking.filter(
         status="confirmed", checked_in_at__isnull=True, start__lt=now - CHECKIN_CLOSES
     ).select_related("room")
@@ -53,7 +54,7 @@ async def release_no_shows(*, now: datetime) -> int:
 async def expire_pending(*, now: datetime) -> int:
     """Bookings still awaiting approval when their meeting starts are rejected: an
     approval after the start would come too late to be of use."""
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     due = await Booking.filter(status="pending_approval", start__lte=now).select_related("room")
     expired = 0
     for row in due:
@@ -80,7 +81,7 @@ async def expire_pending(*, now: datetime) -> int:
 
 async def send_reminders(*, now: datetime) -> int:
     """One reminder per confirmed booking, from 15 minutes before its start."""
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     due = await Booking.filter(
         status="confirmed",
         reminded_at__isnull=True,
@@ -114,7 +115,7 @@ async def complete_ended(*, now: datetime) -> int:
     """Checked-in bookings whose end has passed become `completed`; their time stays
     counted in the engine (a finished meeting used its room). Bookings never checked
     in are the release job's, which frees them instead."""
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     due = await Booking.filter(status="confirmed", checked_in_at__isnull=False, end__lte=now)
     completed = 0
     for row in due:

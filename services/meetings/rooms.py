@@ -14,9 +14,18 @@ import booking as engine
 from models import could_exist
 from models.meetings import HOLDING, Booking
 from models.meetings import Room as RoomRow
+from server import faults
 from server.clock import day_bounds
 from server.errors import Conflict, InvalidInput, NotFound
-from services.meetings.rules import Interval, Room, RoomSpec, RoomWithBusy, check_room_hours
+from server.tx import Tx, transaction
+from services.meetings.rules import (
+    Interval,
+    Room,
+    RoomList,
+    RoomSpec,
+    RoomWithBusy,
+    check_room_hours,
+)
 
 DOMAIN = "meetings"
 ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
@@ -26,8 +35,8 @@ ROOM_POLICY = engine.Policy(capacity=1, consecutive=True, full_code="conflict")
 
 
 async def create_room(*, room: RoomSpec) -> Room:
-    """A room and its engine resource; a room without a resource could not be booked,
-    so a failure to create the resource removes the room again."""
+    """A room and its engine resource, in one transaction: a room without its resource
+    could not be booked, so neither exists without the other."""
     fields = check_room_hours(
         open_from=room.open_from, open_to=room.open_to, slot_minutes=room.slot_minutes
     )
@@ -35,33 +44,37 @@ async def create_room(*, room: RoomSpec) -> Room:
         raise InvalidInput(fields)
     equipment = list(dict.fromkeys(item.strip() for item in room.equipment if item.strip()))
     try:
-        row = await RoomRow.create(
-            name=room.name.strip(),
-            building=room.building.strip(),
-            floor=room.floor,
-            capacity=room.capacity,
-            equipment=equipment,
-            open_from=room.open_from,
-            open_to=room.open_to,
-            slot_minutes=room.slot_minutes,
-            needs_approval=room.needs_approval,
-        )
+        async with transaction() as tx:
+            row = await _create_room(tx, room=room, equipment=equipment)
     except IntegrityError:
         raise Conflict("该楼宇已有同名会议室", details={"name": room.name}) from None
-    try:
-        row.resource_id = await engine.create_resource(
-            domain=DOMAIN, ref_id=row.id, name=f"{row.building} {row.name}", policy=ROOM_POLICY
-        )
-        await row.save(update_fields=["resource_id"])
-    except BaseException:
-        await row.delete()
-        raise
     return Room.of(row)
+
+
+async def _create_room(tx: Tx, *, room: RoomSpec, equipment: list[str]) -> RoomRow:
+    row = await RoomRow.create(
+        using_db=tx.conn,
+        name=room.name.strip(),
+        building=room.building.strip(),
+        floor=room.floor,
+        capacity=room.capacity,
+        equipment=equipment,
+        open_from=room.open_from,
+        open_to=room.open_to,
+        slot_minutes=room.slot_minutes,
+        needs_approval=room.needs_approval,
+    )
+    row.resource_id = await engine.create_resource(
+        tx=tx, domain=DOMAIN, ref_id=row.id, name=f"{row.building} {row.name}", policy=ROOM_POLICY
+    )
+    await faults.point("meetings.room.after_resource")
+    await row.save(using_db=tx.conn, update_fields=["resource_id"])
+    return row
 
 
 async def search_rooms(
     *, day: date, min_capacity: int = 1, equipment: list[str] | None = None
-) -> list[RoomWithBusy]:
+) -> RoomList:
     """Rooms that fit, each with the intervals of that day already held (pending or
     confirmed) so the mini-program can draw the free time without a query per room."""
     wanted = {item.strip() for item in equipment or [] if item.strip()}
@@ -86,9 +99,13 @@ async def search_rooms(
     )
     for row in held:
         busy[row["room_id"]].append(Interval(start=row["start"], end=row["end"]))
-    return [
-        RoomWithBusy.model_construct(**dict(Room.of(room)), busy=busy[room.id]) for room in rooms
-    ]
+    return RoomList(
+        items=[
+            RoomWithBusy.model_construct(**dict(Room.of(room)), busy=busy[room.id])
+            for room in rooms
+        ],
+        next_cursor=None,
+    )
 
 
 async def bookable_room(room_id: int) -> RoomRow:

@@ -10,14 +10,15 @@ reported at once, field by field, so the mini-program can mark all of them toget
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from typing import Annotated, Literal
+from datetime import datetime, time, timedelta
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from models import MAX_ID
 from models import meetings as models
 from models.meetings import BOOKING_STATUSES
-from server.clock import tz
+from server.clock import tz, utc
 from server.errors import InvalidInput
 from server.wire import WireTime
 
@@ -91,8 +92,8 @@ def weekly(start: datetime, end: datetime, weeks: int) -> list[tuple[datetime, d
     try:
         return [
             (
-                (local_start + timedelta(weeks=k)).astimezone(UTC),
-                (local_end + timedelta(weeks=k)).astimezone(UTC),
+                utc(local_start + timedelta(weeks=k)),
+                utc(local_end + timedelta(weeks=k)),
             )
             for k in range(weeks)
         ]
@@ -106,7 +107,17 @@ HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 BookingStatus = Literal[
     "pending_approval", "confirmed", "cancelled", "released", "rejected", "completed"
 ]
-assert set(BookingStatus.__args__) == set(BOOKING_STATUSES)  # type: ignore[attr-defined]
+assert set(get_args(BookingStatus)) == set(BOOKING_STATUSES)
+
+
+class BookingIn(BaseModel):
+    """A booking as its organizer asks for it (the body of POST /meetings/bookings)."""
+
+    room_id: int = Field(gt=0, le=MAX_ID)
+    start: datetime
+    end: datetime
+    title: str = Field(min_length=1, max_length=100)
+    attendees: int = Field(ge=1, le=10000)
 
 
 class RoomSpec(BaseModel):
@@ -161,6 +172,11 @@ class RoomWithBusy(Room):
     busy: list[Interval]
 
 
+class RoomList(BaseModel):
+    items: list[RoomWithBusy]
+    next_cursor: str | None = Field(description="始终为 null：当日全部会议室一页返回")
+
+
 class RoomRef(BaseModel):
     """Where a booking's room is."""
 
@@ -202,7 +218,7 @@ class Booking(BaseModel):
             title=booking.title,
             attendees=booking.attendees,
             status=booking.status,  # type: ignore[arg-type]
-            organizer=PersonRef(id=booking.organizer_id, name=organizer_name),  # type: ignore[attr-defined]
+            organizer=PersonRef(id=booking.organizer_id, name=organizer_name),
             checked_in_at=booking.checked_in_at,
             series_id=booking.series_id,
             reason=booking.reason or None,

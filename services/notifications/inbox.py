@@ -1,4 +1,4 @@
-"""Notifications (issue 4, API.md §7): the in-app inbox, and WeChat subscribe messages.
+"""Notifications (API.md §7): the in-app inbox, and WeChat subscribe messages.
 
 Every service tells people things through one call, `notify()`, inside the
 transaction of the change it reports (server/tx.py): the inbox row is both the record

@@ -13,7 +13,7 @@ from services.procurement.reminders import remind, working_time
 from services.procurement.report import XLSX, monthly, monthly_xlsx
 from services.procurement.requests import act, attachment, get, list_requests, submit
 from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS
-from services.procurement.shapes import RequestPage, RequestView
+from services.procurement.shapes import RequestPage, RequestView, SpendReport
 
 __all__ = [
     "ACTIONS",
@@ -22,6 +22,7 @@ __all__ = [
     "XLSX",
     "RequestPage",
     "RequestView",
+    "SpendReport",
     "act",
     "attachment",
     "get",

@@ -87,7 +87,7 @@ async def _remind_one(*, request: PurchaseRequest, day: date, now: datetime) -> 
                 kind="procurement_reminder",
                 title="采购申请等待审批超过2个工作日",
                 now=now,
-                skip=[request.requester_id],  # type: ignore[attr-defined]
+                skip=[request.requester_id],
             )
     except IntegrityError:  # another runner reminded this stage today
         return False

@@ -21,6 +21,7 @@ from models.procurement import CATEGORIES, PurchaseRequest
 from server import clock
 from server.errors import InvalidInput
 from services.procurement.rules import CATEGORY_LABELS
+from services.procurement.shapes import CategorySpend, CellSpend, DepartmentSpend, SpendReport
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,7 +41,7 @@ def parse_month(month: str | None, *, now: datetime) -> date:
     return date(int(found[1]), int(found[2]), 1)
 
 
-async def monthly(*, month: str | None, now: datetime) -> dict[str, Any]:
+async def monthly(*, month: str | None, now: datetime) -> SpendReport:
     """Spend of one month by department, by category, and by both."""
     first = parse_month(month, now=now)
     start, end = clock.month_bounds(first)
@@ -52,26 +53,26 @@ async def monthly(*, month: str | None, now: datetime) -> dict[str, Any]:
         cell = cells[(str(department), str(category))]
         cell[0] += int(amount or 0)
         cell[1] += 1
-    return {
-        "month": f"{first:%Y-%m}",
-        "total_fen": sum(c[0] for c in cells.values()),
-        "count": sum(c[1] for c in cells.values()),
-        "by_department": _sum_by(cells, 0, "department"),
-        "by_category": [
-            {**row, "label": CATEGORY_LABELS.get(row["category"], row["category"])}
+    return SpendReport(
+        month=f"{first:%Y-%m}",
+        total_fen=sum(c[0] for c in cells.values()),
+        count=sum(c[1] for c in cells.values()),
+        by_department=[DepartmentSpend(**row) for row in _sum_by(cells, 0, "department")],
+        by_category=[
+            CategorySpend(**row, label=CATEGORY_LABELS.get(row["category"], row["category"]))
             for row in _sum_by(cells, 1, "category")
         ],
-        "rows": [
-            {
-                "department": d,
-                "category": c,
-                "label": CATEGORY_LABELS.get(c, c),
-                "total_fen": v[0],
-                "count": v[1],
-            }
+        rows=[
+            CellSpend(
+                department=d,
+                category=c,
+                label=CATEGORY_LABELS.get(c, c),
+                total_fen=v[0],
+                count=v[1],
+            )
             for (d, c), v in sorted(cells.items())
         ],
-    }
+    )
 
 
 def _sum_by(cells: dict[tuple[str, str], list[int]], index: int, name: str) -> list[Any]:
@@ -127,5 +128,5 @@ def _table(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
 async def monthly_xlsx(*, month: str | None, now: datetime) -> tuple[str, bytes]:
     """The month's report as an xlsx workbook: (file name, bytes)."""
     report = await monthly(month=month, now=now)
-    data = await asyncio.to_thread(_workbook, report)
-    return f"procurement-{report['month']}.xlsx", data
+    data = await asyncio.to_thread(_workbook, report.model_dump())
+    return f"procurement-{report.month}.xlsx", data

@@ -19,11 +19,11 @@ from tortoise.expressions import Q
 from models import could_exist
 from models.identity import Staff, User
 from models.procurement import CATEGORIES, PurchaseRequest, RequestStep
-from models.repairs import Upload
+from models.uploads import Upload
 from server import pagination, resources
 from server.errors import Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
-from services import notifications
+from services import notifications, uploads
 from services.identity import Principal, names_of
 from services.procurement.rules import (
     ACTORS,
@@ -33,6 +33,7 @@ from services.procurement.rules import (
     STAGE_OF,
     STATUS_LABELS,
     TRANSITIONS,
+    WORKFLOW,
     next_state,
     parts_of,
 )
@@ -81,7 +82,7 @@ def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, 
     steps = [
         Step(
             role=s.role,
-            actor=_person(s.actor_id, names),  # type: ignore[attr-defined]
+            actor=_person(s.actor_id, names),
             decision=DECISIONS[s.action],  # type: ignore[arg-type]
             comment=s.comment,
             at=s.at,
@@ -102,15 +103,16 @@ async def serialize(requests: list[PurchaseRequest]) -> list[RequestView]:
         return []
     trail = await RequestStep.filter(request_id__in=ids).order_by("id")
     files = await Upload.filter(purchase_request_id__in=ids).order_by("id")
-    users: list[int | None] = [s.actor_id for s in trail]  # type: ignore[attr-defined]
-    users += [r.requester_id for r in requests]  # type: ignore[attr-defined]
+    users: list[int | None] = [s.actor_id for s in trail]
+    users += [r.requester_id for r in requests]
     names = await names_of(users)
     by_request: dict[int, list[RequestStep]] = {i: [] for i in ids}
     for step in trail:
-        by_request[step.request_id].append(step)  # type: ignore[attr-defined]
+        by_request[step.request_id].append(step)
     attached: dict[int, list[Upload]] = {i: [] for i in ids}
     for upload in files:
-        attached[upload.purchase_request_id].append(upload)  # type: ignore[attr-defined]
+        if upload.purchase_request_id is not None:  # always: filtered by it
+            attached[upload.purchase_request_id].append(upload)
     return [_one_out(r, by_request[r.id], attached[r.id], names) for r in requests]
 
 
@@ -129,7 +131,7 @@ def _one_out(
             received_at=request.received_at,
             received_note=request.received_note,
         )
-    requester = _person(request.requester_id, names)  # type: ignore[attr-defined]
+    requester = _person(request.requester_id, names)
     assert requester is not None
     return RequestView(
         id=request.id,
@@ -150,7 +152,7 @@ def _one_out(
         trail=[
             TrailEntry(
                 at=s.at,
-                actor=_person(s.actor_id, names),  # type: ignore[attr-defined]
+                actor=_person(s.actor_id, names),
                 role=s.role,
                 action=s.action,
                 comment=s.comment,
@@ -258,13 +260,15 @@ async def submit(
             created_at=now,
             updated_at=now,
         )
-        if wanted:
-            taken = await Upload.filter(
-                id__in=wanted, owner_id=principal.user_id, ticket_id=None, purchase_request_id=None
-            ).update(purchase_request_id=request.id)
-            if taken != len(wanted):
-                # Raising inside the transaction undoes the request and the links.
-                raise InvalidInput({"attachment_ids": "附件不存在、不属于你或已被使用"})
+        # Raising inside the transaction undoes the request and the links.
+        await uploads.take(
+            tx,
+            wanted,
+            owner_id=principal.user_id,
+            kinds=uploads.DOCUMENT_TYPES,
+            field="attachment_ids",
+            purchase_request_id=request.id,
+        )
         await RequestStep.create(
             request_id=request.id,
             role="requester",
@@ -378,9 +382,9 @@ async def act(
         changes.update(received_at=now, received_note=comment)
     stage = STAGE_OF.get(seen)
     async with transaction() as tx:
-        if not await PurchaseRequest.filter(id=request.id, status=seen).update(**changes):
-            current = await PurchaseRequest.get(id=request.id)
-            raise InvalidState(current.status, action=action)
+        await WORKFLOW.claim(
+            tx, PurchaseRequest, object_id=request.id, state=seen, action=action, changes=changes
+        )
         try:
             await RequestStep.create(
                 request_id=request.id,
@@ -402,7 +406,7 @@ async def _announce(
     tx: Tx, *, request: PurchaseRequest, action: str, actor_id: int, now: datetime
 ) -> None:
     """Tell the requester what happened and the next approvers that it is their turn."""
-    requester: int = request.requester_id  # type: ignore[attr-defined]
+    requester: int = request.requester_id
     status = request.status
     if action != "withdraw":
         await tell(
@@ -439,7 +443,8 @@ async def _announce(
 
 async def attachment(*, upload: Upload, principal: Principal) -> None:
     """Raise 404 unless the caller may see the request this attachment belongs to."""
-    request_id: int = upload.purchase_request_id  # type: ignore[attr-defined]
-    request = await PurchaseRequest.get(id=request_id)
+    request = await PurchaseRequest.get_or_none(id=upload.purchase_request_id)
+    if request is None:
+        raise NotFound("附件不存在")
     if not await may_see(request, principal):
         raise NotFound("附件不存在")

@@ -12,6 +12,7 @@ from typing import Literal
 
 from models.procurement import PurchaseRequest
 from services.identity import Principal
+from services.workflow import Workflow
 
 # The parts a caller can play on a request. `leader` is the role `admin` (API.md §12).
 Part = Literal["requester", "dept_head", "procurement", "leader"]
@@ -38,11 +39,9 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("approved", "order"): Transition("ordered", "procurement"),
     ("ordered", "receive"): Transition("received", "procurement"),
 }
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for _, action in TRANSITIONS))
-ACTORS: dict[str, frozenset[str]] = {
-    action: frozenset(t.actor for (_, a), t in TRANSITIONS.items() if a == action)
-    for action in ACTIONS
-}
+WORKFLOW = Workflow(TRANSITIONS)
+ACTIONS = WORKFLOW.actions
+ACTORS = WORKFLOW.actors
 DECISIONS = {"approve": "approved", "reject": "rejected"}
 # The approval stage each pending status waits for.
 STAGE_OF = {
@@ -74,7 +73,7 @@ def parts_of(request: PurchaseRequest, principal: Principal) -> set[str]:
     approver part (the leader, and the stand-in for any approver).
     """
     parts: set[str] = set()
-    if request.requester_id == principal.user_id:  # type: ignore[attr-defined]
+    if request.requester_id == principal.user_id:
         parts.add("requester")
     admin = "admin" in principal.roles
     if admin or (

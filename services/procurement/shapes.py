@@ -80,3 +80,32 @@ class RequestView(BaseModel):
 class RequestPage(BaseModel):
     items: list[RequestView]
     next_cursor: str | None
+
+
+class SpendRow(BaseModel):
+    total_fen: int
+    count: int
+
+
+class DepartmentSpend(SpendRow):
+    department: str
+
+
+class CategorySpend(SpendRow):
+    category: str
+    label: str
+
+
+class CellSpend(CategorySpend):
+    department: str
+
+
+class SpendReport(BaseModel):
+    """One month's spend (what procurement ordered), by department and by category."""
+
+    month: str
+    total_fen: int
+    count: int
+    by_department: list[DepartmentSpend]
+    by_category: list[CategorySpend]
+    rows: list[CellSpend]

@@ -93,7 +93,7 @@ async def auto_close(*, now: datetime, batch: int = 500) -> int:
             await ticket.refresh_from_db(using_db=tx.conn)
             await tell(
                 tx,
-                user_ids=[i for i in (ticket.requester_id, ticket.assignee_id) if i],  # type: ignore[attr-defined]
+                user_ids=[i for i in (ticket.requester_id, ticket.assignee_id) if i],
                 ticket=ticket,
                 kind="repair_closed",
                 title="报修单已自动关闭",

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from models.repairs import CATEGORIES, Rating, Ticket
-from server.clock import local, tz
+from server.clock import local, tz, utc
 from server.errors import InvalidInput
 from services.identity import names_of
 from services.repairs.shapes import AssigneeFigures, CategoryFigures, Figures, Person, Stats
@@ -64,8 +64,8 @@ async def stats(*, date_from: date | None, date_to: date | None, now: datetime) 
     start, end = period(date_from=date_from, date_to=date_to, now=now)
     # In UTC: SQLite compares stored datetimes as text (docs/conventions.md). Not
     # clock.day_bounds: this report's years run to LAST_YEAR above.
-    since = datetime.combine(start, time(0), tz()).astimezone(UTC)
-    until = datetime.combine(end + timedelta(days=1), time(0), tz()).astimezone(UTC)
+    since = utc(datetime.combine(start, time(0), tz()))
+    until = utc(datetime.combine(end + timedelta(days=1), time(0), tz()))
     tickets = await Ticket.filter(
         status__in=("resolved", "closed"), resolved_at__gte=since, resolved_at__lt=until
     ).values_list("id", "category", "assignee_id", "created_at", "resolved_at")

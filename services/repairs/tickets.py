@@ -24,12 +24,12 @@ from models.repairs import (
     CategoryDeadline,
     Rating,
     TicketEvent,
-    Upload,
 )
 from models.repairs import (
     Ticket as TicketRow,
 )
-from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from models.uploads import Upload
+from server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from server.logs import get_logger
 from server.pagination import page
 from server.tx import Tx, transaction
@@ -44,6 +44,7 @@ from services.repairs.shapes import (
     TicketPage,
     TicketRating,
 )
+from services.workflow import Workflow
 
 log = get_logger("repairs")
 
@@ -83,12 +84,9 @@ TRANSITIONS: dict[tuple[str, str], Transition] = {
     ("resolved", "rate"): Transition("resolved", "requester", "repair_rated", "报修人已评价"),
     ("closed", "rate"): Transition("closed", "requester", "repair_rated", "报修人已评价"),
 }
-ACTIONS: tuple[str, ...] = tuple(dict.fromkeys(action for _, action in TRANSITIONS))
-# Who may perform an action at all (the same in every state it is allowed in).
-ACTORS: dict[str, frozenset[str]] = {
-    action: frozenset(t.actor for (_, a), t in TRANSITIONS.items() if a == action)
-    for action in ACTIONS
-}
+WORKFLOW = Workflow(TRANSITIONS)
+ACTIONS = WORKFLOW.actions
+ACTORS = WORKFLOW.actors  # who may perform an action at all (the same in every state)
 
 CATEGORY_LABELS = {
     "electrical": "电气",
@@ -115,9 +113,9 @@ MAX_PHOTOS = 9
 def parts_of(ticket: TicketRow, principal: Principal) -> set[str]:
     """The parts the caller plays on this ticket; empty means they may not see it."""
     parts: set[str] = set()
-    if ticket.requester_id == principal.user_id:  # type: ignore[attr-defined]
+    if ticket.requester_id == principal.user_id:
         parts.add("requester")
-    if ticket.assignee_id == principal.user_id:  # type: ignore[attr-defined]
+    if ticket.assignee_id == principal.user_id:
         parts.add("assignee")
     if principal.has_role("facility_lead"):
         parts.add("facility_lead")
@@ -140,9 +138,9 @@ async def photo(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]
     upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
     if upload is None:
         raise NotFound("图片不存在")
-    ticket_id: int | None = upload.ticket_id  # type: ignore[attr-defined]
+    ticket_id: int | None = upload.ticket_id
     if ticket_id is None:
-        if upload.owner_id != principal.user_id:  # type: ignore[attr-defined]
+        if upload.owner_id != principal.user_id:
             raise NotFound("图片不存在")
     else:
         ticket = await TicketRow.get(id=ticket_id)
@@ -203,24 +201,22 @@ async def serialize(tickets: list[TicketRow]) -> list[Ticket]:
         return []
     events = await TicketEvent.filter(ticket_id__in=ids).order_by("at", "id")
     photos = await Upload.filter(ticket_id__in=ids).order_by("id").values_list("id", "ticket_id")
-    ratings = {r.ticket_id: r for r in await Rating.filter(ticket_id__in=ids)}  # type: ignore[attr-defined]
-    users: list[int | None] = [e.actor_id for e in events]  # type: ignore[attr-defined]
+    ratings = {r.ticket_id: r for r in await Rating.filter(ticket_id__in=ids)}
+    users: list[int | None] = [e.actor_id for e in events]
     for t in tickets:
-        users += [t.requester_id, t.assignee_id]  # type: ignore[attr-defined]
+        users += [t.requester_id, t.assignee_id]
     names = await names_of(users)
     by_ticket: dict[int, list[Event]] = {i: [] for i in ids}
     for e in events:
-        actor = _person(e.actor_id, names) or Person(id=None, name="系统")  # type: ignore[attr-defined]
-        by_ticket[e.ticket_id].append(  # type: ignore[attr-defined]
-            Event(at=e.at, actor=actor, action=e.action, note=e.note)
-        )
+        actor = _person(e.actor_id, names) or Person(id=None, name="系统")
+        by_ticket[e.ticket_id].append(Event(at=e.at, actor=actor, action=e.action, note=e.note))
     photo_ids: dict[int, list[int]] = {i: [] for i in ids}
     for photo_id, ticket_id in photos:
         photo_ids[int(ticket_id)].append(int(photo_id))
     result = []
     for t in tickets:
         rating = ratings.get(t.id)
-        requester = _person(t.requester_id, names)  # type: ignore[attr-defined]
+        requester = _person(t.requester_id, names)
         assert requester is not None
         result.append(
             Ticket(
@@ -231,7 +227,7 @@ async def serialize(tickets: list[TicketRow]) -> list[Ticket]:
                 photos=photo_ids[t.id],
                 status=t.status,
                 requester=requester,
-                assignee=_person(t.assignee_id, names),  # type: ignore[attr-defined]
+                assignee=_person(t.assignee_id, names),
                 rating=TicketRating(score=rating.score, comment=rating.comment) if rating else None,
                 created_at=t.created_at,
                 updated_at=t.updated_at,
@@ -278,18 +274,10 @@ async def report(
             updated_at=now,
             due_at=now + limit,
         )
-        if wanted:
-            # Photos only: a PDF quote uploaded for a purchase request is not a photo.
-            taken = await Upload.filter(
-                id__in=wanted,
-                owner_id=principal.user_id,
-                ticket_id=None,
-                purchase_request_id=None,
-                content_type__in=[t for t, _ in uploads.FORMATS.values()],
-            ).update(ticket_id=ticket.id)
-            if taken != len(wanted):
-                # Raising inside the transaction undoes the ticket and the photo links.
-                raise InvalidInput({"photo_ids": "图片不存在、不属于你或已被使用"})
+        # Raising inside the transaction undoes the ticket and the photo links.
+        await uploads.take(
+            tx, wanted, owner_id=principal.user_id, field="photo_ids", ticket_id=ticket.id
+        )
         await TicketEvent.create(
             ticket_id=ticket.id, at=now, actor_id=principal.user_id, action="report", note=""
         )
@@ -357,12 +345,11 @@ async def act(
     """
     ticket = await visible_ticket(ticket_id=ticket_id, principal=principal)
     parts = parts_of(ticket, principal)
-    rule = TRANSITIONS.get((ticket.status, action))
+    rule = WORKFLOW.rule(ticket.status, action)
     allowed = {rule.actor} if rule else ACTORS.get(action, frozenset())
     if not parts & allowed:
         raise Forbidden("你不能对该报修单执行此操作", details={"action": action})
-    if rule is None:
-        raise InvalidState(ticket.status, action=action)
+    rule = WORKFLOW.require(ticket.status, action)
     changes: dict[str, Any] = {"status": rule.next_state, "updated_at": now}
     if action == "assign":
         assert assignee_id is not None
@@ -375,18 +362,18 @@ async def act(
         changes["resolved_at"] = None
     elif action == "confirm":
         changes["closed_at"] = now
-    previous_assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
+    previous_assignee: int | None = ticket.assignee_id
     async with transaction() as tx:
-        updated = await TicketRow.filter(
-            id=ticket.id, status=ticket.status, assignee_id=previous_assignee
-        ).update(**changes)
-        if not updated:
-            # Someone changed the ticket since it was read: refuse like the contract
-            # says for its new state, or ask to retry if the action is still possible.
-            current = await TicketRow.get(id=ticket.id)
-            if (current.status, action) not in TRANSITIONS:
-                raise InvalidState(current.status, action=action)
-            raise Conflict("报修单刚被他人更新，请刷新后重试", details={"state": current.status})
+        await WORKFLOW.claim(
+            tx,
+            TicketRow,
+            object_id=ticket.id,
+            state=ticket.status,
+            action=action,
+            changes=changes,
+            unchanged={"assignee_id": previous_assignee},
+            retry_message="报修单刚被他人更新，请刷新后重试",
+        )
         if action == "rate":
             assert score is not None
             try:
@@ -421,8 +408,8 @@ def _event_note(*, action: str, note: str, score: int | None) -> str:
 
 def _others(ticket: TicketRow, *, action: str, previous_assignee: int | None) -> list[int]:
     """Who hears about the action: the other party (both, when the lead dispatches)."""
-    requester: int = ticket.requester_id  # type: ignore[attr-defined]
-    assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
+    requester: int = ticket.requester_id
+    assignee: int | None = ticket.assignee_id
     if action == "assign":
         people = [requester, assignee, previous_assignee]
     elif action in ("start", "resolve"):
@@ -435,7 +422,7 @@ def _others(ticket: TicketRow, *, action: str, previous_assignee: int | None) ->
 async def _check_crew(*, user_id: int) -> str:
     """The assignee must be a bound, active account holding the facility role; their name."""
     user = await User.get_or_none(id=user_id)
-    staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None  # type: ignore[attr-defined]
+    staff = await Staff.get_or_none(id=user.staff_id) if user and user.staff_id else None
     if staff is None or not staff.active or "facility" not in staff.roles:
         raise InvalidInput({"assignee_id": "该用户不是维修人员"})
     return staff.name

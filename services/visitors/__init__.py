@@ -17,7 +17,7 @@ people. Decisions that shape this domain:
 
 invitations.py (the host's passes: invite, list, show, QR, revoke), gate.py (scan, the
 entry log), jobs.py (expiry, anonymisation), rules.py (input rules, a pass's status),
-tokens.py (the token, its seal, its QR), results.py (the typed answers, masking).
+tokens.py (the token, its seal, its QR), shapes.py (the typed answers, masking).
 """
 
 from services.visitors.gate import entry_log, verify
@@ -29,7 +29,8 @@ from services.visitors.invitations import (
     revoke_pass,
 )
 from services.visitors.jobs import anonymise_passes, expire_passes
-from services.visitors.results import (
+from services.visitors.rules import effective_status, refusal
+from services.visitors.shapes import (
     AdmittedPass,
     DayLog,
     EntryRecord,
@@ -40,7 +41,6 @@ from services.visitors.results import (
     PersonRef,
     Verdict,
 )
-from services.visitors.rules import effective_status, refusal
 from services.visitors.tokens import token_hash, unseal_token
 
 __all__ = [

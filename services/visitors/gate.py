@@ -12,17 +12,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from tortoise.expressions import F
 from tortoise.functions import Count
 
 from models.visitors import GateEntry, Pass
-from server.clock import day_bounds, local, today
+from server.clock import day_bounds, local, today, utc
 from server.pagination import page
 from server.tx import Tx, transaction
 from services import notifications
-from services.visitors.results import (
+from services.visitors.rules import clean_gate, refusal
+from services.visitors.shapes import (
     DayLog,
     GateTotal,
     Verdict,
@@ -30,7 +31,6 @@ from services.visitors.results import (
     entry_record,
     log_line,
 )
-from services.visitors.rules import clean_gate, refusal
 from services.visitors.tokens import token_hash, token_shaped
 
 REFUSALS = ("unknown", "revoked", "expired", "not_yet_valid", "used_up")
@@ -52,7 +52,7 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> V
     The entry is taken by a conditional UPDATE that re-checks status, window and count
     in the database, so concurrent scans of the last entry admit exactly one person.
     """
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     gate_name = clean_gate(gate)
     visitor_pass = await find_by_token(token=token)
     if visitor_pass is None:
@@ -81,10 +81,8 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> V
     if not taken:
         lost = await Pass.get(id=visitor_pass.id)
         return Verdict(valid=False, reason=refusal(lost, now=now) or "used_up")
-    return Verdict(
-        valid=True,
-        admitted=admitted_pass(fresh),
-        entry=entry_record(entry),
+    return Verdict.model_validate(
+        {"valid": True, "pass": admitted_pass(fresh), "entry": entry_record(entry)}
     )
 
 
@@ -93,7 +91,7 @@ async def _tell_host(tx: Tx, *, visitor_pass: Pass, gate: str, now: datetime) ->
     arrived = local(now)
     await notifications.notify(
         tx=tx,
-        user_id=visitor_pass.host_id,  # type: ignore[attr-defined]
+        user_id=visitor_pass.host_id,
         kind="visitor_arrived",
         title="访客已到达",
         body=f"{visitor_pass.visitor_name}已于{arrived:%H:%M}从{gate}进入",
@@ -128,7 +126,7 @@ async def entry_log(
         key=lambda total: total.gate,
     )
     return DayLog(
-        date=day.isoformat(),
+        date=day,
         items=[log_line(row) for row in rows],
         next_cursor=next_cursor,
         total=sum(total.count for total in per_gate),

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from models import could_exist
 from models.visitors import PASS_STATUSES, Pass
+from server.clock import utc
 from server.errors import InvalidInput, InvalidState, NotFound
 from server.pagination import page
-from services.visitors.results import PassInfo, PassPage, pass_info
+from server.qr import qr_png, qr_svg
 from services.visitors.rules import effective_status, validate_pass
-from services.visitors.tokens import new_token, render_qr, seal_token, token_hash, unseal_token
+from services.visitors.shapes import PassInfo, PassPage, pass_info
+from services.visitors.tokens import new_token, seal_token, token_hash, unseal_token
 
 
 async def insert_pass(*, host_id: int, fields: dict[str, Any]) -> Pass:
@@ -92,7 +94,7 @@ async def pass_qr(
         token = unseal_token(visitor_pass.token_sealed, digest=visitor_pass.token_hash)
     if token is None:
         raise NotFound("该通行证已失效，没有可用的二维码")
-    return render_qr(token, image=image)
+    return qr_svg(token) if image == "svg" else qr_png(token)
 
 
 async def revoke_pass(*, host_id: int, pass_id: int, now: datetime) -> PassInfo:
@@ -101,7 +103,7 @@ async def revoke_pass(*, host_id: int, pass_id: int, now: datetime) -> PassInfo:
     Revoking a revoked pass answers it unchanged (a retried tap); an expired or used-up
     pass cannot be revoked (409 invalid_state).
     """
-    now = now.astimezone(UTC)  # compared in SQL: SQLite compares the stored UTC text
+    now = utc(now)
     visitor_pass = await _own_pass(host_id=host_id, pass_id=pass_id)
     await Pass.filter(id=visitor_pass.id, status="active", valid_to__gt=now).update(
         status="revoked", revoked_at=now

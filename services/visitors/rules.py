@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 from models.visitors import Pass
 from server.clock import OUT_OF_RANGE, try_utc
@@ -132,16 +132,20 @@ def clean_gate(gate: str) -> str:
 # --- status ------------------------------------------------------------------------
 
 
-def effective_status(visitor_pass: Pass, *, now: datetime) -> str:
+PassStatus = Literal["active", "revoked", "expired", "used_up"]
+Refusal = Literal["unknown", "revoked", "expired", "not_yet_valid", "used_up"]
+
+
+def effective_status(visitor_pass: Pass, *, now: datetime) -> PassStatus:
     """The stored status, with a window that ended counted as expired before the job runs."""
     if visitor_pass.status == "active" and now >= visitor_pass.valid_to:
         return "expired"
     if visitor_pass.status == "active" and visitor_pass.entries_used >= visitor_pass.max_entries:
         return "used_up"
-    return visitor_pass.status
+    return cast(PassStatus, visitor_pass.status)
 
 
-def refusal(visitor_pass: Pass, *, now: datetime) -> str | None:
+def refusal(visitor_pass: Pass, *, now: datetime) -> Refusal | None:
     """Why this pass may not enter now, or None. The window is [valid_from, valid_to)."""
     status = effective_status(visitor_pass, now=now)
     if status != "active":

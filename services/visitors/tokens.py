@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 import re
 import secrets
-from typing import Literal
 
 from cryptography.fernet import InvalidToken
 
@@ -58,21 +56,3 @@ def unseal_token(sealed: str | None, *, digest: str) -> str | None:
         log.warning("a pass token could not be unsealed (SECRET_KEY changed?)")
         return None
     return token if hmac.compare_digest(token_hash(token), digest) else None
-
-
-def render_qr(text: str, *, image: Literal["png", "svg"]) -> bytes:
-    """PNG (Pillow) or SVG (one path), error correction M: readable from a cracked screen."""
-    import qrcode
-    import qrcode.constants
-    import qrcode.image.svg
-    from qrcode.image.pil import PilImage
-
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    if image == "svg":
-        svg: bytes = code.make_image(image_factory=qrcode.image.svg.SvgPathImage).to_string()
-        return svg
-    buffer = io.BytesIO()
-    code.make_image(image_factory=PilImage).save(buffer)
-    return buffer.getvalue()

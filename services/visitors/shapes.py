@@ -1,58 +1,61 @@
-"""What the visitors services answer: typed results, the handlers serialize them.
+"""What the visitors services answer: typed results (pydantic shapes), documented by the
+handlers as they are (server/wire.py).
 
-Times are already in wire form (`server.clock.wire`), and personal data is shaped here
-once: the host sees the phone number they entered, the gate and its log only a masked
-one (`mask_phone`). No URLs: the pass's QR addresses are the handler's business.
+Personal data is shaped here once: the host sees the phone number they entered, the
+gate and its log only a masked one (`mask_phone`). No URLs: the pass's QR addresses are
+its id, written as the paths of its image routes (server.wire.PassQrPngLink).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import cast
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from models.identity import Staff, User
 from models.visitors import GateEntry, Pass
-from server.clock import wire
-from services.visitors.rules import effective_status
+from server.wire import PassQrPngLink, PassQrSvgLink, WireTime
+from services.visitors.rules import PassStatus, Refusal, effective_status
 from services.visitors.tokens import unseal_token
 
 
-@dataclass(frozen=True)
-class PersonRef:
+def _absent(value: object) -> bool:
+    return value is None
+
+
+class PersonRef(BaseModel):
     id: int
     name: str | None
 
 
-@dataclass(frozen=True)
-class PassInfo:
-    """A pass as its host sees it (they entered the phone number, so unmasked)."""
+class PassInfo(BaseModel):
+    """The `Pass` of API.md §6, as its host sees it (they entered the phone number)."""
 
     id: int
     visitor_name: str
     visitor_phone: str
     plate: str | None
     purpose: str
-    valid_from: str
-    valid_to: str
+    valid_from: WireTime
+    valid_to: WireTime
     max_entries: int
     entries_used: int
     entries_left: int
-    status: str
-    token: str | None  # only while the pass can still admit someone
+    status: PassStatus
+    token: str | None = Field(description="仅在 active 时返回")
+    qr_png_url: PassQrPngLink
+    qr_svg_url: PassQrSvgLink
     host: PersonRef
-    created_at: str
-    revoked_at: str | None
+    created_at: WireTime
+    revoked_at: WireTime | None
 
 
-@dataclass(frozen=True)
-class PassPage:
+class PassPage(BaseModel):
     items: list[PassInfo]
     next_cursor: str | None
 
 
-@dataclass(frozen=True)
-class AdmittedPass:
+class AdmittedPass(BaseModel):
     """The pass a guard just let someone in on: the phone masked."""
 
     id: int
@@ -61,33 +64,39 @@ class AdmittedPass:
     plate: str | None
     host_name: str | None
     purpose: str
-    valid_to: str
+    valid_to: WireTime
     entries_left: int
 
 
-@dataclass(frozen=True)
-class EntryRecord:
+class EntryRecord(BaseModel):
     id: int
     gate: str
-    at: str
+    at: WireTime
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """The gate's answer: `reason` when refused, `admitted` and `entry` when valid."""
+class Verdict(BaseModel):
+    """The gate's answer (API.md §6): `reason` only on a refusal, `pass` and `entry`
+    only with an entry; the absent ones are left out of the JSON, not null."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     valid: bool
-    reason: str | None = None
-    admitted: AdmittedPass | None = None
-    entry: EntryRecord | None = None
+    reason: Refusal | None = Field(
+        default=None, exclude_if=_absent, description="仅 valid=false 时出现"
+    )
+    admitted: AdmittedPass | None = Field(
+        default=None, alias="pass", exclude_if=_absent, description="仅 valid=true 时出现"
+    )
+    entry: EntryRecord | None = Field(
+        default=None, exclude_if=_absent, description="仅 valid=true：记录的入场"
+    )
 
 
-@dataclass(frozen=True)
-class LogLine:
+class LogLine(BaseModel):
     """One line of the gate log: the visitor's phone masked, the host and the guard named."""
 
     id: int
-    at: str
+    at: WireTime
     gate: str
     pass_id: int
     visitor_name: str
@@ -97,26 +106,21 @@ class LogLine:
     guard: PersonRef
 
 
-@dataclass(frozen=True)
-class GateTotal:
+class GateTotal(BaseModel):
     gate: str
     count: int
 
 
-@dataclass(frozen=True)
-class DayLog:
+class DayLog(BaseModel):
     """One local day of entries; `total` and `per_gate` cover the whole day."""
 
-    date: str
+    date: dt.date
     items: list[LogLine]
     next_cursor: str | None
-    total: int
-    per_gate: list[GateTotal]
-
-
-def _wire(moment: datetime) -> str:
-    """A time that is always set (`wire` also passes None through)."""
-    return cast(str, wire(moment))
+    total: int = Field(description="当日全部门岗的入场总数")
+    per_gate: list[GateTotal] = Field(
+        description="当日每个门岗的入场数（不受分页和 gate 筛选影响）"
+    )
 
 
 def mask_phone(phone: str) -> str:
@@ -129,7 +133,7 @@ def person(user: User) -> PersonRef:
     return PersonRef(id=user.id, name=staff.name if staff is not None else None)
 
 
-def pass_info(visitor_pass: Pass, *, now: datetime) -> PassInfo:
+def pass_info(visitor_pass: Pass, *, now: dt.datetime) -> PassInfo:
     """The `Pass` of API.md §6 for its host (loaded with `host__staff`)."""
     status = effective_status(visitor_pass, now=now)
     token = None
@@ -141,16 +145,18 @@ def pass_info(visitor_pass: Pass, *, now: datetime) -> PassInfo:
         visitor_phone=visitor_pass.visitor_phone,
         plate=visitor_pass.plate,
         purpose=visitor_pass.purpose,
-        valid_from=_wire(visitor_pass.valid_from),
-        valid_to=_wire(visitor_pass.valid_to),
+        valid_from=visitor_pass.valid_from,
+        valid_to=visitor_pass.valid_to,
         max_entries=visitor_pass.max_entries,
         entries_used=visitor_pass.entries_used,
         entries_left=max(0, visitor_pass.max_entries - visitor_pass.entries_used),
         status=status,
         token=token,
+        qr_png_url=visitor_pass.id,
+        qr_svg_url=visitor_pass.id,
         host=person(visitor_pass.host),
-        created_at=_wire(visitor_pass.created_at),
-        revoked_at=wire(visitor_pass.revoked_at),
+        created_at=visitor_pass.created_at,
+        revoked_at=visitor_pass.revoked_at,
     )
 
 
@@ -163,13 +169,13 @@ def admitted_pass(visitor_pass: Pass) -> AdmittedPass:
         plate=visitor_pass.plate,
         host_name=person(visitor_pass.host).name,
         purpose=visitor_pass.purpose,
-        valid_to=_wire(visitor_pass.valid_to),
+        valid_to=visitor_pass.valid_to,
         entries_left=max(0, visitor_pass.max_entries - visitor_pass.entries_used),
     )
 
 
 def entry_record(entry: GateEntry) -> EntryRecord:
-    return EntryRecord(id=entry.id, gate=entry.gate, at=_wire(entry.at))
+    return EntryRecord(id=entry.id, gate=entry.gate, at=entry.at)
 
 
 def log_line(entry: GateEntry) -> LogLine:
@@ -177,7 +183,7 @@ def log_line(entry: GateEntry) -> LogLine:
     visitor_pass: Pass = entry.visitor_pass
     return LogLine(
         id=entry.id,
-        at=_wire(entry.at),
+        at=entry.at,
         gate=entry.gate,
         pass_id=visitor_pass.id,
         visitor_name=visitor_pass.visitor_name,
