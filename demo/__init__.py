@@ -47,6 +47,8 @@ DEMO_STAFF = [
     ("D0003", "林国栋", "教育局", ["dept_head"]),
     ("P0001", "徐敏", "机关事务管理局", ["procurement"]),
     ("P0002", "高洁", "机关事务管理局", ["procurement"]),
+    ("Z0001", "周勤", "勤务站", ["duty_station"]),
+    ("Z0002", "吴敏", "勤务站", ["duty_station"]),
 ]
 
 
@@ -81,6 +83,7 @@ DEMO_ORDER = [
     "assessment",
     "carwash",
     "procurement",
+    "duty",
 ]
 
 

@@ -18,7 +18,9 @@ from services import assessment
 
 bp = Blueprint("assessment", url_prefix="/api/v1")
 
-Service = Literal["security", "conference", "catering", "cleaning", "greening", "facilities"]
+Service = Literal[
+    "security", "conference", "catering", "cleaning", "greening", "facilities", "duty_station"
+]
 Id = Annotated[int, Field(gt=0, le=MAX_ID, strict=True)]
 _STRICT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 _TRANSITION_ERRORS = ["not_found", "forbidden", "invalid_state", "conflict"]

@@ -18,7 +18,15 @@ if TYPE_CHECKING:  # a runtime import would register these models in this app to
     from models.identity import User
     from models.meals import Order
 
-SERVICES = ("security", "conference", "catering", "cleaning", "greening", "facilities")
+SERVICES = (
+    "security",
+    "conference",
+    "catering",
+    "cleaning",
+    "greening",
+    "facilities",
+    "duty_station",
+)
 RECTIFICATION_STATUSES = ("open", "submitted", "verified", "overdue")
 
 

@@ -17,6 +17,7 @@ ROLES = (
     "carwash",
     "dept_head",
     "procurement",
+    "duty_station",
 )
 
 

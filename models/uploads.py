@@ -10,6 +10,7 @@ from tortoise import fields
 from tortoise.models import Model
 
 if TYPE_CHECKING:  # a runtime import would register these models in this app too
+    from models.duty import Appointment
     from models.identity import User
     from models.procurement import PurchaseRequest
     from models.repairs import Ticket
@@ -18,8 +19,8 @@ if TYPE_CHECKING:  # a runtime import would register these models in this app to
 class Upload(Model):
     """An uploaded photo (re-encoded without metadata) or PDF, under a random file name.
 
-    It belongs to its uploader until a ticket or a purchase request takes it, then to
-    whoever may see that ticket or request.
+    It belongs to its uploader until a ticket, a purchase request or a duty appointment
+    takes it, then to whoever may see that.
     """
 
     id = fields.IntField(primary_key=True)
@@ -39,6 +40,11 @@ class Upload(Model):
         on_delete=fields.SET_NULL,
     )
     purchase_request_id: int | None
+    # A document handed in at the duty station (API.md §14), seen by its owner and the clerks.
+    duty_appointment: fields.ForeignKeyNullableRelation[Appointment] = fields.ForeignKeyField(
+        "duty.Appointment", related_name="documents", null=True, on_delete=fields.SET_NULL
+    )
+    duty_appointment_id: int | None
     file_name = fields.CharField(max_length=64, unique=True)
     content_type = fields.CharField(max_length=32)
     size = fields.IntField()

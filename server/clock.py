@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from server.errors import InvalidInput
 # Calendar days a client may ask about (reports, day views): far enough for any real
 # use, near enough that every bound converts in both directions.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def tz() -> ZoneInfo:
@@ -83,6 +85,15 @@ def day_bounds(day: date, *, field: str = "date") -> tuple[datetime, datetime]:
 def next_month(first: date) -> date:
     """The first day of the month after the one `first` begins."""
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def parse_month(value: str, *, field: str = "month") -> date:
+    """'2026-11' → its first day; anything else (month 13, year 0) is 400, never a 500."""
+    match = _MONTH.match(value or "")
+    year, month = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    if not match or not FIRST_YEAR <= year <= LAST_YEAR or not 1 <= month <= 12:
+        raise InvalidInput({field: "应为月份 YYYY-MM"})
+    return date(year, month, 1)
 
 
 def month_bounds(first: date) -> tuple[datetime, datetime]:

@@ -150,6 +150,22 @@ KINDS: dict[str, NoticeKind] = {
         _kind(
             "procurement_reminder", "TPL_PROCUREMENT_TODO", _STATUS, "/pages/procurement/request"
         ),
+        # duty station
+        _kind(
+            "duty_called",
+            "TPL_DUTY_CALL",
+            {"character_string1": "ticket_no", "number2": "counter", "thing3": "body"},
+            "/duty/appointments",
+        ),
+        _kind(
+            "duty_reminder",
+            "TPL_DUTY_STATUS",
+            {**_STATUS, "time3": "start"},
+            "/duty/appointments",
+        ),
+        _kind("duty_needs_info", "TPL_DUTY_STATUS", _STATUS, "/duty/appointments"),
+        _kind("duty_done", "TPL_DUTY_STATUS", _STATUS, "/duty/appointments"),
+        _kind("duty_no_show", "TPL_DUTY_STATUS", _STATUS, "/duty/appointments"),
         # general
         _kind("system", "", _STATUS, "/pages/index/index"),
     ]

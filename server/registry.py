@@ -22,6 +22,7 @@ import booking
 import jobs.assessment
 import jobs.booking
 import jobs.carwash
+import jobs.duty
 import jobs.gym
 import jobs.idempotency
 import jobs.library
@@ -34,7 +35,7 @@ import jobs.uploads
 import jobs.visitors
 from booking.domains import RowsOf
 from jobs import Job
-from services import carwash, gym, meals, meetings, notifications
+from services import carwash, duty, gym, meals, meetings, notifications
 
 Consumer = Callable[..., Awaitable[None]]  # async def consume(*, stop: asyncio.Event)
 
@@ -133,6 +134,18 @@ DOMAINS: tuple[Domain, ...] = (
         "procurement",
         jobs=tuple(jobs.procurement.JOBS),
         notice_kinds=("procurement_to_approve", "procurement_status", "procurement_reminder"),
+    ),
+    Domain(
+        "duty",
+        recorded=duty.appointments_of,
+        jobs=tuple(jobs.duty.JOBS),
+        notice_kinds=(
+            "duty_called",
+            "duty_reminder",
+            "duty_needs_info",
+            "duty_done",
+            "duty_no_show",
+        ),
     ),
     Domain(
         "notifications",

@@ -195,10 +195,12 @@ async def take(
     field: str,
     ticket_id: int | None = None,
     purchase_request_id: int | None = None,
+    duty_appointment_id: int | None = None,
 ) -> list[Upload]:
     """The caller's own unattached uploads `ids` of the content types `kinds`, taken in
-    `tx`: linked to the ticket or the purchase request named, or, when neither is
-    named, removed from this table for the taker to keep in its own (assessment photos).
+    `tx`: linked to the ticket, the purchase request or the duty appointment named, or,
+    when none is named, removed from this table for the taker to keep in its own
+    (assessment photos).
 
     400 on `field`, and nothing taken, when any of them does not exist, is someone
     else's, was taken already (also by a concurrent action: the change is conditional)
@@ -212,10 +214,15 @@ async def take(
         owner_id=owner_id,
         ticket_id=None,
         purchase_request_id=None,
+        duty_appointment_id=None,
         content_type__in=sorted(kinds),
     ).using_db(tx.conn)
     rows = await free
-    link = {"ticket_id": ticket_id, "purchase_request_id": purchase_request_id}
+    link = {
+        "ticket_id": ticket_id,
+        "purchase_request_id": purchase_request_id,
+        "duty_appointment_id": duty_appointment_id,
+    }
     link = {name: value for name, value in link.items() if value is not None}
     taken = 0
     if len(rows) == len(wanted):  # then taken conditionally: a concurrent taker wins or loses
@@ -239,12 +246,18 @@ async def read(*, upload: Upload) -> bytes:
 async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, bytes]:
     """An upload for whoever may see what it is attached to; 404 for everyone else.
 
-    A quote attached to a purchase request follows the request's visibility; anything
-    else follows the repair rules (its ticket, or its uploader before one takes it).
+    A quote attached to a purchase request follows the request's visibility, a document
+    handed in at the duty station its appointment's (owner and clerks); anything else
+    follows the repair rules (its ticket, or its uploader before one takes it).
     """
     from services import procurement, repairs  # they import this module
+    from services.duty import documents as duty_documents
 
     upload = await Upload.get_or_none(id=upload_id) if could_exist(upload_id) else None
+    if upload is not None and upload.duty_appointment_id is not None:
+        if not await duty_documents.may_read(upload=upload, principal=principal):
+            raise NotFound("文件不存在")
+        return upload, await read(upload=upload)
     if upload is None or upload.purchase_request_id is None:
         return await repairs.photo(upload_id=upload_id, principal=principal)
     await procurement.attachment(upload=upload, principal=principal)
@@ -252,14 +265,11 @@ async def visible(*, upload_id: int, principal: Principal) -> tuple[Upload, byte
 
 
 async def remove_orphans(*, now: datetime) -> int:
-    """Delete uploads never attached to a ticket or request (abandoned reports)."""
-    stale = await Upload.filter(
-        ticket_id=None, purchase_request_id=None, created_at__lte=now - ORPHAN_AFTER
-    ).limit(500)
+    """Delete uploads never attached to a ticket, request or appointment (abandoned)."""
+    unattached = {"ticket_id": None, "purchase_request_id": None, "duty_appointment_id": None}
+    stale = await Upload.filter(**unattached, created_at__lte=now - ORPHAN_AFTER).limit(500)
     for upload in stale:
-        deleted = await Upload.filter(
-            id=upload.id, ticket_id=None, purchase_request_id=None
-        ).delete()
+        deleted = await Upload.filter(id=upload.id, **unattached).delete()
         if deleted:
             path = resources.settings().uploads_path / upload.file_name
             await asyncio.to_thread(path.unlink, True)

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from services import notifications
+from tests.duty_support import a_day, clock, new_service, open_day
 from tests.support import assert_error, make_unbound_user, make_user
 from tests.test_meals import BEFORE, make_menu, order_body
 from tests.test_meetings_support import at, book, new_room
@@ -33,7 +34,16 @@ PURCHASE = {
 }
 # Parameters naming shared things rather than someone's object (a gym of the catalogue,
 # an admin's desk key: their routes are covered by the role matrix).
-SHARED = {"menu_id", "category", "gym_id", "key_id", "title_id", "barcode", "survey_id"}
+SHARED = {
+    "menu_id",
+    "category",
+    "gym_id",
+    "key_id",
+    "title_id",
+    "barcode",
+    "survey_id",
+    "service_id",
+}
 # Objects whose owner needs a whole flow to exist (a paid card, a team's rectification, a
 # loan): their strangers' 404 is proven by the domain's own tests, named here so that a
 # new id parameter still has to be placed somewhere.
@@ -88,6 +98,14 @@ async def owner_objects(client):
     purchase = await client.post(
         f"{API}/procurement/requests", json=PURCHASE, headers=owner.headers
     )
+    duty_service = await new_service(client, admin, mode="appointment")
+    duty_day = a_day()
+    duty_slots = await open_day(client, admin, duty_day, {duty_service["id"]: 1})
+    appointment = await client.post(
+        f"{API}/duty/appointments",
+        json={"service_id": duty_service["id"], "slot_id": duty_slots[-1]["id"]},
+        headers=clock(owner, duty_day, "08:00"),
+    )
     notice_id = await notifications.notify(
         user_id=owner.user_id,
         kind="repair_new",
@@ -95,7 +113,7 @@ async def owner_objects(client):
         body="测试通知",
         now=datetime.now(UTC),
     )
-    for response in (ticket, visitor_pass, order, booking, photo, purchase):
+    for response in (ticket, visitor_pass, order, booking, photo, purchase, appointment):
         assert response.status_code in (200, 201), response.text
     ids = {
         "ticket_id": ticket.json()["id"],
@@ -113,6 +131,8 @@ async def owner_objects(client):
         "title_id": 1,
         "barcode": "NO-SUCH-COPY",
         "survey_id": 1,
+        "appointment_id": appointment.json()["id"],
+        "service_id": duty_service["id"],
     }
     return owner, {name: str(value) for name, value in ids.items()}
 
@@ -189,6 +209,7 @@ async def test_no_route_shows_or_changes_another_users_object(client, app, owner
         "/visitors/passes/{pass_id}",
         "/meals/orders/{order_id}",
         "/procurement/requests/{request_id}",
+        "/duty/appointments/{appointment_id}",
     ):
         response = await client.get(API + path.format(**ids), headers=owner.headers)
         assert response.status_code == 200, (path, response.text)

@@ -7,6 +7,7 @@ PUBLIC = {
     ("GET", "/api/v1/health"),
     ("GET", "/api/v1/dev/wechat"),
     ("POST", "/api/v1/pay/wechat/notify"),
+    ("GET", "/api/v1/duty/display"),
 }
 
 

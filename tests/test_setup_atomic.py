@@ -1,6 +1,7 @@
 """Set-up actions commit whole: a process killed between their steps leaves nothing.
 
-Creating a menu, a room, a day of wash slots or a gym timetable writes the domain's
+Creating a menu, a room, a day of wash slots, a duty-station day or a gym timetable
+writes the domain's
 rows and the booking engine's (resource, slots, counters) in one transaction. Each
 test runs the action in a real process armed to die at a fault point between the
 engine's rows and the domain's, then counts both in the database: nothing is left,
@@ -22,12 +23,14 @@ import pytest
 
 from models.booking import Counter, Reservation, Resource, Slot
 from models.carwash import WashDay, WashSlot
+from models.duty import DutyDay, DutyService, DutySlot
 from models.gym import GymSession
 from models.meals import Dish, Menu, PickupSlot
 from models.meetings import Booking, BookingSeries, Room
 from models.notifications import Notice
 from services import gym, meals, meetings
 from services.carwash import bay
+from services.duty import catalog as duty_catalog
 from tests.support import make_user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,6 +155,30 @@ async def test_a_day_of_wash_slots_killed_after_the_engine_slots_leaves_nothing(
     )
     assert [s.available for s in slots] == [2, 2, 2, 2]
     assert await engine_rows() == (before[0] + 1, before[1] + 4, before[2])
+
+
+async def test_a_duty_station_day_killed_after_the_engine_slots_leaves_nothing():
+    day = unique_day()
+    service = await DutyService.create(name=f"年审{uuid.uuid4().hex[:6]}", mode="appointment")
+    call = (
+        "from services.duty import catalog\n"
+        f"await catalog.create_slots(day=date.fromisoformat({day.isoformat()!r}), "
+        f"open_from=time(9), open_to=time(10), slot_minutes=30, counters={{{service.id}: 2}})"
+    )
+    before = await engine_rows()
+    duty_slots = await DutySlot.all().count()
+
+    await killed_at("duty.slots.after_engine", call)
+
+    assert not await DutyDay.exists(date=day)
+    assert await DutySlot.all().count() == duty_slots
+    assert (await DutyService.get(id=service.id)).resource_id == 0
+    assert await engine_rows() == before
+    slots = await duty_catalog.create_slots(
+        day=day, open_from=time(9), open_to=time(10), slot_minutes=30, counters={service.id: 2}
+    )
+    assert [s.available for s in slots] == [2, 2]
+    assert await engine_rows() == (before[0] + 1, before[1] + 2, before[2])
 
 
 async def test_a_gym_timetable_killed_after_the_engine_slots_leaves_nothing():

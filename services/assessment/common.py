@@ -3,9 +3,6 @@ month bounds and the id-range check are server.clock's and models')."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from models import could_exist
 from models.assessment import SERVICES, Team
 from models.identity import Staff, User
@@ -20,19 +17,9 @@ SERVICE_LABELS = {
     "cleaning": "保洁",
     "greening": "绿化",
     "facilities": "设施设备",
+    "duty_station": "勤务站",
 }
 assert set(SERVICE_LABELS) == set(SERVICES)
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def parse_month(value: str, *, field: str = "month") -> date:
-    """'2026-11' → its first day; anything else (month 13, year 0) is 400, never a 500."""
-    match = _MONTH.match(value or "")
-    year, month = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
-    if not match or not 2000 <= year <= 2100 or not 1 <= month <= 12:
-        raise InvalidInput({field: "应为月份 YYYY-MM"})
-    return date(year, month, 1)
 
 
 def team_view(team: Team) -> shapes.Team:

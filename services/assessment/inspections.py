@@ -22,7 +22,7 @@ from models.assessment import (
     Team,
 )
 from server import pagination, resources
-from server.clock import month_bounds, utc, wire
+from server.clock import month_bounds, parse_month, utc, wire
 from server.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from server.tx import Tx, transaction
 from services import notifications
@@ -31,7 +31,6 @@ from services.assessment.common import (
     contact_users,
     get_team,
     is_inspector,
-    parse_month,
     teams_of_contact,
 )
 from services.assessment.shapes import (

@@ -30,16 +30,17 @@ from models.assessment import (
     SurveyAnswer,
     Team,
 )
+from models.duty import DutyRating
 from models.repairs import Rating
 from server import resources
-from server.clock import month_bounds, next_month
+from server.clock import month_bounds, next_month, parse_month
 from services.assessment import shapes
-from services.assessment.common import SERVICE_LABELS, parse_month
+from services.assessment.common import SERVICE_LABELS
 from services.assessment.inspections import LIVE
 
 SATISFIED = 4  # a score of 4 or 5 counts as satisfied
 # Where the ratings staff already give count, besides the survey.
-RATING_SOURCES = {"facilities": "repairs", "catering": "meals"}
+RATING_SOURCES = {"facilities": "repairs", "catering": "meals", "duty_station": "duty"}
 
 
 def pct(value: Fraction | None) -> float | None:
@@ -59,7 +60,7 @@ async def score_distribution(*, first: date) -> dict[str, Counter[int]]:
         "service", "score"
     ):
         found[f"survey:{service}"][int(score)] += 1
-    for model, source in ((Rating, "repairs"), (MealRating, "meals")):
+    for model, source in ((Rating, "repairs"), (MealRating, "meals"), (DutyRating, "duty")):
         for row in await model.filter(created_at__gte=start, created_at__lt=end).values("score"):
             found[source][int(row["score"])] += 1
     return found

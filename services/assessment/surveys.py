@@ -23,11 +23,11 @@ from models.assessment import (
     SurveyResponse,
 )
 from models.meals import Order
-from server.clock import aware
+from server.clock import aware, parse_month
 from server.errors import Conflict, InvalidInput, InvalidState, NotFound, TooEarly, TooLate
 from server.tx import transaction
 from services.assessment import shapes
-from services.assessment.common import SERVICE_LABELS, parse_month
+from services.assessment.common import SERVICE_LABELS
 
 
 async def _view(survey: Survey) -> shapes.Survey:

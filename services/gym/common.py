@@ -160,10 +160,3 @@ def booking_view(
         month=row.month,
         created_at=row.created_at,
     )
-
-
-def mask_name(name: str | None) -> str:
-    """What the desk may see of a member's name: the surname, the rest starred."""
-    if not name:
-        return "*"
-    return name[0] + "*" * max(1, len(name) - 1)

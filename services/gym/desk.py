@@ -28,8 +28,9 @@ from server.errors import InvalidState, NotFound, TooEarly, TooLate, Unauthorize
 from server.qr import qr_png
 from server.tx import Tx, transaction
 from services.gym.bookings import own_booking, view
-from services.gym.common import VOUCHER_LEAD, VOUCHER_TTL, active_gym, known, local, mask_name, utc
+from services.gym.common import VOUCHER_LEAD, VOUCHER_TTL, active_gym, known, local, utc
 from services.gym.shapes import Checkin, DeskKey, DeskKeyRevoked, Member, Voucher
+from services.text import mask_name
 
 KEY_PREFIX = "gymdesk_"
 
