@@ -1,11 +1,10 @@
 """Set-up actions commit whole: a process killed between their steps leaves nothing.
 
 Creating a menu, a room, a day of wash slots, a duty-station day or a gym timetable
-writes the domain's
-rows and the booking engine's (resource, slots, counters) in one transaction. Each
-test runs the action in a real process armed to die at a fault point between the
-engine's rows and the domain's, then counts both in the database: nothing is left,
-and the same action succeeds afterwards. A meeting series spans one engine
+writes the domain's rows and the booking engine's (resource, slots, counters) in one
+transaction. Each test runs the action in a real process armed to die at a fault point
+between the engine's rows and the domain's, then counts both in the database: nothing
+is left, and the same action succeeds afterwards. A meeting series spans one engine
 transaction per week: killed after its first week, a retry with the same
 Idempotency-Key completes that same series, announced once.
 """
