@@ -14,11 +14,12 @@ import importlib
 import pkgutil
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import services as services_package
 from jobs.scheduler import build_scheduler, discover
-from server import resources
+from server import metrics, resources
 from server.config import load_settings
 from server.logs import get_logger
 
@@ -47,6 +48,7 @@ async def start_in_loop(
         job_list = discover()
         scheduler = build_scheduler(job_list)
         scheduler.start()
+        await metrics.jobs_started([job.name for job in job_list], now=datetime.now(UTC))
         log.info("scheduler started with %d jobs", len(job_list))
     tasks: list[asyncio.Task[Any]] = [
         asyncio.ensure_future(c(stop=stop)) for c in (consumers() if with_consumers else [])
@@ -63,10 +65,16 @@ async def start_in_loop(
     return shutdown
 
 
-async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
-    """The background process: run until SIGINT/SIGTERM."""
+async def run(
+    *, with_jobs: bool = True, with_consumers: bool = True, metrics_port: int | None = None
+) -> None:
+    """The background process: run until SIGINT/SIGTERM. Alone (`server worker`) it
+    answers /metrics on `metrics_port`; under `server run` the web workers do."""
     settings = load_settings()
     await resources.open_resources(settings)
+    endpoint = None
+    if metrics_port:
+        endpoint = await metrics.serve(host=settings.host, port=metrics_port)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -76,6 +84,8 @@ async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
     try:
         await stopped.wait()
     finally:
+        if endpoint is not None:
+            endpoint.close()
         await shutdown()
         await resources.close_resources()
 

@@ -19,7 +19,7 @@ from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 import booking
 from handlers import blueprints
-from server import h5, resources, wire
+from server import h5, metrics, resources, wire
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
@@ -74,6 +74,7 @@ def create_app(
     for blueprint in blueprints():
         app.blueprint(blueprint)
     h5.mount(app)  # the mini-program's H5 stand-in at /app/ (API.md §13)
+    metrics.install(app)  # GET /metrics and the request histogram
 
     app.register_middleware(_assign_request_id, "request", priority=1000)
     app.register_middleware(_echo_request_id, "response", priority=1000)  # type: ignore[arg-type]
