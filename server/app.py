@@ -57,6 +57,14 @@ def create_app(
     app.config.OAS_AUTODOC = False
     app.config.CORS = False
     app.config.HEALTH = False
+    # The client's address behind the proxy (rate limits and logs see the phone, not
+    # nginx): believed only from what is configured, see server/config.py Proxy.
+    if settings.proxy.forwarded_secret:
+        app.config.FORWARDED_SECRET = settings.proxy.forwarded_secret
+    if settings.proxy.proxies_count:
+        app.config.PROXIES_COUNT = settings.proxy.proxies_count
+    if settings.proxy.real_ip_header:
+        app.config.REAL_IP_HEADER = settings.proxy.real_ip_header
     app.ctx.settings = settings
 
     app.config.API_TITLE = "勤e家 API"
