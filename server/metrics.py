@@ -73,8 +73,8 @@ NOTICES = Counter(
     "WeChat deliveries of notices by outcome (sent, retried, parked, refused, failed, ...).",
     ["outcome"],
 )
-JOB_RUNS = Counter("qinejia_job_runs", "Job runs this process made (its lock won).", ["job"])
-JOB_FAILURES = Counter("qinejia_job_failures", "Job runs that raised.", ["job"])
+JOB_RUNS = Counter("qinejia_job_runs", "Job runs this process made (its lock won).", ["name"])
+JOB_FAILURES = Counter("qinejia_job_failures", "Job runs that raised.", ["name"])
 
 # The consumer's outcome words -> the metric's (bounded) label values.
 _NOTICE_OUTCOMES = {
@@ -243,10 +243,10 @@ async def _job_families() -> list[Metric]:
     last = GaugeMetricFamily(
         "qinejia_job_last_success_timestamp_seconds",
         "When a run of the job last succeeded anywhere in the cluster (or its scheduler started).",
-        labels=["job"],
+        labels=["name"],
     )
     every = GaugeMetricFamily(
-        "qinejia_job_interval_seconds", "How often the job runs.", labels=["job"]
+        "qinejia_job_interval_seconds", "How often the job runs.", labels=["name"]
     )
     for name, interval in sorted(known.items()):
         every.add_metric([name], float(interval))

@@ -202,15 +202,15 @@ async def test_job_runs_failures_and_last_success(client):
     assert await run_once(bad, now=at)
     after = await scrape(client)
     runs, failures = "qinejia_job_runs_total", "qinejia_job_failures_total"
-    assert value(after, runs, job=good.name) - value(before, runs, job=good.name) == 1
-    assert value(after, failures, job=good.name) == 0
-    assert value(after, runs, job=bad.name) - value(before, runs, job=bad.name) == 1
-    assert value(after, failures, job=bad.name) - value(before, failures, job=bad.name) == 1
+    assert value(after, runs, name=good.name) - value(before, runs, name=good.name) == 1
+    assert value(after, failures, name=good.name) == 0
+    assert value(after, runs, name=bad.name) - value(before, runs, name=bad.name) == 1
+    assert value(after, failures, name=bad.name) - value(before, failures, name=bad.name) == 1
     stored = await metrics.resources.redis().hget(metrics.JOBS_LAST_SUCCESS, good.name)
     assert float(stored) == at.timestamp()
     assert await metrics.resources.redis().hget(metrics.JOBS_LAST_SUCCESS, bad.name) is None
     # Known jobs carry their interval and last success; a scheduler start counts as one.
     await metrics.jobs_started(["booking.reconcile"], now=at)
     after = await scrape(client)
-    assert value(after, "qinejia_job_interval_seconds", job="booking.reconcile") == 60
-    assert value(after, "qinejia_job_last_success_timestamp_seconds", job="booking.reconcile")
+    assert value(after, "qinejia_job_interval_seconds", name="booking.reconcile") == 60
+    assert value(after, "qinejia_job_last_success_timestamp_seconds", name="booking.reconcile")
