@@ -37,8 +37,8 @@ async def scrape(client, **headers: str) -> dict[tuple[str, tuple[tuple[str, str
     return samples
 
 
-def value(samples, name: str, **labels: str) -> float:
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+def value(samples, metric: str, /, **labels: str) -> float:
+    return samples.get((metric, tuple(sorted(labels.items()))), 0.0)
 
 
 async def test_requests_are_counted_by_route_template_method_and_status(client):
