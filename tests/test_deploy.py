@@ -43,8 +43,9 @@ pytestmark = [
 ]
 LOGIN_LIMIT = 20
 # The worker runs every job on the real clock (no-shows, cut-offs): the menus of these
-# proofs lie ahead of it, and the clients order at 09:00 of that day (X-Test-Now).
-DAY = (date.today() + timedelta(days=60)).isoformat()
+# proofs lie ahead of it, and the clients order at 09:00 of that day (X-Test-Now), well
+# within their tokens' lifetime (TOKEN_TTL_SECONDS, a week).
+DAY = (date.today() + timedelta(days=2)).isoformat()
 BEFORE = {"X-Test-Now": f"{DAY}T09:00:00+08:00"}
 
 
@@ -270,7 +271,6 @@ async def test_a_web_process_killed_mid_burst_loses_nothing_and_sells_exactly_th
     killed_at: list[float] = []
 
     async with cluster.client() as http:
-
         semaphore = asyncio.Semaphore(40)  # a steady rush: the kill finds requests in flight
 
         async def one(n: int):
