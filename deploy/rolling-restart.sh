@@ -10,14 +10,15 @@
 #      requests before exiting);
 #   3. wait until its /api/v1/health answers 200, mark it up again, reload nginx.
 # Migrations come first (deploy/README.md, "Upgrade"); this script never runs them.
-# Settings (environment): NGINX_CONF (/etc/nginx/conf.d/qinejia.conf), NGINX
+# Settings (environment): NGINX_CONF (/etc/nginx/conf.d/qinejia.conf), NGINX_CMD
 # (nginx), RESTART (systemctl restart qinejia-web@{port}), DRAIN_SECONDS (5),
 # READY_SECONDS (120).
 set -euo pipefail
 
 NGINX_CONF="${NGINX_CONF:-/etc/nginx/conf.d/qinejia.conf}"
-NGINX="${NGINX:-nginx}"
-RESTART="${RESTART:-systemctl restart qinejia-web@{port}}"
+NGINX_CMD="${NGINX_CMD:-nginx}"
+default_restart='systemctl restart qinejia-web@{port}'
+RESTART="${RESTART:-$default_restart}"
 DRAIN_SECONDS="${DRAIN_SECONDS:-5}"
 READY_SECONDS="${READY_SECONDS:-120}"
 
@@ -31,8 +32,8 @@ mark() {  # mark ADDRESS down|up: edit its server line between the markers, relo
   else
     sed -i "/qinejia-upstream-begin/,/qinejia-upstream-end/ s/^\(\s*server $escaped\b[^;]*\) down;/\1;/" "$NGINX_CONF"
   fi
-  $NGINX -t -q
-  $NGINX -s reload
+  $NGINX_CMD -t -q
+  $NGINX_CMD -s reload
 }
 
 for address in "$@"; do

@@ -176,7 +176,7 @@ class Nginx:
 
     @property
     def command(self) -> str:
-        """How deploy/rolling-restart.sh calls this nginx (its NGINX setting)."""
+        """How deploy/rolling-restart.sh calls this nginx (its NGINX_CMD setting)."""
         return f"nginx -p {self.folder} -c {self.folder / 'nginx.conf'}"
 
     def render(self) -> None:
@@ -262,7 +262,6 @@ class Web:
 
     folder: Path
     env: dict[str, str]
-    workers: int = 1
     port: int = field(default_factory=free_port)
     loop: subprocess.Popen[bytes] | None = None
 
@@ -289,7 +288,7 @@ class Web:
         log = self.folder / f"web-{self.port}.log"
         script = (
             f"while [ ! -e {stop} ]; do "
-            f"setsid {sys.executable} -m server run --workers {self.workers} "
+            f"setsid {sys.executable} -m server run --single-process "
             f">>{log} 2>&1 & echo $! > {self.pidfile}; wait $!; done"
         )
         env = {**os.environ, **self.env, "PORT": str(self.port), "HOST": "127.0.0.1"}

@@ -327,7 +327,7 @@ async def test_rolling_restart_of_both_web_processes_during_a_burst_fails_no_req
         env={
             **os.environ,
             "NGINX_CONF": str(cluster.nginx.conf),
-            "NGINX": cluster.nginx.command,
+            "NGINX_CMD": cluster.nginx.command,
             "RESTART": f"pid=$(cat {cluster.folder}/web-{{port}}.pid); kill -TERM $pid; "
             "while kill -0 $pid 2>/dev/null; do sleep 0.1; done",
             "DRAIN_SECONDS": "2",
