@@ -71,9 +71,12 @@ def _serve(module: str, port: int, env: dict[str, str]) -> subprocess.Popen[byte
         stderr=subprocess.DEVNULL,
     )
     for _ in range(300):
-        if subprocess.run(
-            ["curl", "-sf", f"http://127.0.0.1:{port}/ok"], capture_output=True, check=False
-        ).returncode == 0:
+        if (
+            subprocess.run(
+                ["curl", "-sf", f"http://127.0.0.1:{port}/ok"], capture_output=True, check=False
+            ).returncode
+            == 0
+        ):
             return process
         time.sleep(0.1)
     raise RuntimeError("app did not start")

@@ -126,9 +126,9 @@ def flush() -> None:
     for (route, method, status), tally in taken:
         child = REQUEST_SECONDS.labels(route, method, str(status))
         child._sum.inc(tally[0])
-        for index, count in enumerate(tally[1:]):
-            if count:
-                child._buckets[index].inc(count)
+        for index, observed in enumerate(tally[1:]):
+            if observed:
+                child._buckets[index].inc(observed)
 
 
 async def _flush_forever(app: Sanic[Any, Any]) -> None:
