@@ -4,22 +4,23 @@
 #   deploy/rolling-restart.sh 127.0.0.1:8001 127.0.0.1:8002
 #
 # For each instance (as written in the upstream block of the nginx config):
-#   1. mark it `down` in the upstream and reload nginx (new requests go to the others;
-#      nginx's old workers finish the requests they already sent it);
-#   2. wait DRAIN_SECONDS, then restart it (graceful: it finishes its own in-flight
-#      requests before exiting);
+#   1. mark it `down` in the upstream and reload nginx: new requests go to the others;
+#   2. wait until nginx's workers of the old configuration have finished what they had
+#      sent it and exited (they hold the only connections to it), at most DRAIN_SECONDS;
+#      then restart it (graceful: it finishes its own in-flight requests before exiting);
 #   3. wait until its /api/v1/health answers 200, mark it up again, reload nginx.
 # Migrations come first (deploy/README.md, "Upgrade"); this script never runs them.
 # Settings (environment): NGINX_CONF (/etc/nginx/conf.d/qinejia.conf), NGINX_CMD
-# (nginx), RESTART (systemctl restart qinejia-web@{port}), DRAIN_SECONDS (5),
-# READY_SECONDS (120).
+# (nginx), NGINX_PID (/run/nginx.pid), RESTART (systemctl restart qinejia-web@{port}),
+# DRAIN_SECONDS (60), READY_SECONDS (120).
 set -euo pipefail
 
 NGINX_CONF="${NGINX_CONF:-/etc/nginx/conf.d/qinejia.conf}"
 NGINX_CMD="${NGINX_CMD:-nginx}"
 default_restart='systemctl restart qinejia-web@{port}'
 RESTART="${RESTART:-$default_restart}"
-DRAIN_SECONDS="${DRAIN_SECONDS:-5}"
+NGINX_PID="${NGINX_PID:-/run/nginx.pid}"
+DRAIN_SECONDS="${DRAIN_SECONDS:-60}"
 READY_SECONDS="${READY_SECONDS:-120}"
 
 [ "$#" -ge 1 ] || { echo "usage: $0 HOST:PORT [HOST:PORT...]" >&2; exit 2; }
@@ -36,6 +37,19 @@ mark() {  # mark ADDRESS down|up: edit its server line between the markers, relo
   $NGINX_CMD -s reload
 }
 
+drain() {  # until nginx's workers of the previous configuration are gone (at most DRAIN_SECONDS)
+  local master deadline=$((SECONDS + DRAIN_SECONDS))
+  master="$(cat "$NGINX_PID")"
+  sleep 0.5  # the reload is a signal: let the master start its new workers
+  while ps -o args= --ppid "$master" | grep -q "shutting down"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "nginx's old workers still busy after ${DRAIN_SECONDS}s; restarting anyway" >&2
+      return
+    fi
+    sleep 0.2
+  done
+}
+
 for address in "$@"; do
   grep -Eq "^\s*server $address\b" "$NGINX_CONF" || {
     echo "$address is not in the upstream of $NGINX_CONF" >&2; exit 2; }
@@ -45,7 +59,7 @@ for address in "$@"; do
   port="${address##*:}"
   echo "== $address: out of the upstream"
   mark "$address" down
-  sleep "$DRAIN_SECONDS"
+  drain
   echo "== $address: restart"
   bash -c "${RESTART//\{port\}/$port}"
   deadline=$((SECONDS + READY_SECONDS))
