@@ -59,20 +59,21 @@ async def lunch(client: Any, *, slots: int, capacity: int) -> dict[str, Any]:
     )
 
 
-_terminal: list[Any] = []
+_capture: list[Any] = []
 
 
 def report(line: str) -> None:
-    """A figure of a proof, written on pytest's terminal (not captured)."""
-    if _terminal:
-        _terminal[0].write_line(f"[deploy] {line}")
-    else:
-        sys.stderr.write(f"[deploy] {line}\n")
+    """A figure of a proof, written on the terminal past pytest's output capture."""
+    if not _capture:
+        return
+    with _capture[0].global_and_fixture_disabled():
+        sys.stdout.write(f"\n[deploy] {line}\n")
+        sys.stdout.flush()
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _figures_on_the_terminal(request):
-    _terminal[:] = [request.config.pluginmanager.get_plugin("terminalreporter")]
+    _capture[:] = [request.config.pluginmanager.getplugin("capturemanager")]
 
 
 class Cluster:
