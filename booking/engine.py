@@ -142,12 +142,12 @@ async def reserve(
     try:
         info = await reserve_request(request, now=now)
     except AppError as refused:
-        metrics.booking(resource_id, refused.code)
+        await metrics.booking(resource_id, refused.code)
         raise
     except Exception:
-        metrics.booking(resource_id, "error")
+        await metrics.booking(resource_id, "error")
         raise
-    metrics.booking(resource_id, info.status if info.created else "replayed")
+    await metrics.booking(resource_id, info.status if info.created else "replayed")
     return info
 
 

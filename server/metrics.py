@@ -139,47 +139,37 @@ async def _flush_forever(app: Sanic[Any, Any]) -> None:
 
 _domains: dict[int, str] = {}
 _booking_tallies: dict[tuple[str, str], int] = {}  # flushed with the request tallies
-_unresolved: list[tuple[int, str]] = []
-_resolving: list[asyncio.Task[None]] = []
 
 
-def booking(resource_id: int, result: str) -> None:
+async def booking(resource_id: int, result: str) -> None:
     """Count a booking attempt. The engine knows resources, not domains: each process
-    learns a resource's domain once, off the request's path (a rejection still costs
-    no database query), and counts what waited for it when it knows."""
+    reads a resource's domain once, at its first booking there (one query per resource
+    and process; every later attempt, a rejection included, costs no database query)."""
     domain = _domains.get(resource_id)
-    if domain is not None:
-        key = (domain, result)
-        _booking_tallies[key] = _booking_tallies.get(key, 0) + 1
-        return
-    _unresolved.append((resource_id, result))
-    if not _resolving:
-        _resolving.append(asyncio.get_running_loop().create_task(_resolve_domains()))
+    if domain is None:
+        domain = await _domain_of(resource_id)
+    key = (domain, result)
+    _booking_tallies[key] = _booking_tallies.get(key, 0) + 1
 
 
-async def _resolve_domains() -> None:
+async def _domain_of(resource_id: int) -> str:
     from models.booking import Resource
 
     try:
-        while _unresolved:
-            ids = {resource_id for resource_id, _ in _unresolved}
-            try:
-                rows = await Resource.filter(id__in=ids).values_list("id", "domain")
-            except Exception:  # noqa: BLE001 - counted as unknown, never an error of a request
-                log.warning("booking metrics: resource domains not readable")
-                rows = []
-            _domains.update({int(rid): str(domain) for rid, domain in rows})
-            waiting, _unresolved[:] = list(_unresolved), []
-            for resource_id, result in waiting:
-                BOOKINGS.labels(_domains.get(resource_id, "unknown"), result).inc()
-    finally:
-        _resolving.clear()
+        found = await asyncio.wait_for(
+            Resource.filter(id=resource_id).first().values_list("domain", flat=True),
+            SCRAPE_TIMEOUT_S,
+        )
+    except Exception:  # noqa: BLE001 - a metric never fails a booking: counted as unknown
+        return "unknown"
+    if found is None:
+        return "unknown"
+    _domains[resource_id] = str(found)
+    return str(found)
 
 
 async def settled() -> None:
-    """(Tests) wait until every counted booking reached its domain's counter."""
-    while _resolving:
-        await asyncio.gather(*_resolving, return_exceptions=True)
+    """(Tests) kept for callers: counts are tallied when the attempt ends."""
 
 
 def batch_size(size: int) -> None:
