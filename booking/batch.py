@@ -32,7 +32,7 @@ from booking.convert import info_of
 from booking.domains import RecordFailed, run_record
 from booking.types import Record
 from models.booking import Occupancy, Reservation
-from server import resources
+from server import metrics, resources
 from server.tx import Tx, savepoint
 
 MAX_BATCH = 64
@@ -92,6 +92,7 @@ async def _write_batch(batch: list[Pending]) -> None:
     whole attempt back, nothing of it stays, and the batch is written again with each
     step in a savepoint of its own, so that only the refused request fails.
     """
+    metrics.batch_size(len(batch))
     if len(batch) == 1:
         await _alone(batch[0])
         return

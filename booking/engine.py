@@ -31,7 +31,9 @@ from booking.types import (
     ReservationInfo,
 )
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
+from server import metrics
 from server.errors import (
+    AppError,
     Conflict,
     InvalidInput,
     LimitReached,
@@ -137,7 +139,16 @@ async def reserve(
         hold=hold,
         record=record,
     )
-    return await reserve_request(request, now=now)
+    try:
+        info = await reserve_request(request, now=now)
+    except AppError as refused:
+        await metrics.booking(resource_id, refused.code)
+        raise
+    except Exception:
+        await metrics.booking(resource_id, "error")
+        raise
+    await metrics.booking(resource_id, info.status if info.created else "replayed")
+    return info
 
 
 async def reserve_request(request: Request, *, now: datetime) -> ReservationInfo:

@@ -11,10 +11,11 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from jobs.scheduler import build_scheduler, discover
-from server import registry, resources
+from server import metrics, registry, resources
 from server.config import load_settings
 from server.logs import get_logger
 
@@ -37,6 +38,7 @@ async def start_in_loop(
         job_list = discover()
         scheduler = build_scheduler(job_list)
         scheduler.start()
+        await metrics.jobs_started([job.name for job in job_list], now=datetime.now(UTC))
         log.info("scheduler started with %d jobs", len(job_list))
     tasks: list[asyncio.Task[Any]] = [
         asyncio.ensure_future(c(stop=stop)) for c in (consumers() if with_consumers else [])
@@ -53,11 +55,17 @@ async def start_in_loop(
     return shutdown
 
 
-async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
-    """The background process: run until SIGINT/SIGTERM."""
+async def run(
+    *, with_jobs: bool = True, with_consumers: bool = True, metrics_port: int | None = None
+) -> None:
+    """The background process: run until SIGINT/SIGTERM. Alone (`server worker`) it
+    answers /metrics on `metrics_port`; under `server run` the web workers do."""
     settings = load_settings()
     registry.install()
     await resources.open_resources(settings)
+    endpoint = None
+    if metrics_port:
+        endpoint = await metrics.serve(host=settings.host, port=metrics_port)
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -67,6 +75,8 @@ async def run(*, with_jobs: bool = True, with_consumers: bool = True) -> None:
     try:
         await stopped.wait()
     finally:
+        if endpoint is not None:
+            endpoint.close()
         await shutdown()
         await resources.close_resources()
 

@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import Job
-from server import resources
+from server import metrics, resources
 from server.logs import get_logger
 
 log = get_logger("jobs")
@@ -48,7 +48,9 @@ async def run_once(job: Job, *, now: datetime) -> bool:
         result = await job(now=now)
     except Exception:
         log.exception("job %s failed (slot %s)", job.name, slot)
+        await metrics.job_ran(job.name, ok=False, now=now)
         return True
+    await metrics.job_ran(job.name, ok=True, now=now)
     if result:
         log.info("job %s: %s", job.name, result)
     return True

@@ -19,7 +19,7 @@ from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 import booking
 from handlers import blueprints
-from server import h5, registry, resources, wire
+from server import h5, metrics, registry, resources, wire
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
@@ -58,6 +58,14 @@ def create_app(
     app.config.OAS_AUTODOC = False
     app.config.CORS = False
     app.config.HEALTH = False
+    # The client's address behind the proxy (rate limits and logs see the phone, not
+    # nginx): believed only from what is configured, see server/config.py Proxy.
+    if settings.proxy.forwarded_secret:
+        app.config.FORWARDED_SECRET = settings.proxy.forwarded_secret
+    if settings.proxy.proxies_count:
+        app.config.PROXIES_COUNT = settings.proxy.proxies_count
+    if settings.proxy.real_ip_header:
+        app.config.REAL_IP_HEADER = settings.proxy.real_ip_header
     app.ctx.settings = settings
 
     app.config.API_TITLE = "勤e家 API"
@@ -75,6 +83,7 @@ def create_app(
     for blueprint in blueprints():
         app.blueprint(blueprint)
     h5.mount(app)  # the mini-program's H5 stand-in at /app/ (API.md §13)
+    metrics.install(app)  # GET /metrics and the request histogram
 
     app.register_middleware(_assign_request_id, "request", priority=1000)
     app.register_middleware(_echo_request_id, "response", priority=1000)  # type: ignore[arg-type]

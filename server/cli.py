@@ -1,4 +1,4 @@
-"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans|forget-principals|requeue-notices`.
+"""`python -m server run|migrate|makemigrations|import-staff|import-books|import-attendance|seed-demo|worker|repair-orphans|reconcile|forget-principals|requeue-notices`.
 
 All commands read the same settings. A configuration error prints one line naming
 the variable and exits 2, without a traceback.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging.config
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -203,18 +204,43 @@ def cmd_requeue_notices(settings: Settings, args: argparse.Namespace) -> None:
     print(f"parked notices requeued: {requeued} of {len(args.notice_ids)}")
 
 
-def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
-    from jobs import background
-    from server import resources
+def _metrics_dir(settings: Settings, group: str) -> None:
+    """Counters of this process group (a `run` with its workers and background process,
+    or a `worker`) in a fresh directory of their own, named before prometheus_client
+    is imported by any process of the group (server/metrics.py)."""
+    import shutil
 
+    directory = settings.metrics_path / group
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     if settings.embedded_redis:
         print("configuration error: REDIS_URL must be set for a separate worker", file=sys.stderr)
         raise SystemExit(2)
+    _metrics_dir(settings, f"worker-{settings.metrics_port}")
+    from jobs import background
+    from server import resources
+
     resources.prepare_environment(settings)  # the fake WeChat (Pay) when none is configured
-    asyncio.run(background.run(with_jobs=not args.no_jobs))
+    asyncio.run(background.run(with_jobs=not args.no_jobs, metrics_port=settings.metrics_port))
+
+
+def cmd_reconcile(settings: Settings, _: argparse.Namespace) -> None:
+    """What the booking.reconcile job does every minute, at once: after a web process
+    died mid-rush, the places it had taken but never wrote are free again now."""
+    from jobs.booking import reconcile
+    from server import resources
+
+    settings = resources.prepare_environment(settings)
+    report = asyncio.run(_with_resources(settings, lambda: reconcile(now=datetime.now(UTC))))
+    print(f"booking copies reconciled: {report or 'nothing to repair'}")
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> None:
+    _metrics_dir(settings, f"web-{settings.port}")
     from sanic import Sanic
     from sanic.worker.loader import AppLoader
     from sanic.worker.manager import WorkerManager
@@ -299,6 +325,7 @@ COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], None]] = {
     "repair-orphans": cmd_repair_orphans,
     "import-attendance": cmd_import_attendance,
     "forget-principals": cmd_forget_principals,
+    "reconcile": cmd_reconcile,
     "requeue-notices": cmd_requeue_notices,
 }
 
@@ -325,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "forget-principals", help="retire cached principals after a hand edit of staff or tokens"
+    )
+    sub.add_parser(
+        "reconcile", help="compare the booking gate in Redis with the database and repair it now"
     )
     requeue = sub.add_parser(
         "requeue-notices", help="give parked notices five more delivery attempts"

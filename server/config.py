@@ -97,6 +97,68 @@ def _pay_settings(env: Mapping[str, str], app_env: str) -> PaySettings:
     )
 
 
+SENTINEL_SCHEME = "redis+sentinel://"
+
+
+@dataclass(frozen=True)
+class SentinelTarget:
+    """`REDIS_URL=redis+sentinel://[user:password@]host:port[,host:port...]/service[/db]`
+    (`?sentinel_password=` when the sentinels have their own): the Redis primary is
+    whatever these sentinels name for `service`, so the app follows a failover."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    service: str
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    sentinel_password: str | None = None
+
+
+def sentinel_target(url: str) -> SentinelTarget | None:
+    """The Sentinel form of REDIS_URL parsed, None for any other form; ConfigError if bad."""
+    from urllib.parse import parse_qs, unquote
+
+    if not url.startswith(SENTINEL_SCHEME):
+        return None
+    rest = url[len(SENTINEL_SCHEME) :]
+    rest, _, query = rest.partition("?")
+    userinfo, _, hostpart = rest.rpartition("@")
+    hosts, _, path = hostpart.partition("/")
+    username, _, password = userinfo.partition(":") if userinfo else ("", "", "")
+    parts = [part for part in path.split("/") if part]
+    problem = (
+        "REDIS_URL (Sentinel) must look like redis+sentinel://host:26379,host:26379/service[/db]"
+    )
+    sentinels = []
+    for host in hosts.split(","):
+        name, _, port = host.rpartition(":")
+        if not name or not port.isdigit():
+            raise ConfigError(f"{problem}, got {url!r}")
+        sentinels.append((name.strip("[]"), int(port)))
+    if not parts or len(parts) > 2 or (len(parts) == 2 and not parts[1].isdigit()):
+        raise ConfigError(f"{problem}, got {url!r}")
+    options = parse_qs(query)
+    return SentinelTarget(
+        sentinels=tuple(sentinels),
+        service=parts[0],
+        db=int(parts[1]) if len(parts) == 2 else 0,
+        username=unquote(username) or None,
+        password=unquote(password) or None,
+        sentinel_password=next(iter(options.get("sentinel_password", [])), None),
+    )
+
+
+@dataclass(frozen=True)
+class Proxy:
+    """How the app learns the client's address behind the reverse proxy (Sanic's proxy
+    settings). Unset, no proxy header is believed: a direct client could name any
+    address. deploy/nginx/qinejia.conf sends `Forwarded` with FORWARDED_SECRET."""
+
+    forwarded_secret: str | None = None  # trust Forwarded elements carrying this secret
+    proxies_count: int | None = None  # or: this many proxies append to X-Forwarded-For
+    real_ip_header: str | None = None  # or: a header one proxy sets (X-Real-IP)
+
+
 @dataclass(frozen=True)
 class Settings:
     app_env: str
@@ -127,6 +189,10 @@ class Settings:
     pay: PaySettings = field(default_factory=lambda: PaySettings())
     # Purchase requests from this total (fen) also need the leader step (API.md §12).
     procurement_leader_threshold_fen: int = 500_000
+    proxy: Proxy = field(default_factory=lambda: Proxy())
+    # Prometheus: one multiprocess directory per `run`/`worker` under it; the worker's port.
+    metrics_dir: Path | None = None
+    metrics_port: int = 9464
 
     @property
     def fake_wechat(self) -> bool:
@@ -144,6 +210,14 @@ class Settings:
     @property
     def uploads_path(self) -> Path:
         return self.upload_dir or self.var_dir / "uploads"
+
+    @property
+    def metrics_path(self) -> Path:
+        return self.metrics_dir or self.var_dir / "metrics"
+
+    @property
+    def redis_sentinel(self) -> SentinelTarget | None:
+        return sentinel_target(self.redis_url) if self.redis_url else None
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:
@@ -225,10 +299,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"TZ_NAME is not a known time zone: {tz_name!r}") from None
 
     redis_url = env.get("REDIS_URL") or None
-    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+    if redis_url and not redis_url.startswith(
+        ("redis://", "rediss://", "unix://", SENTINEL_SCHEME)
+    ):
         raise ConfigError(
-            f"REDIS_URL must start with redis://, rediss:// or unix://, got {redis_url!r}"
+            "REDIS_URL must start with redis://, rediss://, unix:// or redis+sentinel://, "
+            f"got {redis_url!r}"
         )
+    if redis_url:
+        sentinel_target(redis_url)  # a malformed Sentinel form fails here, naming REDIS_URL
 
     appid = env.get("WECHAT_APPID") or None
     secret = env.get("WECHAT_SECRET") or None
@@ -251,6 +330,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"{faults.ENV_VAR}: {exc}") from None
 
     upload_dir = env.get("UPLOAD_DIR")
+    metrics_dir = env.get("METRICS_DIR")
+    forwarded_secret = env.get("FORWARDED_SECRET") or None
+    if forwarded_secret is not None and (
+        len(forwarded_secret) < 16 or any(c in forwarded_secret for c in ' ",;=')
+    ):
+        raise ConfigError(
+            "FORWARDED_SECRET must be at least 16 characters, without spaces, quotes, , ; or ="
+        )
     return Settings(
         app_env=app_env,
         database_url=_database_url(env, var_dir),
@@ -285,4 +372,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         procurement_leader_threshold_fen=_int(
             env, "PROCUREMENT_LEADER_THRESHOLD_FEN", 500_000, minimum=1
         ),
+        proxy=Proxy(
+            forwarded_secret=forwarded_secret,
+            proxies_count=_int(env, "PROXIES_COUNT", 0, minimum=0) or None,
+            real_ip_header=(env.get("REAL_IP_HEADER") or None),
+        ),
+        metrics_dir=Path(metrics_dir) if metrics_dir else None,
+        metrics_port=_int(env, "METRICS_PORT", 9464, minimum=1),
     )

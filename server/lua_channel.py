@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import hiredis
@@ -38,6 +39,28 @@ BACKOFF_S = (0.02, 0.08)
 
 _SHA: dict[str, str] = {}
 
+# The booking gate's copies (booking/store.py state_key) are right only on the Redis
+# they were built on. A replica promoted by Sentinel may miss the last places taken
+# before its primary died (replication is asynchronous), and a Redis restarted from an
+# older snapshot misses everything since; taking places from such a copy could sell a
+# place twice. So every new connection first asks which server it reached (its run_id,
+# new at every start and different on every server) and, if the copies were built on
+# another, drops them all before any step runs on it: each is rebuilt from the
+# database on its next use (store.hydrate), which counts every committed booking.
+COPIES_PATTERN = "bk:{*}:s"
+BUILT_ON_KEY = "bk:built_on"
+FORGET_FOREIGN_COPIES = r"""
+if redis.call('GET', KEYS[1]) == ARGV[1] then return -1 end
+local cursor, dropped = '0', 0
+repeat
+  local page = redis.call('SCAN', cursor, 'MATCH', ARGV[2], 'COUNT', 1000)
+  cursor = page[1]
+  for _, key in ipairs(page[2]) do redis.call('DEL', key); dropped = dropped + 1 end
+until cursor == '0'
+redis.call('SET', KEYS[1], ARGV[1])
+return dropped
+"""
+
 
 def sha_of(source: str) -> str:
     found = _SHA.get(source)
@@ -47,11 +70,14 @@ def sha_of(source: str) -> str:
 
 
 def _error(text: str) -> Exception:
-    """redis-py's exception for an error reply (a loading Redis is a connection fault)."""
+    """redis-py's exception for an error reply (a loading Redis is a connection fault,
+    and so is a primary demoted to a replica: READONLY, reconnect to the new one)."""
     if text.startswith("NOSCRIPT"):
         return NoScriptError(text)
     if text.startswith("LOADING"):
         return BusyLoadingError(text)
+    if text.startswith("READONLY"):
+        return RedisConnectionError(text)
     return ResponseError(text)
 
 
@@ -75,7 +101,10 @@ class _Protocol(asyncio.Protocol):
             if future.done():  # its caller was cancelled: the reply is dropped
                 continue
             if isinstance(reply, hiredis.ReplyError):
-                future.set_exception(_error(str(reply)))
+                error = _error(str(reply))
+                future.set_exception(error)
+                if isinstance(error, RedisConnectionError) and self.transport is not None:
+                    self.transport.close()  # a replica now: the next step reconnects
             else:
                 future.set_result(reply)
 
@@ -111,8 +140,15 @@ class LuaChannel:
     (host/port or unix path, db, credentials), so it follows whatever Redis the
     process's client points at."""
 
-    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        connection_kwargs: dict[str, Any],
+        *,
+        locate: Callable[[], Awaitable[tuple[str, int]]] | None = None,
+    ) -> None:
+        """`locate`: where the primary is now (Sentinel), asked at every connect."""
         self._kwargs = connection_kwargs
+        self._locate = locate
         self._protocol: _Protocol | None = None
         self._connecting: asyncio.Lock | None = None
 
@@ -131,7 +167,10 @@ class LuaChannel:
         loop = asyncio.get_running_loop()
         kw = self._kwargs
         try:
-            if kw.get("path"):
+            if self._locate is not None:
+                host, port = await asyncio.wait_for(self._locate(), CONNECT_TIMEOUT_S)
+                opening = loop.create_connection(_Protocol, host, port)
+            elif kw.get("path"):
                 opening = loop.create_unix_connection(_Protocol, kw["path"])
             else:
                 opening = loop.create_connection(
@@ -150,7 +189,28 @@ class LuaChannel:
             setup.append(("SELECT", int(kw["db"])))
         for future in [protocol.send(command) for command in setup]:
             await future
+        try:
+            await self._check_server(protocol)
+        except BaseException:
+            if protocol.transport is not None:
+                protocol.transport.close()
+            raise
         return protocol
+
+    async def _check_server(self, protocol: _Protocol) -> None:
+        """A primary, and the copies on it built there (FORGET_FOREIGN_COPIES)."""
+        role, info = protocol.send(("ROLE",)), protocol.send(("INFO", "server"))
+        if (await role)[0] != "master":
+            await info
+            raise RedisConnectionError("Redis is not the primary (yet): reconnecting")
+        run_id = next(
+            line.split(":", 1)[1].strip()
+            for line in str(await info).splitlines()
+            if line.startswith("run_id:")
+        )
+        await protocol.send(
+            ("EVAL", FORGET_FOREIGN_COPIES, 1, BUILT_ON_KEY, run_id, COPIES_PATTERN)
+        )
 
     async def evalsha(self, source: str, keys: list[str], args: list[Any]) -> Any:
         """Run a Lua script: EVALSHA, EVAL when Redis lost it; retried on a new

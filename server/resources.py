@@ -14,10 +14,11 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
 
-from server.config import Settings
+from server.config import Settings, sentinel_target
 from server.lua_channel import LuaChannel
 from server.wechat import WeChatGateway
 from server.wechatpay import PayGateway
@@ -73,15 +74,60 @@ def script(source: str) -> AsyncScript:
 
 def lua_channel() -> LuaChannel:
     """The pipelined connection for the booking gate's Lua steps (server/lua_channel.py),
-    made for the process's current Redis client and event loop."""
+    made for the process's current Redis client and event loop (behind Sentinel it
+    asks the sentinels for the primary at every connect, like the client's pool)."""
     client = redis()
     loop = asyncio.get_running_loop()
     held = _state.get("lua")
     if held is None or held[0] is not client or held[1] is not loop:
         if held is not None:
             held[2].close()
-        held = _state["lua"] = (client, loop, LuaChannel(client.connection_pool.connection_kwargs))
+        pool = client.connection_pool
+        locate = pool.get_master_address if isinstance(pool, SentinelConnectionPool) else None
+        held = _state["lua"] = (client, loop, LuaChannel(pool.connection_kwargs, locate=locate))
     return held[2]
+
+
+class BlockingSentinelPool(SentinelConnectionPool, aioredis.BlockingConnectionPool):
+    """Sentinel's pool (connections go to whatever primary the sentinels name, idle ones
+    are dropped when it changes) that waits for a free connection like ours below."""
+
+
+def redis_client(url: str) -> aioredis.Redis:
+    """The process's Redis client for REDIS_URL, plain or Sentinel form.
+
+    A blocking pool: at the lunch-hour rush requests wait for a connection rather than
+    failing with "Too many connections". Behind Sentinel, a primary that is down or not
+    yet replaced is a connection error like any other (503 unavailable, retried by the
+    client); once the sentinels name the new one, the next connection goes there.
+    """
+    target = sentinel_target(url)
+    if target is None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=64, timeout=10, **REDIS_FAULT_OPTIONS
+        )
+        return aioredis.Redis(connection_pool=pool)
+    sentinel_options: dict[str, Any] = {
+        "socket_connect_timeout": REDIS_FAULT_OPTIONS["socket_connect_timeout"],
+        "socket_timeout": 2,
+    }
+    if target.sentinel_password or target.password:
+        sentinel_options["password"] = target.sentinel_password or target.password
+    sentinels = Sentinel(  # type: ignore[no-untyped-call]
+        list(target.sentinels), sentinel_kwargs=sentinel_options
+    )
+    sentinel_pool = BlockingSentinelPool(  # type: ignore[no-untyped-call]
+        target.service,
+        sentinels,
+        db=target.db,
+        username=target.username,
+        password=target.password,
+        decode_responses=True,
+        max_connections=64,
+        timeout=10,
+        **REDIS_FAULT_OPTIONS,
+    )
+    return aioredis.Redis(connection_pool=sentinel_pool)
 
 
 def is_open() -> bool:
@@ -181,16 +227,7 @@ async def open_resources(settings: Settings, *, with_db: bool = True) -> None:
     if not settings.redis_url:
         raise RuntimeError("REDIS_URL is not set: call prepare_environment() first")
     _state["settings"] = settings
-    # A blocking pool: at the lunch-hour rush requests wait for a connection rather
-    # than failing with "Too many connections".
-    pool = aioredis.BlockingConnectionPool.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        max_connections=64,
-        timeout=10,
-        **REDIS_FAULT_OPTIONS,
-    )
-    _state["redis"] = aioredis.Redis(connection_pool=pool)
+    _state["redis"] = redis_client(settings.redis_url)
     _state["wechat"] = wechat_gateway(settings)
     _state["pay"] = await open_pay(settings)
     if with_db:

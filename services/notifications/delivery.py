@@ -36,7 +36,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from models.notifications import FINAL_STATES, LIVE_STATES, Notice
-from server import resources
+from server import metrics, resources
 from server.logs import get_logger
 from server.wechat import WeChatError
 from services.notifications.inbox import STREAM, STREAM_MAXLEN, enqueue, take_credit
@@ -213,6 +213,7 @@ async def handle(*, entries: list[Entry], consumer: str, now: datetime) -> None:
                     log.exception("notice %s: delivery crashed", entry.notice_id)
                     return
                 log.debug("notice %s: %s", entry.notice_id, outcome)
+                metrics.notice(outcome)
             done.append(entry.entry_id)
 
     await asyncio.gather(*(one(entry) for entry in entries))
@@ -401,6 +402,24 @@ async def sweep(*, now: datetime, limit: int = 1000) -> dict[str, int]:
             await Notice.filter(id=notice_id).update(enqueued_at=now)
             requeued += 1
     return {"expired": int(expired), "requeued": requeued}
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """The outbox as monitoring sees it (server/metrics.py)."""
+
+    waiting: int  # written, not yet delivered (pending or sending)
+    oldest_age_s: float  # age of the oldest of them; 0 when none waits
+    parked: int  # given up after MAX_ATTEMPTS failed sends, waiting for a human
+
+
+async def backlog(*, now: datetime) -> Backlog:
+    waiting = Notice.filter(wechat_status__in=LIVE_STATES)
+    count = await waiting.count()
+    oldest = await waiting.order_by("created_at").first().values_list("created_at", flat=True)
+    parked = await Notice.filter(wechat_status="dead").count()
+    age = (now - oldest).total_seconds() if isinstance(oldest, datetime) else 0.0
+    return Backlog(waiting=count, oldest_age_s=max(age, 0.0), parked=parked)
 
 
 async def requeue_dead(*, notice_ids: list[int], now: datetime) -> int:
