@@ -1,10 +1,12 @@
 """Meals (餐饮预定, API.md §3) and the canteen console: what handlers and jobs call.
 
-menus.py (menus: engine resource, pickup slots, dish counters, cached shapes), orders.py
+menus.py (menus: engine resource, pickup slots, dish counters, cached shapes), admin.py
+(the admin's range of menus, editing and withdrawing a menu through the engine), orders.py
 (ordering through the booking engine with record steps, cancel, the waitlist's promotion
 step), canteen.py (prep summary, redeem, pickup QR, the deadline and no-show jobs).
 """
 
+from services.meals.admin import CapacityIn, StockIn, menus_between, update_menu
 from services.meals.canteen import close_menus, mark_no_shows, pickup_qr_png, redeem, summary
 from services.meals.menus import (
     MEAL_NAMES,
@@ -29,9 +31,11 @@ from services.meals.orders import (
 __all__ = [
     "MEAL_NAMES",
     "PLACED",
+    "CapacityIn",
     "DishIn",
     "LineIn",
     "SlotIn",
+    "StockIn",
     "cancel_order",
     "close_menus",
     "create_menu",
@@ -41,10 +45,12 @@ __all__ = [
     "mark_no_shows",
     "menu_shape",
     "menu_view",
+    "menus_between",
     "order_view",
     "own_order",
     "pickup_qr_png",
     "place_order",
     "redeem",
     "summary",
+    "update_menu",
 ]
