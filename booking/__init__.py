@@ -25,6 +25,7 @@ the functions from the modules that implement them and the types of booking/type
     busy(resource_id=, start=, end=) -> list[tuple[datetime, datetime]]
     redefine(resource_id=, capacities=None, limits=None, closed=None, record=None, now=)
         -> what record(tx) returned; never below what is taken (BelowTaken)
+    has_slots_after(resource_id=, moment=) -> bool
     reconcile(resource_id=None, now=) -> ReconcileReport
     expire_holds(now=) -> int                                  # held past hold_ttl_s
     settled() -> None     # wait for accepted requests whose callers hung up
@@ -60,7 +61,7 @@ from booking.catalog import (
 from booking.domains import on_orphans, on_promoted
 from booking.engine import reserve, settled
 from booking.healing import expire_holds, reconcile, repair_orphans
-from booking.redefine import redefine
+from booking.redefine import has_slots_after, redefine
 from booking.release import cancel, confirm, finish
 from booking.types import (
     BelowTaken,
@@ -102,6 +103,7 @@ __all__ = [
     "expire_holds",
     "finish",
     "get",
+    "has_slots_after",
     "on_orphans",
     "on_promoted",
     "reconcile",

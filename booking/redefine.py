@@ -26,7 +26,7 @@ reconcile rewrites the copy; killed between 3 and 4, raised values wait for the 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from booking import lua, release, store
@@ -190,3 +190,9 @@ async def _promote_what_fits(
         slot_ids = [int(s) for s in found]
     if slot_ids:
         await release.promote(resource_id=resource_id, slot_ids=slot_ids, now=now)
+
+
+async def has_slots_after(*, resource_id: int, moment: datetime) -> bool:
+    """Whether the resource has a slot ending after `moment`: a domain whose slots are
+    made on demand on a grid (rooms) may change the grid only while it has none."""
+    return await Slot.filter(resource_id=resource_id, end__gt=moment.astimezone(UTC)).exists()

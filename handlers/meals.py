@@ -120,10 +120,10 @@ class MenuPatchIn(BaseModel):
         description="新的截止时间：订餐截止前可改，至少在1分钟之后，不晚于第一个取餐时段",
     )
     dishes: list[DishStockIn] = Field(
-        default_factory=list, max_length=50, description="菜品库存，不能低于已订份数"
+        default=[], max_length=50, description="菜品库存，不能低于已订份数"
     )
     slots: list[SlotCapacityIn] = Field(
-        default_factory=list, max_length=48, description="时段容量，不能低于已预订人数"
+        default=[], max_length=48, description="时段容量，不能低于已预订人数"
     )
     withdrawn: bool | None = Field(
         default=None, description="true 撤回（不再接受新订单，已有订单保留）；false 恢复"

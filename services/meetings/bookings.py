@@ -43,7 +43,7 @@ from server.pagination import Page, page
 from server.tx import Tx, move, transaction
 from services import identity
 from services.meetings.ical import booking_calendar
-from services.meetings.rooms import DOMAIN, bookable_room
+from services.meetings.rooms import DOMAIN, bookable_room, closed_room
 from services.meetings.rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
@@ -74,6 +74,8 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
     """One booking: `confirmed`, or `pending_approval` (holding the time) for rooms that
     need an approval. Overlap with held time is the engine's 409 conflict."""
     room = await bookable_room(request.room_id)
+    if room.closed:
+        raise closed_room()
     start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
@@ -100,6 +102,8 @@ async def create_series(*, user_id: int, request: BookingIn, weeks: int, now: da
     whole or not at all, so a week is either booked or skipped (with the reason) and a
     partial overlap cannot happen. If no week can be booked nothing is created."""
     room = await bookable_room(request.room_id)
+    if room.closed:
+        raise closed_room()
     start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
@@ -197,6 +201,8 @@ async def _reserve_run(
         raise Conflict(
             "该会议室在所选时段已有预订", details={"room_id": room.id, **exc.details}
         ) from None
+    except engine.ResourceClosed:  # closed after this request read the room
+        raise closed_room() from None
     booked: BookingRow = reservation.record
     return booked
 
