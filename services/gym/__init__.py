@@ -10,7 +10,15 @@ from services.gym.bookings import (
     list_bookings,
     visit,
 )
-from services.gym.catalog import SessionIn, create_gym, create_sessions, list_gyms, list_sessions
+from services.gym.catalog import (
+    SessionIn,
+    all_gyms,
+    create_gym,
+    create_sessions,
+    list_gyms,
+    list_sessions,
+    update_gym,
+)
 from services.gym.common import quota_view
 from services.gym.desk import (
     DeskPrincipal,
@@ -18,7 +26,9 @@ from services.gym.desk import (
     checkin,
     issue_key,
     issue_voucher,
+    list_keys,
     revoke_key,
+    signin_qr,
     voucher_png,
 )
 from services.gym.jobs import expire_waitlists, expire_walk_ins, mark_no_shows
@@ -28,6 +38,9 @@ from services.gym.shapes import (
     BookingView,
     Checkin,
     DeskKey,
+    DeskKeyInfo,
+    DeskKeyIssued,
+    DeskKeyList,
     DeskKeyRevoked,
     GymList,
     GymRef,
@@ -43,6 +56,9 @@ __all__ = [
     "BookingView",
     "Checkin",
     "DeskKey",
+    "DeskKeyInfo",
+    "DeskKeyIssued",
+    "DeskKeyList",
     "DeskKeyRevoked",
     "DeskPrincipal",
     "GymList",
@@ -53,6 +69,7 @@ __all__ = [
     "SessionList",
     "SessionView",
     "Voucher",
+    "all_gyms",
     "authenticate_desk",
     "book_class",
     "cancel",
@@ -66,12 +83,15 @@ __all__ = [
     "issue_voucher",
     "list_bookings",
     "list_gyms",
+    "list_keys",
     "list_sessions",
     "mark_no_shows",
     "quota_view",
     "revoke_key",
     "settlement",
     "settlement_xlsx",
+    "signin_qr",
+    "update_gym",
     "visit",
     "voucher_png",
 ]
