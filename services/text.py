@@ -45,3 +45,11 @@ def bidi_fields(value: Any, path: str = "") -> dict[str, str]:
         for index, item in enumerate(value):
             found.update(bidi_fields(item, f"{path}.{index}" if path else str(index)))
     return found
+
+
+def mask_name(name: str | None) -> str:
+    """What a counter may see of a person's name: the surname, the rest starred
+    (the gym desk, the canteen till's list, the car-wash station)."""
+    if not name:
+        return "*"
+    return name[0] + "*" * max(1, len(name) - 1)

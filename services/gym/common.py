@@ -23,6 +23,7 @@ from server import resources
 from server.clock import local, tz
 from server.errors import LimitReached, NotFound
 from services.gym.shapes import BookingView, GymRef, GymView, Quota, SessionView
+from services.text import mask_name
 
 DOMAIN = "gym"
 FREE_CANCEL = timedelta(hours=2)  # a cancel earlier than this before start gives the visit back
@@ -32,7 +33,7 @@ VOUCHER_TTL = timedelta(seconds=60)
 LIVE = ("confirmed", "waitlisted")
 
 
-__all__ = ["local"]  # the shared clock helper, re-exported for this package
+__all__ = ["local", "mask_name"]  # shared helpers, re-exported for this package
 
 
 def utc(dt: datetime) -> datetime:
@@ -165,10 +166,3 @@ def booking_view(
         month=row.month,
         created_at=row.created_at,
     )
-
-
-def mask_name(name: str | None) -> str:
-    """What the desk may see of a member's name: the surname, the rest starred."""
-    if not name:
-        return "*"
-    return name[0] + "*" * max(1, len(name) - 1)
