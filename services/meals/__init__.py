@@ -7,7 +7,14 @@ step), canteen.py (prep summary, redeem, pickup QR, the deadline and no-show job
 """
 
 from services.meals.admin import CapacityIn, StockIn, menus_between, update_menu
-from services.meals.canteen import close_menus, mark_no_shows, pickup_qr_png, redeem, summary
+from services.meals.canteen import (
+    close_menus,
+    mark_no_shows,
+    menu_orders,
+    pickup_qr_png,
+    redeem,
+    summary,
+)
 from services.meals.menus import (
     MEAL_NAMES,
     PLACED,
@@ -43,6 +50,7 @@ __all__ = [
     "list_menus",
     "list_orders",
     "mark_no_shows",
+    "menu_orders",
     "menu_shape",
     "menu_view",
     "menus_between",

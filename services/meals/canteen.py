@@ -1,5 +1,6 @@
-"""The canteen console of meals: prep summary, redeeming pickup codes, the pickup QR,
-and the scheduled work at each menu's deadline and after each pickup slot.
+"""The canteen console of meals: prep summary, the till's list of a menu's orders,
+redeeming pickup codes, the pickup QR, and the scheduled work at each menu's deadline
+and after each pickup slot.
 
 Same domain and models as menus.py and orders.py.
 """
@@ -15,15 +16,18 @@ import qrcode
 import qrcode.constants
 
 import booking
+from models.identity import User
 from models.meals import Menu, Order
 from server.clock import wire
-from server.errors import InvalidState, NotFound
+from server.errors import InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
+from server.pagination import listing, page
 from server.tx import Tx, move, transaction
 from services import identity
 from services.meals.menus import MEAL_NAMES, PLACED, menu_shape
 from services.meals.orders import order_link, order_view, own_order
 from services.notifications import notify
+from services.text import mask_name
 
 log = get_logger("meals")
 
@@ -79,6 +83,42 @@ async def summary(*, menu_id: int) -> dict[str, Any]:
             for s in shape.slots.values()
         ],
     }
+
+
+async def menu_orders(
+    *, menu_id: int, slot_id: int | None, statuses: list[str], limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """A menu's orders for the till, in the order they were placed: the eater's name
+    masked, their department, the dishes. After a slot ends its unserved orders become
+    `no_show` (the no-show job, every minute), so `status=no_show` lists them."""
+    shape = await menu_shape(menu_id=menu_id)
+    if slot_id is not None and slot_id not in shape.slots:
+        raise InvalidInput({"slot_id": "该时段不属于此菜单"})
+    query = Order.filter(menu_id=menu_id)
+    if slot_id is not None:
+        query = query.filter(slot_id=slot_id)
+    if statuses:
+        query = query.filter(status__in=statuses)
+    rows, next_cursor = await page(query, limit=limit, cursor=cursor, oldest_first=True)
+    users = await User.filter(id__in=[o.user_id for o in rows]).select_related("staff")  # type: ignore[attr-defined]
+    people = {u.id: u.staff for u in users}
+    items = []
+    for order in rows:
+        slot = shape.slots[order.slot_id]  # type: ignore[attr-defined]
+        staff = people.get(order.user_id)  # type: ignore[attr-defined]
+        items.append(
+            {
+                "id": order.id,
+                "slot": {"id": slot.id, "start": wire(slot.start), "end": wire(slot.end)},
+                "name_masked": mask_name(staff.name if staff else None),
+                "department": staff.department if staff else "",
+                "items": order.items,
+                "pickup": order.pickup,
+                "status": order.status,
+                "served_at": wire(order.served_at),
+            }
+        )
+    return listing(items, next_cursor)
 
 
 async def redeem(*, code: str, now: datetime) -> dict[str, Any]:
