@@ -212,7 +212,9 @@ async def serialize(tickets: list[TicketRow]) -> list[Ticket]:
     for e in events:
         actor = _person(e.actor_id, names) or Person(id=None, name="系统")  # type: ignore[attr-defined]
         by_ticket[e.ticket_id].append(  # type: ignore[attr-defined]
-            Event(at=e.at, actor=actor, action=e.action, note=e.note)
+            Event(
+                at=e.at, actor=actor, action=e.action, note=e.note, photos=list(e.photo_ids or [])
+            )
         )
     photo_ids: dict[int, list[int]] = {i: [] for i in ids}
     for photo_id, ticket_id in photos:
@@ -279,19 +281,16 @@ async def report(
             due_at=now + limit,
         )
         if wanted:
-            # Photos only: a PDF quote uploaded for a purchase request is not a photo.
-            taken = await Upload.filter(
-                id__in=wanted,
-                owner_id=principal.user_id,
-                ticket_id=None,
-                purchase_request_id=None,
-                content_type__in=[t for t, _ in uploads.FORMATS.values()],
-            ).update(ticket_id=ticket.id)
-            if taken != len(wanted):
-                # Raising inside the transaction undoes the ticket and the photo links.
-                raise InvalidInput({"photo_ids": "图片不存在、不属于你或已被使用"})
+            # Photos only (a PDF quote uploaded for a purchase request is not a photo);
+            # raising inside the transaction undoes the ticket and the photo links.
+            await _take_photos(ticket_id=ticket.id, owner_id=principal.user_id, photo_ids=wanted)
         await TicketEvent.create(
-            ticket_id=ticket.id, at=now, actor_id=principal.user_id, action="report", note=""
+            ticket_id=ticket.id,
+            at=now,
+            actor_id=principal.user_id,
+            action="report",
+            note="",
+            photo_ids=wanted,
         )
         await tell(
             tx,
@@ -347,8 +346,11 @@ async def act(
     note: str = "",
     assignee_id: int | None = None,
     score: int | None = None,
+    photo_ids: list[int] | None = None,
 ) -> Ticket:
-    """Apply one action of TRANSITIONS to a ticket.
+    """Apply one action of TRANSITIONS to a ticket. `photo_ids` (resolve): the crew's
+    completion photos — their own uploads not yet used — become photos of the ticket
+    and of the resolve event, in the same transaction.
 
     Order of refusals: 404 if the caller may not see the ticket, 403 if they may see it
     but are not the party that performs this action, 409 invalid_state if the ticket's
@@ -376,6 +378,9 @@ async def act(
     elif action == "confirm":
         changes["closed_at"] = now
     previous_assignee: int | None = ticket.assignee_id  # type: ignore[attr-defined]
+    photos = list(dict.fromkeys(photo_ids or []))
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput({"photo_ids": f"最多 {MAX_PHOTOS} 张图片"})
     async with transaction() as tx:
         updated = await TicketRow.filter(
             id=ticket.id, status=ticket.status, assignee_id=previous_assignee
@@ -393,12 +398,15 @@ async def act(
                 await Rating.create(ticket_id=ticket.id, score=score, comment=note, created_at=now)
             except IntegrityError:
                 raise Conflict("该报修单已评价", details={"ticket_id": ticket.id}) from None
+        if photos:
+            await _take_photos(ticket_id=ticket.id, owner_id=principal.user_id, photo_ids=photos)
         await TicketEvent.create(
             ticket_id=ticket.id,
             at=now,
             actor_id=principal.user_id,
             action=action,
             note=_event_note(action=action, note=note, score=score),
+            photo_ids=photos,
         )
         await ticket.refresh_from_db(using_db=tx.conn)
         await tell(
@@ -411,6 +419,20 @@ async def act(
             actor_id=principal.user_id,
         )
     return await one(ticket)
+
+
+async def _take_photos(*, ticket_id: int, owner_id: int, photo_ids: list[int]) -> None:
+    """The caller's own unused images become the ticket's, or the action is refused
+    (raising inside its transaction undoes it)."""
+    taken = await Upload.filter(
+        id__in=photo_ids,
+        owner_id=owner_id,
+        ticket_id=None,
+        purchase_request_id=None,
+        content_type__in=[t for t, _ in uploads.FORMATS.values()],
+    ).update(ticket_id=ticket_id)
+    if taken != len(photo_ids):
+        raise InvalidInput({"photo_ids": "图片不存在、不属于你或已被使用"})
 
 
 def _event_note(*, action: str, note: str, score: int | None) -> str:
