@@ -32,8 +32,18 @@ PURCHASE = {
     "items": [{"name": "A4复印纸", "spec": "", "qty": 1, "unit": "包", "unit_price_fen": 2450}],
 }
 # Parameters naming shared things rather than someone's object (a gym of the catalogue,
-# an admin's desk key: their routes are covered by the role matrix).
-SHARED = {"menu_id", "category", "gym_id", "key_id", "title_id", "barcode", "survey_id"}
+# an admin's desk key, a room, a card type: their routes are covered by the role matrix).
+SHARED = {
+    "menu_id",
+    "category",
+    "gym_id",
+    "key_id",
+    "title_id",
+    "barcode",
+    "survey_id",
+    "room_id",
+    "card_type_id",
+}
 # Objects whose owner needs a whole flow to exist (a paid card, a team's rectification, a
 # loan): their strangers' 404 is proven by the domain's own tests, named here so that a
 # new id parameter still has to be placed somewhere.
