@@ -114,20 +114,20 @@ async def _check_definitions(
     if not await Resource.filter(id=resource_id).using_db(conn).exists():
         raise NotFound("预订资源不存在")
     if capacities:
-        found = set(
+        slot_ids: list[Any] = (
             await Slot.filter(resource_id=resource_id, id__in=list(capacities))
             .using_db(conn)
             .values_list("id", flat=True)
         )
-        if missing := [s for s in capacities if s not in found]:
+        if missing := [s for s in capacities if s not in {int(i) for i in slot_ids}]:
             raise NotFound("时段不存在", details={"slot_ids": missing})
     if limits:
-        names = set(
+        names: list[Any] = (
             await Counter.filter(resource_id=resource_id, name__in=list(limits))
             .using_db(conn)
             .values_list("name", flat=True)
         )
-        if missing_names := [n for n in limits if n not in names]:
+        if missing_names := [n for n in limits if n not in {str(i) for i in names}]:
             raise NotFound("计数项不存在", details={"counters": missing_names})
 
 

@@ -535,9 +535,10 @@ async def search_staff(
         )
         query = query.annotate(role_hit=RawSQL(found)).filter(role_hit__gt=0)
     rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
-    bound = set(
-        await User.filter(staff_id__in=[row.id for row in rows]).values_list("staff_id", flat=True)
+    holders: list[Any] = await User.filter(staff_id__in=[row.id for row in rows]).values_list(
+        "staff_id", flat=True
     )
+    bound = {int(staff_id) for staff_id in holders}
     return DirectoryPage(
         items=[
             DirectoryEntry(

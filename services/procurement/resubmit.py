@@ -105,7 +105,10 @@ async def resubmit(
 async def _retake_attachments(*, request_id: int, owner_id: int, wanted: list[int]) -> None:
     """Attachments as the edited body lists them, inside the resubmission's transaction
     (raising undoes the whole resubmission)."""
-    attached = set(await Upload.filter(purchase_request_id=request_id).values_list("id", flat=True))
+    found: list[Any] = await Upload.filter(purchase_request_id=request_id).values_list(
+        "id", flat=True
+    )
+    attached = {int(upload_id) for upload_id in found}
     dropped = [upload_id for upload_id in attached if upload_id not in wanted]
     if dropped:
         await Upload.filter(id__in=dropped).update(purchase_request_id=None)
