@@ -132,3 +132,27 @@ async def test_room_edits_refuse_duplicates_empty_bodies_and_unknown_rooms(clien
     assert_error(await patch(client, admin, first["id"], {}), 400, "invalid_input")
     assert_error(await patch(client, admin, first["id"], {"colour": "红"}), 400, "invalid_input")
     assert_error(await patch(client, admin, 2_000_000_000, {"closed": True}), 404, "not_found")
+
+
+async def test_a_grid_change_racing_a_booking_never_leaves_a_booking_on_the_old_grid(client):
+    """Whichever commits first, every booking the room holds sits on the grid the room
+    has: a booking cut on the old grid is refused once the new grid committed."""
+    from models.booking import Reservation, Slot
+
+    admin = await make_user("admin")
+    for _ in range(3):
+        room = await new_room(client, admin)
+        change, booking = await asyncio.gather(
+            patch(client, admin, room["id"], {"slot_minutes": 60}),
+            book(client, await make_user(), room["id"], at("09:00"), at("10:00")),
+        )
+        assert change.status_code in (200, 409), change.text
+        assert booking.status_code in (201, 409), booking.text
+        minutes = (await RoomRow.get(id=room["id"])).slot_minutes
+        assert minutes == (60 if change.status_code == 200 else 30)
+        resource = (await RoomRow.get(id=room["id"])).resource_id
+        for reservation in await Reservation.filter(resource_id=resource, status="confirmed"):
+            for slot in await Slot.filter(id__in=reservation.slot_ids):
+                assert (slot.end - slot.start).total_seconds() == minutes * 60
+        if change.status_code == 409:
+            assert booking.status_code == 201

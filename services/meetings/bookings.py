@@ -172,6 +172,7 @@ async def _reserve_run(
     )
 
     async def record(step: engine.Recording) -> BookingRow:
+        await _same_grid(step.tx, room)
         row = await BookingRow.create(
             using_db=step.tx.conn,
             reservation_id=step.reservation.id,
@@ -205,6 +206,17 @@ async def _reserve_run(
         raise closed_room() from None
     booked: BookingRow = reservation.record
     return booked
+
+
+async def _same_grid(tx: Tx, room: Room) -> None:
+    """Inside the booking's transaction: the room still has the grid its slots were cut
+    from and is still open (an admin's edit commits either before, and is seen here, or
+    after, and sees this booking's slots)."""
+    now_row = await Room.filter(id=room.id).using_db(tx.conn).first()
+    if now_row is None or now_row.closed:
+        raise closed_room()
+    if (now_row.slot_minutes, now_row.open_from) != (room.slot_minutes, room.open_from):
+        raise Conflict("会议室的时段设置刚刚变更，请重新选择时间", details={"room_id": room.id})
 
 
 async def _announce_created(

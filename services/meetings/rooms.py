@@ -100,13 +100,7 @@ async def update_room(*, room_id: int, patch: RoomPatch, now: datetime) -> Room:
     )
     if fields:
         raise InvalidInput(fields)
-    if _grid(merged) != _grid(Room.of(room).model_dump()):
-        assert room.resource_id is not None
-        if await engine.has_slots_after(resource_id=room.resource_id, moment=now):
-            raise Conflict(
-                "该会议室已有预订时段，不能修改开放起点或时段长度",
-                details={"fields": {"slot_minutes": "已有预订时段", "open_from": "已有预订时段"}},
-            )
+    new_grid = _grid(merged) != _grid(Room.of(room).model_dump())
     if "equipment" in changes:
         changes["equipment"] = list(
             dict.fromkeys(item.strip() for item in changes["equipment"] if item.strip())
@@ -115,15 +109,24 @@ async def update_room(*, room_id: int, patch: RoomPatch, now: datetime) -> Room:
         if key in changes:
             changes[key] = changes[key].strip()
 
+    assert room.resource_id is not None
+    resource_id = room.resource_id
+
     async def record(tx: Tx) -> None:
+        # Under the engine's exclusive lock on the room: a booking is either written
+        # before (its slots are seen here) or after (its own step sees the new grid).
+        if new_grid and await engine.has_slots_after(resource_id=resource_id, moment=now):
+            raise Conflict(
+                "该会议室已有预订时段，不能修改开放起点或时段长度",
+                details={"fields": {"slot_minutes": "已有预订时段", "open_from": "已有预订时段"}},
+            )
         if changes:
             await RoomRow.filter(id=room.id).using_db(tx.conn).update(**changes)
         if closed is not None:
             await RoomRow.filter(id=room.id).using_db(tx.conn).update(closed=closed)
 
-    assert room.resource_id is not None
     try:
-        await engine.redefine(resource_id=room.resource_id, closed=closed, record=record, now=now)
+        await engine.redefine(resource_id=resource_id, closed=closed, record=record, now=now)
     except IntegrityError:
         raise Conflict("该楼宇已有同名会议室", details={"name": merged["name"]}) from None
     return Room.of(await RoomRow.get(id=room.id))
