@@ -23,6 +23,9 @@ the functions from the modules that implement them and the types of booking/type
     availability(resource_id=, slot_ids=None) -> list[SlotAvailability]
     counters_remaining(resource_id=, names=) -> dict[str, int]
     busy(resource_id=, start=, end=) -> list[tuple[datetime, datetime]]
+    redefine(resource_id=, capacities=None, limits=None, closed=None, record=None, now=)
+        -> what record(tx) returned; never below what is taken (BelowTaken)
+    has_slots_after(resource_id=, moment=) -> bool
     reconcile(resource_id=None, now=) -> ReconcileReport
     expire_holds(now=) -> int                                  # held past hold_ttl_s
     settled() -> None     # wait for accepted requests whose callers hung up
@@ -40,7 +43,9 @@ Errors raised (subclasses of server.errors.AppError, so they render as API.md co
 `SlotFull` (409 slot_full, details.slot_id and details.alternatives), `Conflict`
 (409 conflict, when the policy's full_code is "conflict", e.g. rooms),
 `LimitReached` (409 limit_reached), `CounterExhausted` (409, details.counter; a
-domain maps it, e.g. meals → sold_out with dish_id), `NotFound`, `InvalidInput`.
+domain maps it, e.g. meals → sold_out with dish_id), `ResourceClosed` (409
+invalid_state, the resource was closed by `redefine`), `NotFound`, `InvalidInput`;
+`redefine` raises `BelowTaken` (409 conflict, details.slots/counters).
 """
 
 from booking.catalog import (
@@ -56,8 +61,10 @@ from booking.catalog import (
 from booking.domains import on_orphans, on_promoted
 from booking.engine import reserve, settled
 from booking.healing import expire_holds, reconcile, repair_orphans
+from booking.redefine import has_slots_after, redefine
 from booking.release import cancel, confirm, finish
 from booking.types import (
+    BelowTaken,
     CancelResult,
     CounterExhausted,
     Policy,
@@ -65,12 +72,14 @@ from booking.types import (
     Record,
     Recording,
     ReservationInfo,
+    ResourceClosed,
     SlotAvailability,
     SlotInfo,
     SlotSpec,
 )
 
 __all__ = [
+    "BelowTaken",
     "CancelResult",
     "CounterExhausted",
     "Policy",
@@ -78,6 +87,7 @@ __all__ = [
     "Record",
     "Recording",
     "ReservationInfo",
+    "ResourceClosed",
     "SlotAvailability",
     "SlotInfo",
     "SlotSpec",
@@ -93,9 +103,11 @@ __all__ = [
     "expire_holds",
     "finish",
     "get",
+    "has_slots_after",
     "on_orphans",
     "on_promoted",
     "reconcile",
+    "redefine",
     "repair_orphans",
     "reserve",
     "settled",

@@ -29,6 +29,7 @@ from booking.types import (
     CounterExhausted,
     Record,
     ReservationInfo,
+    ResourceClosed,
 )
 from models.booking import Occupancy, Reservation, Resource, Slot, WaitlistEntry
 from server import metrics
@@ -118,7 +119,7 @@ async def reserve(
 
     Status `confirmed`, or `held` with hold=True (e.g. awaiting approval), or
     `waitlisted` (with position) when the slot is full and waitlist=True and the policy
-    allows it. Raises SlotFull/Conflict, LimitReached, CounterExhausted, NotFound,
+    allows it. Raises SlotFull/Conflict, LimitReached, CounterExhausted, ResourceClosed, NotFound,
     InvalidInput (empty or non-consecutive run). The same idempotency_key from the same
     user returns the existing reservation (created=False, record not run again), even
     under concurrency.
@@ -201,6 +202,8 @@ async def reserve_request(request: Request, *, now: datetime) -> ReservationInfo
             raise full_error(reply, quantity=request.quantity)
         elif kind == "COUNTER":
             raise CounterExhausted(reply[1])
+        elif kind == "CLOSED":
+            raise ResourceClosed()
         # "RETRY": the copy was replaced while writing; take the places again.
     raise ServiceUnavailable("预订服务繁忙，请稍后再试")
 

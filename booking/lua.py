@@ -11,6 +11,7 @@ queue). Hash fields:
     c:<s> t:<s> b:<s>             capacity, "start:end" (epoch seconds), places booked
     u:<user>  us:<s>:<user>       live reservations of a user (per resource, per slot)
     L:<name>  U:<name>            extra counter limit and amount used
+    closed                        "1" while the resource takes no new reservations
     i:<user>:<key>                idempotency key -> reservation id, or "P:<token>" in flight
     p:<seq>                       a waitlist entry whose database row is not committed yet
 
@@ -65,6 +66,7 @@ if idem ~= '' then
   local got = redis.call('HGET', H, ikey)
   if got then return {'REPLAY', got} end
 end
+if redis.call('HGET', H, 'closed') == '1' then return {'CLOSED'} end
 local caps, booked, starts, ends = {}, {}, {}, {}
 for i = 1, n do
   local c = redis.call('HGET', H, 'c:' .. slots[i])
@@ -324,6 +326,46 @@ local j = 2
 for _ = 1, ndef do redis.call('HSET', H, ARGV[j], ARGV[j + 1]); j = j + 2 end
 while j < #ARGV do redis.call('HSETNX', H, ARGV[j], ARGV[j + 1]); j = j + 2 end
 return 1
+"""
+
+# Lower capacities and counter limits, or close the resource, only if what is taken
+# fits: checked and applied in one step, so no request can take a place between the
+# check and the change. Raised values are not set here (the database commits them first,
+# then booking/store.patch copies them). All or nothing.
+# KEYS: state. ARGV: close ('1' or ''), n, (slot, capacity)*n, (counter, limit)*
+TIGHTEN = r"""
+local H = KEYS[1]
+if redis.call('HEXISTS', H, 'epoch') == 0 then return {'MISSING'} end
+local n = tonumber(ARGV[2])
+local below = {}
+for i = 1, n do
+  local s, cap = ARGV[1 + 2 * i], tonumber(ARGV[2 + 2 * i])
+  local taken = tonumber(redis.call('HGET', H, 'b:' .. s) or '0')
+  if taken > cap then below[#below + 1] = 'b:' .. s; below[#below + 1] = tostring(taken) end
+end
+local j = 3 + 2 * n
+while j < #ARGV do
+  local used = tonumber(redis.call('HGET', H, 'U:' .. ARGV[j]) or '0')
+  if used > tonumber(ARGV[j + 1]) then below[#below + 1] = 'U:' .. ARGV[j]; below[#below + 1] = tostring(used) end
+  j = j + 2
+end
+if #below > 0 then
+  table.insert(below, 1, 'BELOW')
+  return below
+end
+for i = 1, n do
+  local s, cap = ARGV[1 + 2 * i], tonumber(ARGV[2 + 2 * i])
+  local c = redis.call('HGET', H, 'c:' .. s)
+  if c and tonumber(c) > cap then redis.call('HSET', H, 'c:' .. s, cap) end
+end
+j = 3 + 2 * n
+while j < #ARGV do
+  local l = redis.call('HGET', H, 'L:' .. ARGV[j])
+  if l and tonumber(l) > tonumber(ARGV[j + 1]) then redis.call('HSET', H, 'L:' .. ARGV[j], ARGV[j + 1]) end
+  j = j + 2
+end
+if ARGV[1] == '1' then redis.call('HSET', H, 'closed', '1') end
+return {'OK'}
 """
 
 # Release the short hydration lock only if we still own it.

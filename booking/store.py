@@ -124,6 +124,7 @@ async def load_truth(conn: BaseDBAsyncClient, resource_id: int) -> Truth:
         "cons": "1" if resource.consecutive else "0",
         "fc": resource.full_code,
         "ht": str(resource.hold_ttl_s if resource.hold_ttl_s is not None else -1),
+        "closed": "1" if resource.closed else "0",
     }
     slots = (
         await Slot.filter(resource_id=resource_id)
@@ -235,7 +236,8 @@ async def hydrate(resource_id: int) -> None:
 
 
 async def patch(resource_id: int) -> None:
-    """Add slots and counters created after the copy was built (definitions only).
+    """Add slots and counters created after the copy was built, and copy changed
+    definitions (capacities, limits, closed) from the database (definitions only).
 
     Counts of slots and counters already in the copy are kept (they may include requests
     in flight); new ones get the database's count, read under the exclusive lock.
@@ -248,7 +250,7 @@ async def patch(resource_id: int) -> None:
         definitions = {
             k: v
             for k, v in truth.fields.items()
-            if k.startswith(("c:", "t:", "L:")) or k == "slots"
+            if k.startswith(("c:", "t:", "L:")) or k in ("slots", "closed")
         }
         counts = {k: v for k, v in truth.fields.items() if k.startswith(("b:", "U:"))}
         args: list[Any] = [len(definitions)]

@@ -135,3 +135,25 @@ class CounterExhausted(AppError):
     def __init__(self, counter: str) -> None:
         super().__init__(details={"counter": counter})
         self.counter = counter
+
+
+class ResourceClosed(AppError):
+    """The resource takes no new reservations (closed); existing ones are unchanged.
+    Domains say what closed means to them (a withdrawn menu, a closed room)."""
+
+    status, code, message = 409, "invalid_state", "该资源已停止预订"
+
+    def __init__(self) -> None:
+        super().__init__(details={"state": "closed"})
+
+
+class BelowTaken(AppError):
+    """A capacity or counter limit asked below what is already taken: `slots` maps slot
+    id to places taken, `counters` counter name to amount used. Nothing changed."""
+
+    status, code, message = 409, "conflict", "不能低于已预订的数量"
+
+    def __init__(self, *, slots: dict[int, int], counters: dict[str, int]) -> None:
+        super().__init__(details={"slots": slots, "counters": counters})
+        self.slots = slots
+        self.counters = counters

@@ -50,6 +50,10 @@ DEMO_STAFF = [
     ("Z0001", "周勤", "勤务站", ["duty_station"]),
     ("Z0002", "吴敏", "勤务站", ["duty_station"]),
 ]
+# Entries that no longer work here (active=false): the admin's staff search shows them.
+DEMO_INACTIVE_STAFF = [
+    ("S0090", "周退休", "财政局", ["staff"]),
+]
 
 
 async def demo_account(employee_no: str) -> User:
@@ -91,6 +95,9 @@ async def seed(*, now: datetime) -> list[str]:
     rows = [
         {"employee_no": no, "name": name, "department": dept, "roles": roles}
         for no, name, dept, roles in DEMO_STAFF
+    ] + [
+        {"employee_no": no, "name": name, "department": dept, "roles": roles, "active": False}
+        for no, name, dept, roles in DEMO_INACTIVE_STAFF
     ]
     result = await identity.import_staff(rows=rows, now=now)
     lines = [f"staff directory: {len(rows)} demo entries ({result.created} new)"]

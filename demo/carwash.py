@@ -10,10 +10,11 @@ from services.carwash.bay import create_slots
 from services.carwash.cards import new_trade_no
 
 CARD_TYPES = [
-    # name, washes, price_fen, valid_days, per_user_limit
-    ("10次洗车卡", 10, 20000, 180, 2),
-    ("20次洗车卡", 20, 36000, 365, 1),
-    ("单次精洗券", 1, 3000, 30, 5),
+    # name, washes, price_fen, valid_days, per_user_limit, active
+    ("10次洗车卡", 10, 20000, 180, 2, True),
+    ("20次洗车卡", 20, 36000, 365, 1, True),
+    ("单次精洗券", 1, 3000, 30, 5, True),
+    ("5次体验卡（已停售）", 5, 9000, 90, 1, False),
 ]
 
 
@@ -22,7 +23,7 @@ async def seed(*, now: datetime) -> list[str]:
 
     lines: list[str] = []
     created = 0
-    for name, washes, price, days, limit in CARD_TYPES:
+    for name, washes, price, days, limit, active in CARD_TYPES:
         _, made = await CardType.get_or_create(
             name=name,
             defaults={
@@ -30,6 +31,7 @@ async def seed(*, now: datetime) -> list[str]:
                 "price_fen": price,
                 "valid_days": days,
                 "per_user_limit": limit,
+                "active": active,
             },
         )
         created += int(made)

@@ -47,6 +47,10 @@ DEMO_GYMS = [
 ]
 
 
+# A partner whose agreement ended: the admin's list shows it inactive, members never see it.
+ENDED_GYM = ("康途健身（已停止合作）", "滨江路3号", "合作已于上月结束", "08:00-21:00")
+
+
 async def seed(*, now: datetime) -> list[str]:
     """The demo gyms, a desk key for the first, and 7 days of classes from today."""
     tz = resources.settings().tz
@@ -73,5 +77,11 @@ async def seed(*, now: datetime) -> list[str]:
         if not await GymDeskKey.exists(gym_id=view.id):
             key = await issue_key(gym_id=view.id)
             lines.append(f"gym desk key of {name} (shown once): {key.key}")
+    if not await Gym.exists(name=ENDED_GYM[0]):
+        name, address, offer, hours = ENDED_GYM
+        await create_gym(
+            name=name, address=address, offer=offer, open_hours=hours, walk_in=False, active=False
+        )
+        lines.append(f"gym alliance: {name} (inactive)")
     lines.insert(0, f"gym alliance: {len(DEMO_GYMS)} demo gyms ({created} new), 7 days of classes")
     return lines

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from models.meals import Menu
+from models.identity import Staff
+from models.meals import Menu, Order
 from server import resources
 from server.errors import Conflict
-from services.meals import DishIn, SlotIn, create_menu
+from services.meals import DishIn, LineIn, SlotIn, create_menu, menu_shape, place_order
 
 DEMO_CANTEEN = "行政中心第一食堂"
 # (name, price_fen, stock): a rotating lunch line-up, mains first, then staples.
@@ -63,4 +64,47 @@ async def seed(*, now: datetime) -> list[str]:
             kept += 1
             continue
         created += 1
-    return [f"meals: {created} lunch menus created, {kept} kept ({DEMO_CANTEEN})"]
+    lines = [f"meals: {created} lunch menus created, {kept} kept ({DEMO_CANTEEN})"]
+    return lines + await _demo_orders(now=now)
+
+
+# Demo eaters of the next open menu (the canteen till's list): employee no, slot, dishes.
+DEMO_ORDERS = [
+    ("S0001", 0, [(0, 1), (3, 1)]),
+    ("S0003", 0, [(2, 1), (3, 2)]),
+    ("S0004", 2, [(1, 1)]),
+]
+
+
+async def _demo_orders(*, now: datetime) -> list[str]:
+    """Orders of demo staff on the first menu still taking orders (none twice)."""
+    from demo import demo_account
+
+    menu = (
+        await Menu.filter(canteen=DEMO_CANTEEN, order_deadline__gt=now.astimezone(UTC))
+        .order_by("date")
+        .first()
+    )
+    if menu is None:
+        return []
+    shape = await menu_shape(menu_id=menu.id)
+    dishes, slots = list(shape.dishes), list(shape.slots)
+    placed = 0
+    for employee_no, slot, lines in DEMO_ORDERS:
+        if not await Staff.exists(employee_no=employee_no):
+            continue  # the directory was not seeded (a domain's demo run on its own)
+        user = await demo_account(employee_no)
+        if await Order.exists(menu_id=menu.id, user_id=user.id):
+            continue
+        await place_order(
+            user_id=user.id,
+            menu_id=menu.id,
+            slot_id=slots[slot],
+            lines=[LineIn(dish_id=dishes[d], qty=qty) for d, qty in lines],
+            pickup="dine_in",
+            waitlist=False,
+            idempotency_key=f"demo-{employee_no}-{menu.id}",
+            now=now,
+        )
+        placed += 1
+    return [f"meals: {placed} demo orders on the {menu.date} menu (the till's list)"]

@@ -16,7 +16,7 @@ from models.meetings import Booking, Room
 from server.clock import tz
 from server.errors import Conflict
 from services.meetings import bookings, rooms
-from services.meetings.rules import BookingIn, RoomSpec
+from services.meetings.rules import BookingIn, RoomPatch, RoomSpec
 
 # building, name, floor, capacity, equipment, needs_approval
 DEMO_ROOMS: list[tuple[str, str, int, int, list[str], bool]] = [
@@ -57,6 +57,28 @@ def _workdays(after: date, count: int) -> list[date]:
         if day.weekday() < 5:
             days.append(day)
     return days
+
+
+# A room closed by the admin (under renovation): listed to admins, never offered.
+CLOSED_ROOM = ("行政中心老楼", "108会议室（装修停用）", 1, 10, ["白板"], False)
+
+
+async def _closed_room(now: datetime) -> int:
+    building, name, floor, capacity, equipment, approval = CLOSED_ROOM
+    if await Room.exists(building=building, name=name):
+        return 0
+    room = await rooms.create_room(
+        room=RoomSpec(
+            name=name,
+            building=building,
+            floor=floor,
+            capacity=capacity,
+            equipment=equipment,
+            needs_approval=approval,
+        )
+    )
+    await rooms.update_room(room_id=room.id, patch=RoomPatch(closed=True), now=now)
+    return 1
 
 
 async def seed(*, now: datetime) -> list[str]:
@@ -105,7 +127,8 @@ async def seed(*, now: datetime) -> list[str]:
         except Conflict:
             continue
         booked += 1
+    closed = await _closed_room(now)
     return [
         f"meetings: {rooms_made} rooms created ({len(DEMO_ROOMS)} in all), "
-        f"{booked} demo bookings created"
+        f"{booked} demo bookings created, {closed} closed room created"
     ]

@@ -2,18 +2,36 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sanic import Blueprint, HTTPResponse, Request
 
 from handlers.meals import OrderOut
+from models import MAX_ID
+from models.meals import ORDER_STATUSES
 from server.auth import guard
-from server.http import doc, now, parse_body, reply
+from server.http import doc, now, parse_body, parse_query, reply
+from server.pagination import PageQuery, statuses_of
 from services import meals
 
 bp = Blueprint("canteen", url_prefix="/api/v1")
 
 
 SummaryOut = meals.Summary
+
+
+TillPage = meals.TillPage
+
+
+class TillQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+
+    slot_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="只看该取餐时段")
+    status: str | None = Field(
+        default=None,
+        description="confirmed|waitlisted|cancelled|served|no_show，可用逗号分隔多个",
+    )
+
+    _known_statuses = field_validator("status")(statuses_of(ORDER_STATUSES))
 
 
 class RedeemIn(BaseModel):
@@ -34,6 +52,29 @@ class RedeemIn(BaseModel):
 @guard("canteen")
 async def menu_summary(request: Request, menu_id: int) -> HTTPResponse:
     return reply(await meals.summary(menu_id=menu_id))
+
+
+@bp.get("/canteen/menus/<menu_id:int>/orders")
+@doc(
+    summary="菜单的订单（收银台名单，按下单顺序）",
+    tag="canteen",
+    query=TillQuery,
+    response=TillPage,
+    errors=["forbidden", "not_found"],
+    description="姓名脱敏。slot_id 只看一个取餐时段；status=no_show 为时段结束后未取餐的订单"
+    "（时段结束后由每分钟运行的任务标记）。",
+)
+@guard("canteen")
+async def menu_orders(request: Request, menu_id: int) -> HTTPResponse:
+    query = parse_query(request, TillQuery)
+    page = await meals.menu_orders(
+        menu_id=menu_id,
+        slot_id=query.slot_id,
+        statuses=query.status.split(",") if query.status else [],
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return reply(page)
 
 
 @bp.post("/canteen/redeem")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
@@ -16,7 +16,7 @@ from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from services import carwash
-from services.carwash import bay, cards, payments, redeem, report, shapes
+from services.carwash import bay, card_types, cards, desk, payments, redeem, report, shapes
 
 bp = Blueprint("carwash", url_prefix="/api/v1")
 
@@ -37,6 +37,23 @@ class CardTypeIn(BaseModel):
     active: bool = True
 
 
+class CardTypePatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    washes: int | None = Field(default=None, ge=1, le=1000)
+    price_fen: int | None = Field(default=None, ge=1, le=10_000_000)
+    valid_days: int | None = Field(default=None, ge=1, le=3660)
+    per_user_limit: int | None = Field(default=None, ge=1, le=10)
+    active: bool | None = Field(default=None, description="false 停售；已售出的卡不受影响")
+
+    @model_validator(mode="after")
+    def _something(self) -> CardTypePatchIn:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("没有要修改的内容")
+        return self
+
+
 # The wire shapes are the service's results, documented as they are (server/wire.py).
 CardTypeOut = shapes.CardType
 CardTypeList = shapes.CardTypeList
@@ -50,6 +67,7 @@ RedeemOut = shapes.Redeemed
 WashSlotList = shapes.WashSlotList
 WashBookingOut = shapes.WashBooking
 WashBookingList = shapes.WashBookingList
+DeskDayOut = shapes.DeskDay
 
 
 class PurchaseIn(BaseModel):
@@ -119,6 +137,31 @@ class PayNotifyFailOut(BaseModel):
 async def create_card_type(request: Request) -> HTTPResponse:
     body = parse_body(request, CardTypeIn)
     return reply(await cards.create_card_type(**body.model_dump()), status=201)
+
+
+@bp.get("/admin/carwash/card-types")
+@doc(summary="全部洗车卡类型（含停售）", tag="carwash", response=CardTypeList, errors=["forbidden"])
+@guard("admin")
+async def all_card_types(request: Request) -> HTTPResponse:
+    return reply(CardTypeList(items=await card_types.all_card_types()))
+
+
+@bp.patch("/admin/carwash/card-types/<card_type_id:int>")
+@doc(
+    summary="修改洗车卡类型或停售（active=false）",
+    tag="carwash",
+    body=CardTypePatchIn,
+    response=CardTypeOut,
+    errors=["forbidden", "not_found"],
+    description="只改所给字段，只影响此后的购买：已售出（含待支付）的卡次数、金额、有效期不变。",
+)
+@guard("admin")
+async def update_card_type(request: Request, card_type_id: int) -> HTTPResponse:
+    body = parse_body(request, CardTypePatchIn)
+    result = await card_types.update_card_type(
+        card_type_id=card_type_id, changes=body.model_dump(exclude_none=True)
+    )
+    return reply(result)
 
 
 @bp.post("/admin/carwash/slots")
@@ -342,6 +385,22 @@ async def redeem_code(request: Request) -> HTTPResponse:
         now=now(request),
     )
     return reply(result)
+
+
+@bp.get("/carwash/desk/bookings")
+@doc(
+    summary="洗车点当日：工位预约与核销记录",
+    tag="carwash",
+    query=DayQuery,
+    response=DeskDayOut,
+    errors=["forbidden"],
+    description="items 为当日各时段的预约（按时段，含全部状态），washes 为当日核销（新的在前）；姓名脱敏。",
+)
+@guard("carwash")
+async def desk_bookings(request: Request) -> HTTPResponse:
+    query = parse_query(request, DayQuery)
+    day = query.date or clock.today(now(request))
+    return reply(await desk.desk_day(day=day))
 
 
 # --- the bay -----------------------------------------------------------------------

@@ -7,12 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
 from server import clock
 from server.auth import desk_guard, desk_of, guard, principal_of
+from server.h5 import PREFIX as H5_PREFIX
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from server.pagination import PageQuery
@@ -36,6 +37,32 @@ class GymIn(BaseModel):
         min_length=11, max_length=11, pattern=r"^\d\d:\d\d-\d\d:\d\d$", description="HH:MM-HH:MM"
     )
     walk_in: bool = True
+    active: bool = True
+
+
+class GymPatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    address: str | None = Field(default=None, min_length=1, max_length=128)
+    offer: str | None = Field(default=None, min_length=1, max_length=256)
+    open_hours: str | None = Field(
+        default=None,
+        min_length=11,
+        max_length=11,
+        pattern=r"^\d\d:\d\d-\d\d:\d\d$",
+        description="HH:MM-HH:MM",
+    )
+    walk_in: bool | None = None
+    active: bool | None = Field(
+        default=None, description="false 停用：不再向职工展示、不接受新预约和前台签到；已有预约保留"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> GymPatchIn:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("没有要修改的内容")
+        return self
 
 
 # The wire shapes are the service's results, documented as they are (server/wire.py).
@@ -49,7 +76,8 @@ BookingOut = gym.BookingView
 BookingList = gym.BookingPage
 VoucherOut = gym.Voucher
 CheckinOut = gym.Checkin
-DeskKeyOut = gym.DeskKey
+DeskKeyOut = gym.DeskKeyIssued
+DeskKeyList = gym.DeskKeyList
 DeskKeyRevoked = gym.DeskKeyRevoked
 
 
@@ -298,8 +326,33 @@ async def create_gym(request: Request) -> HTTPResponse:
         offer=body.offer,
         open_hours=body.open_hours,
         walk_in=body.walk_in,
+        active=body.active,
     )
     return reply(out, status=201)
+
+
+@bp.get("/admin/gym/gyms")
+@doc(summary="全部合作场馆（含已停用）", tag="gym", response=GymList, errors=["forbidden"])
+@guard("admin")
+async def all_gyms(request: Request) -> HTTPResponse:
+    return reply(GymList(items=await gym.all_gyms(), next_cursor=None))
+
+
+@bp.patch("/admin/gym/gyms/<gym_id:int>")
+@doc(
+    summary="修改合作场馆或停用（active=false）",
+    tag="gym",
+    body=GymPatchIn,
+    response=GymOut,
+    errors=["forbidden", "not_found", "conflict"],
+    description="只改所给字段。停用的场馆不再向职工展示，不接受新的课程预约、到店和前台签到；"
+    "已有预约保留并计入结算。同名 409 conflict。",
+)
+@guard("admin")
+async def update_gym(request: Request, gym_id: int) -> HTTPResponse:
+    body = parse_body(request, GymPatchIn)
+    out = await gym.update_gym(gym_id=gym_id, **body.model_dump(exclude_none=True))
+    return reply(out)
 
 
 @bp.post("/admin/gym/gyms/<gym_id:int>/sessions")
@@ -327,22 +380,37 @@ async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
     return reply(SessionList(items=items, next_cursor=None), status=201)
 
 
+@bp.get("/admin/gym/gyms/<gym_id:int>/desk-keys")
+@doc(
+    summary="场馆的前台密钥（不含密钥本身）",
+    tag="gym",
+    response=DeskKeyList,
+    errors=["forbidden", "not_found"],
+    description="新签发的在前；revoked_at 非空为已吊销；last_used_at 为最近一次前台核销。",
+)
+@guard("admin")
+async def list_desk_keys(request: Request, gym_id: int) -> HTTPResponse:
+    return reply(await gym.list_keys(gym_id=gym_id))
+
+
 @bp.post("/admin/gym/gyms/<gym_id:int>/desk-keys")
 @doc(
-    summary="签发场馆前台密钥",
+    summary="签发场馆前台密钥（附前台扫码登录二维码）",
     tag="gym",
     response=DeskKeyOut,
     status=201,
     errors=["forbidden", "not_found"],
-    description="密钥只在此响应中出现一次；服务器只保存其摘要。",
+    description="密钥只在此响应中出现一次；服务器只保存其摘要。signin_url 是前台页面的登录链接"
+    "（/app/#/gym/desk?key=…，密钥在 # 之后，浏览器不会把它发给服务器），qr_png 是它的二维码"
+    "（data URL）：管理员的密钥页面显示一次，前台设备扫码即登录，无需手输43位密钥。"
+    "响应带 Cache-Control: no-store。",
 )
 @guard("admin")
 async def issue_desk_key(request: Request, gym_id: int) -> HTTPResponse:
-    return reply(
-        await gym.issue_key(gym_id=gym_id),
-        status=201,
-        headers={"Cache-Control": "no-store"},
-    )
+    issued = await gym.issue_key(gym_id=gym_id)
+    link = f"{request.scheme}://{request.host}{H5_PREFIX}/#/gym/desk?key={issued.key}"
+    out = DeskKeyOut(**issued.model_dump(), signin_url=link, qr_png=gym.signin_qr(link))
+    return reply(out, status=201, headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/admin/gym/desk-keys/<key_id:int>/revoke")

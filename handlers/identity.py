@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
+from models.identity import ROLES
 from server.auth import guard, principal_of, public
-from server.http import doc, now, parse_body, reply
+from server.http import doc, now, parse_body, parse_query, reply
+from server.pagination import PageQuery
 from services import identity
 
 bp = Blueprint("identity", url_prefix="/api/v1")
@@ -16,6 +20,18 @@ bp = Blueprint("identity", url_prefix="/api/v1")
 UserOut = identity.UserInfo
 LoginOut = identity.Login
 StaffImportOut = identity.ImportCounts
+DirectoryPage = identity.DirectoryPage
+Role = Literal[ROLES]  # type: ignore[valid-type]
+
+
+class StaffQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+
+    q: str | None = Field(
+        default=None, min_length=1, max_length=64, description="工号或姓名中包含的文字"
+    )
+    active: bool | None = Field(default=None, description="true 仅在职，false 仅已停用")
+    role: Role | None = Field(default=None, description="仅含该角色的条目")
 
 
 class LoginIn(BaseModel):
@@ -83,6 +99,28 @@ async def bind(request: Request) -> HTTPResponse:
 @guard(allow_unbound=True)
 async def me(request: Request) -> HTTPResponse:
     return reply(principal_of(request).as_user())
+
+
+@bp.get("/admin/staff")
+@doc(
+    summary="查找员工名录（工号或姓名）",
+    tag="identity",
+    query=StaffQuery,
+    response=DirectoryPage,
+    errors=["forbidden"],
+    description="按名录顺序分页。bound 表示已绑定微信账号。停用某人：POST /admin/staff 提交该条目并 active=false。",
+)
+@guard("admin")
+async def search_staff(request: Request) -> HTTPResponse:
+    query = parse_query(request, StaffQuery)
+    page = await identity.search_staff(
+        q=query.q.strip() if query.q else None,
+        active=query.active,
+        role=query.role,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
+    return reply(page)
 
 
 @bp.post("/admin/staff")

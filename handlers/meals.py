@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
@@ -37,6 +37,51 @@ MenuOut = meals.Menu
 MenuList = meals.MenuList
 OrderOut = meals.Order
 OrderList = meals.OrderPage
+
+
+class RangeQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: dt.date | None = Field(default=None, alias="from", description="YYYY-MM-DD，默认今天")
+    to: dt.date | None = Field(default=None, description="YYYY-MM-DD（含），默认开始日期后6天")
+
+
+class DishStockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(ge=1, le=MAX_ID)
+    stock: int = Field(ge=0, le=100_000)
+
+
+class SlotCapacityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int = Field(ge=1, le=MAX_ID)
+    capacity: int = Field(ge=0, le=100_000)
+
+
+class MenuPatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_deadline: dt.datetime | None = Field(
+        default=None,
+        description="新的截止时间：订餐截止前可改，至少在1分钟之后，不晚于第一个取餐时段",
+    )
+    dishes: list[DishStockIn] = Field(
+        default=[], max_length=50, description="菜品库存，不能低于已订份数"
+    )
+    slots: list[SlotCapacityIn] = Field(
+        default=[], max_length=48, description="时段容量，不能低于已预订人数"
+    )
+    withdrawn: bool | None = Field(
+        default=None, description="true 撤回（不再接受新订单，已有订单保留）；false 恢复"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> MenuPatchIn:
+        if not (self.order_deadline or self.dishes or self.slots) and self.withdrawn is None:
+            raise ValueError("没有要修改的内容")
+        return self
 
 
 class DayQuery(BaseModel):
@@ -92,6 +137,50 @@ async def create_menu(request: Request) -> HTTPResponse:
     return reply(menu, status=201)
 
 
+@bp.get("/admin/meals/menus")
+@doc(
+    summary="菜单列表（日期范围，含已撤回）",
+    tag="meals",
+    query=RangeQuery,
+    response=MenuList,
+    errors=["forbidden"],
+    description="from/to 为菜单日期（含两端），范围不超过62天；默认今天起7天。",
+)
+@guard("admin")
+async def admin_list_menus(request: Request) -> HTTPResponse:
+    query = parse_query(request, RangeQuery)
+    first = query.from_ or _today(request)
+    last = query.to or first + dt.timedelta(days=6)
+    return reply(await meals.menus_between(first=first, last=last))
+
+
+@bp.patch("/admin/meals/menus/<menu_id:int>")
+@doc(
+    summary="修改菜单：库存、时段容量、截止时间，或撤回",
+    tag="meals",
+    body=MenuPatchIn,
+    response=MenuOut,
+    errors=["forbidden", "not_found", "too_late"],
+    description="全部生效或全部不生效。库存不能低于已订份数、容量不能低于已预订人数"
+    "（400，details.fields 指明行，如 dishes.0.stock，并给出已占用数）；"
+    "截止时间只能在订餐截止前修改（否则 409 too_late），且至少在1分钟之后。"
+    "withdrawn=true 撤回菜单：不再接受新订单（下单 409 invalid_state，details.state=withdrawn），"
+    "已有订单不变；职工的菜单列表不再显示它。",
+)
+@guard("admin")
+async def update_menu(request: Request, menu_id: int) -> HTTPResponse:
+    body = parse_body(request, MenuPatchIn)
+    menu = await meals.update_menu(
+        menu_id=menu_id,
+        order_deadline=body.order_deadline,
+        stocks=[meals.StockIn(dish_id=d.id, stock=d.stock) for d in body.dishes],
+        capacities=[meals.CapacityIn(slot_id=s.id, capacity=s.capacity) for s in body.slots],
+        withdrawn=body.withdrawn,
+        now=now(request),
+    )
+    return reply(menu)
+
+
 # --- staff -------------------------------------------------------------------------
 
 
@@ -118,9 +207,10 @@ async def get_menu(request: Request, menu_id: int) -> HTTPResponse:
     response=OrderOut,
     status=201,
     extra_responses={202: (OrderOut, "时段已满，已加入候补（waitlist=true）")},
-    errors=["slot_full", "sold_out", "limit_reached", "too_late", "not_found"],
+    errors=["slot_full", "sold_out", "limit_reached", "too_late", "not_found", "invalid_state"],
     description="截止时间当刻起不再接受订单。slot_full 的 details.alternatives 列出本菜单仍有空位的时段；"
-    "sold_out 的 details.dish_id 指明售罄菜品。支持 Idempotency-Key。",
+    "sold_out 的 details.dish_id 指明售罄菜品；已撤回的菜单 409 invalid_state"
+    "（details.state=withdrawn）。支持 Idempotency-Key。",
 )
 @guard()
 @idempotent

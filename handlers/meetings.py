@@ -20,6 +20,8 @@ bp = Blueprint("meetings", url_prefix="/api/v1")
 # The wire shapes are the service's results, documented as they are (server/wire.py).
 RoomIn = meetings.RoomSpec
 RoomOut = meetings.Room
+RoomPatchIn = meetings.RoomPatch
+AllRoomsOut = meetings.AllRooms
 BookingOut = meetings.Booking
 SeriesOut = meetings.Series
 BookingStatus = meetings.BookingStatus
@@ -77,6 +79,37 @@ async def create_room(request: Request) -> HTTPResponse:
     return reply(room, status=201)
 
 
+@bp.get("/admin/rooms")
+@doc(
+    summary="全部会议室（含已停用）",
+    tag="meetings",
+    response=AllRoomsOut,
+    errors=["forbidden"],
+)
+@guard("admin")
+async def all_rooms(request: Request) -> HTTPResponse:
+    return reply(await meetings.all_rooms())
+
+
+@bp.patch("/admin/rooms/<room_id:int>")
+@doc(
+    summary="修改会议室或停用（closed）",
+    tag="meetings",
+    body=RoomPatchIn,
+    response=RoomOut,
+    errors=["forbidden", "not_found", "conflict"],
+    description="只改所给字段；已有预订不受影响（容量、开放时间、审批只约束新预订）。"
+    "closed=true 停用：不再接受新预订（预订 409 invalid_state，details.state=closed），"
+    "职工查找会议室时不再显示；false 恢复。时段长度或开放起点改变时段网格，"
+    "会议室从现在起已有时段时 409 conflict；同楼宇重名 409 conflict。",
+)
+@guard("admin")
+async def update_room(request: Request, room_id: int) -> HTTPResponse:
+    body = parse_body(request, RoomPatchIn)
+    room = await meetings.update_room(room_id=room_id, patch=body, now=now(request))
+    return reply(room)
+
+
 @bp.get("/meetings/rooms")
 @doc(
     summary="查找会议室（含当日占用时段）",
@@ -105,7 +138,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     body=BookingIn,
     response=BookingOut,
     status=201,
-    errors=["conflict", "not_found"],
+    errors=["conflict", "not_found", "invalid_state"],
     description="需审批的会议室返回 pending_approval（时段已占住）；与已占用时段重叠返回 409 conflict。",
 )
 @guard()
@@ -125,7 +158,7 @@ async def create_booking(request: Request) -> HTTPResponse:
     body=SeriesIn,
     response=SeriesOut,
     status=201,
-    errors=["conflict", "not_found"],
+    errors=["conflict", "not_found", "invalid_state"],
     description="每周同一时间；冲突的周整周跳过并在 skipped 中说明（reason=conflict），"
     "不会出现部分重叠。若每一周都冲突则什么也不创建，返回 409 conflict（details.skipped）。",
 )

@@ -217,6 +217,36 @@ async def withdraw(request: Request, request_id: int) -> HTTPResponse:
     return await _act(request, request_id, "withdraw")
 
 
+@bp.post("/procurement/requests/<request_id:int>/resubmit")
+@doc(
+    summary="修改并重新提交（申请人，已驳回的申请）",
+    tag="procurement",
+    body=RequestIn,
+    response=RequestOut,
+    errors=_TRANSITION_ERRORS,
+    description="请求体与提交时相同（修改后的完整申请）；申请回到 pending_dept，开始新一轮审批。"
+    "此前各轮的审批记录保留在 steps 和 trail 中，其后是一条 decision=resubmitted 的步骤。"
+    "attachment_ids 为修改后的附件：保留的不变，新的须为本人上传且未使用，未列出的退回给上传人。"
+    "只能由申请人在 rejected 状态下执行，否则 409 invalid_state。支持 Idempotency-Key。",
+)
+@guard()
+@idempotent
+async def resubmit(request: Request, request_id: int) -> HTTPResponse:
+    body = parse_body(request, RequestIn)
+    updated = await procurement.resubmit(
+        request_id=request_id,
+        principal=principal_of(request),
+        title=body.title,
+        reason=body.reason,
+        category=body.category,
+        items=[item.model_dump() for item in body.items],
+        attachment_ids=body.attachment_ids,
+        department=body.department,
+        now=now(request),
+    )
+    return reply(updated)
+
+
 @bp.post("/procurement/requests/<request_id:int>/order")
 @doc(
     summary="下单（采购办，已批准的申请）",

@@ -60,6 +60,11 @@ class AssignIn(BaseModel):
 class ResolveIn(BaseModel):
     model_config = _STRICT
     note: str = Field(min_length=1, max_length=1000, description="处理说明")
+    photo_ids: list[Annotated[int, Field(gt=0, le=MAX_ID)]] = Field(
+        default=[],
+        max_length=repairs.MAX_PHOTOS,
+        description="完成照片：本人通过 POST /uploads 上传且未使用的图片，成为工单和此事件的照片",
+    )
 
 
 class ReopenIn(BaseModel):
@@ -230,7 +235,7 @@ async def start(request: Request, ticket_id: int) -> HTTPResponse:
 @guard()
 async def resolve(request: Request, ticket_id: int) -> HTTPResponse:
     body = parse_body(request, ResolveIn)
-    return await _act(request, ticket_id, "resolve", note=body.note)
+    return await _act(request, ticket_id, "resolve", note=body.note, photo_ids=body.photo_ids)
 
 
 @bp.post("/repairs/<ticket_id:int>/confirm")

@@ -67,6 +67,20 @@ class EntryQuery(BaseModel):
 
 
 EntryLog = visitors.DayLog
+GatePassList = visitors.GatePassPage
+
+
+class GatePassQuery(BaseModel):
+    q: str = Field(min_length=1, max_length=32, description="访客姓名中包含的文字，或手机号后4位")
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=64)
+
+
+class AdmitIn(BaseModel):
+    gate: str = Field(min_length=1, max_length=32, description="门岗名称，如 东门")
+    reason: str = Field(
+        min_length=1, max_length=200, description="人工放行的原因，如 访客手机没电，已核对身份证"
+    )
 
 
 # --- routes ------------------------------------------------------------------------
@@ -204,6 +218,50 @@ async def verify(request: Request) -> HTTPResponse:
     return reply(verdict)
 
 
+@bp.get("/gate/passes")
+@doc(
+    summary="门岗查找通行证（访客无二维码时）",
+    tag="visitors",
+    query=GatePassQuery,
+    response=GatePassList,
+    errors=["forbidden"],
+    description="当前可入场的通行证（active、在有效期内、仍有剩余次数）中，访客姓名包含 q，"
+    "或 q 为4位数字时手机号以其结尾的；手机号脱敏。",
+)
+@guard("guard")
+async def find_passes(request: Request) -> HTTPResponse:
+    query = parse_query(request, GatePassQuery)
+    found = await visitors.find_passes(
+        q=query.q, limit=query.limit, cursor=query.cursor, now=now(request)
+    )
+    return reply(found)
+
+
+@bp.post("/gate/passes/<pass_id:int>/admit")
+@doc(
+    summary="门岗人工放行（记录一次入场）",
+    tag="visitors",
+    body=AdmitIn,
+    response=VerifyOut,
+    errors=["forbidden", "not_found"],
+    description="与 /gate/verify 相同的应答：valid=true 时记录一次入场（manual=true，附原因）并通知宿主；"
+    "否则 valid=false 与 reason。与扫码共用同一次数：两名门岗同时扫码或放行单次通行证，只有一人 valid=true。"
+    "支持 Idempotency-Key：重试不会重复计次。",
+)
+@guard("guard")
+@idempotent
+async def admit(request: Request, pass_id: int) -> HTTPResponse:
+    body = parse_body(request, AdmitIn)
+    verdict = await visitors.admit(
+        pass_id=pass_id,
+        gate=body.gate,
+        reason=body.reason,
+        guard_id=principal_of(request).user_id,
+        now=now(request),
+    )
+    return reply(verdict)
+
+
 @bp.get("/gate/entries")
 @doc(
     summary="入场记录（按日）与各门岗当日计数",
@@ -211,7 +269,7 @@ async def verify(request: Request) -> HTTPResponse:
     query=EntryQuery,
     response=EntryLog,
     errors=["forbidden"],
-    description="访客手机号脱敏。per_gate/total 为当日全部记录的统计。",
+    description="访客手机号脱敏。per_gate/total 为当日全部记录的统计。manual=true 为人工放行，reason 为其原因。",
 )
 @guard("guard")
 async def entries(request: Request) -> HTTPResponse:

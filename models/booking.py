@@ -27,6 +27,9 @@ class Resource(Model):
     waitlist = fields.BooleanField(default=False)
     hold_ttl_s = fields.IntField(null=True)
     full_code = fields.CharField(max_length=16, default="slot_full")
+    # A closed resource takes no new reservations (a withdrawn menu, a closed room) and
+    # keeps the ones it has: the Redis gate refuses in the same step that would book.
+    closed = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

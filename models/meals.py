@@ -33,6 +33,9 @@ class Menu(Model):
     resource_id = fields.IntField(default=0)
     # Set once when the prep summary went to the canteen (claimed by a conditional update).
     summary_sent_at = fields.DatetimeField(null=True)
+    # Withdrawn by an admin: no new orders (the engine resource is closed too), the
+    # orders already placed stay as they are.
+    withdrawn_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

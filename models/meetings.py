@@ -42,6 +42,9 @@ class Room(Model):
     open_to = fields.CharField(max_length=5, default="21:00")
     slot_minutes = fields.IntField(default=30)
     needs_approval = fields.BooleanField(default=False)
+    # Closed by an admin: no new bookings (its engine resource is closed too); the
+    # bookings it holds stay.
+    closed = fields.BooleanField(default=False)
     # The booking engine resource of this room (booking/), set right after creation.
     resource_id = fields.IntField(null=True, unique=True)
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -54,6 +54,9 @@ class PurchaseRequest(Model):
     ordered_at = fields.DatetimeField(null=True, db_index=True)
     received_at = fields.DatetimeField(null=True)
     received_note = fields.TextField(default="")
+    # Each resubmission after a rejection starts a new round of approval: the decisions
+    # of earlier rounds stay on the trail, and each stage is decided once per round.
+    round = fields.IntField(default=1)
 
     class Meta:
         table = "procurement_requests"
@@ -62,8 +65,9 @@ class PurchaseRequest(Model):
 class RequestStep(Model):
     """One entry of the append-only audit trail of a request. Rows are never updated.
 
-    A decision row carries the stage it decides in decided_stage, unique per request,
-    so one approval stage can be decided once even if the state check were bypassed.
+    A decision row carries the stage it decides in decided_stage (from the second round
+    of approval on with the round, as in dept_head#2), unique per request, so one
+    approval stage can be decided once per round even if the state check were bypassed.
     """
 
     id = fields.IntField(primary_key=True)
@@ -79,6 +83,7 @@ class RequestStep(Model):
     actor_id: int | None
     comment = fields.TextField(default="")
     decided_stage = fields.CharField(max_length=16, null=True)
+    round = fields.IntField(default=1)
     at = fields.DatetimeField()
 
     class Meta:

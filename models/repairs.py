@@ -74,6 +74,8 @@ class TicketEvent(Model):
     actor_id: int | None
     action = fields.CharField(max_length=32)
     note = fields.TextField(default="")
+    # Photos taken with this step (the crew's completion photos), also the ticket's photos.
+    photo_ids: list[int] = fields.JSONField(default=list)
 
     class Meta:
         table = "repair_ticket_events"

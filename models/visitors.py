@@ -52,7 +52,7 @@ class Pass(Model):
 
 
 class GateEntry(Model):
-    """One admitted entry: which pass, at which gate, when, scanned by which guard."""
+    """One admitted entry: which pass, at which gate, when, by which guard, scanned or by hand."""
 
     id = fields.IntField(primary_key=True)
     visitor_pass: fields.ForeignKeyRelation[Pass] = fields.ForeignKeyField(
@@ -65,6 +65,9 @@ class GateEntry(Model):
         "identity.User", related_name="gate_entries", on_delete=fields.RESTRICT
     )
     guard_id: int
+    # Admitted by hand (the visitor had no QR, found by name or phone): the guard's reason.
+    manual = fields.BooleanField(default=False)
+    reason = fields.CharField(max_length=200, default="")
 
     class Meta:
         table = "gate_entries"

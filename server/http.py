@@ -325,7 +325,8 @@ def doc(
                 {"application/json": RawSchema(model_schema(body))}, required=body_required
             )(decorated)
         if query is not None:
-            for name, field in query.model_fields.items():
+            for attribute, field in query.model_fields.items():
+                name = field.alias or attribute  # what the client sends (`from`, not `date_from`)
                 decorated = openapi.parameter(
                     name,
                     RawSchema(field_schema(query, name)),

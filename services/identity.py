@@ -20,10 +20,11 @@ from typing import Any
 from pydantic import BaseModel
 from redis.exceptions import RedisError
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q, RawSQL
 from tortoise.transactions import in_transaction
 
 from models.identity import ROLES, AuthToken, Staff, User
-from server import resources
+from server import pagination, resources
 from server.errors import (
     Conflict,
     InvalidInput,
@@ -64,6 +65,23 @@ class ImportCounts(BaseModel):
 
     created: int
     updated: int
+
+
+class DirectoryEntry(BaseModel):
+    """A directory entry as the admin's staff search shows it (API.md §2)."""
+
+    id: int
+    employee_no: str
+    name: str
+    department: str
+    roles: list[str]
+    active: bool
+    bound: bool
+
+
+class DirectoryPage(BaseModel):
+    items: list[DirectoryEntry]
+    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -492,6 +510,54 @@ async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> ImportCo
     if updated:  # roles, names, departments or activity changed: retire again, committed
         await forget_cached_principals()
     return ImportCounts(created=created, updated=updated)
+
+
+async def search_staff(
+    *, q: str | None, active: bool | None, role: str | None, limit: int, cursor: str | None
+) -> DirectoryPage:
+    """Directory entries whose employee number or name contains `q`, optionally only
+    active or inactive ones and those holding `role`, in directory order (by id).
+
+    Roles are a JSON list; neither database matches inside it the same way, so the role
+    is found in the list's text (`"canteen"` with its quotes: no role is part of
+    another's quoted name). `role` is one of ROLES, checked by the caller's query model.
+    """
+    query = Staff.all()
+    if q:
+        query = query.filter(Q(employee_no__icontains=q) | Q(name__icontains=q))
+    if active is not None:
+        query = query.filter(active=active)
+    if role is not None:
+        if role not in ROLES:
+            raise InvalidInput({"role": "取值无效"})
+        quoted = f"'\"{role}\"'"
+        dialect = Staff._meta.db.capabilities.dialect
+        found = (
+            f'instr("roles", {quoted})'
+            if dialect == "sqlite"
+            else f'position({quoted} in "roles"::text)'
+        )
+        query = query.annotate(role_hit=RawSQL(found)).filter(role_hit__gt=0)
+    rows, next_cursor = await pagination.page(query, limit=limit, cursor=cursor, oldest_first=True)
+    holders: list[Any] = await User.filter(staff_id__in=[row.id for row in rows]).values_list(
+        "staff_id", flat=True
+    )
+    bound = {int(staff_id) for staff_id in holders}
+    return DirectoryPage(
+        items=[
+            DirectoryEntry(
+                id=row.id,
+                employee_no=row.employee_no,
+                name=row.name,
+                department=row.department,
+                roles=sorted(row.roles, key=lambda r: ROLES.index(r) if r in ROLES else 99),
+                active=row.active,
+                bound=row.id in bound,
+            )
+            for row in rows
+        ],
+        next_cursor=next_cursor,
+    )
 
 
 def parse_staff_csv(text: str) -> list[dict[str, Any]]:

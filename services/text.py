@@ -48,7 +48,8 @@ def bidi_fields(value: Any, path: str = "") -> dict[str, str]:
 
 
 def mask_name(name: str | None) -> str:
-    """What a desk may see of a person's name: the surname, the rest starred."""
+    """What a counter may see of a person's name: the surname, the rest starred
+    (the gym desk, the canteen till's list, the car-wash station)."""
     if not name:
         return "*"
     return name[0] + "*" * max(1, len(name) - 1)

@@ -33,7 +33,8 @@ PURCHASE = {
     "items": [{"name": "A4复印纸", "spec": "", "qty": 1, "unit": "包", "unit_price_fen": 2450}],
 }
 # Parameters naming shared things rather than someone's object (a gym of the catalogue,
-# an admin's desk key: their routes are covered by the role matrix).
+# an admin's desk key, a room, a card type, a duty-station service: their routes are covered
+# by the role matrix).
 SHARED = {
     "menu_id",
     "category",
@@ -43,6 +44,8 @@ SHARED = {
     "barcode",
     "survey_id",
     "service_id",
+    "room_id",
+    "card_type_id",
 }
 # Objects whose owner needs a whole flow to exist (a paid card, a team's rectification, a
 # loan): their strangers' 404 is proven by the domain's own tests, named here so that a
@@ -133,6 +136,8 @@ async def owner_objects(client):
         "survey_id": 1,
         "appointment_id": appointment.json()["id"],
         "service_id": duty_service["id"],
+        "room_id": room["id"],
+        "card_type_id": 1,
     }
     return owner, {name: str(value) for name, value in ids.items()}
 
@@ -213,3 +218,37 @@ async def test_no_route_shows_or_changes_another_users_object(client, app, owner
     ):
         response = await client.get(API + path.format(**ids), headers=owner.headers)
         assert response.status_code == 200, (path, response.text)
+
+
+# The desk and admin routes behind the role screens, with the roles that may call them:
+# every other role is refused with 403 whatever it sends, and the allowed ones are never
+# refused by role (admin passes every guard).
+ROLE_ROUTES: list[tuple[str, str, set[str]]] = [
+    ("GET", "/admin/staff", {"admin"}),
+    ("GET", "/admin/meals/menus", {"admin"}),
+    ("PATCH", "/admin/meals/menus/1", {"admin"}),
+    ("GET", "/admin/rooms", {"admin"}),
+    ("PATCH", "/admin/rooms/1", {"admin"}),
+    ("GET", "/admin/gym/gyms", {"admin"}),
+    ("PATCH", "/admin/gym/gyms/1", {"admin"}),
+    ("GET", "/admin/gym/gyms/1/desk-keys", {"admin"}),
+    ("GET", "/admin/carwash/card-types", {"admin"}),
+    ("PATCH", "/admin/carwash/card-types/1", {"admin"}),
+    ("GET", "/gate/passes?q=王", {"guard", "admin"}),
+    ("POST", "/gate/passes/1/admit", {"guard", "admin"}),
+    ("GET", "/carwash/desk/bookings", {"carwash", "admin"}),
+    ("GET", "/canteen/menus/1/orders", {"canteen", "admin"}),
+]
+
+
+async def test_desk_and_admin_routes_admit_exactly_their_roles(client):
+    from models.identity import ROLES
+
+    actors = {role: await make_user(role) for role in ROLES}
+    for method, path, allowed in ROLE_ROUTES:
+        for role, actor in actors.items():
+            response = await client.request(method, API + path, headers=actor.headers, json={})
+            if role in allowed:
+                assert response.status_code != 403, (method, path, role, response.text)
+            else:
+                assert_error(response, 403, "forbidden")

@@ -93,6 +93,7 @@ async def test_admin_creates_menu_and_staff_lists_it(client):
     menu = await make_menu(client, dishes=[("清蒸鲈鱼", 1500, 20), ("米饭", 50, 100)])
     assert set(menu) == {
         "id", "date", "meal", "canteen", "order_deadline", "per_user_limit", "dishes", "slots",
+        "withdrawn",
     }  # fmt: skip
     assert menu["order_deadline"] == DEADLINE
     assert [(d["name"], d["stock"], d["remaining"]) for d in menu["dishes"]] == [

@@ -84,6 +84,7 @@ async def test_reopen_goes_back_to_the_assignee_and_cancel_stops_the_work(client
         "actor": {"id": cast.requester.user_id, "name": "报修人"},
         "action": "reopen",
         "note": "还是不亮",
+        "photos": [],
     }
     assert await notices(cast.fixer, resolved["id"], "repair_reopened")
 

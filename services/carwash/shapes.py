@@ -138,3 +138,34 @@ class MonthlyReport(BaseModel):
     refunded_fen: int
     washes: int
     by_day: list[DayWashes]
+
+
+class DeskBooking(BaseModel):
+    """A bay booking as the station sees it: the plate, the name masked."""
+
+    id: int
+    slot: SlotRef
+    plate: str
+    name_masked: str
+    status: str = Field(description="confirmed | cancelled | washed | no_show")
+
+
+class DeskWash(BaseModel):
+    """One wash taken at the station (a redemption), the name masked."""
+
+    id: int
+    washed_at: WireTime
+    plate: str | None
+    name_masked: str
+    card_type: str
+    washes_left: int
+    booking_id: int | None = Field(description="同时完成的预约；无预约的到店洗车为 null")
+
+
+class DeskDay(BaseModel):
+    """The station's day: its bay bookings by slot and its washes, newest first."""
+
+    date: str
+    items: list[DeskBooking]
+    washes: list[DeskWash]
+    next_cursor: str | None = Field(default=None, description="一天一页，恒为 null")

@@ -12,7 +12,15 @@ from services.gym.bookings import (
     rows_of,
     visit,
 )
-from services.gym.catalog import SessionIn, create_gym, create_sessions, list_gyms, list_sessions
+from services.gym.catalog import (
+    SessionIn,
+    all_gyms,
+    create_gym,
+    create_sessions,
+    list_gyms,
+    list_sessions,
+    update_gym,
+)
 from services.gym.common import quota_view
 from services.gym.desk import (
     DeskPrincipal,
@@ -20,7 +28,9 @@ from services.gym.desk import (
     checkin,
     issue_key,
     issue_voucher,
+    list_keys,
     revoke_key,
+    signin_qr,
     voucher_png,
 )
 from services.gym.jobs import expire_waitlists, expire_walk_ins, mark_no_shows
@@ -30,6 +40,9 @@ from services.gym.shapes import (
     BookingView,
     Checkin,
     DeskKey,
+    DeskKeyInfo,
+    DeskKeyIssued,
+    DeskKeyList,
     DeskKeyRevoked,
     GymList,
     GymRef,
@@ -46,6 +59,9 @@ __all__ = [
     "BookingView",
     "Checkin",
     "DeskKey",
+    "DeskKeyInfo",
+    "DeskKeyIssued",
+    "DeskKeyList",
     "DeskKeyRevoked",
     "DeskPrincipal",
     "GymList",
@@ -57,6 +73,7 @@ __all__ = [
     "SessionView",
     "Settlement",
     "Voucher",
+    "all_gyms",
     "authenticate_desk",
     "book_class",
     "cancel",
@@ -70,6 +87,7 @@ __all__ = [
     "issue_voucher",
     "list_bookings",
     "list_gyms",
+    "list_keys",
     "list_sessions",
     "mark_no_shows",
     "quota_view",
@@ -78,6 +96,8 @@ __all__ = [
     "rows_of",
     "settlement",
     "settlement_xlsx",
+    "signin_qr",
+    "update_gym",
     "visit",
     "voucher_png",
 ]

@@ -42,17 +42,64 @@ class SessionIn:
 
 
 async def create_gym(
-    *, name: str, address: str, offer: str, open_hours: str, walk_in: bool
+    *, name: str, address: str, offer: str, open_hours: str, walk_in: bool, active: bool = True
 ) -> GymView:
     """A partner gym. `open_hours` is `HH:MM-HH:MM` (closing after opening, same day)."""
     opens, closes = parse_hours(open_hours)
     try:
         gym = await Gym.create(
-            name=name, address=address, offer=offer, opens=opens, closes=closes, walk_in=walk_in
+            name=name,
+            address=address,
+            offer=offer,
+            opens=opens,
+            closes=closes,
+            walk_in=walk_in,
+            active=active,
         )
     except IntegrityError:
         raise Conflict("已有同名场馆") from None
     return gym_view(gym)
+
+
+async def all_gyms() -> list[GymView]:
+    """Every gym, inactive ones included (the admin's list)."""
+    return [gym_view(g) for g in await Gym.all().order_by("id")]
+
+
+async def update_gym(
+    *,
+    gym_id: int,
+    name: str | None = None,
+    address: str | None = None,
+    offer: str | None = None,
+    open_hours: str | None = None,
+    walk_in: bool | None = None,
+    active: bool | None = None,
+) -> GymView:
+    """Edit a gym. An inactive gym is no longer listed to members, takes no new class
+    booking, walk-in or desk-key sign-in; the bookings it has stay as they are (and
+    count in its settlement)."""
+    gym = await Gym.get_or_none(id=known(gym_id, "场馆"))
+    if gym is None:
+        raise NotFound("场馆不存在")
+    changes: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("name", name),
+            ("address", address),
+            ("offer", offer),
+            ("walk_in", walk_in),
+            ("active", active),
+        )
+        if value is not None
+    }
+    if open_hours is not None:
+        changes["opens"], changes["closes"] = parse_hours(open_hours)
+    try:
+        await Gym.filter(id=gym.id).update(**changes)
+    except IntegrityError:
+        raise Conflict("已有同名场馆") from None
+    return gym_view(await Gym.get(id=gym.id))
 
 
 def parse_hours(open_hours: str) -> tuple[str, str]:

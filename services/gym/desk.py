@@ -14,6 +14,7 @@ arrive at once exactly one checks in and the others get 409 invalid_state.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -29,7 +30,15 @@ from server.qr import qr_png
 from server.tx import Tx, transaction
 from services.gym.bookings import own_booking, view
 from services.gym.common import VOUCHER_LEAD, VOUCHER_TTL, active_gym, known, local, utc
-from services.gym.shapes import Checkin, DeskKey, DeskKeyRevoked, Member, Voucher
+from services.gym.shapes import (
+    Checkin,
+    DeskKey,
+    DeskKeyInfo,
+    DeskKeyList,
+    DeskKeyRevoked,
+    Member,
+    Voucher,
+)
 from services.text import mask_name
 
 KEY_PREFIX = "gymdesk_"
@@ -54,6 +63,32 @@ async def issue_key(*, gym_id: int) -> DeskKey:
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     row = await GymDeskKey.create(gym=gym, key_hash=_key_hash(key))
     return DeskKey(id=row.id, gym_id=gym.id, key=key)
+
+
+def signin_qr(link: str) -> str:
+    """The QR image of a desk's sign-in link as a data URL: the admin's key screen shows
+    it once and the desk device scans it instead of typing 43 characters."""
+    return "data:image/png;base64," + base64.b64encode(qr_png(link)).decode()
+
+
+async def list_keys(*, gym_id: int) -> DeskKeyList:
+    """A gym's desk keys, newest first (any gym, active or not: the admin revokes them)."""
+    gym = await Gym.get_or_none(id=known(gym_id, "场馆"))
+    if gym is None:
+        raise NotFound("场馆不存在")
+    rows = await GymDeskKey.filter(gym_id=gym.id).order_by("-id")
+    return DeskKeyList(
+        items=[
+            DeskKeyInfo(
+                id=row.id,
+                gym_id=gym.id,
+                created_at=row.created_at,
+                revoked_at=row.revoked_at,
+                last_used_at=row.last_used_at,
+            )
+            for row in rows
+        ]
+    )
 
 
 async def revoke_key(*, key_id: int, now: datetime) -> DeskKeyRevoked:
@@ -167,6 +202,7 @@ async def checkin(*, desk: DeskPrincipal, code: str, now: datetime) -> Checkin:
     except InvalidState:
         current = await GymBooking.get(id=row.id)
         raise InvalidState(current.status, _refusal(current.status)) from None
+    await GymDeskKey.filter(id=desk.key_id).update(last_used_at=now)
     row = await GymBooking.get(id=row.id)
     return Checkin(booking=await view(row), member=await _member(row.user_id))
 

@@ -98,6 +98,31 @@ class DeskKey(BaseModel):
     key: str = Field(description="仅此一次返回，服务器只保存其摘要")
 
 
+class DeskKeyIssued(DeskKey):
+    """A new desk key and how the desk device signs in with it: scanning `qr_png` opens
+    `signin_url`, the H5 desk page, which keeps the key on the device."""
+
+    signin_url: str = Field(
+        description="前台登录链接 …/app/#/gym/desk?key=…（密钥在 # 之后，不会发送给服务器或写入访问日志）"
+    )
+    qr_png: str = Field(description="signin_url 的二维码，data:image/png;base64,…；同样仅此一次")
+
+
+class DeskKeyInfo(BaseModel):
+    """A desk key as the admin's list shows it: never the key itself."""
+
+    id: int
+    gym_id: int
+    created_at: WireTime
+    revoked_at: WireTime | None
+    last_used_at: WireTime | None = Field(description="最近一次前台核销的时间")
+
+
+class DeskKeyList(BaseModel):
+    items: list[DeskKeyInfo]
+    next_cursor: str | None = Field(default=None, description="一页返回，恒为 null")
+
+
 class DeskKeyRevoked(BaseModel):
     id: int
     gym_id: int

@@ -1,11 +1,20 @@
 """Meals (餐饮预定, API.md §3) and the canteen console: what handlers and jobs call.
 
-menus.py (menus: engine resource, pickup slots, dish counters, cached shapes), orders.py
+menus.py (menus: engine resource, pickup slots, dish counters, cached shapes), admin.py
+(the admin's range of menus, editing and withdrawing a menu through the engine), orders.py
 (ordering through the booking engine with record steps, cancel, the waitlist's promotion
 step), canteen.py (prep summary, redeem, pickup QR, the deadline and no-show jobs).
 """
 
-from services.meals.canteen import close_menus, mark_no_shows, pickup_qr_png, redeem, summary
+from services.meals.admin import CapacityIn, StockIn, menus_between, update_menu
+from services.meals.canteen import (
+    close_menus,
+    mark_no_shows,
+    menu_orders,
+    pickup_qr_png,
+    redeem,
+    summary,
+)
 from services.meals.menus import (
     MEAL_NAMES,
     PLACED,
@@ -39,11 +48,14 @@ from services.meals.shapes import (
     SlotIn,
     SlotRef,
     Summary,
+    TillOrder,
+    TillPage,
 )
 
 __all__ = [
     "MEAL_NAMES",
     "PLACED",
+    "CapacityIn",
     "Dish",
     "DishCount",
     "DishIn",
@@ -57,7 +69,10 @@ __all__ = [
     "SlotCount",
     "SlotIn",
     "SlotRef",
+    "StockIn",
     "Summary",
+    "TillOrder",
+    "TillPage",
     "cancel_order",
     "close_menus",
     "create_menu",
@@ -65,8 +80,10 @@ __all__ = [
     "list_menus",
     "list_orders",
     "mark_no_shows",
+    "menu_orders",
     "menu_shape",
     "menu_view",
+    "menus_between",
     "order_view",
     "orders_of",
     "own_order",
@@ -75,4 +92,5 @@ __all__ = [
     "record_promotion",
     "redeem",
     "summary",
+    "update_menu",
 ]

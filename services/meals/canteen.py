@@ -1,5 +1,6 @@
-"""The canteen console of meals: prep summary, redeeming pickup codes, the pickup QR,
-and the scheduled work at each menu's deadline and after each pickup slot.
+"""The canteen console of meals: prep summary, the till's list of a menu's orders,
+redeeming pickup codes, the pickup QR, and the scheduled work at each menu's deadline
+and after each pickup slot.
 
 Same domain and models as menus.py and orders.py.
 """
@@ -10,10 +11,12 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import booking
+from models.identity import User
 from models.meals import Menu, Order
 from server.clock import utc
-from server.errors import InvalidState, NotFound
+from server.errors import InvalidInput, InvalidState, NotFound
 from server.logs import get_logger
+from server.pagination import page
 from server.qr import qr_png
 from server.tx import Tx, move, transaction
 from services import identity
@@ -21,6 +24,7 @@ from services.meals import shapes
 from services.meals.menus import MEAL_NAMES, PLACED, menu_shape
 from services.meals.orders import order_link, order_view, own_order
 from services.notifications import notify
+from services.text import mask_name
 
 log = get_logger("meals")
 
@@ -76,6 +80,42 @@ async def summary(*, menu_id: int) -> shapes.Summary:
             for s in shape.slots.values()
         ],
     )
+
+
+async def menu_orders(
+    *, menu_id: int, slot_id: int | None, statuses: list[str], limit: int, cursor: str | None
+) -> shapes.TillPage:
+    """A menu's orders for the till, in the order they were placed: the eater's name
+    masked, their department, the dishes. After a slot ends its unserved orders become
+    `no_show` (the no-show job, every minute), so `status=no_show` lists them."""
+    shape = await menu_shape(menu_id=menu_id)
+    if slot_id is not None and slot_id not in shape.slots:
+        raise InvalidInput({"slot_id": "该时段不属于此菜单"})
+    query = Order.filter(menu_id=menu_id)
+    if slot_id is not None:
+        query = query.filter(slot_id=slot_id)
+    if statuses:
+        query = query.filter(status__in=statuses)
+    rows, next_cursor = await page(query, limit=limit, cursor=cursor, oldest_first=True)
+    users = await User.filter(id__in=[o.user_id for o in rows]).select_related("staff")
+    people = {u.id: u.staff for u in users}
+    items = []
+    for order in rows:
+        slot = shape.slots[order.slot_id]
+        staff = people.get(order.user_id)
+        items.append(
+            shapes.TillOrder(
+                id=order.id,
+                slot=shapes.SlotRef(id=slot.id, start=slot.start, end=slot.end),
+                name_masked=mask_name(staff.name if staff else None),
+                department=staff.department if staff else "",
+                items=[shapes.Item.model_validate(line) for line in order.items],
+                pickup=order.pickup,
+                status=order.status,
+                served_at=order.served_at,
+            )
+        )
+    return shapes.TillPage(items=items, next_cursor=next_cursor)
 
 
 async def redeem(*, code: str, now: datetime) -> shapes.Order:

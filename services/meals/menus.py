@@ -13,6 +13,7 @@ The canteen console (summary, redeem, QR, jobs) is canteen.py.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -40,9 +41,13 @@ PLACED = ("confirmed", "served", "no_show")  # orders that hold (or held) a plac
 
 @dataclass(frozen=True)
 class MenuShape:
-    """The immutable part of a menu, cached per process: a menu is never edited after
-    creation, so validating an order needs no database query (the lunch rush hits the
-    same menu thousands of times a minute)."""
+    """A menu as ordering reads it, cached per process so that validating an order
+    needs no database query (the lunch rush hits the same menu thousands of times a
+    minute). An admin's edit (admin.py) drops this process's copy at once; other
+    processes re-read theirs within SHAPE_TTL_S. What must hold at every instant —
+    places, dish stock, a withdrawn menu refusing orders — is the booking engine's
+    gate, never this copy; the deadline can only move to a time further away than
+    SHAPE_TTL_S (admin.py), so no process applies an old deadline past a new one."""
 
     id: int
     date: date
@@ -53,10 +58,18 @@ class MenuShape:
     resource_id: int
     dishes: dict[int, Dish]
     slots: dict[int, PickupSlot]
+    withdrawn: bool = False
+    loaded_at: float = 0.0  # time.monotonic() of the read
 
 
 _shapes: dict[int, MenuShape] = {}
 _SHAPES_MAX = 2000
+SHAPE_TTL_S = 5.0
+
+
+def forget_shape(menu_id: int) -> None:
+    """Drop this process's copy of a menu (after an edit)."""
+    _shapes.pop(menu_id, None)
 
 
 def dish_counter(dish_id: int) -> str:
@@ -190,9 +203,9 @@ async def _attach_engine(tx: Tx, *, menu: Menu, dishes: list[Dish], slots: list[
 
 
 async def menu_shape(*, menu_id: int) -> MenuShape:
-    """The cached immutable part of a menu, or NotFound."""
+    """The cached shape of a menu, or NotFound."""
     shape = _shapes.get(menu_id)
-    if shape is not None:
+    if shape is not None and time.monotonic() - shape.loaded_at < SHAPE_TTL_S:
         return shape
     if not could_exist(menu_id):
         raise NotFound("菜单不存在")
@@ -211,6 +224,8 @@ async def menu_shape(*, menu_id: int) -> MenuShape:
         resource_id=menu.resource_id,
         dishes={d.id: d for d in dishes},
         slots={s.id: s for s in slots},
+        withdrawn=menu.withdrawn_at is not None,
+        loaded_at=time.monotonic(),
     )
     if len(_shapes) >= _SHAPES_MAX:
         _shapes.clear()
@@ -243,6 +258,7 @@ async def menu_view(*, menu_id: int) -> shapes.Menu:
             for d in shape.dishes.values()
         ],
         slots=[_slot_view(s, places.get(s.id)) for s in shape.slots.values()],
+        withdrawn=shape.withdrawn,
     )
 
 
@@ -260,5 +276,8 @@ def _slot_view(slot: PickupSlot, place: booking.SlotAvailability | None) -> shap
 
 
 async def list_menus(*, day: date) -> shapes.MenuList:
-    ids = await Menu.filter(date=day, resource_id__gt=0).order_by("meal", "canteen", "id")
+    """The menus staff can order from that day (withdrawn ones are not offered)."""
+    ids = await Menu.filter(date=day, resource_id__gt=0, withdrawn_at__isnull=True).order_by(
+        "meal", "canteen", "id"
+    )
     return shapes.MenuList(items=[await menu_view(menu_id=m.id) for m in ids], next_cursor=None)

@@ -74,10 +74,14 @@ async def place_order(
     nearest other slots of this menu with room, as slot_id/start/end/available) come
     from the same Lua step, so a rejection costs no extra round trip.
     Orders close AT the deadline (now >= order_deadline is too late): the prep summary
-    goes to the kitchen at that instant and its counts must be final.
+    goes to the kitchen at that instant and its counts must be final. A withdrawn menu
+    refuses with 409 invalid_state (`details.state` "withdrawn"), decided by the
+    engine's gate even when this process still holds the menu from before.
     """
     shape = await menu_shape(menu_id=menu_id)
     _validate_lines(shape, slot_id, lines)
+    if shape.withdrawn:
+        raise _withdrawn()
     if now >= shape.order_deadline:
         raise TooLate(
             "已过订餐截止时间",
@@ -105,12 +109,18 @@ async def place_order(
         raise SoldOut(
             f"{dish.name}已售罄" if dish else None, details={"dish_id": dish_id}
         ) from None
+    except booking.ResourceClosed:  # withdrawn after this process read the menu
+        raise _withdrawn() from None
     order: Order | None = reservation.record
     if order is None:  # an idempotent replay: the order committed with the reservation
         order = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
         if order is None:  # a reservation without its order: reconcile gives it back
             raise InvalidState(reservation.status, "该订单未能完成，请重新下单")
     return await order_view(order=order, position=reservation.position)
+
+
+def _withdrawn() -> InvalidState:
+    return InvalidState("withdrawn", "该菜单已撤回，不能下单")
 
 
 async def _record_order(

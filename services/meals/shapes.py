@@ -69,11 +69,12 @@ class Menu(BaseModel):
     per_user_limit: int
     dishes: list[Dish]
     slots: list[Slot]
+    withdrawn: bool = Field(description="已撤下：不再接受新订单，已有订单照常")
 
 
 class MenuList(BaseModel):
     items: list[Menu]
-    next_cursor: str | None = Field(default=None, description="一天的菜单只有一页，恒为 null")
+    next_cursor: str | None = Field(default=None, description="菜单列表只有一页，恒为 null")
 
 
 class SlotRef(BaseModel):
@@ -109,6 +110,24 @@ class Order(BaseModel):
 
 class OrderPage(BaseModel):
     items: list[Order]
+    next_cursor: str | None
+
+
+class TillOrder(BaseModel):
+    """An order as the till lists it: the eater's name masked."""
+
+    id: int
+    slot: SlotRef
+    name_masked: str
+    department: str
+    items: list[Item]
+    pickup: str
+    status: str
+    served_at: WireTime | None
+
+
+class TillPage(BaseModel):
+    items: list[TillOrder]
     next_cursor: str | None
 
 

@@ -1,6 +1,6 @@
 """Meeting rooms (会务预定, API.md §4): what the handlers and jobs call.
 
-rooms.py (rooms, search), bookings.py (booking, series, cancel, check-in, reading),
+rooms.py (rooms: create, list, edit, close; search), bookings.py (booking, series, cancel, check-in, reading),
 approval.py (admins approve or reject), jobs.py (no-shows, reminders, expiry,
 completion), rules.py (time rules; the wire shapes, which handlers document as they are), ical.py (.ics).
 """
@@ -17,14 +17,16 @@ from services.meetings.bookings import (
     get_booking,
     list_bookings,
 )
-from services.meetings.rooms import create_room, search_rooms
+from services.meetings.rooms import all_rooms, create_room, search_rooms, update_room
 from services.meetings.rules import (
+    AllRooms,
     Booking,
     BookingIn,
     BookingStatus,
     Interval,
     Room,
     RoomList,
+    RoomPatch,
     RoomSpec,
     RoomWithBusy,
     Series,
@@ -32,16 +34,19 @@ from services.meetings.rules import (
 )
 
 __all__ = [
+    "AllRooms",
     "Booking",
     "BookingIn",
     "BookingStatus",
     "Interval",
     "Room",
     "RoomList",
+    "RoomPatch",
     "RoomSpec",
     "RoomWithBusy",
     "Series",
     "Skipped",
+    "all_rooms",
     "approve",
     "booking_ics",
     "booking_view",
@@ -55,4 +60,5 @@ __all__ = [
     "list_bookings",
     "reject",
     "search_rooms",
+    "update_room",
 ]

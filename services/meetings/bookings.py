@@ -44,7 +44,7 @@ from server.pagination import Page, page
 from server.tx import Tx, move, transaction
 from services import identity
 from services.meetings.ical import booking_calendar
-from services.meetings.rooms import bookable_room
+from services.meetings.rooms import bookable_room, closed_room
 from services.meetings.rules import (
     CHECKIN_CLOSES,
     CHECKIN_OPENS,
@@ -67,6 +67,8 @@ async def create_booking(*, user_id: int, request: BookingIn, now: datetime) -> 
     """One booking: `confirmed`, or `pending_approval` (holding the time) for rooms that
     need an approval. Overlap with held time is the engine's 409 conflict."""
     room = await bookable_room(request.room_id)
+    if room.closed:
+        raise closed_room()
     start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
@@ -100,6 +102,8 @@ async def create_series(
     completes the same series, never a second one.
     """
     room = await bookable_room(request.room_id)
+    if room.closed:
+        raise closed_room()
     start, end = aware(request.start, field="start"), aware(request.end, field="end")
     fields = booking_window_errors(
         room=room, start=start, end=end, attendees=request.attendees, now=now
@@ -177,6 +181,7 @@ async def _reserve_run(
     )
 
     async def record(step: engine.Recording) -> BookingRow:
+        await _same_grid(step.tx, room)
         row = await BookingRow.create(
             using_db=step.tx.conn,
             reservation_id=step.reservation.id,
@@ -206,12 +211,25 @@ async def _reserve_run(
         raise Conflict(
             "该会议室在所选时段已有预订", details={"room_id": room.id, **exc.details}
         ) from None
+    except engine.ResourceClosed:  # closed after this request read the room
+        raise closed_room() from None
     booked: BookingRow | None = reservation.record
     if booked is None:  # an idempotent replay: the row committed with the reservation
         booked = await BookingRow.get_or_none(reservation_id=reservation.id)
         if booked is None or booked.status not in HOLDING:
             raise Conflict("该会议室在所选时段已有预订", details={"room_id": room.id})
     return booked
+
+
+async def _same_grid(tx: Tx, room: Room) -> None:
+    """Inside the booking's transaction: the room still has the grid its slots were cut
+    from and is still open (an admin's edit commits either before, and is seen here, or
+    after, and sees this booking's slots)."""
+    now_row = await Room.filter(id=room.id).using_db(tx.conn).first()
+    if now_row is None or now_row.closed:
+        raise closed_room()
+    if (now_row.slot_minutes, now_row.open_from) != (room.slot_minutes, room.open_from):
+        raise Conflict("会议室的时段设置刚刚变更，请重新选择时间", details={"room_id": room.id})
 
 
 async def _announce_created(

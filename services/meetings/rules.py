@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from models import MAX_ID
 from models import meetings as models
@@ -141,9 +141,12 @@ class _Id(BaseModel):
 
 
 class Room(RoomSpec, _Id):
-    """`Room` of API.md §4: the spec and its id (first on the wire)."""
+    """`Room` of API.md §4: the spec and its id (first on the wire), and whether an
+    admin closed it (no new bookings)."""
 
     model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+    closed: bool = Field(default=False, description="已停用：不接受新预订，已有预订保留")
 
     @classmethod
     def of(cls, room: models.Room) -> Room:
@@ -158,7 +161,42 @@ class Room(RoomSpec, _Id):
             open_to=room.open_to,
             slot_minutes=room.slot_minutes,
             needs_approval=room.needs_approval,
+            closed=room.closed,
         )
+
+
+class RoomPatch(BaseModel):
+    """An admin's edit of a room: any Room field, or `closed`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=64)
+    building: str | None = Field(default=None, min_length=1, max_length=64)
+    floor: int | None = Field(default=None, ge=-5, le=200)
+    capacity: int | None = Field(default=None, ge=1, le=2000)
+    equipment: list[Annotated[str, Field(min_length=1, max_length=32)]] | None = Field(
+        default=None, max_length=20
+    )
+    open_from: str | None = Field(default=None, pattern=HHMM, description="HH:MM，本地时间")
+    open_to: str | None = Field(default=None, pattern=HHMM, description="HH:MM，本地时间")
+    slot_minutes: Literal[15, 30, 60] | None = None
+    needs_approval: bool | None = None
+    closed: bool | None = Field(
+        default=None, description="true 停用（不接受新预订，已有预订保留）；false 恢复"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> RoomPatch:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("没有要修改的内容")
+        return self
+
+
+class AllRooms(BaseModel):
+    """Every room, closed ones included (the admin's list)."""
+
+    items: list[Room]
+    next_cursor: str | None = Field(default=None, description="全部会议室一页返回，恒为 null")
 
 
 class Interval(BaseModel):

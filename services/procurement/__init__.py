@@ -2,6 +2,7 @@
 
 - rules: the state table (TRANSITIONS) and who plays which part on a request
 - requests: submit, read, list, act on a request; attachment visibility
+- resubmit: a rejected request edited and sent back for a new round of approval
 - reminders: steps waiting over two working days (jobs/procurement.py)
 - report: monthly spend by department and category, JSON or xlsx
 - demo: seed-demo data
@@ -12,6 +13,7 @@ from __future__ import annotations
 from services.procurement.reminders import remind, working_time
 from services.procurement.report import XLSX, monthly, monthly_xlsx
 from services.procurement.requests import act, attachment, get, list_requests, submit
+from services.procurement.resubmit import resubmit
 from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS
 from services.procurement.shapes import RequestPage, RequestView, SpendReport
 
@@ -30,6 +32,7 @@ __all__ = [
     "monthly",
     "monthly_xlsx",
     "remind",
+    "resubmit",
     "submit",
     "working_time",
 ]

@@ -32,8 +32,10 @@ from services.procurement.rules import (
     ROLE_OF_STAGE,
     STAGE_OF,
     STATUS_LABELS,
+    STEP_DECISIONS,
     TRANSITIONS,
     WORKFLOW,
+    decision_key,
     next_state,
     parts_of,
 )
@@ -78,17 +80,18 @@ def _person(user_id: int | None, names: dict[int, str]) -> Person | None:
 
 
 def _steps(request: PurchaseRequest, trail: list[RequestStep], names: dict[int, str]) -> list[Step]:
-    """The approval steps: every decision taken, then the step waiting now (if any)."""
+    """The approval steps: every decision taken and every resubmission, in order (earlier
+    rounds included), then the step waiting now (if any)."""
     steps = [
         Step(
             role=s.role,
             actor=_person(s.actor_id, names),
-            decision=DECISIONS[s.action],  # type: ignore[arg-type]
+            decision=STEP_DECISIONS[s.action],  # type: ignore[arg-type]
             comment=s.comment,
             at=s.at,
         )
         for s in trail
-        if s.action in DECISIONS
+        if s.action in STEP_DECISIONS
     ]
     stage = STAGE_OF.get(request.status)
     if stage is not None:
@@ -392,7 +395,10 @@ async def act(
                 action=action,
                 actor_id=principal.user_id,
                 comment=comment,
-                decided_stage=stage if action in DECISIONS else None,
+                decided_stage=decision_key(stage, request.round)
+                if action in DECISIONS and stage
+                else None,
+                round=request.round,
                 at=now,
             )
         except IntegrityError:  # the stage was decided by a write that bypassed the state

@@ -43,6 +43,9 @@ WORKFLOW = Workflow(TRANSITIONS)
 ACTIONS = WORKFLOW.actions
 ACTORS = WORKFLOW.actors
 DECISIONS = {"approve": "approved", "reject": "rejected"}
+# What `steps` shows of the trail: the decisions, and the requester's resubmissions
+# (API.md §12) that start a new round after a rejection.
+STEP_DECISIONS = {**DECISIONS, "resubmit": "resubmitted"}
 # The approval stage each pending status waits for.
 STAGE_OF = {
     "pending_dept": "dept_head",
@@ -87,6 +90,13 @@ def parts_of(request: PurchaseRequest, principal: Principal) -> set[str]:
     if admin:
         parts.add("leader")
     return parts
+
+
+def decision_key(stage: str, round_no: int) -> str:
+    """What a decision row stores in decided_stage (unique per request): the stage, and
+    from the second round of approval on its round, so each round decides each stage
+    once (`dept_head`, then `dept_head#2` after a resubmission)."""
+    return stage if round_no == 1 else f"{stage}#{round_no}"
 
 
 def next_state(rule: Transition, *, total_fen: int, threshold_fen: int) -> str:

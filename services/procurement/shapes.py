@@ -24,9 +24,12 @@ class Item(BaseModel):
 
 
 class Step(BaseModel):
-    role: str = Field(description="审批环节：dept_head、procurement、leader（由 admin 审批）")
+    role: str = Field(
+        description="审批环节：dept_head、procurement、leader（由 admin 审批）；"
+        "重新提交为 requester（decision=resubmitted）"
+    )
     actor: Person | None
-    decision: Literal["approved", "rejected"] | None
+    decision: Literal["approved", "rejected", "resubmitted"] | None
     comment: str
     at: WireTime | None
 
@@ -35,7 +38,7 @@ class TrailEntry(BaseModel):
     at: WireTime
     actor: Person | None
     role: str
-    action: str = Field(description="submit|approve|reject|withdraw|order|receive|remind")
+    action: str = Field(description="submit|approve|reject|withdraw|resubmit|order|receive|remind")
     comment: str
 
 

@@ -18,6 +18,9 @@ class Event(BaseModel):
     actor: Person
     action: str
     note: str
+    photos: list[UploadLink] = Field(
+        description="随此步骤上传的照片（如维修完成照片），也在工单 photos 中"
+    )
 
 
 class TicketRating(BaseModel):

@@ -209,7 +209,11 @@ async def serialize(tickets: list[TicketRow]) -> list[Ticket]:
     by_ticket: dict[int, list[Event]] = {i: [] for i in ids}
     for e in events:
         actor = _person(e.actor_id, names) or Person(id=None, name="系统")
-        by_ticket[e.ticket_id].append(Event(at=e.at, actor=actor, action=e.action, note=e.note))
+        by_ticket[e.ticket_id].append(
+            Event(
+                at=e.at, actor=actor, action=e.action, note=e.note, photos=list(e.photo_ids or [])
+            )
+        )
     photo_ids: dict[int, list[int]] = {i: [] for i in ids}
     for photo_id, ticket_id in photos:
         photo_ids[int(ticket_id)].append(int(photo_id))
@@ -279,7 +283,12 @@ async def report(
             tx, wanted, owner_id=principal.user_id, field="photo_ids", ticket_id=ticket.id
         )
         await TicketEvent.create(
-            ticket_id=ticket.id, at=now, actor_id=principal.user_id, action="report", note=""
+            ticket_id=ticket.id,
+            at=now,
+            actor_id=principal.user_id,
+            action="report",
+            note="",
+            photo_ids=wanted,
         )
         await tell(
             tx,
@@ -335,8 +344,11 @@ async def act(
     note: str = "",
     assignee_id: int | None = None,
     score: int | None = None,
+    photo_ids: list[int] | None = None,
 ) -> Ticket:
-    """Apply one action of TRANSITIONS to a ticket.
+    """Apply one action of TRANSITIONS to a ticket. `photo_ids` (resolve): the crew's
+    completion photos — their own uploads not yet used — become photos of the ticket
+    and of the resolve event, in the same transaction.
 
     Order of refusals: 404 if the caller may not see the ticket, 403 if they may see it
     but are not the party that performs this action, 409 invalid_state if the ticket's
@@ -363,6 +375,9 @@ async def act(
     elif action == "confirm":
         changes["closed_at"] = now
     previous_assignee: int | None = ticket.assignee_id
+    photos = list(dict.fromkeys(photo_ids or []))
+    if len(photos) > MAX_PHOTOS:
+        raise InvalidInput({"photo_ids": f"最多 {MAX_PHOTOS} 张图片"})
     async with transaction() as tx:
         await WORKFLOW.claim(
             tx,
@@ -380,12 +395,16 @@ async def act(
                 await Rating.create(ticket_id=ticket.id, score=score, comment=note, created_at=now)
             except IntegrityError:
                 raise Conflict("该报修单已评价", details={"ticket_id": ticket.id}) from None
+        await uploads.take(
+            tx, photos, owner_id=principal.user_id, field="photo_ids", ticket_id=ticket.id
+        )
         await TicketEvent.create(
             ticket_id=ticket.id,
             at=now,
             actor_id=principal.user_id,
             action=action,
             note=_event_note(action=action, note=note, score=score),
+            photo_ids=photos,
         )
         await ticket.refresh_from_db(using_db=tx.conn)
         await tell(

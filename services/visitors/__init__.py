@@ -20,7 +20,7 @@ entry log), jobs.py (expiry, anonymisation), rules.py (input rules, a pass's sta
 tokens.py (the token, its seal, its QR), shapes.py (the typed answers, masking).
 """
 
-from services.visitors.gate import entry_log, verify
+from services.visitors.gate import admit, entry_log, find_passes, verify
 from services.visitors.invitations import (
     create_pass,
     get_pass,
@@ -34,6 +34,8 @@ from services.visitors.shapes import (
     AdmittedPass,
     DayLog,
     EntryRecord,
+    GatePass,
+    GatePassPage,
     GateTotal,
     LogLine,
     PassInfo,
@@ -47,17 +49,21 @@ __all__ = [
     "AdmittedPass",
     "DayLog",
     "EntryRecord",
+    "GatePass",
+    "GatePassPage",
     "GateTotal",
     "LogLine",
     "PassInfo",
     "PassPage",
     "PersonRef",
     "Verdict",
+    "admit",
     "anonymise_passes",
     "create_pass",
     "effective_status",
     "entry_log",
     "expire_passes",
+    "find_passes",
     "get_pass",
     "list_passes",
     "pass_qr",

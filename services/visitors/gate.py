@@ -1,4 +1,5 @@
-"""The gate (API.md §6 POST /gate/verify, GET /gate/entries): scan a pass, the day's log.
+"""The gate (API.md §6): scan a pass, find one by name or phone and admit by hand, the
+day's log.
 
 - An entry is taken by one conditional UPDATE (`entries_used < max_entries AND
   status = 'active'` inside the window) in the same transaction as the entry row.
@@ -14,26 +15,31 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.functions import Count
 
+from models import could_exist
 from models.visitors import GateEntry, Pass
 from server.clock import day_bounds, local, today, utc
+from server.errors import NotFound
 from server.pagination import page
 from server.tx import Tx, transaction
 from services import notifications
-from services.visitors.rules import clean_gate, refusal
+from services.visitors.rules import clean_admission, clean_gate, refusal
 from services.visitors.shapes import (
     DayLog,
+    GatePassPage,
     GateTotal,
     Verdict,
     admitted_pass,
     entry_record,
+    gate_pass,
     log_line,
 )
 from services.visitors.tokens import token_hash, token_shaped
 
 REFUSALS = ("unknown", "revoked", "expired", "not_yet_valid", "used_up")
+PHONE_TAIL = 4  # the last digits of a phone a guard may search by
 
 
 async def find_by_token(*, token: object) -> Pass | None:
@@ -57,9 +63,41 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> V
     visitor_pass = await find_by_token(token=token)
     if visitor_pass is None:
         return Verdict(valid=False, reason="unknown")
-    reason = refusal(visitor_pass, now=now)
-    if reason is not None:
-        return Verdict(valid=False, reason=reason)
+    return await _enter(visitor_pass, gate_name=gate_name, guard_id=guard_id, now=now)
+
+
+async def admit(*, pass_id: int, gate: str, reason: str, guard_id: int, now: datetime) -> Verdict:
+    """Admit a visitor who has no QR by their pass, found by name or phone (API.md §6
+    POST /gate/passes/{id}/admit): the same entry as a scan — the same conditional
+    UPDATE, so a scan and an admission racing for the last entry admit one person —
+    logged as manual with the guard's reason."""
+    now = utc(now)
+    gate_name, why = clean_admission(gate=gate, reason=reason)
+    visitor_pass = (
+        await Pass.get_or_none(id=pass_id).select_related("host__staff")
+        if could_exist(pass_id)
+        else None
+    )
+    if visitor_pass is None:
+        raise NotFound("通行证不存在")
+    return await _enter(
+        visitor_pass, gate_name=gate_name, guard_id=guard_id, now=now, manual=True, reason=why
+    )
+
+
+async def _enter(
+    visitor_pass: Pass,
+    *,
+    gate_name: str,
+    guard_id: int,
+    now: datetime,
+    manual: bool = False,
+    reason: str = "",
+) -> Verdict:
+    """One entry on this pass, exactly once however many guards act on it at once."""
+    refused = refusal(visitor_pass, now=now)
+    if refused is not None:
+        return Verdict(valid=False, reason=refused)
     async with transaction() as tx:
         taken = await Pass.filter(
             id=visitor_pass.id,
@@ -70,7 +108,12 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> V
         ).update(entries_used=F("entries_used") + 1)
         if taken:
             entry = await GateEntry.create(
-                visitor_pass_id=visitor_pass.id, gate=gate_name, at=now, guard_id=guard_id
+                visitor_pass_id=visitor_pass.id,
+                gate=gate_name,
+                at=now,
+                guard_id=guard_id,
+                manual=manual,
+                reason=reason,
             )
             await Pass.filter(
                 id=visitor_pass.id, status="active", entries_used__gte=F("max_entries")
@@ -84,6 +127,26 @@ async def verify(*, token: object, gate: str, guard_id: int, now: datetime) -> V
     return Verdict.model_validate(
         {"valid": True, "pass": admitted_pass(fresh), "entry": entry_record(entry)}
     )
+
+
+async def find_passes(*, q: str, limit: int, cursor: str | None, now: datetime) -> GatePassPage:
+    """Passes that can admit someone now whose visitor name contains `q`, or whose phone
+    ends with `q` when it is 4 digits: for a visitor who stands at the gate without
+    the QR. Phones are masked as at the scan."""
+    now = utc(now)
+    text = q.strip()
+    wanted = Q(visitor_name__icontains=text)
+    if len(text) == PHONE_TAIL and text.isascii() and text.isdigit():
+        wanted |= Q(visitor_phone__endswith=text)
+    query = Pass.filter(
+        wanted,
+        status="active",
+        valid_from__lte=now,
+        valid_to__gt=now,
+        entries_used__lt=F("max_entries"),
+    )
+    rows, next_cursor = await page(query.select_related("host__staff"), limit=limit, cursor=cursor)
+    return GatePassPage(items=[gate_pass(row) for row in rows], next_cursor=next_cursor)
 
 
 async def _tell_host(tx: Tx, *, visitor_pass: Pass, gate: str, now: datetime) -> None:

@@ -28,6 +28,7 @@ MAX_ENTRIES = 20
 NAME_MAX = 32
 PURPOSE_MAX = 100
 GATE_MAX = 32
+REASON_MAX = 200  # a guard's reason for admitting by hand
 
 # Mainland mobile numbers: 11 ASCII digits starting 13-19.
 _PHONE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
@@ -119,6 +120,16 @@ def validate_pass(
         "valid_to": end,
         "max_entries": max_entries,
     }
+
+
+def clean_admission(*, gate: str, reason: str) -> tuple[str, str]:
+    """The gate and the guard's reason of an admission by hand, both checked at once."""
+    errors: dict[str, str] = {}
+    gate_name = _clean_text(gate, field="gate", maximum=GATE_MAX, errors=errors)
+    why = _clean_text(reason, field="reason", maximum=REASON_MAX, errors=errors)
+    if errors:
+        raise InvalidInput(errors)
+    return gate_name, why
 
 
 def clean_gate(gate: str) -> str:

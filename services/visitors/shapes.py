@@ -68,6 +68,25 @@ class AdmittedPass(BaseModel):
     entries_left: int
 
 
+class GatePass(BaseModel):
+    """A pass found at the gate by name or phone: what the guard checks, phone masked."""
+
+    id: int
+    visitor_name: str
+    visitor_phone_masked: str
+    plate: str | None
+    host_name: str | None
+    purpose: str
+    valid_from: WireTime
+    valid_to: WireTime
+    entries_left: int
+
+
+class GatePassPage(BaseModel):
+    items: list[GatePass]
+    next_cursor: str | None
+
+
 class EntryRecord(BaseModel):
     id: int
     gate: str
@@ -104,6 +123,8 @@ class LogLine(BaseModel):
     plate: str | None
     host_name: str | None
     guard: PersonRef
+    manual: bool
+    reason: str | None  # why a guard admitted by hand; None for a scan
 
 
 class GateTotal(BaseModel):
@@ -174,6 +195,21 @@ def admitted_pass(visitor_pass: Pass) -> AdmittedPass:
     )
 
 
+def gate_pass(visitor_pass: Pass) -> GatePass:
+    """A pass as the gate's search lists it (loaded with `host__staff`)."""
+    return GatePass(
+        id=visitor_pass.id,
+        visitor_name=visitor_pass.visitor_name,
+        visitor_phone_masked=mask_phone(visitor_pass.visitor_phone),
+        plate=visitor_pass.plate,
+        host_name=person(visitor_pass.host).name,
+        purpose=visitor_pass.purpose,
+        valid_from=visitor_pass.valid_from,
+        valid_to=visitor_pass.valid_to,
+        entries_left=max(0, visitor_pass.max_entries - visitor_pass.entries_used),
+    )
+
+
 def entry_record(entry: GateEntry) -> EntryRecord:
     return EntryRecord(id=entry.id, gate=entry.gate, at=entry.at)
 
@@ -191,4 +227,6 @@ def log_line(entry: GateEntry) -> LogLine:
         plate=visitor_pass.plate,
         host_name=person(visitor_pass.host).name,
         guard=person(entry.guard),
+        manual=entry.manual,
+        reason=entry.reason if entry.manual else None,
     )
