@@ -12,7 +12,13 @@ from booking import store
 from models.booking import Counter, Reservation, Resource, Slot
 from server import faults, resources
 from server.errors import NotFound, SlotFull
-from tests.test_booking_helpers import NOW, assert_consistent, make_resource, new_user
+from tests.test_booking_helpers import (
+    NOW,
+    assert_consistent,
+    define_counter,
+    make_resource,
+    new_user,
+)
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -60,7 +66,7 @@ async def test_raised_capacity_reaches_the_gate_and_promotes_the_waitlist():
 
 async def test_counter_limit_never_below_what_is_used():
     rid, (slot,) = await make_resource(capacity=10)
-    await booking.define_counter(resource_id=rid, name="dish:1", limit=10)
+    await define_counter(rid, "dish:1", 10)
     await _reserve(rid, slot, counters={"dish:1": 4})
     with pytest.raises(booking.BelowTaken) as caught:
         await booking.redefine(resource_id=rid, limits={"dish:1": 3}, now=NOW)

@@ -9,7 +9,7 @@ import asyncio
 import uuid
 
 from models.procurement import PurchaseRequest, RequestStep
-from models.repairs import Upload
+from models.uploads import Upload
 from tests.support import assert_error
 from tests.test_procurement_support import (
     BASE,

@@ -4,7 +4,8 @@ ticket; anyone else's or an already used upload is refused and changes nothing."
 
 from __future__ import annotations
 
-from models.repairs import Ticket, Upload
+from models.repairs import Ticket
+from models.uploads import Upload
 from tests.support import assert_error
 from tests.test_procurement_support import pdf_bytes
 from tests.test_repairs_support import drive, image_bytes, make_cast, upload
