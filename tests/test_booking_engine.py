@@ -12,7 +12,7 @@ from booking import store
 from models.booking import Occupancy, Reservation
 from server import resources
 from server.errors import Conflict, InvalidInput, InvalidState, LimitReached, NotFound, SlotFull
-from tests.test_booking_helpers import (
+from tests.support.booking import (
     NOW,
     assert_consistent,
     count_queries,

@@ -14,7 +14,7 @@ from jobs.library import JOBS
 from jobs.scheduler import run_once
 from models.notifications import Notice
 from services import library
-from tests.library_support import borrow, librarian, make_title, readers
+from tests.support.library import borrow, librarian, make_title, readers
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = "+08:00"

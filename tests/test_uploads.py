@@ -10,7 +10,7 @@ from PIL import Image
 from models.repairs import Ticket, Upload
 from server import resources
 from tests.support import assert_error, make_user
-from tests.test_repairs_support import image_bytes, jpeg_with_gps, make_cast, new_ticket, upload
+from tests.support.repairs import image_bytes, jpeg_with_gps, make_cast, new_ticket, upload
 
 
 async def test_a_phone_photo_is_stored_without_its_metadata(client):
