@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 async def test_two_scheduler_processes_run_each_slot_once(app):
     tag, slots = uuid.uuid4().hex[:8], 40
-    command = [sys.executable, "-m", "tests.jobs_worker", tag, str(slots)]
+    command = [sys.executable, "-m", "tests.support.jobs_worker", tag, str(slots)]
     processes = [
         await asyncio.create_subprocess_exec(
             *command, cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -28,7 +28,7 @@ async def _in_new_process(job_name: str, now: datetime) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.library_jobs_worker",
+        "tests.support.library_jobs_worker",
         job_name,
         now.isoformat(),
         cwd=ROOT,

@@ -231,7 +231,9 @@ class ServedShare:
             return
         never = sorted(self.routes - self.served)
         share = 1 - len(never) / len(self.routes)
-        whole = self._whole_suite()
+        # The share is a property of a whole, clean run: not of a part of the suite, nor
+        # of a run cut short (-x) or already failing for another reason.
+        whole = self._whole_suite() and not session.testsfailed and not session.shouldstop
         named = ", ".join(f"{m} {p}" for m, p in never) or "none"
         self.summary = (
             f"JSON routes served with a success: {len(self.routes) - len(never)}"
