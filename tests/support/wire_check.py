@@ -78,6 +78,21 @@ def strict(schema: Any) -> Any:
     return schema
 
 
+def json_schema(schema: Any) -> Any:
+    """An OpenAPI 3.0 schema object as plain JSON Schema (draft 4, which 3.0 extends):
+    `nullable: true` becomes "this, or null". Validated by jsonschema_rs, ~100 times
+    faster than the pure-Python OAS 3.0 validator on the thousands of bodies a run
+    serves (the tests of test_wire_format pin that both refuse the same things)."""
+    if isinstance(schema, dict):
+        out = {key: json_schema(value) for key, value in schema.items() if key != "nullable"}
+        if schema.get("nullable") is True:
+            return {"anyOf": [out, {"type": "null"}]}
+        return out
+    if isinstance(schema, list):
+        return [json_schema(value) for value in schema]
+    return schema
+
+
 class Checker:
     """Validates served bodies against one OpenAPI document (validators cached)."""
 
@@ -88,7 +103,7 @@ class Checker:
 
     def problem(self, method: str, route_path: str, status: int, body: bytes) -> str | None:
         """Why this body may not be served on this route with this status, or None."""
-        from openapi_schema_validator import OAS30Validator
+        import jsonschema_rs
 
         path = openapi_path(route_path)
         operation = self.document["paths"].get(path, {}).get(method.lower())
@@ -101,7 +116,7 @@ class Checker:
                 self._validators[key] = None
             else:
                 schema = strict(answer["content"]["application/json"]["schema"])
-                self._validators[key] = OAS30Validator(schema)
+                self._validators[key] = jsonschema_rs.Draft4Validator(json_schema(schema))
         validator = self._validators[key]
         self.checked += 1
         if validator is None:
@@ -113,7 +128,7 @@ class Checker:
         error = next(iter(validator.iter_errors(value)), None)
         if error is None:
             return None
-        where = "/".join(str(p) for p in error.absolute_path) or "(body)"
+        where = "/".join(str(p) for p in error.instance_path) or "(body)"
         return f"{method} {path} {status} at {where}: {error.message[:300]}"
 
 
