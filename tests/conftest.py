@@ -15,7 +15,7 @@ One app and one set of connections serve the whole session; tests create their o
 users and objects, so they depend neither on each other's data nor on their order.
 Markers (`browser`, `postgres_only`, `slow`) and their summary: tests/support/markers.py.
 Every JSON body the app serves is checked against its OpenAPI schema as it is served:
-tests/support/wire_check.py.
+tests/support/wire_check.py. The CPU seconds of each process: tests/support/usage.py.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import httpx
 import pytest
 from sanic_testing.testing import ASGI_HOST, ASGI_PORT, SanicASGITestClient
 
-from tests.support import databases, markers, wire_check
+from tests.support import databases, markers, usage, wire_check
 
 # Read when called, not at import (faults.arm, the X-Test-Now header); set before any test.
 os.environ["APP_ENV"] = "test"
@@ -53,6 +53,7 @@ def pytest_configure(config: pytest.Config) -> None:
     markers.configure(config)
     config.pluginmanager.register(markers.MarkerSummary(config), "qj-marker-summary")
     config.pluginmanager.register(wire_check.ServedShare(config), "qj-wire-share")
+    config.pluginmanager.register(usage.Usage(config), "qj-usage")
 
 
 def pytest_collection_modifyitems(
