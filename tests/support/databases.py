@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -126,16 +127,23 @@ async def _postgres_copy(url: str, name: str) -> str:
                 )
             except asyncpg.DuplicateDatabaseError:  # another session built it first
                 await conn.execute(f"DROP DATABASE {_quote(building)} WITH (FORCE)")
-            stale = await conn.fetch(
-                "SELECT datname FROM pg_database WHERE datname LIKE $1 AND datname <> $2",
-                f"{base}\\_tpl\\_%",
-                template,
-            )
-            for row in stale:
-                with contextlib.suppress(asyncpg.PostgresError):
-                    await conn.execute(f"DROP DATABASE IF EXISTS {_quote(row['datname'])}")
+            # Templates of older migrations (not another session's one being built).
+            former = re.compile(re.escape(base) + r"_tpl_[0-9a-f]{12}")
+            for row in await conn.fetch("SELECT datname FROM pg_database"):
+                if former.fullmatch(row["datname"]) and row["datname"] != template:
+                    with contextlib.suppress(asyncpg.PostgresError):
+                        await conn.execute(f"DROP DATABASE IF EXISTS {_quote(row['datname'])}")
         await conn.execute(f"DROP DATABASE IF EXISTS {_quote(name)} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {_quote(name)} TEMPLATE {_quote(template)}")
+        # A template may be copied by one session at a time: xdist workers starting
+        # together take turns (a readiness wait on another process, not a time rule).
+        for attempt in range(300):
+            try:
+                await conn.execute(f"CREATE DATABASE {_quote(name)} TEMPLATE {_quote(template)}")
+                break
+            except asyncpg.ObjectInUseError:
+                if attempt == 299:
+                    raise
+                await asyncio.sleep(0.1)
     finally:
         await conn.close()
     return _with_database(url, name)
