@@ -56,6 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(usage.Usage(config), "qj-usage")
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group markers
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:

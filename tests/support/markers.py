@@ -50,15 +50,36 @@ def skip_reasons() -> dict[str, str]:
     return reasons
 
 
+def _shared_scope(item: pytest.Item) -> str | None:
+    """The module or package whose fixture this test shares with its neighbours, if any."""
+    info = getattr(item, "_fixtureinfo", None)
+    scopes = {
+        definition.scope
+        for definitions in (info.name2fixturedefs.values() if info else ())
+        for definition in definitions
+    }
+    path = Path(str(item.path))
+    if "package" in scopes:
+        return path.parent.as_posix()
+    if "module" in scopes:
+        return path.as_posix()
+    return None
+
+
 def apply(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark the browser walks, skip what this environment cannot run, and keep the
-    markers of each test in its reports (for the summary, also across xdist workers)."""
+    markers of each test in its reports (for the summary, also across xdist workers).
+
+    Under xdist (--dist loadgroup) tests that share a module- or package-scoped fixture
+    go to one worker: the walks share one server and one Chromium, a matrix module its
+    set-up; spread over workers each would build it again."""
     reasons = skip_reasons()
     for item in items:
         if BROWSER_DIR in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.browser)
-            # One worker runs every walk: they share one server and one Chromium.
-            item.add_marker(pytest.mark.xdist_group("browser"))
+        shared = _shared_scope(item)
+        if shared is not None:
+            item.add_marker(pytest.mark.xdist_group(shared))
         names = sorted(name for name in MARKERS if item.get_closest_marker(name))
         for name in names:
             if name in reasons:
@@ -108,8 +129,8 @@ class MarkerSummary:
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        if hasattr(self.config, "workerinput"):
-            return  # an xdist worker: the controller prints the summary
+        if hasattr(self.config, "workerinput") or self.config.option.collectonly:
+            return  # an xdist worker (the controller prints the summary), or nothing ran
         terminalreporter.section("markers")
         for name, count in self.counts().items():
             line = (

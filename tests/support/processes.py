@@ -13,7 +13,7 @@ import httpx
 
 from tests.support.redis_faults import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ServerProcess:

@@ -45,7 +45,7 @@ class Usage:
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if hasattr(self.config, "workerinput"):
+        if hasattr(self.config, "workerinput") or self.config.option.collectonly:
             return
         here = _cpu()
         wall = time.monotonic() - self.started
