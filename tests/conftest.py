@@ -112,8 +112,13 @@ def _redis_url(tmp: Path, keep: list[Any]) -> str:
 
 def _database_url(tmp: Path) -> str:
     given = os.environ.get("TEST_DATABASE_URL", "")
-    if not given or given.startswith("sqlite://"):
+    if not given:
         return databases.sqlite_copy(tmp / "test.sqlite3")
+    if given.startswith("sqlite://"):
+        path = Path(given.removeprefix("sqlite://"))
+        if worker_id() != "main":
+            path = path.with_name(f"{path.stem}_{worker_id()}{path.suffix}")
+        return databases.sqlite_copy(path)
     name = databases.database_name(given)
     if worker_id() != "main":
         name = f"{name}_{worker_id()}"
