@@ -87,6 +87,8 @@ def sqlite_template() -> Path:
 def sqlite_copy(target: Path) -> str:
     """A fresh copy of the template at `target`; its DATABASE_URL."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    for journal in ("-wal", "-shm", "-journal"):  # of an earlier database at this path
+        target.with_name(target.name + journal).unlink(missing_ok=True)
     shutil.copyfile(sqlite_template(), target)
     return f"sqlite://{target}"
 
