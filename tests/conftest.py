@@ -56,11 +56,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(usage.Usage(config), "qj-usage")
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group markers
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
-) -> None:
-    markers.apply(config, items)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    markers.mark(item)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    return markers.xdist_scheduler(config, log)
 
 
 # --- the session's parts -----------------------------------------------------------------

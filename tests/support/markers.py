@@ -14,6 +14,7 @@ run that skipped every browser walk says so on its last screen.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from pathlib import Path
@@ -50,41 +51,22 @@ def skip_reasons() -> dict[str, str]:
     return reasons
 
 
-def _shared_scope(item: pytest.Item) -> str | None:
-    """The module or package whose fixture this test shares with its neighbours, if any."""
-    info = getattr(item, "_fixtureinfo", None)
-    scopes = {
-        definition.scope
-        for definitions in (info.name2fixturedefs.values() if info else ())
-        for definition in definitions
-    }
-    path = Path(str(item.path))
-    if "package" in scopes:
-        return path.parent.as_posix()
-    if "module" in scopes:
-        return path.as_posix()
-    return None
+def mark(item: pytest.Item) -> None:
+    """Mark a browser walk, skip what this environment cannot run, and keep the markers
+    of the test in its reports (for the summary, also across xdist workers)."""
+    if BROWSER_DIR in Path(str(item.path)).parents:
+        item.add_marker(pytest.mark.browser)
+    reasons = _reasons()
+    names = sorted(name for name in MARKERS if item.get_closest_marker(name))
+    for name in names:
+        if name in reasons:
+            item.add_marker(pytest.mark.skip(reason=f"{name}: {reasons[name]}"))
+    item.user_properties.append((_PROPERTY, ",".join(names)))
 
 
-def apply(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the browser walks, skip what this environment cannot run, and keep the
-    markers of each test in its reports (for the summary, also across xdist workers).
-
-    Under xdist (--dist loadgroup) tests that share a module- or package-scoped fixture
-    go to one worker: the walks share one server and one Chromium, a matrix module its
-    set-up; spread over workers each would build it again."""
-    reasons = skip_reasons()
-    for item in items:
-        if BROWSER_DIR in Path(str(item.path)).parents:
-            item.add_marker(pytest.mark.browser)
-        shared = _shared_scope(item)
-        if shared is not None:
-            item.add_marker(pytest.mark.xdist_group(shared))
-        names = sorted(name for name in MARKERS if item.get_closest_marker(name))
-        for name in names:
-            if name in reasons:
-                item.add_marker(pytest.mark.skip(reason=f"{name}: {reasons[name]}"))
-        item.user_properties.append((_PROPERTY, ",".join(names)))
+@functools.cache
+def _reasons() -> dict[str, str]:
+    return skip_reasons()
 
 
 def _markers_of(report: pytest.TestReport) -> list[str]:
@@ -141,3 +123,23 @@ class MarkerSummary:
             if reasons:
                 line += "  (" + "; ".join(reasons) + ")"
             terminalreporter.write_line(line)
+
+
+def xdist_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's scheduling by module, with every browser walk in one unit.
+
+    A module's tests share its module-scoped fixtures (the access and repair matrices
+    build their set-up once), and the walks share one server and one Chromium
+    (package-scoped): spread test by test over the workers, each would build them
+    again. xdist's own `loadgroup` cannot say this under pytest 9 (it renames nodes
+    through an attribute pytest 9 no longer reads)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    browser = BROWSER_DIR.relative_to(BROWSER_DIR.parents[1]).as_posix() + "/"
+
+    class ByModule(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return browser if path.startswith(browser) else path
+
+    return ByModule(config, log)
