@@ -27,9 +27,11 @@ migrate: $(VENV)/.runtime
 seed: $(VENV)/.runtime
 	$(PY) -m server seed-demo
 
-## The whole test suite (SQLite by default; TEST_DATABASE_URL / REDIS_URL to use servers).
+## The whole test suite (SQLite by default; TEST_DATABASE_URL / TEST_REDIS_URLS to use
+## servers) on TEST_WORKERS xdist workers (0: one process).
+TEST_WORKERS ?= 2
 test: $(VENV)/.dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -143,7 +143,7 @@ async def _assign_request_id(request: Request) -> None:
 
 
 async def _record_served(request: Request, response: HTTPResponse) -> None:
-    """(Tests only) JSON bodies served per route, for tests/test_wire_format.py."""
+    """(Tests only) JSON bodies served per route, for tests/support/wire_check.py."""
     content_type = response.content_type or ""
     if request.route is not None and content_type.startswith("application/json"):
         wire.record(

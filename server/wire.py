@@ -10,10 +10,10 @@ lacks is a 500 rather than an invented value.
 
 In tests (APP_ENV=test) every reply is also checked strictly: the model's JSON must
 equal the result itself, field for field and type for type (no dropped field, no
-default filled in, no int turned into a float, no reformatted time). A mismatch is a
-`WireDrift` (a 500 in the test that caused it, and listed by tests/test_wire_format.py),
-and every JSON response served is recorded so that test can check it against the
-OpenAPI document.
+default filled in, no int turned into a float, no reformatted time), and the model
+must be the one documented for the route and status being served. A mismatch is a
+`WireDrift` (a 500 in the test that caused it, which tests/support/wire_check.py also
+fails by name), and the routes served are recorded for the suite's served-share check.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.processes import ROOT, ServerProcess
+from tests.support.processes import ROOT, ServerProcess
 
 API = "/api/v1"
 CHECKS = "not_a_server_error,response_schema_conformance,content_type_conformance"

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from services import notifications
-from tests.duty_support import a_day, clock, new_service, open_day
 from tests.support import assert_error, make_unbound_user, make_user
-from tests.test_meals import BEFORE, make_menu, order_body
-from tests.test_meetings_support import at, book, new_room
-from tests.test_repairs_support import image_bytes, upload
-from tests.test_visitors import pass_body
+from tests.support.duty import a_day, clock, new_service, open_day
+from tests.support.meals import BEFORE, make_menu, order_body
+from tests.support.meetings import at, book, new_room
+from tests.support.repairs import image_bytes, upload
+from tests.support.visitors import pass_body
 
 API = "/api/v1"
 TICKET = {"category": "hvac", "location": "A座1楼", "description": "灯不亮", "photo_ids": []}

@@ -13,7 +13,7 @@ from jobs.scheduler import run_once
 from models.assessment import Rectification, RectificationEvent
 from services import assessment
 from tests.support import assert_error, make_user
-from tests.test_assessment_support import at, inspect, make_crew, notices, rectifications_of
+from tests.support.assessment import at, inspect, make_crew, notices, rectifications_of
 
 BASE = "/api/v1/assessment/rectifications"
 
@@ -247,8 +247,8 @@ async def test_bad_inspections_are_400(client):
 async def test_an_inspection_photo_is_seen_only_by_inspectors_and_the_team(client):
     """Photos taken on a walk-round: the inspector and the team's contacts see them; any
     other staff member gets 404, exactly as for a photo that does not exist."""
-    from tests.test_assessment_support import make_crew
-    from tests.test_repairs_support import image_bytes, upload
+    from tests.support.assessment import make_crew
+    from tests.support.repairs import image_bytes, upload
 
     crew = await make_crew(client)
     photo = await upload(client, crew.inspector, image_bytes())

@@ -19,8 +19,8 @@ from services import assessment, repairs
 from services.assessment import setup, surveys
 from services.identity import Principal
 from tests.support import Actor, assert_error, make_user
-from tests.test_assessment_support import fresh_month
-from tests.test_meals import make_menu, order_body, place
+from tests.support.assessment import fresh_month
+from tests.support.meals import served_order
 
 
 def principal(actor: Actor, *roles: str) -> Principal:
@@ -58,17 +58,6 @@ async def _standards(service: str, points: list[int]) -> list[dict]:
         ]
     )
     return [standard.model_dump(mode="json") for standard in created.items]
-
-
-async def _served_order(client) -> tuple[Actor, int]:
-    menu = await make_menu(client)
-    eater, canteen = await make_user(), await make_user("canteen")
-    order = (await place(client, eater, order_body(menu))).json()
-    served = await client.post(
-        "/api/v1/canteen/redeem", json={"code": order["pickup_code"]}, headers=canteen.headers
-    )
-    assert served.status_code == 200, served.text
-    return eater, order["id"]
 
 
 async def test_scores_of_a_hand_checked_month(client):
@@ -165,7 +154,7 @@ async def test_scores_of_a_hand_checked_month(client):
     await repairs.act(ticket_id=ticket.id, principal=principal(requester), action="rate",
                       score=5, now=local(first, 8))  # fmt: skip
     for score in (5, 2):
-        eater, order_id = await _served_order(client)
+        eater, order_id = await served_order(client)
         await surveys.rate_meal(user_id=eater.user_id, order_id=order_id, score=score,
                                 comment="", now=local(first, 15))  # fmt: skip
 

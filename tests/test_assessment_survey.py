@@ -12,13 +12,14 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from models.assessment import Attendance, MealRating, SurveyAnswer, SurveyResponse
 from server.config import PROJECT_ROOT
 from tests.support import assert_error, make_user
-from tests.test_assessment_scores import _served_order
-from tests.test_assessment_support import T0, fresh_month, make_crew
+from tests.support.assessment import T0, fresh_month, make_crew
+from tests.support.meals import served_order
 
 SURVEYS = "/api/v1/assessment/surveys"
 
@@ -159,7 +160,7 @@ async def test_no_report_or_export_ties_a_score_to_a_person(client):
 
 
 async def test_meal_rating_once_after_served(client):
-    eater, order_id = await _served_order(client)
+    eater, order_id = await served_order(client)
     url = f"/api/v1/meals/orders/{order_id}/rating"
     response = await client.post(
         url, json={"score": 5, "comment": "红烧肉很好"}, headers=eater.headers
@@ -175,7 +176,7 @@ async def test_meal_rating_once_after_served(client):
         await client.post(url, json={"score": 9}, headers=eater.headers), 400, "invalid_input"
     )
     # Concurrent taps on a fresh served order: one rating.
-    eater2, order2 = await _served_order(client)
+    eater2, order2 = await served_order(client)
     taps = await asyncio.gather(*[
         client.post(f"/api/v1/meals/orders/{order2}/rating", json={"score": 4}, headers=eater2.headers)
         for _ in range(10)
@@ -183,7 +184,7 @@ async def test_meal_rating_once_after_served(client):
     assert sorted(t.status_code for t in taps) == [201] + [409] * 9
     assert await MealRating.filter(order_id=order2).count() == 1
     # Not served yet: invalid_state. The order itself still reads as before (meals unchanged).
-    from tests.test_meals import make_menu, order_body, place
+    from tests.support.meals import make_menu, order_body, place
 
     menu = await make_menu(client)
     order = (await place(client, eater, order_body(menu))).json()
@@ -230,6 +231,7 @@ def _cli(path: Path) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 async def test_import_attendance_cli_reports_bad_lines_and_imports_nothing(client, tmp_path):
     crew = await make_crew(client)
     name = crew.team["name"]

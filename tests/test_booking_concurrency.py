@@ -15,7 +15,7 @@ from booking.types import OCCUPYING
 from models.booking import Occupancy, Reservation
 from server import resources
 from server.errors import AppError, Conflict, LimitReached, SlotFull
-from tests.test_booking_helpers import (
+from tests.support.booking import (
     NOW,
     assert_consistent,
     count_queries,

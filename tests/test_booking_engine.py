@@ -13,7 +13,7 @@ from models.booking import Occupancy, Reservation
 from server import resources
 from server.errors import Conflict, InvalidInput, InvalidState, LimitReached, NotFound, SlotFull
 from server.tx import transaction
-from tests.test_booking_helpers import (
+from tests.support.booking import (
     NOW,
     assert_consistent,
     count_queries,

@@ -18,7 +18,7 @@ from jobs.scheduler import run_once
 from models.booking import Reservation
 from server import resources
 from server.errors import AppError, SlotFull
-from tests.test_booking_helpers import (
+from tests.support.booking import (
     NOW,
     assert_consistent,
     define_counter,

@@ -14,7 +14,7 @@ from models.notifications import Notice
 from server.errors import InvalidState, SlotFull
 from services import notifications
 from tests.support import make_user
-from tests.test_booking_helpers import (
+from tests.support.booking import (
     NOW,
     assert_consistent,
     count_queries,

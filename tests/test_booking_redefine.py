@@ -12,7 +12,7 @@ from booking import store
 from models.booking import Counter, Reservation, Resource, Slot
 from server import faults, resources
 from server.errors import NotFound, SlotFull
-from tests.test_booking_helpers import (
+from tests.support.booking import (
     NOW,
     assert_consistent,
     define_counter,

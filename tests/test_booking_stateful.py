@@ -30,7 +30,7 @@ import booking
 from models.booking import Reservation
 from server import resources
 from server.errors import Conflict, SlotFull
-from tests.test_booking_helpers import NOW, assert_consistent, make_resource, new_user
+from tests.support.booking import NOW, assert_consistent, make_resource, new_user
 
 pytestmark = pytest.mark.usefixtures("app")
 T = TypeVar("T")
@@ -167,6 +167,7 @@ def machine_for(loop: asyncio.AbstractEventLoop) -> type[RuleBasedStateMachine]:
     return BookingMachine
 
 
+@pytest.mark.slow
 async def test_engine_state_machine():
     loop = asyncio.get_running_loop()
     machine = machine_for(loop)

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from models.carwash import Card, PayNotification, Wash
 from models.notifications import Notice
 from services.carwash import payments
-from tests.carwash_support import active_card, buy, card_type, fake_post, pay, signed
 from tests.support import assert_error, make_user
+from tests.support.carwash import active_card, buy, card_type, fake_post, pay, signed
 
 NOTIFY = "/api/v1/pay/wechat/notify"
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from models.carwash import Card
-from tests.carwash_support import active_card, buy, card_type
 from tests.support import Actor, assert_error, make_user
+from tests.support.carwash import active_card, buy, card_type
 
 API = "/api/v1"
 # A past day no other test opens (tokens are valid from now on, so clocks set in the

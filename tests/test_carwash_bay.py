@@ -9,8 +9,8 @@ from demo import carwash as carwash_demo
 from models.carwash import Card, WashBooking
 from models.notifications import Notice
 from services.carwash import bay, cards
-from tests.carwash_support import active_card
 from tests.support import assert_error, make_user
+from tests.support.carwash import active_card
 
 _days = iter(range(400, 4000, 3))
 

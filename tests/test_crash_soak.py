@@ -10,8 +10,9 @@ again and repaired; then the database and Redis must agree (see bench/crash_soak
 `check`): places booked in the engine = live orders, no slot over capacity, every
 201/202 a client saw is its order, waitlists consistent, no orphan on either side.
 
-On SQLite it is skipped with its reason shown: the engine's cross-process ordering
-needs PostgreSQL's row locks, and CI's PostgreSQL run executes it.
+Marked `postgres_only` (skipped on SQLite, counted in the summary's "markers"
+section): the engine's cross-process ordering needs PostgreSQL's row locks, and CI's
+PostgreSQL run executes it.
 """
 
 from __future__ import annotations
@@ -32,11 +33,7 @@ from bench.crash_soak import Options, free_port, soak, verdict_text
 ROUNDS, SECONDS, USERS = 3, 2.0, 80
 
 
-def _postgres_url() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        return url
-    return None
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 
 @pytest.fixture
@@ -79,9 +76,7 @@ def own_redis(tmp_path: Path) -> Iterator[str]:
 async def test_kill_9_mid_rush_leaves_engine_and_orders_in_step(
     own_redis: str, tmp_path: Path
 ) -> None:
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("crash test needs PostgreSQL: set TEST_DATABASE_URL=postgres://... (CI does)")
+    url = os.environ["TEST_DATABASE_URL"]
     opts = Options(
         db="postgres",
         pg_url=url,

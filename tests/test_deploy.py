@@ -25,22 +25,15 @@ import pytest
 
 from models.booking import Reservation
 from models.meals import Order
-from tests import deploy_support as ds
-from tests.library_support import borrow, make_title
-from tests.redis_faults import RedisProcess
+from tests.support import deploy as ds
 from tests.support import make_user
-from tests.test_meals import make_menu, order_body, slot_specs
-from tests.test_repairs_support import image_bytes
+from tests.support.library import borrow, make_title
+from tests.support.meals import make_menu, order_body, slot_specs
+from tests.support.redis_faults import RedisProcess
+from tests.support.repairs import image_bytes
 
 API = "/api/v1"
-pytestmark = [
-    pytest.mark.deploy,
-    pytest.mark.skipif(
-        not os.environ.get("DEPLOY_TESTS")
-        or not os.environ.get("TEST_DATABASE_URL", "").startswith(("postgres", "asyncpg")),
-        reason="production-shaped proofs: DEPLOY_TESTS=1 and TEST_DATABASE_URL=postgres://...",
-    ),
-]
+pytestmark = [pytest.mark.deploy, pytest.mark.slow]
 LOGIN_LIMIT = 20
 # The worker runs every job on the real clock (no-shows, cut-offs): the menus of these
 # proofs lie ahead of it, and the clients order at 09:00 of that day (X-Test-Now), well

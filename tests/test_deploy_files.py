@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from server.config import load_settings, sentinel_target
-from tests import deploy_support as ds
+from tests.support import deploy as ds
 
 DEPLOY = ds.DEPLOY
 

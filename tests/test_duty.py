@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 from models.duty import Appointment, DutyDay
 from models.notifications import Notice
 from services.duty import jobs
-from tests.duty_support import (
+from tests.support import assert_error, make_user
+from tests.support.duty import (
     API,
     SHANGHAI,
     a_day,
@@ -22,7 +23,6 @@ from tests.duty_support import (
     open_day,
     upload_document,
 )
-from tests.support import assert_error, make_user
 
 
 def when(day, hhmm: str) -> datetime:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from models.gym import GymDeskKey
 from tests.support import Actor, assert_error, make_user
-from tests.test_gym import at, book, make_gym
+from tests.support.gym import at, book, make_gym
 
 API = "/api/v1"
 

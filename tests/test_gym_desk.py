@@ -13,7 +13,7 @@ from jobs import gym as gym_jobs
 from models.booking import Reservation
 from models.gym import GymBooking, GymDeskKey, GymSession, GymVoucher
 from tests.support import assert_error, make_user
-from tests.test_gym import DAY, MONTH, _dt, at, book, desk_key, make_gym, quota_used
+from tests.support.gym import DAY, MONTH, at, book, desk_key, make_gym, moment, quota_used
 
 
 async def test_twenty_concurrent_taps_on_twenty_sessions_never_exceed_the_quota(client):
@@ -77,9 +77,9 @@ async def test_walk_in_valid_until_closing_one_per_gym_and_day(client):
         headers=(await make_user()).with_headers(**at("22:00")),
     )
     assert_error(closed, 409, "too_late")
-    await gym_jobs.expire_walk_ins(now=_dt("21:59"))
+    await gym_jobs.expire_walk_ins(now=moment("21:59"))
     assert (await GymBooking.get(id=row["id"])).status == "confirmed"
-    await gym_jobs.expire_walk_ins(now=_dt("22:00"))
+    await gym_jobs.expire_walk_ins(now=moment("22:00"))
     assert (await GymBooking.get(id=row["id"])).status == "expired"
     assert await quota_used(member.user_id) == 1  # an unused walk-in still spent its visit
 
@@ -233,9 +233,9 @@ async def test_no_show_job_and_settlement_json_and_xlsx(client):
     await client.post(
         "/api/v1/gym/desk/checkin", json={"code": wv["code"]}, headers={**desk, **at("19:00")}
     )
-    await gym_jobs.mark_no_shows(now=_dt("18:49"))
+    await gym_jobs.mark_no_shows(now=moment("18:49"))
     assert (await GymBooking.get(id=rb["id"])).status == "confirmed"
-    await gym_jobs.mark_no_shows(now=_dt("18:50"))
+    await gym_jobs.mark_no_shows(now=moment("18:50"))
     assert (await GymBooking.get(id=rb["id"])).status == "no_show"
     assert (await GymBooking.get(id=ra["id"])).status == "checked_in"
     response = await client.get(

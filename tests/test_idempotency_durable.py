@@ -20,10 +20,10 @@ from models.visitors import Pass
 from server import resources
 from services import idempotency
 from tests.support import assert_error, make_user
-from tests.test_meals import BEFORE, make_menu, order_body
-from tests.test_meetings_support import at, book, new_room
-from tests.test_repairs_support import make_cast
-from tests.test_visitors import pass_body
+from tests.support.meals import BEFORE, make_menu, order_body
+from tests.support.meetings import at, book, new_room
+from tests.support.repairs import make_cast
+from tests.support.visitors import pass_body
 
 API = "/api/v1"
 TICKET = {

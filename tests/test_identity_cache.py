@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from models.identity import AuthToken, Staff
 from server import resources
 from services import identity
-from tests.redis_faults import app_redis, free_port
 from tests.support import assert_error, make_user
+from tests.support.redis_faults import app_redis, free_port
 
 ME = "/api/v1/me"
 

@@ -17,7 +17,7 @@ import pytest
 
 from models.repairs import Ticket
 from tests.support import assert_error, make_user
-from tests.test_repairs_support import make_cast
+from tests.support.repairs import make_cast
 
 API = "/api/v1"
 TICKET = {

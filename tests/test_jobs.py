@@ -10,6 +10,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from jobs import Job
 from jobs.scheduler import build_scheduler, run_once, run_slot
 from server import resources
@@ -17,9 +19,10 @@ from server import resources
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 async def test_two_scheduler_processes_run_each_slot_once(app):
     tag, slots = uuid.uuid4().hex[:8], 40
-    command = [sys.executable, "-m", "tests.jobs_worker", tag, str(slots)]
+    command = [sys.executable, "-m", "tests.support.jobs_worker", tag, str(slots)]
     processes = [
         await asyncio.create_subprocess_exec(
             *command, cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE

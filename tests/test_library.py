@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 from models.library import Copy, Hold, Loan
 from models.notifications import Notice
-from tests.library_support import (
+from tests.support import assert_error, make_user
+from tests.support.library import (
     borrow,
     give_back,
     hold,
@@ -16,7 +17,6 @@ from tests.library_support import (
     new_isbn,
     readers,
 )
-from tests.support import assert_error, make_user
 
 TITLES = "/api/v1/admin/library/titles"
 

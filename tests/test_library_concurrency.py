@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from models.library import Copy, Hold, Loan
 from models.notifications import Notice
 from services import library
-from tests.library_support import borrow, give_back, hold, librarian, make_title, readers
 from tests.support import make_user
+from tests.support.library import borrow, give_back, hold, librarian, make_title, readers
 
 
 async def _ready_holds(copy_barcode: str) -> int:

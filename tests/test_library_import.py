@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from models.library import Copy, Title
-from tests.library_support import new_barcodes, new_isbn
+from tests.support.library import new_barcodes, new_isbn
 
 ROOT = Path(__file__).resolve().parent.parent
 

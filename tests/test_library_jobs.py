@@ -14,7 +14,7 @@ from jobs.library import JOBS
 from jobs.scheduler import run_once
 from models.notifications import Notice
 from services import library
-from tests.library_support import borrow, librarian, make_title, readers
+from tests.support.library import borrow, librarian, make_title, readers
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = "+08:00"
@@ -28,7 +28,7 @@ async def _in_new_process(job_name: str, now: datetime) -> str:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.library_jobs_worker",
+        "tests.support.library_jobs_worker",
         job_name,
         now.isoformat(),
         cwd=ROOT,

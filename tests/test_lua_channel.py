@@ -14,7 +14,7 @@ from redis.exceptions import ResponseError
 
 from server import resources
 from server.lua_channel import LuaChannel, sha_of
-from tests.redis_faults import app_redis, free_port, redis_process
+from tests.support.redis_faults import app_redis, free_port, redis_process
 
 ECHO = "return {ARGV[1], KEYS[1], redis.call('INCR', KEYS[1])}"
 FAIL_ON_X = "if ARGV[1] == 'x' then return redis.error_reply('BAD x') end return ARGV[1]"

@@ -12,7 +12,7 @@ from models.booking import Slot
 from models.meals import Dish, Menu, Order, PickupSlot
 from server import resources
 from tests.support import Actor, assert_error, make_user
-from tests.test_meals import BEFORE, DAY, fetch_menu, make_menu, order_body, place, slot_specs
+from tests.support.meals import BEFORE, DAY, fetch_menu, make_menu, order_body, place, slot_specs
 
 API = "/api/v1"
 

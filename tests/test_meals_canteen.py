@@ -11,7 +11,7 @@ from jobs import meals as meal_jobs
 from models.meals import Menu, Order
 from services import meals as meals_service
 from tests.support import assert_error, make_user
-from tests.test_meals import BEFORE, make_menu, order_body, place, slot_specs
+from tests.support.meals import BEFORE, make_menu, order_body, place, slot_specs
 
 AFTER_LUNCH = datetime.fromisoformat("2026-12-01T14:00:00+08:00")
 

@@ -9,7 +9,7 @@ from collections import Counter
 import booking
 from models.meals import Menu, Order
 from tests.support import make_user
-from tests.test_meals import make_menu, order_body, place, slot_specs
+from tests.support.meals import make_menu, order_body, place, slot_specs
 
 
 async def _engine_figures(menu: dict) -> tuple[list[int], dict[str, int]]:

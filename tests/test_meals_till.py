@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services import meals
 from tests.support import assert_error, make_user
-from tests.test_meals import make_menu, order_body, place
+from tests.support.meals import make_menu, order_body, place
 
 API = "/api/v1"
 

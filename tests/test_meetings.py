@@ -14,7 +14,7 @@ from models.meetings import Booking, BookingSeries, Room
 from models.notifications import Notice
 from services import identity
 from tests.support import assert_error, make_user
-from tests.test_meetings_support import DAY, EVE, at, book, clock, holding, new_room
+from tests.support.meetings import DAY, EVE, at, book, clock, holding, new_room
 
 BOOKING_FIELDS = {
     "id",

@@ -10,7 +10,7 @@ from typing import Any
 from models.meetings import Booking
 from models.meetings import Room as RoomRow
 from tests.support import Actor, assert_error, make_user
-from tests.test_meetings_support import EVE, at, book, clock, holding, new_room
+from tests.support.meetings import EVE, at, book, clock, holding, new_room
 
 API = "/api/v1"
 

@@ -13,7 +13,7 @@ from models.booking import Slot
 from models.meetings import Booking, Room
 from server import resources
 from tests.support import assert_error, make_user
-from tests.test_meetings_support import (
+from tests.support.meetings import (
     DAY,
     EVE,
     SHANGHAI,

@@ -12,7 +12,7 @@ from models.meetings import Booking
 from models.notifications import Notice
 from services.meetings import jobs as meetings_jobs
 from tests.support import assert_error, make_user
-from tests.test_meetings_support import DAY, at, book, clock, new_room
+from tests.support.meetings import DAY, at, book, clock, new_room
 
 JOB_DAY = DAY - timedelta(days=1)
 JOB_EVE = at("12:00", JOB_DAY - timedelta(days=1))

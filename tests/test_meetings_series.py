@@ -8,7 +8,7 @@ from icalendar import Calendar
 
 from models.meetings import Booking, BookingSeries
 from tests.support import assert_error, make_user
-from tests.test_meetings_support import (
+from tests.support.meetings import (
     DAY,
     EVE,
     SHANGHAI,

@@ -18,7 +18,7 @@ from server import metrics
 from services import notifications
 from services.notifications import delivery
 from tests.support import assert_error, make_user
-from tests.test_meals import BEFORE, make_menu, order_body, slot_specs
+from tests.support.meals import BEFORE, make_menu, order_body, slot_specs
 
 API = "/api/v1"
 ORDER_ROUTE = "api/v1/meals/orders"

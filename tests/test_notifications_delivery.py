@@ -11,6 +11,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from jobs.notifications import JOBS
 from models.notifications import Notice, SubscriptionCredit
@@ -84,6 +85,7 @@ async def pending_count() -> int:
     return int(summary["pending"])
 
 
+@pytest.mark.slow
 async def test_notice_with_credit_reaches_inbox_and_wechat_exactly_once(app, fake_wechat):
     user = await subscriber(credits=1)
     notice_id = await promoted(user)

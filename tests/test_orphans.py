@@ -18,7 +18,7 @@ from jobs import booking as booking_jobs
 from models.booking import Reservation
 from models.meals import Menu, Order
 from tests.support import assert_error, make_user
-from tests.test_meals import fetch_menu, make_menu, order_body, place, slot_specs
+from tests.support.meals import fetch_menu, make_menu, order_body, place, slot_specs
 
 NOW = datetime.fromisoformat("2026-12-01T09:00:00+08:00")
 pytestmark = pytest.mark.usefixtures("app")

@@ -8,8 +8,8 @@ from models.repairs import Ticket
 from models.uploads import Upload
 from services import uploads
 from tests.support import assert_error, make_user
-from tests.test_procurement_support import BASE, T0, make_cast, pdf_bytes, request_body, upload
-from tests.test_repairs_support import image_bytes
+from tests.support.procurement import BASE, T0, make_cast, pdf_bytes, request_body, upload
+from tests.support.repairs import image_bytes
 
 
 async def _attached(client, cast, *ids: int) -> dict:

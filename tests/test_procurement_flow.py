@@ -13,7 +13,7 @@ from models.procurement import STATUSES, PurchaseRequest, RequestStep
 from services import identity
 from services.procurement import ACTIONS, STAGE_OF, TRANSITIONS
 from tests.support import assert_error, make_user
-from tests.test_procurement_support import (
+from tests.support.procurement import (
     BASE,
     act,
     at,

@@ -17,7 +17,7 @@ from jobs.scheduler import discover, run_once
 from models.procurement import PurchaseRequest, RequestStep, StepReminder
 from services import procurement
 from tests.support import assert_error
-from tests.test_procurement_support import BASE, make_cast, notices, request_body
+from tests.support.procurement import BASE, make_cast, notices, request_body
 
 TZ = ZoneInfo("Asia/Shanghai")
 THURSDAY = datetime(2025, 6, 5, 10, 0, tzinfo=TZ)  # a Thursday, 10:00

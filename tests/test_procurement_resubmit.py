@@ -11,7 +11,7 @@ import uuid
 from models.procurement import PurchaseRequest, RequestStep
 from models.uploads import Upload
 from tests.support import assert_error
-from tests.test_procurement_support import (
+from tests.support.procurement import (
     BASE,
     act,
     at,

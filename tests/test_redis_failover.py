@@ -19,9 +19,9 @@ from models.booking import Reservation
 from models.meals import Order
 from server import resources
 from server.lua_channel import BUILT_ON_KEY, COPIES_PATTERN, LuaChannel
-from tests import deploy_support as ds
+from tests.support import deploy as ds
 from tests.support import make_user
-from tests.test_meals import BEFORE, make_menu, order_body, slot_specs
+from tests.support.meals import BEFORE, make_menu, order_body, slot_specs
 
 API = "/api/v1"
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from models.idempotency import IdempotencyRecord
 from models.meals import Order
 from models.repairs import Ticket
-from tests.redis_faults import app_redis, free_port, redis_process
 from tests.support import assert_error, make_user
-from tests.test_meals import BEFORE, DAY, make_menu, order_body
-from tests.test_repairs_support import make_cast
+from tests.support.meals import BEFORE, DAY, make_menu, order_body
+from tests.support.redis_faults import app_redis, free_port, redis_process
+from tests.support.repairs import make_cast
 
 API = "/api/v1"
 TICKET = {
@@ -66,6 +68,7 @@ async def test_redis_down_is_503_with_retry_after_and_reads_without_redis_work(c
     assert await Ticket.filter(requester_id=cast.requester.user_id).count() == 1
 
 
+@pytest.mark.slow
 async def test_a_redis_restart_costs_no_request_an_error(client):
     """kill -9 and restart of a Redis server under a warm pool: every stale connection
     is retried once on a fresh one, so the burst after the restart sees no 5xx."""
@@ -162,6 +165,6 @@ async def test_kill9_and_restart_mid_burst_no_oversell_no_500_after(client):
 
 
 def _one_slot():
-    from tests.test_meals import slot_specs
+    from tests.support.meals import slot_specs
 
     return slot_specs(1, 1)

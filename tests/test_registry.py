@@ -24,7 +24,7 @@ from models.notifications import Notice
 from server import registry
 from server.notice_kinds import KINDS
 from tests.support import make_user
-from tests.test_meals import make_menu, order_body, place, slot_specs
+from tests.support.meals import make_menu, order_body, place, slot_specs
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.usefixtures("app")

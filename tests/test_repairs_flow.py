@@ -7,7 +7,7 @@ import asyncio
 from models.repairs import Rating, Ticket, TicketEvent
 from server import resources
 from tests.support import assert_error, make_user
-from tests.test_repairs_support import act, at, drive, make_cast, new_ticket, notices
+from tests.support.repairs import act, at, drive, make_cast, new_ticket, notices
 
 
 async def test_report_assign_start_resolve_confirm_rate(client):

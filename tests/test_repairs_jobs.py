@@ -12,7 +12,7 @@ from server import resources
 from services import repairs
 from services.identity import Principal
 from tests.support import assert_error, make_user
-from tests.test_repairs_support import T0, act, at, make_cast, notices
+from tests.support.repairs import T0, act, at, make_cast, notices
 
 
 def minutes(m: float) -> datetime:

@@ -19,7 +19,7 @@ from models.identity import Staff
 from models.repairs import STATUSES, Ticket, TicketEvent
 from services.repairs import ACTIONS, ACTORS, TRANSITIONS
 from tests.support import assert_error
-from tests.test_repairs_support import Cast, act, drive, make_cast
+from tests.support.repairs import Cast, act, drive, make_cast
 
 # Actors tried on every ticket; `fixer` is the assignee once the ticket is assigned.
 ACTOR_NAMES = ("requester", "fixer", "lead", "admin", "other_crew", "stranger")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from models.repairs import Ticket
 from models.uploads import Upload
 from tests.support import assert_error
-from tests.test_procurement_support import pdf_bytes
-from tests.test_repairs_support import drive, image_bytes, make_cast, upload
+from tests.support.procurement import pdf_bytes
+from tests.support.repairs import drive, image_bytes, make_cast, upload
 
 API = "/api/v1"
 

@@ -16,12 +16,15 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pytest
 
 from models.meals import Order
-from tests.processes import ROOT, servers
-from tests.redis_faults import redis_process
 from tests.support import make_user
-from tests.test_meals import BEFORE, DAY, make_menu, order_body, slot_specs
+from tests.support.meals import BEFORE, DAY, make_menu, order_body, slot_specs
+from tests.support.processes import ROOT, servers
+from tests.support.redis_faults import redis_process
+
+pytestmark = pytest.mark.slow  # real server processes
 
 API = "/api/v1"
 

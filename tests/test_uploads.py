@@ -11,7 +11,7 @@ from models.repairs import Ticket
 from models.uploads import Upload
 from server import resources
 from tests.support import assert_error, make_user
-from tests.test_repairs_support import image_bytes, jpeg_with_gps, make_cast, new_ticket, upload
+from tests.support.repairs import image_bytes, jpeg_with_gps, make_cast, new_ticket, upload
 
 
 async def test_a_phone_photo_is_stored_without_its_metadata(client):

@@ -8,9 +8,9 @@ from typing import Any
 from models.assessment import Inspection, Photo
 from models.uploads import Upload
 from tests.support import Actor, assert_error
-from tests.test_assessment_support import Crew, make_crew
-from tests.test_procurement_support import BASE, pdf_bytes, request_body, upload
-from tests.test_repairs_support import image_bytes
+from tests.support.assessment import Crew, make_crew
+from tests.support.procurement import BASE, pdf_bytes, request_body, upload
+from tests.support.repairs import image_bytes
 
 
 async def _inspect_with(client: Any, crew: Crew, photo_ids: list[int]) -> Any:

@@ -11,7 +11,7 @@ from datetime import timedelta
 from models.notifications import Notice
 from models.visitors import GateEntry, Pass
 from tests.support import assert_error, make_user
-from tests.test_visitors import API, NOW, at, invite, scan, wire
+from tests.support.visitors import API, NOW, at, invite, scan, wire
 
 ADMIT = {"gate": "东门", "reason": "访客手机没电，已核对身份证"}
 

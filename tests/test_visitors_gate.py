@@ -10,11 +10,13 @@ import string
 import uuid
 from datetime import datetime, time, timedelta
 
+import pytest
+
 from models.notifications import Notice
 from models.visitors import GateEntry, Pass
 from services import visitors
 from tests.support import assert_error, make_unbound_user, make_user
-from tests.test_visitors import API, NOW, SHANGHAI, at, invite, scan, wire
+from tests.support.visitors import API, NOW, SHANGHAI, at, invite, scan, wire
 
 
 async def counted(pass_id: int) -> tuple[int, int, str]:
@@ -203,6 +205,7 @@ def _garbage(rng: random.Random, real: list[str]) -> list[str]:
     return [g for g in out if g not in real]
 
 
+@pytest.mark.slow
 async def test_ten_thousand_garbage_tokens_are_all_unknown(client):
     host = await make_user()
     guard = await make_user("guard")

@@ -15,7 +15,7 @@ from models.visitors import GateEntry, Pass
 from server import resources
 from services import identity, visitors
 from tests.support import make_user
-from tests.test_visitors import API, NOW, invite, scan, wire
+from tests.support.visitors import API, NOW, invite, scan, wire
 
 
 async def _ending(client, host, *, hours: float, **fields):

@@ -2,34 +2,27 @@
 
 - Every route that answers JSON declares a response model for each success status,
   and `reply` serializes through that model (server/wire.py): no handler names it again.
-- Every JSON response served during the test session (recorded in APP_ENV=test, these
-  tests run last) is valid against the OpenAPI document of its route and status, with
-  no property the document does not list.
-- The strict check of each reply (model JSON == service result) found no drift.
-- When the whole suite runs, nearly every JSON route was served; the ones never served
-  are listed.
+- Every JSON body served in any test is valid against the OpenAPI document of its route
+  and status, with no property the document does not list, and no reply drifted from
+  its model: checked as each body is served (tests/support/wire_check.py), failing the
+  test that served it. The tests below show that check refusing what it must refuse.
+- When the whole suite runs, nearly every JSON route was served (wire_check.ServedShare);
+  the ones never served are listed in the terminal summary.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from pathlib import Path
 
-import pytest
 from openapi_schema_validator import OAS30Validator
 
 from server import wire
+from tests.support import assert_error, make_user
+from tests.support.wire_check import VIOLATIONS, Checker, checker, openapi_path, strict
 
 ROOT = Path(__file__).resolve().parents[1]
-MIN_SERVED_SHARE = 0.9
-SERVED_SUMMARY = pytest.StashKey[str]()  # shown in the terminal summary (tests/conftest.py)
-_PARAM = re.compile(r"<(\w+)(?::[^>]*)?>")
-
-
-def _openapi_path(route_path: str) -> str:
-    return "/" + _PARAM.sub(lambda m: "{" + m.group(1) + "}", route_path)
 
 
 def _json_routes(app):
@@ -39,25 +32,7 @@ def _json_routes(app):
             continue
         for method in route.methods:
             if method not in ("HEAD", "OPTIONS"):
-                yield method, _openapi_path(route.path), route.handler
-
-
-def _strict(schema):
-    """The schema with `additionalProperties: false` on every object listing properties."""
-    schema = copy.deepcopy(schema)
-
-    def walk(node):
-        if isinstance(node, dict):
-            if node.get("type") == "object" and "properties" in node:
-                node.setdefault("additionalProperties", False)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(schema)
-    return schema
+                yield method, openapi_path(route.path), route.handler
 
 
 async def _document(client):
@@ -97,60 +72,52 @@ def test_no_handler_names_a_reply_model_twice():
     assert not named, named
 
 
-def test_no_reply_drifted_from_its_model():
-    assert not wire.DRIFTS, "\n".join(sorted(set(wire.DRIFTS)))
-
-
-async def test_served_responses_match_the_documented_schemas(client, app, request):
+async def test_the_served_check_refuses_an_unlisted_field_a_wrong_type_and_an_undocumented_status(
+    client,
+):
     document = await _document(client)
-    served = dict(wire.SERVED)  # this test's own requests are not part of the check
-    invalid: list[str] = []
-    undocumented: list[str] = []
-    checked = 0
-    for (method, route_path, status), bodies in sorted(served.items()):
-        path = _openapi_path(route_path)
-        operation = document["paths"].get(path, {}).get(method.lower())
-        if operation is None:
-            continue  # not an API route (the H5 pages)
-        if status == 500:
-            continue  # an unexpected error is a bug (test_errors provokes one on purpose)
-        answer = operation["responses"].get(str(status))
-        if answer is None or "application/json" not in answer.get("content", {}):
-            undocumented.append(f"{method} {path} {status}")
-            continue
-        validator = OAS30Validator(_strict(answer["content"]["application/json"]["schema"]))
-        for body in bodies:
-            errors = list(validator.iter_errors(json.loads(body)))
-            checked += 1
-            if errors:
-                where = "/".join(str(p) for p in errors[0].absolute_path)
-                invalid.append(f"{method} {path} {status} at {where}: {errors[0].message[:200]}")
-    assert checked
-    assert not invalid, "\n".join(invalid)
-    assert not undocumented, "\n".join(undocumented)
+    checker_ = Checker(document)
+    route = "api/v1/me"
+    staff = await make_user(name="线上检查")
+    served = await client.get("/api/v1/me", headers=staff.headers)
+    assert served.status_code == 200
+    assert checker_.problem("GET", route, 200, served.content) is None
 
-    # How much of the API the suite served: asserted only when the whole suite runs.
-    config = request.config
-    whole = (
-        not config.option.keyword
-        and not config.option.markexpr
-        and all(Path(arg).resolve() in (ROOT, ROOT / "tests") for arg in config.args)
-    )
-    json_routes = set()
-    for method, path, handler in _json_routes(app):
-        models = getattr(handler, wire.RESPONSES_ATTR, {})
-        if any(200 <= status < 300 for status in models):
-            json_routes.add((method, path))
-    exercised = {
-        (method, _openapi_path(route_path))
-        for (method, route_path, status) in served
-        if 200 <= status < 300
+    body = served.json()
+    cases = {
+        "valid": (body, True),
+        "nullable field null": ({**body, "department": None}, True),
+        "unlisted field": ({**body, "password_hash": "x"}, False),
+        "wrong type": ({**body, "id": "7"}, False),
+        "null where not nullable": ({**body, "bound": None}, False),
+        "required field missing": ({k: v for k, v in body.items() if k != "roles"}, False),
+        "wrong item type": ({**body, "roles": [1]}, False),
     }
-    never = sorted(json_routes - exercised)
-    share = 1 - len(never) / len(json_routes)
-    request.config.stash[SERVED_SUMMARY] = (
-        f"JSON routes served with a success: {len(json_routes) - len(never)}/{len(json_routes)}"
-        f"; never: {', '.join(f'{m} {p}' for m, p in never) or 'none'}"
+    schema = strict(
+        document["paths"]["/api/v1/me"]["get"]["responses"]["200"]["content"]["application/json"][
+            "schema"
+        ]
     )
-    if whole:
-        assert share >= MIN_SERVED_SHARE, never
+    reference = OAS30Validator(schema)
+    for name, (value, fits) in cases.items():
+        problem = checker_.problem("GET", route, 200, json.dumps(value).encode())
+        assert (problem is None) is fits, (name, problem)
+        # The fast validator judges as the OpenAPI 3.0 reference validator does.
+        assert reference.is_valid(value) is fits, name
+    problem = checker_.problem("GET", route, 200, json.dumps(cases["wrong type"][0]).encode())
+    assert problem and " at id:" in problem
+    problem = checker_.problem("GET", route, 202, served.content)
+    assert problem and "not documented" in problem
+    # The H5 pages are no API route: nothing to check against.
+    assert checker_.problem("GET", "app/", 200, b"<html>") is None
+
+
+async def test_every_body_is_checked_as_it_is_served_errors_included(client, app):
+    served_check = checker(app)
+    before, violations = served_check.checked, len(VIOLATIONS)
+    staff = await make_user()
+    assert (await client.get("/api/v1/me", headers=staff.headers)).status_code == 200
+    missing = await client.get("/api/v1/repairs/999999999", headers=staff.headers)
+    assert_error(missing, 404, "not_found")
+    assert served_check.checked == before + 2  # the 200 and the 404, each as it was served
+    assert len(VIOLATIONS) == violations  # both fit their documented shapes

@@ -11,7 +11,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Api
-from tests.test_procurement_support import pdf_bytes
+from tests.support.procurement import pdf_bytes
 
 
 def _pdf() -> dict:

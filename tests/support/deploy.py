@@ -25,9 +25,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.redis_faults import free_port, redis_server_binary
+from tests.support.redis_faults import free_port, redis_server_binary
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
 FORWARDED_SECRET = "test-forwarded-secret-0123456789"
 SERVICE = "qinejia"

@@ -2,7 +2,7 @@
 
 Times are local (Asia/Shanghai) wall-clock strings on DAY, three days after the real
 date of the run: the clock of every request is set with X-Test-Now, and the tokens of
-tests/support.py are valid for 7 days from the real now, so every test clock must stay
+tests.support.make_user are valid for 7 days from the real now, so every test clock must stay
 inside that week (series bookings weeks ahead are made with the clock on EVE).
 """
 
