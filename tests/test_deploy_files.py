@@ -17,12 +17,12 @@ from server.config import load_settings, sentinel_target
 from tests.support import deploy as ds
 
 DEPLOY = ds.DEPLOY
+pytestmark = pytest.mark.deploy_tools
 
 
 def _tool(name: str) -> str:
     found = shutil.which(name)
-    if found is None:
-        pytest.skip(f"{name} is not installed (.ci/run installs it)")
+    assert found is not None, f"{name} is not installed (the deploy_tools marker checks first)"
     return found
 
 

@@ -9,6 +9,8 @@
 - `deploy`: the production-shaped proofs (tests/test_deploy.py: nginx, several web
   processes, a worker, Redis Sentinel, Prometheus). They run in CI's own deploy step
   (DEPLOY_TESTS=1 on PostgreSQL) and are skipped, with the reason, everywhere else.
+- `deploy_tools`: checks of the files in deploy/ with Debian's nginx, openssl, promtool
+  and systemd-analyze; skipped, with the reason, where one of them is missing.
 
 A skip is decided here, from the marker, never inside a test: the terminal summary's
 "markers" section counts what each marker passed, failed and skipped (and why), so a
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import ClassVar
@@ -30,7 +33,9 @@ MARKERS = {
     "postgres_only": "needs PostgreSQL: skipped on SQLite sessions",
     "slow": "starts processes or takes seconds; -m 'not slow' leaves it out",
     "deploy": "production-shaped proofs with real nginx, web, worker, Sentinel, Prometheus",
+    "deploy_tools": "checks deploy/ with nginx, openssl, promtool and systemd-analyze",
 }
+DEPLOY_TOOLS = ("nginx", "openssl", "promtool", "systemd-analyze")
 BROWSER_DIR = Path(__file__).resolve().parents[1] / "browser"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 _PROPERTY = "markers"
@@ -52,6 +57,9 @@ def skip_reasons() -> dict[str, str]:
         reasons["browser"] = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
     if not on_postgres():
         reasons["postgres_only"] = "SQLite session: needs TEST_DATABASE_URL=postgres://…"
+    missing = [tool for tool in DEPLOY_TOOLS if shutil.which(tool) is None]
+    if missing:
+        reasons["deploy_tools"] = f"not installed: {', '.join(missing)} (.ci/run installs them)"
     if not (os.environ.get("DEPLOY_TESTS") and on_postgres()):
         reasons["deploy"] = "CI's deploy step: DEPLOY_TESTS=1 on PostgreSQL"
     return reasons
