@@ -34,6 +34,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from datetime import datetime, timedelta, timezone
 from email.message import Message
 from pathlib import Path
@@ -187,8 +188,10 @@ def order_lunch(http: Http) -> str:
                 "items": [{"dish_id": dish["id"], "qty": 1}],
                 "pickup": "dine_in",
             }
+            # One key per intent, as the app sends it: another menu is another order.
+            key = f"newcomer-{uuid.uuid4()}"
             status, _, raw = http.call(
-                "POST", "/api/v1/meals/orders", body, headers={"Idempotency-Key": "newcomer-1"}
+                "POST", "/api/v1/meals/orders", body, headers={"Idempotency-Key": key}
             )
             if status == 409 and json.loads(raw)["error"]["code"] == "limit_reached":
                 continue
