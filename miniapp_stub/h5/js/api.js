@@ -44,7 +44,7 @@ function newIdempotencyKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-async function send(method, path, { body, form, query, raw, quiet, retried } = {}) {
+async function send(method, path, { body, form, query, raw, quiet, retried, key } = {}) {
   const headers = {};
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
   let payload;
@@ -54,7 +54,8 @@ async function send(method, path, { body, form, query, raw, quiet, retried } = {
     headers["Content-Type"] = "application/json";
     payload = JSON.stringify(body);
   }
-  if (method === "POST") headers["Idempotency-Key"] = newIdempotencyKey();
+  // A page's action passes the key of its user intent (ui.js useAction), reused on retry.
+  if (method === "POST") headers["Idempotency-Key"] = key || newIdempotencyKey();
   let url = BASE + path;
   if (query) {
     const params = new URLSearchParams();
@@ -75,7 +76,7 @@ async function send(method, path, { body, form, query, raw, quiet, retried } = {
   }
   if (response.status === 401 && session.token && session.relogin && !retried) {
     await session.relogin();
-    return send(method, path, { body, form, query, raw, quiet, retried: true });
+    return send(method, path, { body, form, query, raw, quiet, key, retried: true });
   }
   if (response.ok) {
     if (raw) return response;
@@ -98,10 +99,12 @@ export const api = {
   get: (path, query, options = {}) => send("GET", path, { ...options, query }),
   post: (path, body, options = {}) => send("POST", path, { ...options, body: body ?? {} }),
   put: (path, body, options = {}) => send("PUT", path, { ...options, body: body ?? {} }),
-  upload: (file) => {
+  patch: (path, body, options = {}) => send("PATCH", path, { ...options, body: body ?? {} }),
+  delete: (path, options = {}) => send("DELETE", path, options),
+  upload: (file, options = {}) => {
     const form = new FormData();
     form.append("file", file);
-    return send("POST", "/uploads", { form });
+    return send("POST", "/uploads", { ...options, form });
   },
   /** An authenticated image (QR codes, photos) as an object URL for an <img>. */
   async imageUrl(path) {
@@ -117,38 +120,5 @@ export const api = {
   },
 };
 
-// --- formatting shared by the pages -------------------------------------------------
-
-const TZ = "Asia/Shanghai";
-
-export function yuan(fen) {
-  return `¥${(fen / 100).toFixed(2)}`;
-}
-
-export function hhmm(iso) {
-  return new Date(iso).toLocaleTimeString("zh-CN", { timeZone: TZ, hour: "2-digit", minute: "2-digit", hour12: false });
-}
-
-export function dayLabel(isoDate) {
-  const week = "日一二三四五六"[new Date(`${isoDate}T12:00:00+08:00`).getUTCDay()];
-  const [, month, day] = isoDate.split("-");
-  return `${Number(month)}月${Number(day)}日 周${week}`;
-}
-
-export function dateTime(iso) {
-  if (!iso) return "";
-  return new Date(iso).toLocaleString("zh-CN", {
-    timeZone: TZ, month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false,
-  });
-}
-
-/** YYYY-MM-DD in the service time zone, `offset` days from today. */
-export function localDate(offset = 0) {
-  const now = new Date(Date.now() + offset * 86_400_000);
-  return new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(now);
-}
-
-/** An ISO timestamp with +08:00 from a local date and HH:MM. */
-export function isoAt(date, time) {
-  return `${date}T${time}:00+08:00`;
-}
+// Formatting lives in format.js; these names stay importable from here for older pages.
+export { yuan, hhmm, dayLabel, dateTime, localDate, isoAt } from "./format.js";

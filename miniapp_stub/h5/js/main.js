@@ -4,6 +4,11 @@ import { api, hasToken, onUnauthorized, setToken, toast } from "./api.js";
 import { route, startRouter, go, replace } from "./router.js";
 import { session, login, refreshUnread } from "./session.js";
 import { ScanSheet } from "./wx.js";
+import { PageState, FieldError } from "./ui.js";
+import ADMIN_ROUTES from "./routes-admin.js";
+import DESK_ROUTES from "./routes-desk.js";
+import DUTY_ROUTES from "./routes-duty.js";
+import STAFF_ROUTES from "./routes-staff.js";
 import BindPage from "./pages/bind.js";
 import HomePage from "./pages/home.js";
 import NoticesPage from "./pages/notices.js";
@@ -48,6 +53,10 @@ import ProcurementReportPage from "./pages/procurement-report.js";
 
 const ROUTES = [
   { path: "/", page: HomePage, title: "勤e家" },
+  ...ADMIN_ROUTES,
+  ...DESK_ROUTES,
+  ...DUTY_ROUTES,
+  ...STAFF_ROUTES,
   { path: "/bind", page: BindPage, title: "身份绑定" },
   { path: "/notices", page: NoticesPage, title: "消息通知" },
   { path: "/meals", page: MealsPage, title: "餐饮预定" },
@@ -93,7 +102,7 @@ const ROUTES = [
 const App = {
   components: { ScanSheet },
   template: `
-    <div class="shell">
+    <div :class="['shell', { wide: route.match?.wide }]">
       <van-nav-bar :title="title" :left-arrow="route.path !== '/' && route.path !== '/bind'"
                    fixed placeholder safe-area-inset-top class="wx-nav" @click-left="back" />
       <main v-if="session.ready" class="page">
@@ -135,6 +144,8 @@ async function boot() {
 startRouter(ROUTES);
 const app = Vue.createApp(App);
 app.use(vant);
+app.component("page-state", PageState);
+app.component("field-error", FieldError);
 app.config.errorHandler = (err) => {
   if (err?.status === undefined) console.error(err); // ApiErrors already showed their toast
 };

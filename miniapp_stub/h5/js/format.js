@@ -1,0 +1,124 @@
+// Formatting shared by every page: money, dates and times in the service's zone, and the
+// status labels of every domain. A page never keeps its own map of labels.
+const TZ = "Asia/Shanghai";
+
+export function yuan(fen) {
+  if (fen === null || fen === undefined) return "";
+  return `¥${(fen / 100).toFixed(2)}`;
+}
+
+export function hhmm(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleTimeString("zh-CN", { timeZone: TZ, hour: "2-digit", minute: "2-digit", hour12: false });
+}
+
+/** "12月7日 周一" from YYYY-MM-DD (or an ISO timestamp: its local day). */
+export function dayLabel(value) {
+  if (!value) return "";
+  const isoDate = value.length > 10 ? localDateOf(value) : value;
+  const week = "日一二三四五六"[new Date(`${isoDate}T12:00:00+08:00`).getUTCDay()];
+  const [, month, day] = isoDate.split("-");
+  return `${Number(month)}月${Number(day)}日 周${week}`;
+}
+
+/** "12/7 11:30" in the service's zone. */
+export function dateTime(iso) {
+  if (!iso) return "";
+  return new Date(iso).toLocaleString("zh-CN", {
+    timeZone: TZ, month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit", hour12: false,
+  });
+}
+
+/** "12月7日 周一 11:30–11:45": a time-bound thing always shows its day. */
+export function span(startIso, endIso) {
+  if (!startIso) return "";
+  const end = endIso ? `–${hhmm(endIso)}` : "";
+  return `${dayLabel(startIso)} ${hhmm(startIso)}${end}`;
+}
+
+/** YYYY-MM-DD of an instant in the service's zone. */
+export function localDateOf(iso) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: TZ }).format(new Date(iso));
+}
+
+/** YYYY-MM-DD in the service's zone, `offset` days from today. */
+export function localDate(offset = 0) {
+  return localDateOf(new Date(Date.now() + offset * 86_400_000).toISOString());
+}
+
+/** YYYY-MM of this month (or `offset` months away) in the service's zone. */
+export function localMonth(offset = 0) {
+  const [year, month] = localDate().split("-").map(Number);
+  const index = year * 12 + (month - 1) + offset;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, "0")}`;
+}
+
+/** An ISO timestamp with +08:00 from a local date and HH:MM. */
+export function isoAt(date, time) {
+  return `${date}T${time}:00+08:00`;
+}
+
+/** Is this instant on today's local date? */
+export function isToday(iso) {
+  return Boolean(iso) && localDateOf(iso) === localDate();
+}
+
+// --- status labels: [text, Vant tag type] ------------------------------------------------
+export const STATUS = {
+  meals: {
+    confirmed: ["已预订", "success"], waitlisted: ["候补中", "warning"], served: ["已取餐", "default"],
+    cancelled: ["已取消", "default"], no_show: ["未取餐", "danger"], pending_payment: ["待支付", "warning"],
+  },
+  meetings: {
+    pending: ["待审批", "warning"], confirmed: ["已确认", "success"], checked_in: ["已签到", "primary"],
+    completed: ["已结束", "default"], cancelled: ["已取消", "default"], rejected: ["已驳回", "danger"],
+    no_show: ["未签到", "danger"], expired: ["已过期", "default"],
+  },
+  repairs: {
+    open: ["待派单", "warning"], assigned: ["已派单", "primary"], in_progress: ["处理中", "primary"],
+    resolved: ["待确认", "success"], closed: ["已完成", "default"], cancelled: ["已取消", "default"],
+  },
+  visitors: {
+    active: ["有效", "success"], used: ["已入场", "primary"], expired: ["已过期", "default"],
+    revoked: ["已撤销", "danger"],
+  },
+  carwash: {
+    pending_payment: ["待支付", "warning"], active: ["可用", "success"], used_up: ["已用完", "default"],
+    expired: ["已过期", "default"], refunding: ["退款中", "warning"], refunded: ["已退款", "default"],
+    cancelled: ["已取消", "default"], booked: ["已预约", "primary"], washed: ["已洗车", "success"],
+    no_show: ["未到店", "danger"],
+  },
+  gym: {
+    confirmed: ["已预约", "success"], waitlisted: ["候补中", "warning"], checked_in: ["已核销", "primary"],
+    cancelled: ["已取消", "default"], no_show: ["未到场", "danger"],
+  },
+  library: {
+    active: ["借阅中", "primary"], returned: ["已归还", "default"], overdue: ["已逾期", "danger"],
+    waiting: ["排队中", "warning"], ready: ["待取书", "success"], fulfilled: ["已取书", "default"],
+    cancelled: ["已取消", "default"], expired: ["已过期", "default"], lost: ["已遗失", "danger"],
+    available: ["在架", "success"], on_loan: ["借出", "primary"], on_hold: ["预留", "warning"],
+  },
+  procurement: {
+    pending_leader: ["待部门审批", "warning"], pending_procurement: ["待采购办审批", "warning"],
+    approved: ["已批准", "success"], rejected: ["已驳回", "danger"], withdrawn: ["已撤回", "default"],
+    ordered: ["已下单", "primary"], received: ["已收货", "default"],
+  },
+  assessment: {
+    open: ["待整改", "warning"], submitted: ["待复查", "primary"], closed: ["已关闭", "default"],
+    reopened: ["退回整改", "danger"],
+  },
+  duty: {
+    booked: ["已预约", "primary"], waiting: ["排队中", "warning"], called: ["已叫号", "success"],
+    serving: ["办理中", "primary"], needs_info: ["待补件", "danger"], done: ["已办结", "default"],
+    cancelled: ["已取消", "default"], no_show: ["已过号", "danger"],
+  },
+};
+
+/** The label of a status in a domain, falling back to the code itself. */
+export function statusText(domain, status) {
+  return STATUS[domain]?.[status]?.[0] ?? status;
+}
+
+export function statusType(domain, status) {
+  return STATUS[domain]?.[status]?.[1] ?? "default";
+}
