@@ -59,7 +59,7 @@ from booking.catalog import (
     get,
 )
 from booking.domains import on_orphans, on_promoted
-from booking.engine import reserve, settled
+from booking.engine import reserve, reserve_each, settled
 from booking.healing import expire_holds, reconcile, repair_orphans
 from booking.redefine import has_slots_after, redefine
 from booking.release import cancel, confirm, finish
@@ -110,5 +110,6 @@ __all__ = [
     "redefine",
     "repair_orphans",
     "reserve",
+    "reserve_each",
     "settled",
 ]

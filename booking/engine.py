@@ -15,9 +15,10 @@ import itertools
 import logging
 import os
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.exceptions import IntegrityError
 
@@ -41,7 +42,7 @@ from server.errors import (
     NotFound,
     ServiceUnavailable,
 )
-from server.tx import transaction
+from server.tx import Tx, transaction
 
 log = logging.getLogger("booking")
 MAX_ATTEMPTS = 400
@@ -194,18 +195,28 @@ async def reserve_request(request: Request, *, now: datetime) -> ReservationInfo
             if not reply[1].startswith("P:"):
                 return await reservation_info(int(reply[1]), created=False)
             await asyncio.sleep(min(0.001 * (attempt + 1), 0.02))  # the owner is writing it
-        elif kind == "DUP":
-            raise Conflict("您已预订该时段", details={"slot_id": int(reply[1])})
-        elif kind == "LIMIT":
-            raise LimitReached(details={"limit": int(reply[1])})
-        elif kind == "FULL":
-            raise full_error(reply, quantity=request.quantity)
-        elif kind == "COUNTER":
-            raise CounterExhausted(reply[1])
-        elif kind == "CLOSED":
-            raise ResourceClosed()
+        elif (refused := _refusal(reply, quantity=request.quantity)) is not None:
+            raise refused
         # "RETRY": the copy was replaced while writing; take the places again.
     raise ServiceUnavailable("预订服务繁忙，请稍后再试")
+
+
+def _refusal(reply: list[str], *, quantity: int) -> AppError | None:
+    """The error a refusing RESERVE reply stands for (None: not a refusal)."""
+    kind = reply[0]
+    if kind == "DUP":
+        return Conflict("您已预订该时段", details={"slot_id": int(reply[1])})
+    if kind == "LIMIT":
+        return LimitReached(details={"limit": int(reply[1])})
+    if kind == "FULL":
+        return full_error(reply, quantity=quantity)
+    if kind == "COUNTER":
+        return CounterExhausted(reply[1])
+    if kind == "CLOSED":
+        return ResourceClosed()
+    if kind == "INVALID":
+        return InvalidInput({"slot_ids": "所选时段必须是连续的一段"})
+    return None
 
 
 async def _step(
@@ -298,58 +309,72 @@ async def _write(
     """The database write of an accepted request and the domain's record step, in one
     transaction: (the reservation, what the record step returned). Raises store.Stale
     to start again, RecordFailed when the domain refused."""
+    async with transaction() as tx:
+        await store.lock_resource(tx.conn, request.resource_id, exclusive=False)
+        await store.check_epoch(request.resource_id, epoch)
+        reservation = await _insert(tx, request, caps=caps, seq=seq, policy=policy, now=now)
+        value = await run_record(
+            request.record, tx, await info_of(reservation, created=True), now=now
+        )
+    return reservation, value
+
+
+async def _insert(
+    tx: Tx,
+    request: Request,
+    *,
+    caps: list[int],
+    seq: int | None,
+    policy: Written,
+    now: datetime,
+) -> Reservation:
+    """The reservation's rows (reservation, occupancies, waitlist entries) in `tx`."""
+    conn = tx.conn
     occupying = seq is None
     status = "waitlisted" if not occupying else ("held" if request.hold else "confirmed")
     expires_at = None
     if status == "held" and policy.hold_ttl_s > 0:
         expires_at = now + timedelta(seconds=policy.hold_ttl_s)
-    async with transaction() as tx:
-        conn = tx.conn
-        await store.lock_resource(conn, request.resource_id, exclusive=False)
-        await store.check_epoch(request.resource_id, epoch)
-        reservation = await Reservation.create(
-            using_db=conn,
-            resource_id=request.resource_id,
-            user_id=request.user_id,
-            slot_ids=request.slot_ids,
-            quantity=request.quantity,
-            status=status,
-            idempotency_key=request.idempotency_key,
-            counters=request.counters,
-            wait_seq=seq,
-            expires_at=expires_at,
-            created_at=now,
-            updated_at=now,
-        )
-        await Occupancy.bulk_create(
+    reservation = await Reservation.create(
+        using_db=conn,
+        resource_id=request.resource_id,
+        user_id=request.user_id,
+        slot_ids=request.slot_ids,
+        quantity=request.quantity,
+        status=status,
+        idempotency_key=request.idempotency_key,
+        counters=request.counters,
+        wait_seq=seq,
+        expires_at=expires_at,
+        created_at=now,
+        updated_at=now,
+    )
+    await Occupancy.bulk_create(
+        [
+            Occupancy(
+                reservation_id=reservation.id,
+                slot_id=slot_id,
+                user_id=request.user_id,
+                quantity=request.quantity,
+                occupied=occupying,
+                exclusive_key=str(slot_id) if occupying and cap == 1 else None,
+                user_slot_key=(f"{slot_id}:{request.user_id}" if policy.one_per_slot else None),
+            )
+            for slot_id, cap in zip(request.slot_ids, caps, strict=True)
+        ],
+        using_db=conn,
+    )
+    if seq is not None:
+        await WaitlistEntry.bulk_create(
             [
-                Occupancy(
-                    reservation_id=reservation.id,
-                    slot_id=slot_id,
-                    user_id=request.user_id,
-                    quantity=request.quantity,
-                    occupied=occupying,
-                    exclusive_key=str(slot_id) if occupying and cap == 1 else None,
-                    user_slot_key=(f"{slot_id}:{request.user_id}" if policy.one_per_slot else None),
+                WaitlistEntry(
+                    reservation_id=reservation.id, slot_id=slot_id, seq=seq, created_at=now
                 )
-                for slot_id, cap in zip(request.slot_ids, caps, strict=True)
+                for slot_id in request.slot_ids
             ],
             using_db=conn,
         )
-        if seq is not None:
-            await WaitlistEntry.bulk_create(
-                [
-                    WaitlistEntry(
-                        reservation_id=reservation.id, slot_id=slot_id, seq=seq, created_at=now
-                    )
-                    for slot_id in request.slot_ids
-                ],
-                using_db=conn,
-            )
-        value = await run_record(
-            request.record, tx, await info_of(reservation, created=True), now=now
-        )
-    return reservation, value
+    return reservation
 
 
 def _pending(
@@ -439,3 +464,149 @@ async def _explain_integrity(request: Request) -> ReservationInfo:
             raise Conflict("该时段已被预订", details={"slot_id": taken[0]})
         raise full_error(["FULL", str(taken[0]), "slot_full", "0:0"], quantity=request.quantity)
     raise Conflict("您已预订该时段", details={"slot_ids": request.slot_ids})
+
+
+# --- several runs taken one by one, written together ----------------------------------
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A run whose places the Lua step took, waiting for the shared transaction."""
+
+    request: Request
+    reply: list[str]
+    token: str
+
+
+async def reserve_each(
+    *,
+    resource_id: int,
+    user_id: int,
+    runs: list[list[int]],
+    hold: bool = False,
+    record: Callable[[Tx, list[ReservationInfo | AppError]], Awaitable[T]],
+    now: datetime,
+) -> tuple[list[ReservationInfo | AppError], T | None]:
+    """Take each run of slots (all of a run or none of it) on its own, then write every
+    taken run and the domain's `record` step in ONE transaction.
+
+    For things made together that must exist together or not at all — a weekly
+    meeting series is its weeks, its series row and its one announcement: a crash at
+    any instant leaves either all of them or none (the places a crash left taken in
+    Redis are freed by the reconcile at start). A refused run is reported as its error
+    in the outcome list and the others go on; `record` sees the outcome of every run
+    (a ReservationInfo or the refusal) and may raise to refuse the whole request, which
+    gives every place back. Nothing is written and `record` is not called when every
+    run is refused. No waitlist and no engine idempotency key: the caller's request
+    key covers the whole set.
+    """
+    requests = [
+        Request(
+            resource_id=resource_id,
+            user_id=user_id,
+            slot_ids=list(slot_ids),
+            quantity=1,
+            counters={},
+            idempotency_key=None,
+            waitlist=False,
+            hold=hold,
+        )
+        for slot_ids in runs
+    ]
+    for request in requests:
+        validate(request)
+    for _ in range(MAX_ATTEMPTS):
+        # As in reserve(): once places may be taken, writing or giving them back must
+        # finish even if the caller goes away.
+        step = asyncio.ensure_future(_take_and_write_each(requests, record=record, now=now))
+        _in_flight.add(step)
+        step.add_done_callback(_in_flight.discard)
+        outcome = await asyncio.shield(step)
+        if outcome is not None:
+            for item in outcome[0]:
+                code = item.code if isinstance(item, AppError) else item.status
+                await metrics.booking(resource_id, code)
+            return outcome
+    raise ServiceUnavailable("预订服务繁忙，请稍后再试")
+
+
+async def _take_and_write_each(
+    requests: list[Request],
+    *,
+    record: Callable[[Tx, list[ReservationInfo | AppError]], Awaitable[T]],
+    now: datetime,
+) -> tuple[list[ReservationInfo | AppError], T | None] | None:
+    """One attempt: None when a copy was replaced meanwhile (start again)."""
+    taken: list[Taken] = []
+    outcomes: list[Taken | AppError] = []
+    try:
+        for request in requests:
+            result = await _take(request)
+            if isinstance(result, Taken):
+                taken.append(result)
+            outcomes.append(result)
+        if not taken:
+            return [item for item in outcomes if isinstance(item, AppError)], None
+        async with transaction() as tx:
+            await store.lock_resource(tx.conn, requests[0].resource_id, exclusive=False)
+            for epoch in {item.reply[1] for item in taken}:
+                await store.check_epoch(requests[0].resource_id, epoch)
+            written: dict[int, ReservationInfo] = {}
+            for item in taken:
+                reservation = await _insert(
+                    tx,
+                    item.request,
+                    caps=[int(c) for c in item.reply[2].split(",")],
+                    seq=None,
+                    policy=Written(
+                        one_per_slot=item.reply[3] == "1", hold_ttl_s=int(item.reply[4])
+                    ),
+                    now=now,
+                )
+                written[id(item)] = await info_of(reservation, created=True)
+            infos: list[ReservationInfo | AppError] = [
+                written[id(item)] if isinstance(item, Taken) else item for item in outcomes
+            ]
+            value = await record(tx, infos)
+    except store.Stale:
+        await _give_back(taken)
+        return None
+    except BaseException:
+        await _give_back(taken)
+        raise
+    return infos, value
+
+
+async def _take(request: Request) -> Taken | AppError:
+    """The Lua step for one run: its places taken, or why not."""
+    rid = request.resource_id
+    keys = [store.state_key(rid), *(store.queue_key(rid, s) for s in request.slot_ids)]
+    for _ in range(MAX_ATTEMPTS):
+        token = _write_token()
+        args: list[Any] = [
+            request.user_id,
+            1,
+            "",
+            token,
+            "0",
+            len(request.slot_ids),
+            *request.slot_ids,
+        ]
+        reply: list[str] = await store.run(lua.RESERVE, keys=keys, args=args)
+        kind = reply[0]
+        if kind == "OK":
+            return Taken(request=request, reply=reply, token=token)
+        if kind == "MISSING":
+            await store.hydrate(rid)
+        elif kind in ("NOSLOT", "NOCOUNTER"):
+            await _learn_definitions(rid, kind, reply[1])
+        elif (refused := _refusal(reply, quantity=1)) is not None:
+            return refused
+    raise ServiceUnavailable("预订服务繁忙，请稍后再试")
+
+
+async def _give_back(taken: list[Taken]) -> None:
+    for item in taken:
+        await _compensate(item.request, epoch=item.reply[1], token=item.token, ikey="", seq=None)

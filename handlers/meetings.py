@@ -170,7 +170,6 @@ async def create_series(request: Request) -> HTTPResponse:
         user_id=principal_of(request).user_id,
         request=body,
         weeks=body.weeks,
-        idempotency_key=request.headers.get("idempotency-key"),
         now=now(request),
     )
     return reply(result, status=201)

@@ -31,6 +31,7 @@ from models.meetings import Booking as BookingRow
 from server import faults
 from server.clock import aware, tz, wire
 from server.errors import (
+    AppError,
     Conflict,
     InvalidInput,
     InvalidState,
@@ -41,7 +42,7 @@ from server.errors import (
 )
 from server.logs import get_logger
 from server.pagination import Page, page
-from server.tx import Tx, move, transaction
+from server.tx import Tx, move
 from services import identity
 from services.meetings.ical import booking_calendar
 from services.meetings.rooms import bookable_room, closed_room
@@ -88,18 +89,16 @@ async def create_series(
     user_id: int,
     request: BookingIn,
     weeks: int,
-    idempotency_key: str | None = None,
     now: datetime,
 ) -> Series:
     """The same time every week for `weeks` weeks. Each week is one engine run, taken
     whole or not at all, so a week is either booked or skipped (with the reason) and a
     partial overlap cannot happen. If no week can be booked nothing is created.
 
-    The engine takes one run per transaction, so the weeks commit one by one; the
-    series row, the weeks' link to it and its one announcement then commit together.
-    Each week carries an engine idempotency key derived from the request's, so a
-    retry after a crash between those steps gets back the weeks it already holds and
-    completes the same series, never a second one.
+    The weeks, the series row that ties them and its one announcement commit in one
+    transaction (engine.reserve_each): a crash at any instant leaves the whole series
+    or nothing, never weeks without their series. The request's Idempotency-Key
+    covers the whole series.
     """
     room = await bookable_room(request.room_id)
     if room.closed:
@@ -113,52 +112,90 @@ async def create_series(
     if fields:
         raise InvalidInput(fields)
     runs = weekly(start, end, weeks)  # before anything is written: it may be a 400
-    booked: list[BookingRow] = []
-    skipped: list[Skipped] = []
-    for week, (week_start, week_end) in enumerate(runs):
-        try:
+    assert room.resource_id is not None
+    slot_runs = [
+        [
+            slot.id
+            for slot in await engine.ensure_slots(
+                resource_id=room.resource_id,
+                start=week_start,
+                end=week_end,
+                step_minutes=room.slot_minutes,
+            )
+        ]
+        for week_start, week_end in runs
+    ]
+
+    async def record(tx: Tx, outcomes: list[engine.ReservationInfo | AppError]) -> Series:
+        await _same_grid(tx, room)
+        series = await BookingSeries.create(
+            using_db=tx.conn, room_id=room.id, organizer_id=user_id, weeks=weeks
+        )
+        booked: list[BookingRow] = []
+        skipped: list[Skipped] = []
+        for (week_start, week_end), outcome in zip(runs, outcomes, strict=True):
+            if isinstance(outcome, AppError):
+                if not isinstance(outcome, Conflict | SlotFull):
+                    raise _refused(outcome)
+                skipped.append(
+                    Skipped(
+                        start=week_start,
+                        end=week_end,
+                        reason="conflict",
+                        message="该周此时段已被预订",
+                    )
+                )
+                continue
             booked.append(
-                await _reserve_run(
-                    room=room,
-                    user_id=user_id,
+                await BookingRow.create(
+                    using_db=tx.conn,
+                    reservation_id=outcome.id,
+                    room_id=room.id,
+                    organizer_id=user_id,
+                    series_id=series.id,
                     start=week_start,
                     end=week_end,
-                    request=request,
-                    announce=False,
-                    idempotency_key=f"series:{idempotency_key}:{week}" if idempotency_key else None,
-                    now=now,
+                    title=request.title.strip(),
+                    attendees=request.attendees,
+                    status="pending_approval" if outcome.status == "held" else "confirmed",
                 )
             )
             await faults.point("meetings.series.after_week")
-        except Conflict:
-            skipped.append(
-                Skipped(
-                    start=week_start, end=week_end, reason="conflict", message="该周此时段已被预订"
-                )
-            )
-    if not booked:
+        await _announce_created(tx, room=room, bookings=booked, skipped=len(skipped), now=now)
+        return Series(series_id=series.id, bookings=[], skipped=skipped)
+
+    outcomes, made = await engine.reserve_each(
+        resource_id=room.resource_id,
+        user_id=user_id,
+        runs=slot_runs,
+        hold=room.needs_approval,
+        record=record,
+        now=now,
+    )
+    if made is None:
+        for outcome in outcomes:
+            if not isinstance(outcome, Conflict | SlotFull):
+                raise _refused(outcome)
+        skipped = [
+            Skipped(start=s, end=e, reason="conflict", message="该周此时段已被预订")
+            for s, e in runs
+        ]
         raise Conflict(
             "每一周的该时段都已被预订",
             details={"skipped": [item.model_dump(mode="json") for item in skipped]},
         )
-    series_id = next((row.series_id for row in booked if row.series_id is not None), None)
-    async with transaction() as tx:
-        if series_id is None:  # not made by an earlier attempt of this request
-            series = await BookingSeries.create(
-                using_db=tx.conn, room_id=room.id, organizer_id=user_id, weeks=weeks
-            )
-            series_id = series.id
-            await _announce_created(tx, room=room, bookings=booked, skipped=len(skipped), now=now)
-        await (
-            BookingRow.filter(id__in=[row.id for row in booked], series_id=None)
-            .using_db(tx.conn)
-            .update(series_id=series_id)
-        )
+    rows = await BookingRow.filter(series_id=made.series_id).order_by("start")
     return Series(
-        series_id=series_id,
-        bookings=[await booking_view(booking_id=row.id) for row in booked],
-        skipped=skipped,
+        series_id=made.series_id,
+        bookings=[await booking_view(booking_id=row.id) for row in rows],
+        skipped=made.skipped,
     )
+
+
+def _refused(error: engine.ReservationInfo | AppError) -> AppError:
+    """A week refused for another reason than its time being taken refuses the series."""
+    assert isinstance(error, AppError)
+    return closed_room() if isinstance(error, engine.ResourceClosed) else error
 
 
 async def _reserve_run(
