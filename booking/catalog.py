@@ -71,6 +71,11 @@ async def create_resource(*, tx: Tx, domain: str, ref_id: int, name: str, policy
         hold_ttl_s=policy.hold_ttl_s,
         full_code=policy.full_code,
     )
+
+    async def forget_any_copy() -> None:
+        await store.forget(resource.id)
+
+    tx.after_commit(forget_any_copy)
     return resource.id
 
 

@@ -69,6 +69,22 @@ async def run(source: str, *, keys: list[str], args: list[Any]) -> Any:
     return await resources.lua_channel().evalsha(source, keys, args)
 
 
+async def forget(resource_id: int) -> None:
+    """Drop the Redis copy of a resource that has just been created.
+
+    A new resource has no reservation, so any copy under its id is left over from a
+    resource whose creation rolled back (SQLite hands the same id out again after a
+    rollback; a crashed set-up may have left places taken under it). The next request
+    hydrates a fresh copy from the database.
+    """
+    redis = resources.redis()
+    keys = [state_key(resource_id)]
+    keys += [
+        key async for key in redis.scan_iter(match=f"{queue_prefix(resource_id)}*", count=1000)
+    ]
+    await redis.delete(*keys)
+
+
 class Stale(Exception):
     """The copy of the state this request took places from was replaced meanwhile."""
 

@@ -300,3 +300,24 @@ async def test_ids_that_cannot_exist_are_not_found_never_a_database_error():
     ):
         with pytest.raises(NotFound):
             await call
+
+
+async def test_a_new_resource_starts_without_a_leftover_copy_under_its_id():
+    """SQLite hands out an id again after a rollback: a copy left under it (from the
+    rolled-back resource) must not count places of the new one."""
+    from models.booking import Resource
+
+    last = await Resource.all().order_by("-id").first()
+    start = (last.id if last else 0) + 1
+    redis = resources.redis()
+    for rid in range(start, start + 50):
+        await redis.hset(store.state_key(rid), mapping={"epoch": "left-over", "b:1": "1"})
+        await redis.rpush(store.queue_key(rid, 1), "left-over")
+    async with transaction() as tx:
+        rid = await booking.create_resource(
+            tx=tx, domain="test", ref_id=1, name="new", policy=booking.Policy(capacity=1)
+        )
+    assert start <= rid < start + 50
+    assert not await redis.exists(store.state_key(rid), store.queue_key(rid, 1))
+    for other in range(start, start + 50):
+        await redis.delete(store.state_key(other), store.queue_key(other, 1))
