@@ -313,6 +313,7 @@ def refused_through_proxy(request: Request) -> bool:
 def install(app: Sanic[Any, Any]) -> None:
     """The request histogram and the /metrics route (public; refused when proxied)."""
     from sanic import HTTPResponse
+    from sanic_ext.extensions.openapi import openapi
 
     from server.auth import public
     from server.errors import NotFound
@@ -328,7 +329,9 @@ def install(app: Sanic[Any, Any]) -> None:
     async def _last_flush(app: Sanic[Any, Any]) -> None:
         flush()
 
+    # Prometheus's exposition for the operators, not a part of the API document.
     @app.get(PATH, name="metrics")
+    @openapi.exclude()
     @public
     async def metrics_endpoint(request: Request) -> HTTPResponse:
         if refused_through_proxy(request):

@@ -42,6 +42,11 @@ TITLES: dict[str, str] = {
     "procurement_to_approve": "采购申请待审批通知",
     "procurement_status": "采购申请进度通知",
     "procurement_reminder": "采购审批超时提醒",
+    "duty_called": "勤务站叫号通知",
+    "duty_reminder": "勤务站预约提醒",
+    "duty_needs_info": "勤务站补件通知",
+    "duty_done": "勤务站办结通知",
+    "duty_no_show": "勤务站过号通知",
 }
 
 
