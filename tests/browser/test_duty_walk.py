@@ -66,6 +66,7 @@ def screen(browser: Any, h5_server: Server) -> Iterator[Any]:
                 else None
             ),
         )
+        page.clock.install(time=_instant(when))
         move(actor, when)
         query = f"?code={code}" if code else ""
         page.goto(f"{h5_server.app}{query}#{path}")
@@ -83,7 +84,9 @@ def move(actor: Actor, when: str) -> None:
     """The actor's server time and page clock, both at `when` (HH:MM) on DAY."""
     instant = _instant(when)
     actor.page.context.set_extra_http_headers({"X-Test-Now": instant.isoformat()})
-    actor.page.clock.set_fixed_time(instant)
+    # A running clock set to `when` (a frozen one would stop Vue's click handlers, which
+    # compare an event's time with the time they were attached).
+    actor.page.clock.set_system_time(instant)
 
 
 def _phone(screen: Any, code: str, path: str, when: str) -> Actor:
