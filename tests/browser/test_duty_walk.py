@@ -373,9 +373,16 @@ def test_the_admin_sets_up_a_service_and_a_day_and_sees_the_report_chart(
     boss.testid("duty-service-documents").locator("input").fill("身份证、照片")
     boss.testid("duty-service-minutes").locator("input").fill("20")
     boss.testid("duty-service-submit").click()
-    expect(boss.page.get_by_text(name)).to_be_visible()
+    expect(boss.page.locator("[data-testid^=duty-admin-service-]", has_text=name)).to_be_visible()
     made = next(s for s in admin_api.get("/admin/duty/services")["items"] if s["name"] == name)
     assert made["documents"] == ["身份证", "照片"] and made["mode"] == "appointment"
+    # Edit it: the fee note.
+    boss.testid(f"duty-admin-service-{made['id']}").click()
+    boss.testid("duty-service-fee").locator("input").fill("加急费 ¥50")
+    boss.testid("duty-service-submit").click()
+    expect(boss.testid(f"duty-admin-service-{made['id']}")).to_contain_text("加急费 ¥50")
+    held = next(s for s in admin_api.get("/admin/duty/services")["items"] if s["id"] == made["id"])
+    assert held["fee_note"] == "加急费 ¥50" and held["name"] == name
 
     # Its counter slots on DAY (the demo's hours), two counters.
     boss.testid("duty-slots-date").locator("input").fill(DAY.isoformat())

@@ -41,6 +41,7 @@ const CSS = `
 .duty-desk .bar .chip { min-width: 44px; min-height: 44px; }
 .duty-desk .bar .grow { flex: 1; }
 .duty-desk .bar .van-button { min-height: 44px; }
+.duty-desk .bar .van-button.call { min-width: 200px; height: 52px; font-size: 18px; }
 .duty-desk .cols { display: grid; grid-template-columns: 1fr; gap: 12px; margin-top: 12px; }
 @media (min-width: 1024px) { .duty-desk .cols { grid-template-columns: 3fr 2fr; } }
 .duty-desk .panel { background: #fff; border-radius: 12px; padding: 12px; min-width: 0; }

@@ -21,7 +21,7 @@ export default {
         <span>本窗口</span>
         <button v-for="n in 9" :key="n" type="button" :class="['chip', { active: counter === n }]" :data-testid="'desk-counter-' + n" @click="setCounter(n)">{{ n }}</button>
         <span class="grow"></span>
-        <van-button type="primary" size="large" :loading="call.busy" :disabled="!counter || !waitingCount" data-testid="desk-call"
+        <van-button type="primary" class="call" :loading="call.busy" :disabled="!counter || !waitingCount" data-testid="desk-call"
                     @click="call.run(counter)">叫号<span v-if="counter"> → {{ counter }} 号窗口</span></van-button>
         <van-button plain type="primary" data-testid="desk-report" @click="go('/duty/report')">月报</van-button>
         <van-button v-if="isAdmin" plain data-testid="desk-admin" @click="go('/duty/admin')">业务与时段</van-button>
