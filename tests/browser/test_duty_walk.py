@@ -401,6 +401,7 @@ def test_the_admin_sets_up_a_service_and_a_day_and_sees_the_report_chart(
     assert row["walk_ins"] == 1 and row["done"] == 1
     expect(boss.testid("duty-report-row")).to_have_count(len(report["items"]))
     expect(boss.testid("duty-report-table")).to_contain_text(services["walk_in"]["name"])
+    expect(boss.testid("toast")).to_be_hidden()  # the slots' toast is gone from the picture
     boss.shot("duty-report")
     with boss.page.expect_download() as download:
         boss.testid("report-xlsx").click()

@@ -13,9 +13,9 @@ export default {
   template: `
     <div class="desk">
       <div class="desk-wide toolbar">
-        <van-button size="small" round plain type="primary" data-testid="duty-admin-report" @click="go('/duty/report')">月报</van-button>
-        <van-button size="small" round plain type="primary" data-testid="duty-admin-desk" @click="go('/duty/desk')">窗口</van-button>
-        <van-button size="small" round type="primary" icon="plus" data-testid="duty-service-new" @click="edit(null)">新增业务</van-button>
+        <van-button class="tap" size="small" round plain type="primary" data-testid="duty-admin-report" @click="go('/duty/report')">月报</van-button>
+        <van-button class="tap" size="small" round plain type="primary" data-testid="duty-admin-desk" @click="go('/duty/desk')">窗口</van-button>
+        <van-button class="tap" size="small" round type="primary" icon="plus" data-testid="duty-service-new" @click="edit(null)">新增业务</van-button>
       </div>
       <div>
         <div class="section-title">业务（含已停办）</div>

@@ -68,7 +68,7 @@ export default {
             <template v-else>
               <div class="section-title">评价本次服务</div>
               <van-cell-group inset>
-                <van-cell title="满意度"><van-rate v-model="score" :size="28" data-testid="duty-rate-score" /></van-cell>
+                <van-cell title="满意度"><van-rate v-model="score" :size="32" :gutter="8" data-testid="duty-rate-score" /></van-cell>
                 <van-field v-model.trim="comment" label="意见" type="textarea" rows="2" autosize maxlength="500" placeholder="选填" data-testid="duty-rate-comment" :error-message="rate.fields.comment" />
               </van-cell-group>
               <div class="actions">

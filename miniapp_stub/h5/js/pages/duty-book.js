@@ -28,7 +28,7 @@ export default {
             </div>
             <div class="section-title">选择时段（{{ dayLabel(day) }}）</div>
             <van-loading v-if="slots.loading" class="gap" vertical>加载时段…</van-loading>
-            <div v-else-if="slots.failed" class="hint">时段加载失败 <van-button size="small" data-testid="duty-slots-retry" @click="loadSlots">重试</van-button></div>
+            <div v-else-if="slots.failed" class="hint">时段加载失败 <van-button class="tap" size="small" data-testid="duty-slots-retry" @click="loadSlots">重试</van-button></div>
             <div v-else-if="!slots.items.length" class="hint" data-testid="duty-slots-empty">该日不开放预约，请选择其他日期</div>
             <div v-else class="duty-slots">
               <van-button v-for="s in slots.items" :key="s.id" :data-testid="'slot-' + s.id"

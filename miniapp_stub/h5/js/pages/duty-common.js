@@ -18,6 +18,7 @@ export const NO_SHOW_AFTER_MS = 10 * 60_000; // 过号 only after 10 min called
 export const LIVE = new Set(["booked", "waiting", "called", "serving"]);
 
 const CSS = `
+.van-button.tap { min-height: 44px; padding: 0 14px; }
 .duty-card { margin: 12px; padding: 14px 16px; background: #fff; border-radius: 12px; }
 .duty-card h3 { margin: 0 0 6px; font-size: 16px; display: flex; align-items: center; gap: 8px; }
 .duty-card p { margin: 4px 0; font-size: 13px; color: rgba(0,0,0,.6); line-height: 1.6; }

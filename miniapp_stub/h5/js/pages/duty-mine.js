@@ -13,7 +13,7 @@ export default {
   template: `
     <div>
       <div class="toolbar">
-        <van-button size="small" round plain type="primary" data-testid="duty-services" @click="go('/duty')">办理业务</van-button>
+        <van-button class="tap" size="small" round plain type="primary" data-testid="duty-services" @click="go('/duty')">办理业务</van-button>
       </div>
       <page-state :page="page" empty="还没有勤务站的预约或排号">
         <van-cell-group inset class="gap">

@@ -17,7 +17,7 @@ export default {
       </van-cell-group>
       <page-state :page="page" empty="该月没有勤务站业务记录" class="desk-wide">
         <div class="desk">
-          <div class="chart-card"><div class="chart-title">各业务办理量</div><div ref="chartEl" class="chart" style="height:260px" data-testid="chart-duty"></div></div>
+          <div class="chart-card"><div class="chart-title">各业务办理量</div><div ref="chartEl" class="chart" :style="{ height: chartHeight + 'px' }" data-testid="chart-duty"></div></div>
           <div class="chart-card">
             <table class="duty-table" data-testid="duty-report-table">
               <thead><tr><th>业务</th><th>预约</th><th>现场</th><th>代办</th><th>办结</th><th>过号</th><th>平均等候(分)</th><th>平均办理(分)</th></tr></thead>
@@ -50,18 +50,21 @@ export default {
       chart?.dispose();
       chart = window.echarts.init(chartEl.value, null, { renderer: "svg" });
       const rows = page.data.items;
-      const bar = (name, key, color) => ({ name, type: "bar", stack: "in", data: rows.map((r) => r[key]), itemStyle: { color } });
+      // Horizontal bars: a station's service names stay readable however many there are.
+      const bar = (name, key, color, stack = "in") => ({ name, type: "bar", stack, data: rows.map((r) => r[key]), itemStyle: { color } });
       chart.setOption({
         animation: false,
         legend: { top: 0 },
-        grid: { left: 40, right: 16, top: 36, bottom: 40 },
-        xAxis: { type: "category", data: rows.map((r) => r.service), axisLabel: { fontSize: 10, interval: 0, width: 60, overflow: "truncate" } },
-        yAxis: { type: "value", minInterval: 1 },
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        grid: { left: 100, right: 24, top: 32, bottom: 24 },
+        yAxis: { type: "category", inverse: true, data: rows.map((r) => r.service), axisLabel: { fontSize: 11, width: 90, overflow: "truncate" } },
+        xAxis: { type: "value", minInterval: 1 },
         series: [
           bar("预约", "appointments", "#10aeff"), bar("现场", "walk_ins", "#07c160"), bar("代办", "errands", "#fa9d3b"),
-          { name: "过号", type: "line", data: rows.map((r) => r.no_shows), itemStyle: { color: "#fa5151" } },
+          bar("过号", "no_shows", "#fa5151", "miss"),
         ],
       }, true);
+      chart.resize();
     }, { flush: "post" });
     Vue.onBeforeUnmount(() => chart?.dispose());
     async function download() {
@@ -74,6 +77,7 @@ export default {
         downloading.value = false;
       }
     }
-    return { month, page, chartEl, downloading, download, minutes };
+    const chartHeight = Vue.computed(() => Math.max(220, 60 + 30 * (page.data?.items.length || 0)));
+    return { month, page, chartEl, chartHeight, downloading, download, minutes };
   },
 };

@@ -11,8 +11,8 @@ export default {
   template: `
     <div>
       <div class="toolbar">
-        <van-button size="small" round plain type="primary" icon="orders-o" data-testid="duty-mine" @click="go('/duty/mine')">我的预约与排号</van-button>
-        <van-button v-if="isAdmin" size="small" round plain data-testid="duty-admin" @click="go('/duty/admin')">业务管理</van-button>
+        <van-button class="tap" size="small" round plain type="primary" icon="orders-o" data-testid="duty-mine" @click="go('/duty/mine')">我的预约与排号</van-button>
+        <van-button v-if="isAdmin" class="tap" size="small" round plain data-testid="duty-admin" @click="go('/duty/admin')">业务管理</van-button>
       </div>
       <div class="hint">预约类业务请先预约时段，到场后签到取 A 号；现场业务到勤务站后取 B 号；代办业务上传材料即可，办结后通知您。</div>
       <page-state :page="page" empty="勤务站暂无开放的业务">
