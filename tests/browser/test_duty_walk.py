@@ -261,6 +261,25 @@ def test_book_check_in_take_a_number_the_counter_calls_and_finishes_and_the_tv_s
     expect(me.testid("duty-rated")).to_be_visible()
     assert first_api.get(f"/duty/appointments/{appointment_id}")["rated"] is True
 
+    # My list shows it done, dated; a new booking for 11:30 is cancelled before it is called,
+    # and its place is free again at once.
+    me.go("/duty/mine")
+    expect(me.testid(f"duty-appt-status-{appointment_id}")).to_have_attribute("data-status", "done")
+    expect(me.testid(f"duty-appt-{appointment_id}")).to_contain_text("10:30–11:00")
+    me.go(f"/duty/book/{services['appointment']['id']}")
+    later = next(s for s in slots if s["start"] == at(DAY, "11:30"))
+    me.testid(f"slot-{later['id']}").click()
+    me.testid("duty-submit").click()
+    expect(me.testid("duty-status")).to_have_attribute("data-status", "booked")
+    me.testid("duty-cancel").click()
+    me.page.get_by_role("button", name="确定取消").click()
+    expect(me.testid("duty-status")).to_have_attribute("data-status", "cancelled")
+    expect(me.testid("duty-cancel")).to_have_count(0)
+    again = first_api.get(
+        f"/duty/services/{services['appointment']['id']}/slots", date=DAY.isoformat()
+    )["items"]
+    assert next(s for s in again if s["id"] == later["id"])["available"] == 1
+
     # The next call takes the walk-in; the TV follows on its own.
     clerk.testid("desk-call").click()
     expect(clerk.page.get_by_text(walk_in_no).first).to_be_visible()

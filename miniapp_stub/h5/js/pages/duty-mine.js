@@ -2,7 +2,7 @@
 // queue: the list refreshes itself while something is waiting or called.
 import { Vue } from "../vendor.js";
 import { api } from "../api.js";
-import { dateTime, dayLabel, span, statusText, statusType } from "../format.js";
+import { dayLabel, hhmm, span, statusText, statusType } from "../format.js";
 import { usePage } from "../ui.js";
 import { go } from "../router.js";
 import { LIVE, MODES, useDutyStyles } from "./duty-common.js";
@@ -23,7 +23,7 @@ export default {
               <van-tag plain :type="MODES[a.kind][1]">{{ MODES[a.kind][0] }}</van-tag>
             </template>
             <template #label>
-              <div>{{ a.slot ? span(a.slot.start, a.slot.end) : dayLabel(a.date) + ' · 提交于 ' + dateTime(a.created_at) }}</div>
+              <div>{{ a.slot ? '预约 ' + span(a.slot.start, a.slot.end) : dayLabel(a.date) + ' ' + hhmm(a.checked_in_at || a.created_at) + (a.kind === 'errand' ? ' 提交' : ' 取号') }}</div>
               <div v-if="a.status === 'waiting' && a.position" :data-testid="'duty-appt-position-' + a.id">排队第 {{ a.position }} 位</div>
               <div v-if="a.status === 'called'" class="danger-text">请到 {{ a.counter }} 号窗口</div>
               <div v-if="a.status === 'needs_info'" class="danger-text">需补充材料：{{ a.info_note }}</div>
@@ -42,6 +42,6 @@ export default {
       if (page.state === "loaded" && page.data.items.some((a) => LIVE.has(a.status) && a.status !== "booked")) page.refresh();
     }, REFRESH_MS);
     Vue.onBeforeUnmount(() => clearInterval(timer));
-    return { page, go, span, dayLabel, dateTime, statusText, statusType, MODES };
+    return { page, go, span, dayLabel, hhmm, statusText, statusType, MODES };
   },
 };
