@@ -135,8 +135,9 @@ async function boot() {
     return;
   }
   session.ready = true;
-  // A gym's front desk is no staff member: its screen works with a desk key alone.
-  if (!session.user.bound && route.path !== "/gym/desk") replace("/bind");
+  // A gym's front desk is no staff member: its screen works with a desk key alone; the
+  // duty station's TV needs no account at all.
+  if (!session.user.bound && route.path !== "/gym/desk" && route.path !== "/duty/display") replace("/bind");
   else if (route.path === "/bind") replace("/");
   refreshUnread();
 }

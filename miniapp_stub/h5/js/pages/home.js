@@ -6,7 +6,7 @@ import { session, hasRole, refreshUnread } from "../session.js";
 
 const ROLE_NAMES = {
   staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员", inspector: "检查员", librarian: "图书管理员", carwash: "洗车",
-  dept_head: "部门负责人", procurement: "采购办",
+  dept_head: "部门负责人", procurement: "采购办", duty_station: "勤务站",
 };
 
 export default {
@@ -56,6 +56,7 @@ export default {
       { id: "library", text: "图书借阅", glyph: "书", color: "#1485ee", to: "/library" },
       { id: "carwash", text: "洗车服务", glyph: "洗", color: "#1485ee", to: "/carwash" },
       { id: "procurement", text: "采购申请", glyph: "采", color: "#fa9d3b", to: "/procurement" },
+      { id: "duty", text: "勤务站", glyph: "勤", color: "#576b95", to: "/duty" },
     ];
     // A contracted team's contact has no role of their own: the entry shows once they have a rectification.
     const teamContact = Vue.ref(false);
@@ -66,6 +67,7 @@ export default {
       hasRole("librarian") && { id: "library-desk", text: "图书借还", glyph: "借", color: "#1485ee", to: "/library/desk" },
       hasRole("carwash") && { id: "station", text: "洗车核销", glyph: "洗", color: "#1485ee", to: "/carwash/station" },
       hasRole("dept_head", "procurement") && { id: "purchase-approve", text: "采购审批", glyph: "批", color: "#fa9d3b", to: "/procurement?tab=approve" },
+      hasRole("duty_station") && { id: "duty-desk", text: "勤务站窗口", glyph: "窗", color: "#576b95", to: "/duty/desk" },
       hasRole("admin") && { id: "admin", text: "管理后台", glyph: "管", color: "#353535", to: "/admin" },
       hasRole("inspector") && { id: "inspect", text: "服务检查", glyph: "检", color: "#576b95", to: "/assessment/inspect" },
       (hasRole("inspector") || teamContact.value) && { id: "rectifications", text: "整改单", glyph: "改", color: "#fa9d3b", to: "/assessment/rectifications" },
