@@ -302,7 +302,7 @@ def test_attendant_sees_the_days_bookings_and_washes(desk_of, phone_of, new_staf
 
 
 def test_guard_finds_a_visitor_by_the_last_4_digits_and_admits_with_a_reason(
-    desk_of, new_staff, h5_server
+    desk_of, phone_of, new_staff, h5_server
 ):
     _, host_api = new_staff()
     last4 = f"{secrets.randbelow(10**4):04d}"
@@ -340,6 +340,10 @@ def test_guard_finds_a_visitor_by_the_last_4_digits_and_admits_with_a_reason(
     expect(guard.testid(f"log-reason-{line['id']}")).to_have_text("访客手机没电，已核对身份证")
     expect(row).to_have_count(0)  # a single-entry pass can admit no more
     guard.shot("roles-guard-log")
+
+    phone = phone_of("demo-G0002", "/gate/lookup")
+    expect(phone.testid(f"log-manual-{line['id']}")).to_be_visible()
+    phone.check_layout()
 
 
 # --- canteen -----------------------------------------------------------------------------

@@ -19,6 +19,20 @@ export default {
             <template #button><van-button size="small" type="primary" class="tap" :disabled="!q" data-testid="lookup-search" @click="search">查找</van-button></template>
           </van-field>
         </van-cell-group>
+        <div v-if="result" :class="['result-card', result.valid ? 'valid' : 'invalid']" data-testid="lookup-result"
+             :data-state="result.valid ? 'valid' : 'invalid'">
+          <div class="result-mark">{{ result.valid ? "✓" : "✕" }}</div>
+          <div class="result-title" data-testid="lookup-verdict">{{ result.valid ? "人工放行，已登记入场" : statusText("gate", result.reason) }}</div>
+          <div v-if="result.valid" class="result-rows">
+            <div><span>访客</span><b>{{ result.pass.visitor_name }}</b></div>
+            <div><span>手机</span><b>{{ result.pass.visitor_phone_masked }}</b></div>
+            <div v-if="result.pass.plate"><span>车牌</span><b>{{ result.pass.plate }}</b></div>
+            <div><span>被访人</span><b>{{ result.pass.host_name }}</b></div>
+            <div><span>事由</span><b>{{ result.pass.purpose }}</b></div>
+            <div><span>剩余次数</span><b>{{ result.pass.entries_left }}</b></div>
+            <div><span>入场时间</span><b>{{ dateTime(result.entry.at) }} · {{ result.entry.gate }}</b></div>
+          </div>
+        </div>
         <p class="hint">仅列出此刻可入场的通行证（在有效期内、仍有剩余次数）。请核对身份证件后再放行。</p>
         <page-state v-if="searched" :page="found" :pull="false" empty="没有找到可入场的通行证">
           <van-cell-group inset>
@@ -36,20 +50,6 @@ export default {
           <div v-if="!gate" class="hint reason-line">请先填写当前门岗</div>
         </page-state>
 
-        <div v-if="result" :class="['result-card', result.valid ? 'valid' : 'invalid']" data-testid="lookup-result"
-             :data-state="result.valid ? 'valid' : 'invalid'">
-          <div class="result-mark">{{ result.valid ? "✓" : "✕" }}</div>
-          <div class="result-title" data-testid="lookup-verdict">{{ result.valid ? "人工放行，已登记入场" : statusText("gate", result.reason) }}</div>
-          <div v-if="result.valid" class="result-rows">
-            <div><span>访客</span><b>{{ result.pass.visitor_name }}</b></div>
-            <div><span>手机</span><b>{{ result.pass.visitor_phone_masked }}</b></div>
-            <div v-if="result.pass.plate"><span>车牌</span><b>{{ result.pass.plate }}</b></div>
-            <div><span>被访人</span><b>{{ result.pass.host_name }}</b></div>
-            <div><span>事由</span><b>{{ result.pass.purpose }}</b></div>
-            <div><span>剩余次数</span><b>{{ result.pass.entries_left }}</b></div>
-            <div><span>入场时间</span><b>{{ dateTime(result.entry.at) }} · {{ result.entry.gate }}</b></div>
-          </div>
-        </div>
       </div>
 
       <div>

@@ -27,7 +27,7 @@ export default {
           <div class="section-title">评分</div>
           <van-cell-group inset>
             <van-cell center>
-              <template #title><van-rate v-model="score" :size="32" :gutter="12" :disabled="!servable" data-testid="rating-score" /></template>
+              <template #title><van-rate v-model="score" :size="40" :gutter="12" :disabled="!servable" data-testid="rating-score" /></template>
               <template #value><span data-testid="rating-label">{{ LABELS[score] }}</span></template>
             </van-cell>
             <van-field v-model.trim="comment" type="textarea" rows="3" autosize maxlength="500" show-word-limit
