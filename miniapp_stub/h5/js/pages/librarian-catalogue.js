@@ -2,7 +2,7 @@
 // scanner types the ISBN, then each copy's barcode, each followed by Enter), a copy marked lost
 // by its barcode, and the overdue list as a table (a desk screen is 1280×800).
 import { Vue, vant } from "../vendor.js";
-import { api, showToast } from "../api.js";
+import { ApiError, api, showToast } from "../api.js";
 import { dateTime, statusText, statusType } from "../format.js";
 import { showError, useAction, usePage } from "../ui.js";
 import { route } from "../router.js";
@@ -141,9 +141,20 @@ export default {
     });
     const ready = Vue.computed(() => Boolean(form.isbn && barcodes.value.length && (known.value || form.title)));
 
+    /** Copies for a title already catalogued. Where the server has no copies route yet (404/405),
+     * the catalogue's own answer for a known ISBN is asked for and shown (409 conflict). */
+    async function addCopies(key, { known: title, barcodes: codes }) {
+      try {
+        return await api.post(`/admin/library/titles/${title.id}/copies`, { barcodes: codes }, { key, quiet: true });
+      } catch (err) {
+        if (!(err instanceof ApiError) || ![404, 405].includes(err.status) || err.details?.fields) throw err;
+        const { isbn, title: name, author, publisher, year } = title;
+        return api.post("/admin/library/titles", { isbn, title: name, author, publisher, year, barcodes: codes }, { quiet: true });
+      }
+    }
     // One new title (or one batch of copies) = one key: a retried tap adds nothing twice.
-    const add = useAction((key, body) => (body.title_id
-      ? api.post(`/admin/library/titles/${body.title_id}/copies`, { barcodes: body.barcodes }, { key, quiet: true })
+    const add = useAction((key, body) => (body.known
+      ? addCopies(key, body)
       : api.post("/admin/library/titles", body, { key, quiet: true })), {
       done(title) {
         added.value = title;
@@ -162,7 +173,7 @@ export default {
     async function submit() {
       added.value = null;
       if (known.value) {
-        await add.run({ title_id: known.value.id, barcodes: barcodes.value });
+        await add.run({ known: known.value, barcodes: barcodes.value });
         return;
       }
       const answer = await add.run({
