@@ -13,7 +13,7 @@ export default {
       <page-state :page="page" :pull="false">
         <div class="section-title">
           <b data-testid="prep-title">备餐单 · {{ dayLabel(page.data.date) }} {{ MEAL_NAMES[page.data.meal] }}</b>
-          <span class="muted">打印于 {{ dateTime(printedAt) }}</span>
+          &nbsp; <span class="muted">打印于 {{ dateTime(printedAt) }}</span>
         </div>
         <div class="toolbar no-print">
           <van-button type="primary" icon="description" class="tap" data-testid="prep-print" @click="print">打印</van-button>

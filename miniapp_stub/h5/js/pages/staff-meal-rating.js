@@ -26,10 +26,10 @@ export default {
         <template v-else>
           <div class="section-title">评分</div>
           <van-cell-group inset>
-            <van-cell center>
-              <template #title><van-rate v-model="score" :size="40" :gutter="12" :disabled="!servable" data-testid="rating-score" /></template>
-              <template #value><span data-testid="rating-label">{{ LABELS[score] }}</span></template>
-            </van-cell>
+            <div class="rating-row">
+              <van-rate v-model="score" :size="36" :gutter="10" :disabled="!servable" data-testid="rating-score" />
+              <span class="muted" data-testid="rating-label">{{ LABELS[score] }}</span>
+            </div>
             <van-field v-model.trim="comment" type="textarea" rows="3" autosize maxlength="500" show-word-limit
                        placeholder="说说菜品口味、分量、服务（选填）" :disabled="!servable" data-testid="rating-comment"
                        :error-message="rate.fields.comment" />
