@@ -128,7 +128,7 @@ def test_librarian_adds_a_title_with_two_copies_by_scanner_and_marks_one_lost(
     lost_input.fill(codes[0])
     lost_input.press("Enter")
     _confirm_dialog(desk)
-    expect(desk.testid("lib-lost-status")).to_have_text("已遗失")
+    expect(desk.testid("lib-lost-status")).to_have_text("遗失")
     desk.shot("roles-librarian-lost")
     title = lib_api.get(f"/library/titles/{found[0]['id']}")
     lost_count = len(codes) - 1

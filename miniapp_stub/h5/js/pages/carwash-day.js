@@ -32,7 +32,7 @@ export default {
                 <tbody>
                   <tr v-for="b in page.data.items" :key="b.id" :data-testid="'day-booking-' + b.id">
                     <td>{{ hhmm(b.slot.start) }}–{{ hhmm(b.slot.end) }}</td><td><b>{{ b.plate }}</b></td><td>{{ b.name_masked }}</td>
-                    <td><van-tag :type="statusType('carwash', b.status)" :data-testid="'day-booking-status-' + b.id">{{ statusText("carwash", b.status) }}</van-tag></td>
+                    <td><van-tag :type="statusType('carwash_booking', b.status)" :data-testid="'day-booking-status-' + b.id">{{ statusText("carwash_booking", b.status) }}</van-tag></td>
                   </tr>
                 </tbody>
               </table>

@@ -74,7 +74,7 @@ export default {
           <div class="result-title">已挂失</div>
           <div class="result-rows">
             <div><span>条码</span><b>{{ lostCopy.barcode }}</b></div>
-            <div><span>状态</span><b data-testid="lib-lost-status">{{ statusText("library", lostCopy.status) }}</b></div>
+            <div><span>状态</span><b data-testid="lib-lost-status">{{ statusText("library_copy", lostCopy.status) }}</b></div>
           </div>
         </div>
       </div>

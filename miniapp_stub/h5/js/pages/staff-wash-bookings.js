@@ -16,7 +16,7 @@ export default {
             <template #title>{{ span(b.slot.start, b.slot.end) }}</template>
             <template #label>车牌 {{ b.plate }}</template>
             <template #value>
-              <van-tag :type="statusType('carwash', b.status)" :data-testid="'wash-booking-status-' + b.id">{{ statusText("carwash", b.status) }}</van-tag>
+              <van-tag :type="statusType('carwash_booking', b.status)" :data-testid="'wash-booking-status-' + b.id">{{ statusText("carwash_booking", b.status) }}</van-tag>
             </template>
             <template #right-icon>
               <van-button v-if="b.status === 'confirmed'" plain type="danger" size="small" class="tap gap-left" :loading="cancel.busy && cancelling === b.id"
