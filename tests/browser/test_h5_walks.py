@@ -222,8 +222,8 @@ def test_report_a_repair_with_a_photo_and_the_crew_resolves_it(phone_of, new_sta
     held = staff_api.get(f"/repairs/{ticket_id}")
     assert held["status"] == "resolved" and held["assignee"]["id"] == crew_member["id"]
     resolve = [e for e in held["events"] if e["action"] == "resolve"]
-    assert resolve and resolve[0]["note"].startswith("已更换水龙头阀芯")
-    assert "完工照片：/api/v1/uploads/" in resolve[0]["note"]
+    assert resolve and resolve[0]["note"] == "已更换水龙头阀芯"
+    assert len(resolve[0]["photos"]) == 1 and resolve[0]["photos"][0] in held["photos"]
 
     # The requester is told (unread badge, the notice), sees the timeline and confirms.
     me.go("/")

@@ -82,10 +82,20 @@ export const STATUS = {
     active: ["有效", "success"], used: ["已入场", "primary"], expired: ["已过期", "default"],
     revoked: ["已撤销", "danger"],
   },
+  // Why the gate refused a pass (VerifyOut.reason of /gate/verify and /gate/passes/{id}/admit).
+  gate: {
+    unknown: ["无效通行码", "danger"], revoked: ["通行证已撤销", "danger"], expired: ["通行证已过期", "danger"],
+    not_yet_valid: ["未到有效时间", "warning"], used_up: ["入场次数已用完", "danger"],
+  },
   carwash: {
     pending_payment: ["待支付", "warning"], active: ["可用", "success"], used_up: ["已用完", "default"],
     expired: ["已过期", "default"], refunding: ["退款中", "warning"], refunded: ["已退款", "default"],
     cancelled: ["已取消", "default"], booked: ["已预约", "primary"], washed: ["已洗车", "success"],
+    no_show: ["未到店", "danger"],
+  },
+  // API.md §8 WashBooking.status
+  carwash_booking: {
+    confirmed: ["已预约", "primary"], cancelled: ["已取消", "default"], washed: ["已洗车", "success"],
     no_show: ["未到店", "danger"],
   },
   gym: {
@@ -98,10 +108,14 @@ export const STATUS = {
     cancelled: ["已取消", "default"], expired: ["已过期", "default"], lost: ["已遗失", "danger"],
     available: ["在架", "success"], on_loan: ["借出", "primary"], on_hold: ["预留", "warning"],
   },
+  library_copy: {
+    available: ["在架", "success"], on_loan: ["借出", "primary"], on_hold_shelf: ["预留架", "warning"],
+    lost: ["遗失", "danger"],
+  },
   procurement: {
-    pending_leader: ["待部门审批", "warning"], pending_procurement: ["待采购办审批", "warning"],
-    approved: ["已批准", "success"], rejected: ["已驳回", "danger"], withdrawn: ["已撤回", "default"],
-    ordered: ["已下单", "primary"], received: ["已收货", "default"],
+    pending_dept: ["待部门审批", "warning"], pending_procurement: ["待采购办审批", "warning"],
+    pending_leader: ["待领导审批", "warning"], approved: ["已批准", "success"], rejected: ["已驳回", "danger"],
+    withdrawn: ["已撤回", "default"], ordered: ["已下单", "primary"], received: ["已收货", "default"],
   },
   assessment: {
     open: ["待整改", "warning"], submitted: ["待复查", "primary"], closed: ["已关闭", "default"],

@@ -14,6 +14,8 @@ export default {
         <div class="result-title">{{ result.title }}</div>
         <div class="result-detail">{{ result.detail }}</div>
       </div>
+      <van-button block plain class="scan-big" icon="orders-o" data-testid="nav-canteen-orders"
+                  :url="'#/canteen/orders?date=' + date + (menuId ? '&menu=' + menuId : '')">订餐名单 · 未取餐 · 备餐单</van-button>
       <div class="day-switch">
         <van-button size="small" plain icon="arrow-left" @click="shift(-1)" />
         <span data-testid="till-date">{{ dayLabel(date) }}</span>

@@ -10,6 +10,7 @@ export default {
         <van-field v-model.trim="plate" label="车牌号" placeholder="可选，如 粤B12345" data-testid="station-plate" />
       </van-cell-group>
       <van-button type="primary" block class="scan-big" data-testid="station-scan" @click="scan">扫描洗车核销码</van-button>
+      <van-button block plain class="scan-big" icon="todo-list-o" data-testid="nav-carwash-desk" url="#/carwash/desk">今日预约与洗车记录</van-button>
       <div v-if="result" class="result-card valid" data-testid="station-result">
         <div class="result-mark">✓</div>
         <div class="result-title" data-testid="station-verdict">核销成功</div>

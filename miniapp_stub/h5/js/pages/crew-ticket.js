@@ -56,9 +56,8 @@ export default {
       await act("assign", { assignee_id: assignee.value });
     }
     async function resolve() {
-      // The contract's resolve takes a note only: the photo travels as its link in the note.
-      const links = photos.value.map((p) => `完工照片：${p.url}`);
-      await act("resolve", { note: [note.value, ...links].join("\n") });
+      // The completion photos travel as their upload ids: they become the ticket's photos.
+      await act("resolve", { note: note.value, photo_ids: photos.value.map((p) => p.id) });
     }
     Vue.onMounted(load);
     return { ticket, crew, assignee, note, photos, lead, mine, act, assign, resolve };

@@ -16,6 +16,7 @@ export default {
         <van-field v-model.trim="gate" label="当前门岗" placeholder="如 东门" data-testid="gate-name" @change="saveGate" />
       </van-cell-group>
       <van-button type="primary" block class="scan-big" data-testid="gate-scan" :disabled="!gate" @click="scan">扫描访客通行码</van-button>
+      <van-button block plain class="scan-big" icon="search" data-testid="nav-gate-lookup" url="#/gate/lookup">访客无二维码：查找并人工放行</van-button>
       <div v-if="result" :class="['result-card', result.valid ? 'valid' : 'invalid']" data-testid="gate-result">
         <div class="result-mark">{{ result.valid ? "✓" : "✕" }}</div>
         <div class="result-title" data-testid="gate-verdict">{{ result.valid ? "核验通过，准予通行" : REASONS[result.reason] || "核验未通过" }}</div>

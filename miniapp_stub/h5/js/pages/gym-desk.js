@@ -3,6 +3,7 @@
 import { Vue } from "../vendor.js";
 import { dateTime, showToast } from "../api.js";
 import { wx } from "../wx.js";
+import { takeDeskKeyFromUrl } from "../gym-desk-key.js";
 
 const KEY = "qe.gymdesk";
 
@@ -40,7 +41,7 @@ export default {
       </div>
     </div>`,
   setup() {
-    const key = Vue.ref(localStorage.getItem(KEY) || "");
+    const key = Vue.ref(takeDeskKeyFromUrl() || localStorage.getItem(KEY) || "");
     const result = Vue.ref(null);
     async function scan() {
       let scanned;

@@ -21,6 +21,7 @@ export default {
       </van-cell-group>
       <van-button type="primary" block class="scan-big" data-testid="desk-lend-scan" :disabled="!employeeNo" @click="lend">扫码借出</van-button>
       <van-button type="success" block class="scan-big" data-testid="desk-return-scan" @click="takeReturn">扫码还书</van-button>
+      <van-button block plain class="scan-big" icon="records-o" data-testid="nav-library-manage" url="#/library/manage">新书入藏 · 挂失 · 逾期清单</van-button>
       <div v-if="result" :class="['result-card', 'valid']" data-testid="desk-result">
         <div class="result-title">{{ result.headline }}</div>
         <div class="result-rows">
