@@ -29,6 +29,11 @@ PAGES = (
     "/admin/assessment",
 )
 
+TABS = {
+    "/admin/carwash": ("工位时段", "月报"),
+    "/admin/assessment": ("考核标准", "满意度调查", "出勤导入"),
+}
+
 
 def _menu(admin_api: Api) -> dict:
     day = local_day(1)
@@ -167,10 +172,15 @@ def test_admin_walk_at_desk_size(phone_of, new_staff, admin_api, h5_server):
     assert teams[team["id"]]["contacts"] == [other["employee_no"]]
     admin.shot("admin-assessment-desk")
 
-    # Every admin page fits the desk screen and a phone.
+    # Every admin page (and each of its tabs) fits the desk screen and a phone.
     for size in (DESK, PHONE):
         admin.page.set_viewport_size(size)
         for path in PAGES:
             admin.go(path)
             expect(admin.page.get_by_test_id("page-loading")).to_have_count(0)
             admin.check_layout()
+            for tab in TABS.get(path, ()):
+                admin.page.locator(".van-tab", has_text=tab).click()
+                expect(admin.page.get_by_test_id("page-loading")).to_have_count(0)
+                admin.check_layout()
+    admin.shot("admin-assessment-attendance-phone")
