@@ -184,3 +184,111 @@ def test_admin_walk_at_desk_size(phone_of, new_staff, admin_api, h5_server):
                 expect(admin.page.get_by_test_id("page-loading")).to_have_count(0)
                 admin.check_layout()
     admin.shot("admin-assessment-attendance-phone")
+
+
+def test_admin_edits_refusals_under_fields_and_assessment_inputs(
+    phone_of, new_staff, admin_api, h5_server
+):
+    """A stock below what is ordered is refused under that dish's row; a room is closed
+    after a confirm; a standard's points, a survey and an attendance import go through the
+    assessment page, each found in the server's data."""
+    menu = _menu(admin_api)
+    dish = menu["dishes"][0]
+    _, staff_api = new_staff()
+    order = {
+        "menu_id": menu["id"],
+        "slot_id": menu["slots"][0]["id"],
+        "items": [{"dish_id": dish["id"], "qty": 1}],
+        "pickup": "dine_in",
+    }
+    staff_api.post("/meals/orders", order, status=201)
+    room = admin_api.post(
+        "/admin/rooms",
+        {"name": f"后台测试会议室{secrets.token_hex(2)}", "building": "测试楼", "floor": 2,
+         "capacity": 8},
+        status=201,
+    )  # fmt: skip
+    tag = secrets.token_hex(3)
+    team = admin_api.post(
+        "/admin/assessment/teams",
+        {"name": f"后台测试绿化队{tag}", "service": "greening", "vendor": "测试园林",
+         "contracted_headcount": 8},
+        status=201,
+    )  # fmt: skip
+    standard = admin_api.post(
+        "/admin/assessment/standards",
+        {
+            "items": [
+                {"service": "greening", "code": f"LH-{tag}", "text": "草坪修剪整齐", "points": 3}
+            ]
+        },
+        status=201,
+    )["items"][0]
+
+    admin = phone_of("demo-A0001", "/admin/menus")
+    admin.page.set_viewport_size(DESK)
+
+    # Stock below the one portion ordered: the server's reason under that dish.
+    admin.testid(f"menu-edit-{menu['id']}").click()
+    admin.testid(f"menu-edit-stock-{dish['id']}").locator("input").fill("0")
+    admin.testid("menu-edit-save").click()
+    expect(admin.testid(f"menu-edit-stock-{dish['id']}")).to_contain_text("已订1份")
+    admin.shot("admin-menu-edit-refused")
+    listed = admin_api.get("/admin/meals/menus", **{"from": menu["date"], "to": menu["date"]})
+    stock = {d["id"]: d["stock"] for m in listed["items"] for d in m["dishes"]}
+    assert stock[dish["id"]] == 30
+    admin.testid(f"menu-edit-stock-{dish['id']}").locator("input").fill("1")
+    admin.testid("menu-edit-save").click()
+    expect(admin.testid("menu-edit")).to_be_hidden()
+    listed = admin_api.get("/admin/meals/menus", **{"from": menu["date"], "to": menu["date"]})
+    stock = {d["id"]: (d["stock"], d["remaining"]) for m in listed["items"] for d in m["dishes"]}
+    assert stock[dish["id"]] == (1, 0)
+
+    # Close a room after the confirm dialog.
+    admin.go("/admin/rooms")
+    expect(admin.testid(f"room-row-{room['id']}")).to_contain_text("开放")
+    admin.testid(f"room-close-{room['id']}").click()
+    _confirm(admin)
+    expect(admin.testid(f"room-row-{room['id']}")).to_contain_text("已停用")
+    rooms = {r["id"]: r for r in admin_api.get("/admin/rooms")["items"]}
+    assert rooms[room["id"]]["closed"] is True
+
+    # A standard's points.
+    admin.go("/admin/assessment?tab=standards")
+    admin.testid("standards-service").select_option("greening")
+    admin.testid(f"standard-edit-{standard['id']}").click()
+    expect(admin.testid("standard-edit")).to_contain_text("只影响此后的检查")
+    admin.testid("standard-points").locator("input").fill("6")
+    admin.testid("standard-submit").click()
+    expect(admin.testid(f"standard-{standard['id']}")).to_contain_text("6")
+    held = admin_api.get("/admin/assessment/standards", service="greening")["items"]
+    assert {s["id"]: s["points"] for s in held}[standard["id"]] == 6
+
+    # A survey of a month nobody uses.
+    month = f"2049-{int(tag, 16) % 12 + 1:02d}"
+    admin.page.locator(".van-tab", has_text="满意度调查").click()
+    form = admin.testid("survey-new")
+    inputs = form.locator("input")
+    inputs.nth(0).fill(month)
+    inputs.nth(1).fill(f"{month}-01")
+    inputs.nth(2).fill(f"{month}-08")
+    form.locator("textarea").fill("绿化 园区绿化养护满意吗？")
+    admin.testid("survey-submit").click()
+    expect(admin.testid("surveys-table")).to_contain_text(month)
+    made = [s for s in admin_api.get("/admin/assessment/surveys")["items"] if s["month"] == month]
+    assert len(made) == 1 and made[0]["responses"] == 0
+    assert [q["service"] for q in made[0]["questions"]] == ["greening"]
+
+    # Attendance from a CSV: 6 of 8 present today.
+    today = local_day(0)
+    admin.page.locator(".van-tab", has_text="出勤导入").click()
+    admin.testid("attendance-csv").locator("textarea").fill(
+        f"team,date,present\n{team['name']},{today.isoformat()},6\n"
+    )
+    admin.testid("attendance-submit").click()
+    expect(admin.testid("attendance-result")).to_contain_text("新增 1 条")
+    board = admin_api.get("/admin/assessment/scores", month=today.strftime("%Y-%m"))
+    mine = [t for t in board["items"] if t["team"]["id"] == team["id"]]
+    assert mine[0]["attendance"] == 75.0
+    admin.testid("attendance-submit").click()  # the same file again changes nothing
+    expect(admin.testid("attendance-result")).to_contain_text("未变 1 条")

@@ -94,7 +94,7 @@ const MenuEdit = {
       <van-cell-group inset>
         <template v-for="d in menu.dishes" :key="d.id">
           <van-field v-model.number="stock[d.id]" type="digit" :label="d.name" :data-testid="'menu-edit-stock-' + d.id"
-                     :error-message="fieldOf('dishes', d.id, 'stock')">
+                     :error-message="rowErrors['dishes.' + d.id]">
             <template #extra><span class="muted">已订 {{ d.stock - d.remaining }}</span></template>
           </van-field>
         </template>
@@ -103,7 +103,7 @@ const MenuEdit = {
       <van-cell-group inset>
         <van-field v-for="s in menu.slots" :key="s.id" v-model.number="capacity[s.id]" type="digit"
                    :label="hhmm(s.start) + '–' + hhmm(s.end)" :data-testid="'menu-edit-capacity-' + s.id"
-                   :error-message="fieldOf('slots', s.id, 'capacity')">
+                   :error-message="rowErrors['slots.' + s.id]">
           <template #extra><span class="muted">已订 {{ s.booked }}</span></template>
         </van-field>
       </van-cell-group>
@@ -117,7 +117,7 @@ const MenuEdit = {
     const deadline = Vue.ref(hhmm(menu.order_deadline));
     const stock = Vue.reactive(Object.fromEntries(menu.dishes.map((d) => [d.id, d.stock])));
     const capacity = Vue.reactive(Object.fromEntries(menu.slots.map((s) => [s.id, s.capacity])));
-    let sent = { dishes: [], slots: [] };
+    const sent = Vue.ref({ dishes: [], slots: [] });
     function changes() {
       const body = {};
       const dishes = menu.dishes.filter((d) => Number(stock[d.id]) !== d.stock).map((d) => ({ id: d.id, stock: Number(stock[d.id]) }));
@@ -129,13 +129,8 @@ const MenuEdit = {
       }
       return Object.keys(body).length ? body : null;
     }
-    // The server names a row by its place in what was sent (dishes.0.stock): map it back to the row.
-    function fieldOf(kind, id, name) {
-      const index = sent[kind].findIndex((row) => row.id === id);
-      return index < 0 ? "" : save.fields[`${kind}.${index}.${name}`] || "";
-    }
     const save = useAction((key, body) => {
-      sent = { dishes: body.dishes || [], slots: body.slots || [] };
+      sent.value = { dishes: body.dishes || [], slots: body.slots || [] };
       return api.patch(`/admin/meals/menus/${menu.id}`, body, { quiet: true });
     }, {
       done(updated) {
@@ -143,7 +138,17 @@ const MenuEdit = {
         emit("saved", updated);
       },
     });
-    return { MEALS, closed, deadline, stock, capacity, changes, fieldOf, save, dayLabel, dateTime, hhmm };
+    // The server names a row by its place in what was sent (dishes.0.stock): map it back to the row.
+    const rowErrors = Vue.computed(() => {
+      const out = {};
+      for (const [field, reason] of Object.entries(save.fields)) {
+        const found = /^(dishes|slots)\.(\d+)\./.exec(field);
+        const row = found && sent.value[found[1]][Number(found[2])];
+        if (row) out[`${found[1]}.${row.id}`] = reason;
+      }
+      return out;
+    });
+    return { MEALS, closed, deadline, stock, capacity, changes, rowErrors, save, dayLabel, dateTime, hhmm };
   },
 };
 
