@@ -1,8 +1,9 @@
-// Admin home: every admin job one tap away (each page is laid out for 1280×800 too).
+// Admin home: every admin job one tap away (each page is laid out for 1280×800 too),
+// beside today's figures of the dashboard.
 import { go } from "../router.js";
+import AdminDashboard from "./admin-dashboard.js";
 
 const ENTRIES = [
-  ["dashboard", "/admin/dashboard", "数据看板", "各业务当日数据"],
   ["staff-find", "/admin/staff/find", "职工名录", "查找、停用或恢复职工"],
   ["staff-import", "/admin/staff/import", "导入职工名录", "从 CSV 批量新增或更新"],
   ["menus", "/admin/menus", "菜单管理", "发布、修改库存与时段、撤回菜单"],
@@ -16,12 +17,14 @@ const ENTRIES = [
 ];
 
 export default {
+  components: { AdminDashboard },
   template: `
-    <div class="admin admin-hub">
+    <div class="admin admin-hub desk">
       <van-cell-group inset class="first">
         <van-cell v-for="[id, path, title, label] in ENTRIES" :key="id" :title="title" :label="label" is-link
                   :data-testid="'admin-go-' + id" @click="go(path)" />
       </van-cell-group>
+      <div><admin-dashboard /></div>
     </div>`,
   setup() {
     return { ENTRIES, go };
