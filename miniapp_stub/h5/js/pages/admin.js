@@ -14,6 +14,7 @@ const ENTRIES = [
   ["assessment", "/admin/assessment", "物管考核管理", "服务团队、考核标准、满意度调查、出勤导入"],
   ["board", "/assessment/board", "考核看板", "月度得分与 Excel 导出"],
   ["procurement-report", "/procurement/report", "采购月报", "按部门与类别汇总，Excel 导出"],
+  ["duty-admin", "/duty/admin", "勤务站业务与时段", "勤务站的业务、时段与月报"],
 ];
 
 export default {
