@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
@@ -45,6 +45,22 @@ TeamOut = assessment.Team
 TeamList = assessment.TeamList
 
 
+class TeamPatchIn(BaseModel):
+    model_config = _STRICT
+    name: str | None = Field(None, min_length=1, max_length=64)
+    vendor: str | None = Field(None, min_length=1, max_length=128, description="承包单位")
+    contracted_headcount: int | None = Field(None, ge=1, le=10_000, strict=True)
+    contacts: list[Annotated[str, Field(min_length=1, max_length=32)]] | None = Field(
+        None, max_length=20, description="团队联系人的工号，第一位为主要联系人"
+    )
+
+    @model_validator(mode="after")
+    def _something(self) -> TeamPatchIn:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("没有要修改的内容")
+        return self
+
+
 class StandardIn(BaseModel):
     model_config = _STRICT
     service: Service
@@ -60,6 +76,19 @@ class StandardsIn(BaseModel):
 
 StandardOut = assessment.Standard
 StandardList = assessment.StandardList
+
+
+class StandardPatchIn(BaseModel):
+    model_config = _STRICT
+    code: str | None = Field(None, min_length=1, max_length=32)
+    text: str | None = Field(None, min_length=1, max_length=256)
+    points: int | None = Field(None, ge=0, le=100, strict=True)
+
+    @model_validator(mode="after")
+    def _something(self) -> StandardPatchIn:
+        if not self.model_dump(exclude_none=True):
+            raise ValueError("没有要修改的内容")
+        return self
 
 
 class StandardsQuery(BaseModel):
@@ -147,6 +176,7 @@ class SurveyIn(BaseModel):
 
 
 SurveyOut = assessment.Survey
+SurveyPage = assessment.SurveyPage
 MySurveyOut = assessment.MySurvey
 
 
@@ -209,6 +239,25 @@ async def list_teams(request: Request) -> HTTPResponse:
     return reply(await assessment.list_teams())
 
 
+@bp.get("/admin/assessment/teams")
+@doc(summary="服务团队列表（管理）", tag=TAG, response=TeamList, errors=["forbidden"])
+@guard("admin")
+async def admin_list_teams(request: Request) -> HTTPResponse:
+    return reply(await assessment.list_teams())
+
+
+@bp.patch("/admin/assessment/teams/<team_id:int>")
+@doc(summary="修改服务团队", tag=TAG, body=TeamPatchIn, response=TeamOut,
+     errors=["forbidden", "not_found", "conflict"],
+     description="只改所给字段（名称、承包单位、合同人数、联系人）；服务类别不能改。"
+     "同名团队 409 conflict；联系人工号须在职工名录中。")  # fmt: skip
+@guard("admin")
+async def update_team(request: Request, team_id: int) -> HTTPResponse:
+    body = parse_body(request, TeamPatchIn)
+    team = await assessment.update_team(team_id=team_id, changes=body.model_dump(exclude_none=True))
+    return reply(team)
+
+
 @bp.post("/admin/assessment/standards")
 @doc(summary="批量新增考核标准", tag=TAG, body=StandardsIn, response=StandardList, status=201,
      errors=["forbidden", "conflict"],
@@ -228,6 +277,29 @@ async def create_standards(request: Request) -> HTTPResponse:
 async def list_standards(request: Request) -> HTTPResponse:
     query = parse_query(request, StandardsQuery)
     return reply(await assessment.list_standards(service=query.service))
+
+
+@bp.get("/admin/assessment/standards")
+@doc(summary="考核标准（管理）", tag=TAG, query=StandardsQuery, response=StandardList,
+     errors=["forbidden"])  # fmt: skip
+@guard("admin")
+async def admin_list_standards(request: Request) -> HTTPResponse:
+    query = parse_query(request, StandardsQuery)
+    return reply(await assessment.list_standards(service=query.service))
+
+
+@bp.patch("/admin/assessment/standards/<standard_id:int>")
+@doc(summary="修改考核标准", tag=TAG, body=StandardPatchIn, response=StandardOut,
+     errors=["forbidden", "not_found", "conflict"],
+     description="只改所给字段。分值的修改只影响此后的检查：已做的检查按当时的分值扣分。"
+     "同一服务的编号重复 409 conflict。")  # fmt: skip
+@guard("admin")
+async def update_standard(request: Request, standard_id: int) -> HTTPResponse:
+    body = parse_body(request, StandardPatchIn)
+    standard = await assessment.update_standard(
+        standard_id=standard_id, changes=body.model_dump(exclude_none=True)
+    )
+    return reply(standard)
 
 
 # --- inspections and rectifications ----------------------------------------------------
@@ -373,6 +445,15 @@ async def create_survey(request: Request) -> HTTPResponse:
         now=now(request),
     )
     return reply(survey, status=201)
+
+
+@bp.get("/admin/assessment/surveys")
+@doc(summary="满意度调查列表（管理）", tag=TAG, query=PageQuery, response=SurveyPage,
+     errors=["forbidden"], description="按 id 倒序，游标分页；responses 为答卷份数（不含答卷人）。")  # fmt: skip
+@guard("admin")
+async def list_surveys(request: Request) -> HTTPResponse:
+    query = parse_query(request, PageQuery)
+    return reply(await assessment.list_surveys(limit=query.limit, cursor=query.cursor))
 
 
 @bp.get("/assessment/surveys/current")

@@ -31,6 +31,12 @@ class TitleIn(BaseModel):
     barcodes: list[str] = Field(default_factory=list, max_length=200)
 
 
+class CopiesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    barcodes: list[str] = Field(min_length=1, max_length=200)
+
+
 # The wire shapes are the service's results, documented as they are (server/wire.py).
 TitleOut = library.TitleView
 TitleList = library.TitlePage
@@ -122,6 +128,25 @@ async def create_title(request: Request) -> HTTPResponse:
         barcodes=body.barcodes,
     )
     return reply(await library.create_title(book=book, now=now(request)), status=201)
+
+
+@bp.post("/admin/library/titles/<title_id:int>/copies")
+@doc(
+    summary="为已入藏的图书增加复本（扫条码）",
+    tag="library",
+    body=CopiesIn,
+    response=TitleOut,
+    status=201,
+    errors=["forbidden", "not_found", "conflict"],
+    description="新复本与归还的一册相同：该书有人排队预约时，先为最早的预约保留（ready，并通知）。"
+    "条码已存在为 409 conflict（全部不写入）。支持 Idempotency-Key。",
+)
+@guard("librarian")
+@idempotent
+async def add_copies(request: Request, title_id: int) -> HTTPResponse:
+    body = parse_body(request, CopiesIn)
+    title = await library.add_copies(title_id=title_id, barcodes=body.barcodes, now=now(request))
+    return reply(title, status=201)
 
 
 # --- loans -------------------------------------------------------------------------

@@ -46,6 +46,8 @@ SHARED = {
     "service_id",
     "room_id",
     "card_type_id",
+    "team_id",
+    "standard_id",
 }
 # Objects whose owner needs a whole flow to exist (a paid card, a team's rectification, a
 # loan): their strangers' 404 is proven by the domain's own tests, named here so that a
@@ -138,6 +140,8 @@ async def owner_objects(client):
         "service_id": duty_service["id"],
         "room_id": room["id"],
         "card_type_id": 1,
+        "team_id": 1,
+        "standard_id": 1,
     }
     return owner, {name: str(value) for name, value in ids.items()}
 
@@ -234,6 +238,12 @@ ROLE_ROUTES: list[tuple[str, str, set[str]]] = [
     ("GET", "/admin/gym/gyms/1/desk-keys", {"admin"}),
     ("GET", "/admin/carwash/card-types", {"admin"}),
     ("PATCH", "/admin/carwash/card-types/1", {"admin"}),
+    ("GET", "/admin/assessment/teams", {"admin"}),
+    ("PATCH", "/admin/assessment/teams/1", {"admin"}),
+    ("GET", "/admin/assessment/standards", {"admin"}),
+    ("PATCH", "/admin/assessment/standards/1", {"admin"}),
+    ("GET", "/admin/assessment/surveys", {"admin"}),
+    ("POST", "/admin/library/titles/1/copies", {"librarian", "admin"}),
     ("GET", "/gate/passes?q=王", {"guard", "admin"}),
     ("POST", "/gate/passes/1/admit", {"guard", "admin"}),
     ("GET", "/carwash/desk/bookings", {"carwash", "admin"}),

@@ -19,7 +19,14 @@ from services.assessment.inspections import (
 )
 from services.assessment.photos import read as read_photo
 from services.assessment.scores import scores, trend, workbook
-from services.assessment.setup import create_standards, create_team, list_standards, list_teams
+from services.assessment.setup import (
+    create_standards,
+    create_team,
+    list_standards,
+    list_teams,
+    update_standard,
+    update_team,
+)
 from services.assessment.shapes import (
     InspectionPage,
     InspectionView,
@@ -31,11 +38,12 @@ from services.assessment.shapes import (
     Standard,
     StandardList,
     Survey,
+    SurveyPage,
     Team,
     TeamList,
     Trend,
 )
-from services.assessment.surveys import create_survey, current, rate_meal, respond
+from services.assessment.surveys import create_survey, current, list_surveys, rate_meal, respond
 
 __all__ = [
     "TRANSITIONS",
@@ -49,6 +57,7 @@ __all__ = [
     "Standard",
     "StandardList",
     "Survey",
+    "SurveyPage",
     "Team",
     "TeamList",
     "Trend",
@@ -64,6 +73,7 @@ __all__ = [
     "list_inspections",
     "list_rectifications",
     "list_standards",
+    "list_surveys",
     "list_teams",
     "mark_overdue",
     "parse_csv",
@@ -72,5 +82,7 @@ __all__ = [
     "respond",
     "scores",
     "trend",
+    "update_standard",
+    "update_team",
     "workbook",
 ]

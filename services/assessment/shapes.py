@@ -130,6 +130,17 @@ class Survey(BaseModel):
     closes: WireTime
 
 
+class SurveySummary(Survey):
+    """A survey in the admin's list: how many answered it (answers stay anonymous)."""
+
+    responses: int
+
+
+class SurveyPage(BaseModel):
+    items: list[SurveySummary]
+    next_cursor: str | None
+
+
 class MyAnswer(BaseModel):
     question_id: int
     score: int

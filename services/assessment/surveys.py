@@ -23,6 +23,7 @@ from models.assessment import (
     SurveyResponse,
 )
 from models.meals import Order
+from server import pagination
 from server.clock import aware, parse_month
 from server.errors import Conflict, InvalidInput, InvalidState, NotFound, TooEarly, TooLate
 from server.tx import transaction
@@ -86,6 +87,16 @@ async def create_survey(
     except IntegrityError:
         raise Conflict("该月份已有满意度调查", details={"month": month}) from None
     return await _view(survey)
+
+
+async def list_surveys(*, limit: int, cursor: str | None) -> shapes.SurveyPage:
+    """Every survey, newest first, with how many people answered (never who)."""
+    rows, next_cursor = await pagination.page(Survey.all(), limit=limit, cursor=cursor)
+    items = []
+    for survey in rows:
+        answered = await SurveyResponse.filter(survey_id=survey.id).count()
+        items.append(shapes.SurveySummary(**dict(await _view(survey)), responses=answered))
+    return shapes.SurveyPage(items=items, next_cursor=next_cursor)
 
 
 async def current(*, user_id: int, now: datetime) -> shapes.MySurvey:

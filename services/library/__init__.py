@@ -13,6 +13,7 @@ queue strictly first come, first served.
 
 from services.library.catalogue import (
     TitleIn,
+    add_copies,
     create_title,
     get_title,
     import_books,
@@ -53,6 +54,7 @@ __all__ = [
     "TitleIn",
     "TitlePage",
     "TitleView",
+    "add_copies",
     "borrow",
     "cancel_hold",
     "create_title",

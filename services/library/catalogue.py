@@ -17,7 +17,8 @@ from models.library import Copy, Title
 from server import pagination
 from server.errors import Conflict, InvalidInput, NotFound
 from server.tx import transaction
-from services.library.common import BARCODE, checked_id, title_out, titles_out
+from services.library.common import BARCODE, checked_id, lock_title, title_out, titles_out
+from services.library.queue import serve_shelf
 from services.library.shapes import TitlePage, TitleView
 
 IMPORT_COLUMNS = ("isbn", "title", "author", "publisher", "year", "barcodes")
@@ -90,6 +91,25 @@ async def create_title(*, book: TitleIn, now: datetime) -> TitleView:
                 await Copy.create(using_db=tx.conn, barcode=code, title_id=title.id)
     except IntegrityError:  # a concurrent request took the ISBN or a barcode first
         raise Conflict("该 ISBN 或条码已在馆藏中") from None
+    return await title_out(title)
+
+
+async def add_copies(*, title_id: int, barcodes: list[str], now: datetime) -> TitleView:
+    """New copies of a title already in the catalogue. Each new copy is a free copy:
+    the oldest waiting hold of the title gets it first, as with a returned one."""
+    codes = _check_barcodes(barcodes)
+    checked_id(title_id, "图书")
+    try:
+        async with transaction() as tx:
+            title = await lock_title(tx, title_id)
+            taken = await Copy.filter(barcode__in=codes).using_db(tx.conn).first()
+            if taken is not None:
+                raise Conflict("条码已被使用", details={"barcode": taken.barcode})
+            for code in codes:
+                await Copy.create(using_db=tx.conn, barcode=code, title_id=title.id)
+            await serve_shelf(tx, title=title, now=now)
+    except IntegrityError:  # a concurrent request took a barcode first
+        raise Conflict("条码已被使用") from None
     return await title_out(title)
 
 

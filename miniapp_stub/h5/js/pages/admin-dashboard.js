@@ -23,7 +23,9 @@ export default {
     const perDay = Vue.ref(null), perSlot = Vue.ref(null), rooms = Vue.ref(null), repairs = Vue.ref(null), sla = Vue.ref(null);
     const slotTitle = Vue.ref("午餐各时段预订");
     const charts = [];
+    let gone = false; // the admin may leave (the dashboard sits on the admin home) before the figures arrive
     function draw(echarts, el, option) {
+      if (gone || !el) return;
       const chart = echarts.init(el, null, { renderer: "svg" });
       chart.setOption({ ...BASE, ...option });
       charts.push(chart);
@@ -54,6 +56,7 @@ export default {
     }
     Vue.onMounted(async () => {
       const [echarts, meals, roomUse, tickets] = await Promise.all([loadECharts(), mealFigures(), roomFigures(), repairFigures()]);
+      if (gone) return;
       draw(echarts, perDay.value, {
         xAxis: { type: "category", data: meals.days.map((d) => dayLabel(d).replace(/^\d+月/, "")), axisLabel: { fontSize: 10 } },
         yAxis: { type: "value", minInterval: 1 },
@@ -97,7 +100,10 @@ export default {
         ],
       });
     });
-    Vue.onBeforeUnmount(() => charts.forEach((chart) => chart.dispose()));
+    Vue.onBeforeUnmount(() => {
+      gone = true;
+      charts.forEach((chart) => chart.dispose());
+    });
     return { perDay, perSlot, rooms, repairs, sla, slotTitle };
   },
 };
