@@ -161,11 +161,9 @@ def mount(app: Sanic[Any, Any]) -> None:
     @openapi.exclude()
     @public
     async def h5_file(request: Request, relative: str) -> HTTPResponse:
-        if relative == "index.html":
-            body = index_html()
-            return _send(
-                request, body, gzip.compress(body, mtime=0), "text/html; charset=utf-8", "no-cache"
-            )
+        if relative == "index.html":  # one address for the page, as nginx has it
+            query = f"?{request.query_string}" if request.query_string else ""
+            return redirect(f"{PREFIX}/{query}", status=301)
         held = _read(_resolve(relative))
         cache = (
             f"public, max-age={VENDOR_MAX_AGE}" if relative.startswith("vendor/") else "no-cache"
