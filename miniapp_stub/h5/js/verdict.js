@@ -4,15 +4,16 @@
 // never leave the last green card on screen; a network failure or a 5xx is "error"
 // (未核验：网络异常，请重扫), a 4xx is "refused" with the server's message.
 import { Vue } from "./vendor.js";
-import { ApiError } from "./api.js";
+import { ApiError, showToast } from "./api.js";
 import { useAction } from "./ui.js";
 
 /**
  * send(key, ...args) performs the check with that Idempotency-Key. judge(result) names the
- * state of a successful answer (default "ok"). Returns a reactive
+ * state of a successful answer (default "ok"); toastRefusals also toasts a 4xx's message.
+ * Returns a reactive
  * { state: idle|pending|<judged>|refused|error, data, error, busy, run(...args), clear() }.
  */
-export function useVerdict(send, { judge = () => "ok" } = {}) {
+export function useVerdict(send, { judge = () => "ok", toastRefusals = false } = {}) {
   const action = useAction(send, { quiet: true });
   const verdict = Vue.reactive({ state: "idle", data: null, error: null, busy: Vue.computed(() => action.busy) });
   verdict.run = async (...args) => {
@@ -29,6 +30,7 @@ export function useVerdict(send, { judge = () => "ok" } = {}) {
       verdict.error = err;
       const refused = err instanceof ApiError && err.status >= 400 && err.status < 500 && err.code !== "conflict";
       verdict.state = refused ? "refused" : "error";
+      if (refused && toastRefusals) showToast(err.message);
     }
     return result;
   };
