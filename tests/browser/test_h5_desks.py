@@ -5,6 +5,7 @@ with the order's date."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
@@ -87,7 +88,7 @@ def _tomorrows_order(admin_api, staff_api) -> dict:
         {
             "date": day.isoformat(),
             "meal": "lunch",
-            "canteen": "桌台测试食堂",
+            "canteen": f"桌台测试食堂{secrets.token_hex(3)}",
             "order_deadline": at(day, "10:00"),
             "per_user_limit": 1,
             "dishes": [{"name": "红烧肉套餐", "price_fen": 1500, "stock": 50}],
@@ -101,7 +102,7 @@ def _tomorrows_order(admin_api, staff_api) -> dict:
         "items": [{"dish_id": menu["dishes"][0]["id"], "qty": 1}],
         "pickup": "dine_in",
     }
-    return staff_api.post("/meals/orders", body, status=201)
+    return {**staff_api.post("/meals/orders", body, status=201), "day": day.isoformat()}
 
 
 def test_till_refuses_another_days_code_in_red_with_its_date(phone_of, new_staff, admin_api):
@@ -113,7 +114,7 @@ def test_till_refuses_another_days_code_in_red_with_its_date(phone_of, new_staff
     expect(result).to_have_attribute("data-state", "refused")
     expect(result).to_have_attribute("data-code", "wrong_day")
     expect(result).to_contain_text("非今日订单")
-    expect(till.testid("till-order-date")).to_contain_text(order["date"])
+    expect(till.testid("till-order-date")).to_contain_text(order["day"])
     assert result.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(196, 0, 0)"
     assert staff_api.get(f"/meals/orders/{order['id']}")["status"] == "confirmed"
 

@@ -25,7 +25,7 @@ export default {
       <div v-if="verdict.state === 'served'" class="result-card valid" data-testid="till-result" data-state="served" role="status">
         <div class="result-mark">✓</div>
         <div class="result-title">核销成功</div>
-        <div class="result-detail">{{ dayLabel(verdict.data.date) }} {{ MEAL_NAMES[verdict.data.meal] }} · {{ verdict.data.canteen }}</div>
+        <div class="result-detail" data-testid="till-served-day">{{ dayLabel(verdict.data.date || verdict.data.slot.start) }}<template v-if="verdict.data.meal"> {{ MEAL_NAMES[verdict.data.meal] }} · {{ verdict.data.canteen }}</template></div>
         <div class="result-detail">{{ verdict.data.items.map((i) => i.name + " ×" + i.qty).join("，") }} · {{ hhmm(verdict.data.slot.start) }}–{{ hhmm(verdict.data.slot.end) }} · {{ verdict.data.pickup === "takeaway" ? "打包" : "堂食" }}</div>
       </div>
       <div v-if="verdict.state === 'refused'" :class="['result-card', 'invalid', { 'wrong-day': verdict.error.code === 'wrong_day' }]"
