@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import sync_playwright
@@ -94,40 +95,46 @@ def _demo_name(employee_no: str) -> str:
     return next(name for number, name, *_ in DEMO_STAFF if number == employee_no)
 
 
-def load(context, url: str) -> dict[str, float]:
+def load(context, url: str) -> dict[str, Any]:
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
-    state = {"requests": 0, "before_api": None, "bytes": 0, "from_cache": 0, "api_calls": 0}
+    sent: list[tuple[str, str]] = []  # (request id, url) in the order they were issued
+    cached: set[str] = set()
+    sizes: dict[str, int] = {}
 
-    def sent(event):
-        if event["request"]["url"].startswith("data:"):
-            return
-        if os.environ.get("BENCH_VERBOSE"):
-            print(event["request"]["url"], file=sys.stderr)
-        if "/api/v1/" in event["request"]["url"]:
-            state["api_calls"] += 1
-            if state["before_api"] is None:
-                state["before_api"] = state["requests"] - state["from_cache"]
-        state["requests"] += 1
+    def on_sent(event: dict[str, Any]) -> None:
+        if not event["request"]["url"].startswith("data:"):
+            sent.append((event["requestId"], event["request"]["url"]))
 
-    def finished(event):
-        state["bytes"] += event.get("encodedDataLength", 0)
+    def on_response(event: dict[str, Any]) -> None:
+        answer = event["response"]
+        if answer.get("fromDiskCache") or answer.get("fromPrefetchCache"):
+            cached.add(event["requestId"])
 
-    def cached(event):
-        state["from_cache"] += 1
-
-    cdp.on("Network.requestWillBeSent", sent)
-    cdp.on("Network.loadingFinished", finished)
-    cdp.on("Network.requestServedFromCache", cached)
+    cdp.on("Network.requestWillBeSent", on_sent)
+    cdp.on("Network.requestServedFromCache", lambda e: cached.add(e["requestId"]))
+    cdp.on("Network.responseReceived", on_response)
+    cdp.on(
+        "Network.loadingFinished", lambda e: sizes.update({e["requestId"]: e["encodedDataLength"]})
+    )
     page.goto(f"{url}/app/?code=demo-A0001", wait_until="networkidle")
     page.locator("main.page").wait_for()  # the app started and logged in
     page.wait_for_load_state("networkidle")
     page.close()
-    # A module served from the memory/disk cache raises requestWillBeSent but never hits
-    # the network: those are counted apart.
-    state["network_requests"] = state["requests"] - state["from_cache"]
-    return state
+    network = [(rid, u) for rid, u in sent if rid not in cached]
+    first_api = next((i for i, (_, u) in enumerate(network) if "/api/v1/" in u), len(network))
+    if os.environ.get("BENCH_VERBOSE"):
+        for rid, u in network:
+            print(u, sizes.get(rid), file=sys.stderr)
+    return {
+        "network_requests": len(network),
+        "from_cache": len(cached),
+        "before_first_api_call": first_api,
+        "api_calls": sum("/api/v1/" in u for _, u in network),
+        "bytes": sum(sizes.get(rid, 0) for rid, _ in network),
+        "static_bytes": sum(sizes.get(rid, 0) for rid, u in network if "/api/v1/" not in u),
+    }
 
 
 def tap_targets(context, url: str) -> tuple[int, int]:
