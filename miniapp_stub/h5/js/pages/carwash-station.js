@@ -31,7 +31,6 @@ export default {
     const plate = Vue.ref("");
     const verdict = useVerdict(
       (key, code, car) => api.post("/carwash/redeem", { code, plate: car || null }, { key, quiet: true }),
-      { toastRefusals: true },
     );
     async function scan() {
       verdict.clear(); // a new scan starts: the last verdict leaves the screen at once
