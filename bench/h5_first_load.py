@@ -145,9 +145,11 @@ def tap_targets(context, url: str) -> tuple[int, int]:
         page.evaluate("p => { location.hash = p; }", route)
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(300)
-        for width, height, _ in page.evaluate(TAPPABLE):
+        for width, height, name in page.evaluate(TAPPABLE):
             total += 1
             small += min(width, height) < 44
+            if min(width, height) < 44 and os.environ.get("BENCH_VERBOSE"):
+                print("small", route, width, height, str(name)[:80], file=sys.stderr)
     page.close()
     return small, total
 
