@@ -50,7 +50,13 @@ export default {
     </div>`,
   setup() {
     const employeeNo = Vue.ref("");
-    const verdict = useVerdict((key, path, body) => api.post(path, body, { key, quiet: true }), { toastRefusals: true });
+    const verdict = useVerdict(
+      async (key, kind, body) => {
+        if (kind === "lend") return { kind, headline: "借出成功", loan: await api.post("/library/loans", body, { key, quiet: true }) };
+        return { kind, headline: "还书成功", ...(await api.post("/library/returns", body, { key, quiet: true })) };
+      },
+      { toastRefusals: true },
+    );
     // The card of the last answer, only while it is the verdict on screen.
     const result = Vue.computed(() => (verdict.state === "ok" ? verdict.data : null));
     const overdue = Vue.ref([]);
@@ -63,18 +69,13 @@ export default {
       verdict.clear(); // a new scan starts: the last verdict leaves the screen at once
       const barcode = await scanned();
       if (!barcode) return;
-      const loan = await verdict.run("/library/loans", { barcode, employee_no: employeeNo.value });
-      if (loan) verdict.data = { kind: "lend", headline: "借出成功", loan };
+      await verdict.run("lend", { barcode, employee_no: employeeNo.value });
     }
     async function takeReturn() {
       verdict.clear();
       const barcode = await scanned();
       if (!barcode) return;
-      const answer = await verdict.run("/library/returns", { barcode });
-      if (answer) {
-        verdict.data = { kind: "return", headline: "还书成功", ...answer };
-        await loadOverdue().catch(() => {});
-      }
+      if (await verdict.run("return", { barcode })) await loadOverdue().catch(() => {});
     }
     Vue.onMounted(loadOverdue);
     return { employeeNo, verdict, result, overdue, loaded, lend, takeReturn, dateTime };
