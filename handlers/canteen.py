@@ -38,6 +38,12 @@ class RedeemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     code: str = Field(min_length=1, max_length=64)
+    canteen: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="收银台所在食堂；给出时，其他食堂的订单以 409 wrong_canteen 拒绝",
+    )
 
 
 @bp.get("/canteen/menus/<menu_id:int>/summary")
@@ -83,10 +89,12 @@ async def menu_orders(request: Request, menu_id: int) -> HTTPResponse:
     tag="canteen",
     body=RedeemIn,
     response=OrderOut,
-    errors=["forbidden", "not_found", "invalid_state"],
-    description="同一取餐码只能核销一次，两台收银同时扫码也只有一台成功。",
+    errors=["forbidden", "not_found", "invalid_state", "wrong_day", "wrong_canteen"],
+    description="同一取餐码只能核销一次，两台收银同时扫码也只有一台成功。"
+    "只核销今日（服务时区）的订单：其他日期 409 wrong_day（details.date 为订单日期）；"
+    "给出 canteen 时其他食堂的订单 409 wrong_canteen（details.canteen）。被拒的取餐码不做任何改变。",
 )
 @guard("canteen")
 async def redeem(request: Request) -> HTTPResponse:
     body = parse_body(request, RedeemIn)
-    return reply(await meals.redeem(code=body.code, now=now(request)))
+    return reply(await meals.redeem(code=body.code, canteen=body.canteen, now=now(request)))

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models.identity import ROLES
-from server.auth import guard, principal_of, public
+from server.auth import bearer_token, guard, principal_of, public
 from server.http import doc, now, parse_body, parse_query, reply
 from server.pagination import PageQuery
 from services import identity
@@ -21,6 +21,7 @@ UserOut = identity.UserInfo
 LoginOut = identity.Login
 StaffImportOut = identity.ImportCounts
 DirectoryPage = identity.DirectoryPage
+RolesOut = identity.RoleList
 Role = Literal[ROLES]  # type: ignore[valid-type]
 
 
@@ -99,6 +100,32 @@ async def bind(request: Request) -> HTTPResponse:
 @guard(allow_unbound=True)
 async def me(request: Request) -> HTTPResponse:
     return reply(principal_of(request).as_user())
+
+
+@bp.post("/auth/logout")
+@doc(
+    summary="退出登录",
+    tag="identity",
+    status=204,
+    description="本令牌立即在所有进程和主机上失效；同一用户的其他令牌不受影响。",
+)
+@guard(allow_unbound=True)
+async def logout(request: Request) -> HTTPResponse:
+    await identity.logout(token=bearer_token(request), now=now(request))
+    return HTTPResponse(status=204)
+
+
+@bp.get("/admin/roles")
+@doc(
+    summary="全部角色及中文名称",
+    tag="identity",
+    response=RolesOut,
+    errors=["forbidden"],
+    description="名录条目可带的每个角色；客户端据此显示和保留角色，不写死列表。",
+)
+@guard("admin")
+async def list_roles(request: Request) -> HTTPResponse:
+    return reply(identity.roles())
 
 
 @bp.get("/admin/staff")

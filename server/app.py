@@ -98,6 +98,13 @@ def create_app(
             await resources.open_resources(settings)
 
         @app.after_server_start
+        async def _follow_logouts(app: Sanic[Any, Any]) -> None:
+            # Another worker's logout drops the token from this worker's cache at once.
+            from services import identity
+
+            app.add_task(identity.listen_for_logouts(), name="logout_listener")
+
+        @app.after_server_start
         async def _freeze(app: Sanic[Any, Any]) -> None:
             # What exists once the worker has started (modules, routes, schemas, pools)
             # lives as long as the process: move it out of the collector's sight, so

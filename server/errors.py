@@ -104,6 +104,18 @@ class InvalidState(AppError):
         super().__init__(message, details={"state": state, **details})
 
 
+class WrongDay(AppError):
+    """A pickup code of another day at the till: `details.date` is the order's day."""
+
+    status, code, message = 409, "wrong_day", "非今日订单"
+
+
+class WrongCanteen(AppError):
+    """A pickup code of another canteen at a till that names its canteen."""
+
+    status, code, message = 409, "wrong_canteen", "非本食堂订单"
+
+
 class IdempotencyMismatch(AppError):
     status, code, message = 409, "idempotency_mismatch", "幂等键已用于另一个请求"
 
@@ -148,6 +160,8 @@ ERROR_STATUS: dict[str, int] = {
         TooLate,
         TooEarly,
         InvalidState,
+        WrongDay,
+        WrongCanteen,
         IdempotencyMismatch,
         PayloadTooLarge,
         UnsupportedMediaType,

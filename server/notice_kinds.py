@@ -123,11 +123,6 @@ KINDS: dict[str, NoticeKind] = {
             {**_STATUS, "time3": "due_at"},
             "/pages/library/loans",
         ),
-        _kind("rectification_opened", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_submitted", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_verified", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_rejected", "", _STATUS, "pages/assessment/rectification"),
-        _kind("rectification_overdue", "", _STATUS, "pages/assessment/rectification"),
         # car wash
         _kind("carwash_paid", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),
         _kind("carwash_washed", "TPL_CARWASH_STATUS", _STATUS, "/pages/carwash/card"),

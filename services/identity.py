@@ -7,6 +7,7 @@ ours: 256 random bits, stored as an HMAC so a database dump yields no usable tok
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -52,6 +53,40 @@ class UserInfo(BaseModel):
     department: str | None
     roles: list[str]
     bound: bool
+
+
+class RoleInfo(BaseModel):
+    role: str
+    label: str
+
+
+class RoleList(BaseModel):
+    """`GET /admin/roles`: every directory role with its Chinese label, in directory order."""
+
+    items: list[RoleInfo]
+
+
+# What each role is called on screens; clients read it from GET /admin/roles so that a
+# role added here is never stripped by a client that did not know it.
+ROLE_LABELS: dict[str, str] = {
+    "staff": "职工",
+    "canteen": "食堂",
+    "facility": "维修工",
+    "facility_lead": "维修班长",
+    "guard": "门岗",
+    "admin": "管理员",
+    "inspector": "考核检查员",
+    "librarian": "图书管理员",
+    "carwash": "洗车员",
+    "dept_head": "部门负责人",
+    "procurement": "采购",
+    "duty_station": "勤务站",
+}
+
+
+def roles() -> RoleList:
+    """Every role a directory entry may carry, labelled."""
+    return RoleList(items=[RoleInfo(role=r, label=ROLE_LABELS.get(r, r)) for r in ROLES])
 
 
 class Login(BaseModel):
@@ -226,7 +261,7 @@ async def issue_token(*, user_id: int, now: datetime) -> str:
 #   retires it too. A change made in the database by hand is seen once its shared
 #   entry expires, or at once after `python -m server forget-principals`.
 # Only bound principals are cached, so a fresh bind is seen at once.
-_principal_cache: dict[str, tuple[Principal, float]] = {}
+_principal_cache: dict[str, tuple[Principal, float, str]] = {}
 _CACHE_MAX = 50_000
 PRINCIPAL_KEY = "auth:p:"
 GENERATION_KEY = "auth:gen"
@@ -243,7 +278,7 @@ async def authenticate(*, token: str, now: datetime) -> Principal:
     digest = _token_hash(token)
     generation, shared = await _shared_principal(digest, now)
     if shared is not None:
-        _remember(token, shared[0], shared[1], now)
+        _remember(token, digest, shared[0], shared[1], now)
         return shared[0]
     record = await _token_record(digest)
     if record is None or record["revoked_at"] is not None or record["expires_at"] <= now:
@@ -253,17 +288,74 @@ async def authenticate(*, token: str, now: datetime) -> Principal:
         raise Unauthorized("账号已停用")
     principal = _principal_from_row(record)
     if principal.bound:
-        _remember(token, principal, record["expires_at"], now)
+        _remember(token, digest, principal, record["expires_at"], now)
         if generation is not None:
             await _share(digest, principal, record["expires_at"], generation, now)
     return principal
 
 
-def _remember(token: str, principal: Principal, expires_at: datetime, now: datetime) -> None:
+def _remember(
+    token: str, digest: str, principal: Principal, expires_at: datetime, now: datetime
+) -> None:
     if len(_principal_cache) >= _CACHE_MAX:
         _principal_cache.clear()
     ttl = min(resources.settings().auth_cache_s, (expires_at - now).total_seconds())
-    _principal_cache[token] = (principal, time.monotonic() + ttl)
+    _principal_cache[token] = (principal, time.monotonic() + ttl, digest)
+
+
+LOGOUT_CHANNEL = "auth:logout"
+
+
+async def logout(*, token: str, now: datetime) -> None:
+    """End one token at once on every worker and host (API.md §2 POST /auth/logout).
+
+    The shared entry is deleted before and after the revocation commits (a request
+    reading the row in between cannot leave a live entry behind), and every worker
+    drops the token from its own cache when the digest arrives on LOGOUT_CHANNEL
+    (listen_for_logouts), instead of serving it for up to AUTH_CACHE_SECONDS. Redis
+    out of reach refuses the logout (503) before anything changes, so a logout that
+    answered 204 never leaves the token working on another worker.
+    """
+    digest = _token_hash(token)
+    _principal_cache.pop(token, None)
+    client = resources.redis()
+    try:
+        await client.delete(PRINCIPAL_KEY + digest)
+    except (RedisError, OSError) as exc:
+        raise ServiceUnavailable(retry_after=2) from exc
+    await AuthToken.filter(token_hash=digest, revoked_at__isnull=True).update(revoked_at=now)
+    try:
+        await client.delete(PRINCIPAL_KEY + digest)
+        await client.publish(LOGOUT_CHANNEL, digest)
+    except (RedisError, OSError):
+        log.error(
+            "logout not broadcast (Redis unreachable): other workers' caches expire on their own"
+        )
+    _principal_cache.pop(token, None)
+
+
+def drop_cached_digest(digest: str) -> None:
+    """Forget every cached principal of this token digest (a logout on another worker)."""
+    for token in [t for t, entry in _principal_cache.items() if entry[2] == digest]:
+        _principal_cache.pop(token, None)
+
+
+async def listen_for_logouts() -> None:
+    """Run for the life of a worker: apply every other worker's logout to this one's cache.
+
+    A lost subscription (Redis restarted) clears the whole local cache before listening
+    again, since a logout may have been missed meanwhile.
+    """
+    while True:
+        try:
+            async with resources.redis().pubsub() as channel:
+                await channel.subscribe(LOGOUT_CHANNEL)
+                async for message in channel.listen():
+                    if message.get("type") == "message":
+                        drop_cached_digest(str(message["data"]))
+        except (RedisError, OSError):
+            _principal_cache.clear()
+            await asyncio.sleep(1)
 
 
 async def _shared_principal(

@@ -215,6 +215,11 @@ async def test_http2_tls_static_files_and_body_limit_through_nginx(cluster, clie
             "/app/" + str(vendor.relative_to(ds.ROOT / "miniapp_stub/h5")),
             headers={"Accept-Encoding": "gzip"},
         )
+        from server.h5 import tree_hash
+
+        versioned = await http.get(
+            f"/app/v/{tree_hash()}/js/main.js", headers={"Accept-Encoding": "gzip"}
+        )
         redirect = await http.get("/app?code=demo-S0001")
         huge = await http.post(
             f"{API}/auth/login",
@@ -223,7 +228,7 @@ async def test_http2_tls_static_files_and_body_limit_through_nginx(cluster, clie
         )
         plain = httpx.get(f"http://127.0.0.1:{cluster.nginx.http_port}/app/", timeout=5)
     # nginx serves the H5 files as the app itself does (server/h5.py): the same caching.
-    for served in (index, script, library):
+    for served in (index, script, library, versioned):
         path = served.request.url.path
         direct = httpx.get(f"{cluster.webs[0].url}{path}", timeout=10)
         assert served.status_code == direct.status_code == 200, path
@@ -231,6 +236,9 @@ async def test_http2_tls_static_files_and_body_limit_through_nginx(cluster, clie
         assert served.content == direct.content, path
     assert script.headers.get("content-encoding") == "gzip"
     assert library.headers.get("content-encoding") == "gzip"
+    assert versioned.headers.get("content-encoding") == "gzip"
+    assert versioned.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert f"v/{tree_hash()}/js/main.js" in index.text
     assert redirect.status_code == 301 and redirect.headers["location"].endswith(
         "/app/?code=demo-S0001"
     )

@@ -11,7 +11,7 @@ from jobs import meals as meal_jobs
 from models.meals import Menu, Order
 from services import meals as meals_service
 from tests.support import assert_error, make_user
-from tests.support.meals import BEFORE, make_menu, order_body, place, slot_specs
+from tests.support.meals import AT_PICKUP, BEFORE, make_menu, order_body, place, slot_specs
 
 AFTER_LUNCH = datetime.fromisoformat("2026-12-01T14:00:00+08:00")
 
@@ -32,7 +32,7 @@ async def test_summary_counts_what_the_kitchen_prepares(client):
     redeemed = await client.post(
         "/api/v1/canteen/redeem",
         json={"code": orders[0][1]["pickup_code"]},
-        headers=canteen.headers,
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     assert redeemed.status_code == 200, redeemed.text
 
@@ -60,20 +60,28 @@ async def test_redeem_serves_once_and_refuses_the_rest(client):
     canteen, staff = await make_user("canteen"), await make_user()
     order = (await place(client, staff, order_body(menu))).json()
     served = await client.post(
-        "/api/v1/canteen/redeem", json={"code": order["pickup_code"]}, headers=canteen.headers
+        "/api/v1/canteen/redeem",
+        json={"code": order["pickup_code"]},
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     assert served.status_code == 200
     assert (served.json()["id"], served.json()["status"]) == (order["id"], "served")
     assert served.json()["pickup_code"] is None
     again = await client.post(
-        "/api/v1/canteen/redeem", json={"code": order["pickup_code"]}, headers=canteen.headers
+        "/api/v1/canteen/redeem",
+        json={"code": order["pickup_code"]},
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     assert assert_error(again, 409, "invalid_state")["details"]["state"] == "served"
     unknown = await client.post(
-        "/api/v1/canteen/redeem", json={"code": "no-such-code"}, headers=canteen.headers
+        "/api/v1/canteen/redeem",
+        json={"code": "no-such-code"},
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     assert_error(unknown, 404, "not_found")
-    bad = await client.post("/api/v1/canteen/redeem", json={"code": ""}, headers=canteen.headers)
+    bad = await client.post(
+        "/api/v1/canteen/redeem", json={"code": ""}, headers=canteen.with_headers(**AT_PICKUP)
+    )
     assert "code" in assert_error(bad, 400, "invalid_input")["details"]["fields"]
 
     other = await make_user()
@@ -82,7 +90,9 @@ async def test_redeem_serves_once_and_refuses_the_rest(client):
         f"/api/v1/meals/orders/{cancelled['id']}/cancel", headers=other.with_headers(**BEFORE)
     )
     refused = await client.post(
-        "/api/v1/canteen/redeem", json={"code": cancelled["pickup_code"]}, headers=canteen.headers
+        "/api/v1/canteen/redeem",
+        json={"code": cancelled["pickup_code"]},
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     assert assert_error(refused, 409, "invalid_state")["details"]["state"] == "cancelled"
 
@@ -95,7 +105,7 @@ async def test_redeem_of_a_code_with_a_nul_byte_is_a_4xx_not_a_5xx(client):
     order = (await place(client, staff, order_body(menu))).json()
     garbled = order["pickup_code"][:10] + "\u0000" + order["pickup_code"][10:]
     response = await client.post(
-        "/api/v1/canteen/redeem", json={"code": garbled}, headers=canteen.headers
+        "/api/v1/canteen/redeem", json={"code": garbled}, headers=canteen.with_headers(**AT_PICKUP)
     )
     assert assert_error(response, 400, "invalid_input")["details"]["fields"] == {
         "code": "不能包含空字符"
@@ -113,7 +123,11 @@ async def test_two_tills_scanning_at_once_serve_one_meal(client):
     for code in codes:
         responses = await asyncio.gather(
             *(
-                client.post("/api/v1/canteen/redeem", json={"code": code}, headers=t.headers)
+                client.post(
+                    "/api/v1/canteen/redeem",
+                    json={"code": code},
+                    headers=t.with_headers(**AT_PICKUP),
+                )
                 for t in tills
             )
         )
@@ -177,7 +191,9 @@ async def test_no_show_job_marks_unserved_orders_after_their_slot(client):
     second = (await place(client, late, order_body(menu, slot=1))).json()
     third = (await place(client, picked, order_body(menu, slot=0))).json()
     await client.post(
-        "/api/v1/canteen/redeem", json={"code": third["pickup_code"]}, headers=canteen.headers
+        "/api/v1/canteen/redeem",
+        json={"code": third["pickup_code"]},
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     slot0_end = datetime.fromisoformat(menu["slots"][0]["end"])
     await meal_jobs.mark_no_shows(now=slot0_end)
@@ -191,7 +207,9 @@ async def test_no_show_job_marks_unserved_orders_after_their_slot(client):
     ).json()
     assert (summary["no_show"], summary["served"], summary["ordered"]) == (2, 1, 3)
     late_scan = await client.post(
-        "/api/v1/canteen/redeem", json={"code": first["pickup_code"]}, headers=canteen.headers
+        "/api/v1/canteen/redeem",
+        json={"code": first["pickup_code"]},
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     assert assert_error(late_scan, 409, "invalid_state")["details"]["state"] == "no_show"
 
@@ -209,3 +227,46 @@ async def test_seed_demo_is_idempotent(client):
     assert len(view["slots"]) == 6 and view["slots"][0]["start"].endswith("T11:30:00+08:00")
     assert sum(s["capacity"] for s in view["slots"]) == 1800
     assert "米饭" in [d["name"] for d in view["dishes"]]
+
+
+async def test_the_till_refuses_another_days_order_and_changes_nothing(client):
+    """A code of 12/1's lunch scanned on 11/30 or 12/2 is refused with the order's day;
+    on 12/1 the same code is served."""
+    menu = await make_menu(client)
+    canteen, staff = await make_user("canteen"), await make_user()
+    order = (await place(client, staff, order_body(menu))).json()
+    for now in ("2026-11-30T11:35:00+08:00", "2026-12-02T00:05:00+08:00"):
+        refused = await client.post(
+            "/api/v1/canteen/redeem",
+            json={"code": order["pickup_code"]},
+            headers=canteen.with_headers(**{"X-Test-Now": now}),
+        )
+        error = assert_error(refused, 409, "wrong_day")
+        assert error["details"]["date"] == "2026-12-01"
+        assert "12月1日" in error["message"]
+    assert (await Order.get(id=order["id"])).status == "confirmed"
+    served = await client.post(
+        "/api/v1/canteen/redeem",
+        json={"code": order["pickup_code"]},
+        headers=canteen.with_headers(**{"X-Test-Now": "2026-12-01T23:55:00+08:00"}),
+    )
+    assert served.status_code == 200, served.text
+
+
+async def test_a_till_naming_its_canteen_refuses_another_canteens_order(client):
+    menu = await make_menu(client)
+    canteen, staff = await make_user("canteen"), await make_user()
+    order = (await place(client, staff, order_body(menu))).json()
+    refused = await client.post(
+        "/api/v1/canteen/redeem",
+        json={"code": order["pickup_code"], "canteen": "另一食堂"},
+        headers=canteen.with_headers(**AT_PICKUP),
+    )
+    assert assert_error(refused, 409, "wrong_canteen")["details"]["canteen"] == menu["canteen"]
+    assert (await Order.get(id=order["id"])).status == "confirmed"
+    served = await client.post(
+        "/api/v1/canteen/redeem",
+        json={"code": order["pickup_code"], "canteen": menu["canteen"]},
+        headers=canteen.with_headers(**AT_PICKUP),
+    )
+    assert served.status_code == 200, served.text

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 import booking
 from models.identity import User
 from models.meals import Menu, Order
-from server.clock import utc
-from server.errors import InvalidInput, InvalidState, NotFound
+from server.clock import today, utc
+from server.errors import InvalidInput, InvalidState, NotFound, WrongCanteen, WrongDay
 from server.logs import get_logger
 from server.pagination import page
 from server.qr import qr_png
@@ -118,8 +118,13 @@ async def menu_orders(
     return shapes.TillPage(items=items, next_cursor=next_cursor)
 
 
-async def redeem(*, code: str, now: datetime) -> shapes.Order:
+async def redeem(*, code: str, canteen: str | None = None, now: datetime) -> shapes.Order:
     """Serve the order of a pickup code exactly once, even if two tills scan it at once.
+
+    Only today's orders are served (service time zone), and only at their own canteen
+    when the till names one: a code of tomorrow's lunch must not be eaten today and
+    then refused tomorrow. These refusals change nothing, so the owner can still pick
+    the order up on its day.
 
     The engine's finish locks the reservation and runs the conditional UPDATE
     (confirmed → served) in its transaction: exactly one of two concurrent scans wins,
@@ -127,10 +132,24 @@ async def redeem(*, code: str, now: datetime) -> shapes.Order:
     """
     # A NUL byte cannot be in any code we issue, and PostgreSQL refuses it in a query.
     order = (
-        None if "\x00" in code else await Order.get_or_none(pickup_code=code).select_related("slot")
+        None
+        if "\x00" in code
+        else await Order.get_or_none(pickup_code=code).select_related("slot", "menu")
     )
     if order is None:
         raise NotFound("取餐码无效")
+    if order.status == "confirmed":
+        day = order.menu.date
+        if day != today(now):
+            raise WrongDay(
+                f"非今日订单（{day.month}月{day.day}日）",
+                details={"date": day.isoformat(), "today": today(now).isoformat()},
+            )
+        if canteen is not None and order.menu.canteen != canteen:
+            raise WrongCanteen(
+                f"非本食堂订单（{order.menu.canteen}）",
+                details={"canteen": order.menu.canteen},
+            )
 
     async def record(step: booking.Recording) -> None:
         served = (

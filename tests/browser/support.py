@@ -34,3 +34,13 @@ def scan(actor: Any, button: str, code: str) -> None:
     actor.testid("scan-input").locator("input").fill(code)
     actor.testid("scan-submit").click()
     expect(actor.testid("scan-input")).to_be_hidden()  # the sheet has closed
+
+
+def clock_at(actor: Any, moment: str) -> None:
+    """This phone's API calls run at `moment` (X-Test-Now, honoured in APP_ENV=test):
+    a till that scans on the order's own day."""
+
+    def with_clock(route: Any) -> None:
+        route.continue_(headers={**route.request.headers, "x-test-now": moment})
+
+    actor.page.route("**/api/v1/**", with_clock)

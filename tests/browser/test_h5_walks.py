@@ -9,7 +9,7 @@ import secrets
 from playwright.sync_api import expect
 
 from tests.browser.conftest import Api
-from tests.browser.support import at, local_day, photo_png, scan
+from tests.browser.support import at, clock_at, local_day, photo_png, scan
 
 
 def test_bind_then_home_and_a_wrong_name_shows_the_api_message(phone_of, new_staff, h5_server):
@@ -94,20 +94,21 @@ def test_order_lunch_see_the_qr_and_the_till_redeems_it(phone_of, new_staff, adm
     assert held["total_fen"] == 1500 + 2 * 1200
 
     till = phone_of("demo-C0001", "/")
+    clock_at(till, at(local_day(1), "11:50"))  # the till serves on the order's own day
     till.testid("nav-canteen").click()
     till.go(f"/canteen?date={menu['date']}&menu={menu['id']}")
     expect(till.testid("till-confirmed")).to_have_text("1")
     expect(till.testid(f"prep-dish-{eggs['id']}")).to_contain_text("2")
     scan(till, "redeem-scan", held["pickup_code"])
-    expect(till.testid("redeem-result")).to_contain_text("核销成功")
-    expect(till.testid("redeem-result")).to_contain_text("番茄炒蛋套餐 ×2")
+    expect(till.testid("till-result")).to_have_attribute("data-state", "served")
+    expect(till.testid("till-result")).to_contain_text("番茄炒蛋套餐 ×2")
     expect(till.testid("till-served")).to_have_text("1")
     till.shot("canteen-till")
     assert staff_api.get(f"/meals/orders/{order_id}")["status"] == "served"
 
     scan(till, "redeem-scan", held["pickup_code"])
-    expect(till.testid("redeem-result")).to_contain_text("该取餐码已使用")
-    expect(till.testid("redeem-result")).to_have_class(re.compile("invalid"))
+    expect(till.testid("till-result")).to_contain_text("该取餐码已使用")
+    expect(till.testid("till-result")).to_have_attribute("data-state", "refused")
 
 
 def test_a_full_slot_shows_the_api_message_then_the_waitlist(phone_of, new_staff, admin_api):

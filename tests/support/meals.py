@@ -10,6 +10,8 @@ from tests.support import Actor, make_user
 DAY = "2026-12-01"
 DEADLINE = "2026-12-01T10:00:00+08:00"
 BEFORE = {"X-Test-Now": "2026-12-01T09:00:00+08:00"}
+# At the till during the first pickup slot of DAY: the till serves only that day's orders.
+AT_PICKUP = {"X-Test-Now": "2026-12-01T11:35:00+08:00"}
 
 
 def slot_specs(count: int, capacity: int, *, day: str = DAY) -> list[dict[str, Any]]:
@@ -87,7 +89,9 @@ async def served_order(client: Any) -> tuple[Actor, int]:
     eater, canteen = await make_user(), await make_user("canteen")
     order = (await place(client, eater, order_body(menu))).json()
     served = await client.post(
-        "/api/v1/canteen/redeem", json={"code": order["pickup_code"]}, headers=canteen.headers
+        "/api/v1/canteen/redeem",
+        json={"code": order["pickup_code"]},
+        headers=canteen.with_headers(**AT_PICKUP),
     )
     assert served.status_code == 200, served.text
     return eater, order["id"]

@@ -2,7 +2,7 @@
 import { Vue, vant } from "./vendor.js";
 import { api, hasToken, onUnauthorized, setToken, toast } from "./api.js";
 import { route, startRouter, go, replace } from "./router.js";
-import { session, login, refreshUnread } from "./session.js";
+import { session, login, refreshUnread, hasRole, loadRoleLabels } from "./session.js";
 import { ScanSheet } from "./wx.js";
 import { PageState, FieldError } from "./ui.js";
 import ADMIN_ROUTES from "./routes-admin.js";
@@ -12,6 +12,7 @@ import STAFF_ROUTES from "./routes-staff.js";
 import BindPage from "./pages/bind.js";
 import HomePage from "./pages/home.js";
 import NoticesPage from "./pages/notices.js";
+import MePage from "./pages/me.js";
 import MealsPage from "./pages/meals.js";
 import MenuPage from "./pages/meal-menu.js";
 import OrdersPage from "./pages/meal-orders.js";
@@ -52,13 +53,14 @@ import PurchasePage from "./pages/purchase.js";
 import ProcurementReportPage from "./pages/procurement-report.js";
 
 const ROUTES = [
-  { path: "/", page: HomePage, title: "勤e家" },
+  { path: "/", page: HomePage, title: "勤e家", tab: true },
   ...ADMIN_ROUTES,
   ...DESK_ROUTES,
   ...DUTY_ROUTES,
   ...STAFF_ROUTES,
   { path: "/bind", page: BindPage, title: "身份绑定" },
-  { path: "/notices", page: NoticesPage, title: "消息通知" },
+  { path: "/notices", page: NoticesPage, title: "消息通知", tab: true },
+  { path: "/me", page: MePage, title: "我的", tab: true },
   { path: "/meals", page: MealsPage, title: "餐饮预定" },
   { path: "/meals/menu/:id", page: MenuPage, title: "选餐" },
   { path: "/meals/orders", page: OrdersPage, title: "我的订餐" },
@@ -102,13 +104,29 @@ const ROUTES = [
 const App = {
   components: { ScanSheet },
   template: `
-    <div :class="['shell', { wide: route.match?.wide }]">
-      <van-nav-bar :title="title" :left-arrow="route.path !== '/' && route.path !== '/bind'"
+    <div :class="['shell', { wide: route.match?.wide, tabbed: showTabs }]">
+      <van-nav-bar :title="title" :left-arrow="!route.match?.tab && route.path !== '/bind'" left-text=""
                    fixed placeholder safe-area-inset-top class="wx-nav" @click-left="back" />
-      <main v-if="session.ready" class="page">
+      <main v-if="session.ready && session.user" class="page">
         <component :is="page" :key="route.path + JSON.stringify(route.query)" />
       </main>
-      <van-loading v-else class="boot" vertical>登录中…</van-loading>
+      <div v-else-if="session.loggedOut" class="page boot-state" data-testid="logged-out">
+        <van-empty image="default" description="已退出登录">
+          <van-button round type="primary" class="retry" data-testid="login-again" @click="start">重新登录</van-button>
+        </van-empty>
+      </div>
+      <div v-else-if="session.failed" class="page boot-state" data-testid="page-error">
+        <van-empty image="network" :description="'登录失败：' + session.failed">
+          <van-button round type="primary" class="retry" data-testid="page-retry" :loading="starting" @click="start">重试</van-button>
+        </van-empty>
+      </div>
+      <van-loading v-else class="boot" vertical data-testid="page-loading">登录中…</van-loading>
+      <van-tabbar v-if="showTabs" :model-value="route.path" route-less fixed placeholder safe-area-inset-bottom class="tabs"
+                  @change="go">
+        <van-tabbar-item name="/" icon="wap-home-o" data-testid="tab-home">首页</van-tabbar-item>
+        <van-tabbar-item name="/notices" icon="chat-o" data-testid="tab-notices" :badge="session.unread ? (session.unread > 99 ? '99+' : session.unread) : ''">消息</van-tabbar-item>
+        <van-tabbar-item name="/me" icon="user-o" data-testid="tab-me">我的</van-tabbar-item>
+      </van-tabbar>
       <van-toast v-model:show="toast.show" :message="toast.message" :type="toast.type"
                  :duration="3000" data-testid="toast" class="qe-toast" />
       <scan-sheet />
@@ -116,30 +134,54 @@ const App = {
   setup() {
     const page = Vue.computed(() => route.match?.page);
     const title = Vue.computed(() => route.match?.title || "勤e家");
+    const showTabs = Vue.computed(() => Boolean(route.match?.tab && session.user?.bound));
+    const starting = Vue.ref(false);
     Vue.watchEffect(() => {
       document.title = title.value;
     });
-    return { route, session, toast, page, title, back: () => (history.length > 1 ? history.back() : go("/")) };
+    async function start() {
+      starting.value = true;
+      try {
+        await boot();
+      } finally {
+        starting.value = false;
+      }
+    }
+    Vue.onMounted(() => {
+      // The back arrow is an icon: give it a name screen readers say.
+      document.querySelector(".wx-nav .van-nav-bar__left")?.setAttribute("aria-label", "返回");
+    });
+    return { route, session, toast, page, title, showTabs, starting, start, go, back: () => (history.length > 1 ? history.back() : go("/")) };
   },
 };
 
 async function boot() {
+  // The duty station's TV shows ticket numbers to the room: it logs nobody in.
+  if (route.path === "/duty/display") {
+    session.ready = true;
+    return;
+  }
   const code = new URLSearchParams(location.search).get("code");
   if (code && code !== localStorage.getItem("qe.code")) setToken("");
   onUnauthorized(login);
+  session.failed = null;
+  session.loggedOut = false;
   try {
     if (hasToken()) session.user = await api.get("/me", undefined, { quiet: true }).catch(() => null);
     if (!session.user) await login();
   } catch (err) {
+    // No ghost home: the shell shows why and offers 重试.
+    session.user = null;
+    session.failed = err?.message || "网络连接失败";
     session.ready = true;
     return;
   }
   session.ready = true;
-  // A gym's front desk is no staff member: its screen works with a desk key alone; the
-  // duty station's TV needs no account at all.
-  if (!session.user.bound && route.path !== "/gym/desk" && route.path !== "/duty/display") replace("/bind");
+  // A gym's front desk is no staff member: its screen works with a desk key alone.
+  if (!session.user.bound && route.path !== "/gym/desk") replace("/bind");
   else if (route.path === "/bind") replace("/");
   refreshUnread();
+  if (hasRole("admin") && session.user.roles.includes("admin")) loadRoleLabels().catch(() => {});
 }
 
 startRouter(ROUTES);

@@ -46,3 +46,9 @@ export function back(fallback = "/") {
   if (history.state?.fromApp !== false && history.length > 1 && document.referrer !== "") history.back();
   else go(fallback);
 }
+
+/** Whether a path (with or without its query) names a route of the app. */
+export function known(path) {
+  const bare = path.split("?")[0];
+  return table.some((entry) => entry.compiled.regex.test(bare));
+}

@@ -4,15 +4,36 @@ import { api, dayLabel, hhmm, localDate } from "../api.js";
 import { route, replace } from "../router.js";
 import { wx } from "../wx.js";
 import { MEAL_NAMES } from "./meals.js";
+import { useVerdict, VerdictPending } from "../verdict.js";
+
+const CANTEEN_KEY = "qe.till.canteen";
 
 export default {
+  components: { VerdictPending },
   template: `
     <div class="till">
-      <van-button type="primary" block class="scan-big" data-testid="redeem-scan" @click="scan">扫码核销取餐码</van-button>
-      <div v-if="result" :class="['result-card', result.ok ? 'valid' : 'invalid']" data-testid="redeem-result">
-        <div class="result-mark">{{ result.ok ? "✓" : "✕" }}</div>
-        <div class="result-title">{{ result.title }}</div>
-        <div class="result-detail">{{ result.detail }}</div>
+      <van-cell-group inset class="first">
+        <van-field v-model.trim="canteen" label="本台食堂" placeholder="不填则不限食堂" data-testid="till-canteen" @change="saveCanteen" />
+        <van-field v-model.trim="code" label="取餐码" placeholder="扫码或输入取餐码" data-testid="till-code" clearable @keyup.enter="submit" />
+      </van-cell-group>
+      <div class="scan-row">
+        <van-button type="primary" class="scan-big" data-testid="redeem-scan" :disabled="verdict.busy" @click="scan">扫码核销取餐码</van-button>
+        <van-button plain type="primary" class="scan-big" data-testid="till-submit" :loading="verdict.busy"
+                    :disabled="!code || verdict.busy" @click="submit">核销</van-button>
+      </div>
+      <verdict-pending :verdict="verdict" testid="till-result" />
+      <div v-if="verdict.state === 'served'" class="result-card valid" data-testid="till-result" data-state="served" role="status">
+        <div class="result-mark">✓</div>
+        <div class="result-title">核销成功</div>
+        <div class="result-detail" data-testid="till-served-day">{{ dayLabel(verdict.data.date || verdict.data.slot.start) }}<template v-if="verdict.data.meal"> {{ MEAL_NAMES[verdict.data.meal] }} · {{ verdict.data.canteen }}</template></div>
+        <div class="result-detail">{{ verdict.data.items.map((i) => i.name + " ×" + i.qty).join("，") }} · {{ hhmm(verdict.data.slot.start) }}–{{ hhmm(verdict.data.slot.end) }} · {{ verdict.data.pickup === "takeaway" ? "打包" : "堂食" }}</div>
+      </div>
+      <div v-if="verdict.state === 'refused'" :class="['result-card', 'invalid', { 'wrong-day': verdict.error.code === 'wrong_day' }]"
+           data-testid="till-result" data-state="refused" :data-code="verdict.error.code" role="alert">
+        <div class="result-mark">✕</div>
+        <div class="result-title">{{ verdict.error.code === "wrong_day" ? "非今日订单" : "不能取餐" }}</div>
+        <div v-if="verdict.error.code === 'wrong_day'" class="result-detail" data-testid="till-order-date">订单日期：{{ dayLabel(verdict.error.details.date) }}（{{ verdict.error.details.date }}）</div>
+        <div class="result-detail">{{ verdict.error.message }}</div>
       </div>
       <van-button block plain class="scan-big" icon="orders-o" data-testid="nav-canteen-orders"
                   :url="'#/canteen/orders?date=' + date + (menuId ? '&menu=' + menuId : '')">订餐名单 · 未取餐 · 备餐单</van-button>
@@ -52,8 +73,7 @@ export default {
     const menuId = Vue.ref(Number(route.query.menu) || null);
     const summary = Vue.ref(null);
     const loaded = Vue.ref(false);
-    const result = Vue.ref(null);
-    async function loadMenus() {
+        async function loadMenus() {
       menus.value = (await api.get("/meals/menus", { date: date.value })).items;
       loaded.value = true;
       if (!menus.value.some((m) => m.id === menuId.value)) menuId.value = menus.value[0]?.id ?? null;
@@ -68,26 +88,32 @@ export default {
       date.value = new Date(next).toISOString().slice(0, 10);
       replace(`/canteen?date=${date.value}`);
     }
+    const canteen = Vue.ref(localStorage.getItem(CANTEEN_KEY) || "");
+    const code = Vue.ref("");
+    const verdict = useVerdict(
+      (key, pickup, where) => api.post("/canteen/redeem", { code: pickup, canteen: where || undefined }, { key, quiet: true }),
+      { judge: () => "served" },
+    );
+    async function submit() {
+      if (!code.value) return;
+      const order = await verdict.run(code.value, canteen.value);
+      if (order) {
+        code.value = "";
+        await loadSummary().catch(() => {});
+      }
+    }
     async function scan() {
+      verdict.clear(); // a new scan starts: the last verdict leaves the screen at once
       let scanned;
       try {
         scanned = await wx.scanCode();
       } catch (cancelled) {
         return;
       }
-      try {
-        const order = await api.post("/canteen/redeem", { code: scanned.result }, { quiet: true });
-        result.value = {
-          ok: true,
-          title: "核销成功",
-          detail: `${order.items.map((i) => i.name + " ×" + i.qty).join("，")} · ${hhmm(order.slot.start)}–${hhmm(order.slot.end)} · ${order.pickup === "takeaway" ? "打包" : "堂食"}`,
-        };
-        await loadSummary();
-      } catch (err) {
-        result.value = { ok: false, title: "不能取餐", detail: err.message };
-      }
+      code.value = scanned.result;
+      await submit();
     }
     Vue.onMounted(loadMenus);
-    return { date, menus, menuId, summary, loaded, result, shift, scan, hhmm, dayLabel, MEAL_NAMES };
+    return { date, menus, menuId, summary, loaded, canteen, code, verdict, submit, shift, scan, hhmm, dayLabel, MEAL_NAMES, saveCanteen: () => localStorage.setItem(CANTEEN_KEY, canteen.value) };
   },
 };

@@ -2,12 +2,29 @@
 import { Vue } from "../vendor.js";
 import { go } from "../router.js";
 import { api } from "../api.js";
-import { session, hasRole, refreshUnread } from "../session.js";
+import { session, hasRole, refreshUnread, roleLabel } from "../session.js";
+import { dayLabel, hhmm, localDate, span } from "../format.js";
 
-const ROLE_NAMES = {
-  staff: "职工", canteen: "食堂", facility: "维修", facility_lead: "维修主管", guard: "门岗", admin: "管理员", inspector: "检查员", librarian: "图书管理员", carwash: "洗车",
-  dept_head: "部门负责人", procurement: "采购办", duty_station: "勤务站",
-};
+/** Today at a glance: the next pickup code, the next meeting, the passes valid today. */
+async function loadToday() {
+  const now = Date.now();
+  const [orders, bookings, passes] = await Promise.all([
+    api.get("/meals/orders", { date: localDate(0) }, { quiet: true }).catch(() => null),
+    api.get("/meetings/bookings", { limit: 50 }, { quiet: true }).catch(() => null),
+    api.get("/visitors/passes", { limit: 50 }, { quiet: true }).catch(() => null),
+  ]);
+  const pickup = (orders?.items || [])
+    .filter((o) => o.status === "confirmed" && new Date(o.slot.end).getTime() > now)
+    .sort((a, b) => a.slot.start.localeCompare(b.slot.start))[0];
+  const meeting = (bookings?.items || [])
+    .filter((b) => ["confirmed", "pending_approval"].includes(b.status) && new Date(b.end).getTime() > now)
+    .sort((a, b) => a.start.localeCompare(b.start))[0];
+  const tomorrow = new Date(`${localDate(1)}T00:00:00+08:00`).getTime();
+  const visitors = (passes?.items || []).filter(
+    (p) => p.status === "active" && new Date(p.valid_from).getTime() < tomorrow && new Date(p.valid_to).getTime() > now,
+  );
+  return { pickup, meeting, visitors, failed: !orders || !bookings || !passes };
+}
 
 export default {
   template: `
@@ -20,6 +37,22 @@ export default {
           <div class="me-roles"><van-tag v-for="r in roles" :key="r" plain type="primary">{{ r }}</van-tag></div>
         </div>
       </div>
+      <div class="section-title">今日 <span class="muted">{{ dayLabel(today) }}</span></div>
+      <van-cell-group inset class="today" data-testid="home-today">
+        <van-loading v-if="!glance" class="today-loading" size="20">加载中…</van-loading>
+        <template v-else>
+          <van-cell v-if="glance.pickup" is-link data-testid="today-pickup" title="取餐" @click="go('/meals/order/' + glance.pickup.id)"
+                    :label="glance.pickup.canteen + ' · ' + span(glance.pickup.slot.start, glance.pickup.slot.end)" value="出示取餐码" />
+          <van-cell v-if="glance.meeting" is-link data-testid="today-meeting" :title="'会议 · ' + glance.meeting.room.name"
+                    :label="dayLabel(glance.meeting.start) + ' ' + span(glance.meeting.start, glance.meeting.end) + ' ' + (glance.meeting.title || '')"
+                    @click="go('/meetings/mine')" />
+          <van-cell v-for="p in glance.visitors" :key="p.id" is-link :data-testid="'today-pass-' + p.id" :title="'访客 · ' + p.visitor_name"
+                    :label="'有效至 ' + dayLabel(p.valid_to) + ' ' + hhmm(p.valid_to)" @click="go('/visitors/' + p.id)" />
+          <van-cell v-if="!glance.pickup && !glance.meeting && !glance.visitors.length" data-testid="today-empty"
+                    title="今天没有待办" label="订餐、预定会议室或邀请访客后会显示在这里" />
+          <van-cell v-if="glance.failed" title="部分内容未能加载" is-link data-testid="today-retry" value="重试" @click="reloadToday" />
+        </template>
+      </van-cell-group>
       <div class="section-title">服务</div>
       <van-grid :column-num="3" :border="false" class="entries">
         <van-grid-item v-for="e in services" :key="e.id" :data-testid="'nav-' + e.id" @click="go(e.to)">
@@ -73,13 +106,19 @@ export default {
       (hasRole("inspector") || teamContact.value) && { id: "rectifications", text: "整改单", glyph: "改", color: "#fa9d3b", to: "/assessment/rectifications" },
       hasRole("admin") && { id: "assessment", text: "考核看板", glyph: "考", color: "#10aeff", to: "/assessment/board" },
     ].filter(Boolean));
-    const roles = Vue.computed(() => (session.user?.roles || []).map((r) => ROLE_NAMES[r] || r));
+    const roles = Vue.computed(() => (session.user?.roles || []).map(roleLabel));
+    const glance = Vue.ref(null);
+    async function reloadToday() {
+      glance.value = null;
+      glance.value = session.user?.bound ? await loadToday() : { visitors: [] };
+    }
     Vue.onMounted(refreshUnread);
+    Vue.onMounted(reloadToday);
     Vue.onMounted(async () => {
       if (!session.user?.bound || hasRole("inspector")) return;
       const page = await api.get("/assessment/rectifications", { limit: 1 }, { quiet: true }).catch(() => null);
       teamContact.value = Boolean(page?.items.length);
     });
-    return { session, services, work, roles, go };
+    return { session, services, work, roles, go, glance, reloadToday, today: localDate(0), dayLabel, hhmm, span };
   },
 };

@@ -4,6 +4,7 @@
 import { Vue } from "../vendor.js";
 import { api, dateTime } from "../api.js";
 import { wx } from "../wx.js";
+import { useVerdict, VerdictPending } from "../verdict.js";
 
 async function scanned() {
   try {
@@ -14,15 +15,21 @@ async function scanned() {
 }
 
 export default {
+  components: { VerdictPending },
   template: `
     <div class="library-desk">
       <van-cell-group inset class="first">
         <van-field v-model.trim="employeeNo" label="读者工号" placeholder="如 S0001" data-testid="desk-employee-no" />
       </van-cell-group>
-      <van-button type="primary" block class="scan-big" data-testid="desk-lend-scan" :disabled="!employeeNo" @click="lend">扫码借出</van-button>
-      <van-button type="success" block class="scan-big" data-testid="desk-return-scan" @click="takeReturn">扫码还书</van-button>
+      <van-button type="primary" block class="scan-big" data-testid="desk-lend-scan" :disabled="!employeeNo || verdict.busy" @click="lend">扫码借出</van-button>
+      <van-button type="success" block class="scan-big" data-testid="desk-return-scan" :disabled="verdict.busy" @click="takeReturn">扫码还书</van-button>
       <van-button block plain class="scan-big" icon="records-o" data-testid="nav-library-manage" url="#/library/manage">新书入藏 · 挂失 · 逾期清单</van-button>
-      <div v-if="result" :class="['result-card', 'valid']" data-testid="desk-result">
+      <verdict-pending :verdict="verdict" testid="desk-result" />
+      <div v-if="verdict.state === 'refused'" class="result-card invalid" data-testid="desk-result" data-state="refused" role="alert">
+        <div class="result-mark">✕</div>
+        <div class="result-title">{{ verdict.error.message }}</div>
+      </div>
+      <div v-if="result" :class="['result-card', 'valid']" data-testid="desk-result" data-state="ok">
         <div class="result-title">{{ result.headline }}</div>
         <div class="result-rows">
           <div><span>书名</span><b>{{ result.loan.title.title }}</b></div>
@@ -44,7 +51,15 @@ export default {
     </div>`,
   setup() {
     const employeeNo = Vue.ref("");
-    const result = Vue.ref(null);
+    const verdict = useVerdict(
+      async (key, kind, body) => {
+        if (kind === "lend") return { kind, headline: "借出成功", loan: await api.post("/library/loans", body, { key, quiet: true }) };
+        return { kind, headline: "还书成功", ...(await api.post("/library/returns", body, { key, quiet: true })) };
+      },
+      { toastRefusals: true },
+    );
+    // The card of the last answer, only while it is the verdict on screen.
+    const result = Vue.computed(() => (verdict.state === "ok" ? verdict.data : null));
     const overdue = Vue.ref([]);
     const loaded = Vue.ref(false);
     async function loadOverdue() {
@@ -52,19 +67,18 @@ export default {
       loaded.value = true;
     }
     async function lend() {
+      verdict.clear(); // a new scan starts: the last verdict leaves the screen at once
       const barcode = await scanned();
       if (!barcode) return;
-      const loan = await api.post("/library/loans", { barcode, employee_no: employeeNo.value });
-      result.value = { kind: "lend", headline: "借出成功", loan };
+      await verdict.run("lend", { barcode, employee_no: employeeNo.value });
     }
     async function takeReturn() {
+      verdict.clear();
       const barcode = await scanned();
       if (!barcode) return;
-      const answer = await api.post("/library/returns", { barcode });
-      result.value = { kind: "return", headline: "还书成功", ...answer };
-      await loadOverdue();
+      if (await verdict.run("return", { barcode })) await loadOverdue().catch(() => {});
     }
     Vue.onMounted(loadOverdue);
-    return { employeeNo, result, overdue, loaded, lend, takeReturn, dateTime };
+    return { employeeNo, verdict, result, overdue, loaded, lend, takeReturn, dateTime };
   },
 };
