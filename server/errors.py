@@ -104,6 +104,16 @@ class InvalidState(AppError):
         super().__init__(message, details={"state": state, **details})
 
 
+class Stale(AppError):
+    """The object moved on since the client saw it: an action meant for what it was then
+    must not apply to what it is now (API.md §1, `details.status` the current one)."""
+
+    status, code, message = 409, "stale", "该申请已进入下一环节，请刷新后再操作"
+
+    def __init__(self, status: str, message: str | None = None) -> None:
+        super().__init__(message, details={"status": status})
+
+
 class IdempotencyMismatch(AppError):
     status, code, message = 409, "idempotency_mismatch", "幂等键已用于另一个请求"
 
@@ -148,6 +158,7 @@ ERROR_STATUS: dict[str, int] = {
         TooLate,
         TooEarly,
         InvalidState,
+        Stale,
         IdempotencyMismatch,
         PayloadTooLarge,
         UnsupportedMediaType,
