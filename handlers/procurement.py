@@ -12,6 +12,7 @@ from models.procurement import STATUSES
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.money import Fen
 from server.pagination import PageQuery, statuses_of
 from services import procurement
 
@@ -31,7 +32,7 @@ class ItemIn(BaseModel):
     spec: str = Field("", max_length=128)
     qty: int = Field(gt=0, le=MAX_QTY, strict=True)
     unit: str = Field(min_length=1, max_length=8, description="如 个、包、台")
-    unit_price_fen: int = Field(ge=0, le=MAX_UNIT_PRICE_FEN, strict=True, description="单价（分）")
+    unit_price_fen: Fen = Field(ge=0, le=MAX_UNIT_PRICE_FEN, description="单价（分）")
 
 
 class RequestIn(BaseModel):
@@ -82,7 +83,7 @@ class RejectIn(BaseModel):
 class OrderIn(BaseModel):
     model_config = _STRICT
     supplier: str = Field(min_length=1, max_length=128)
-    amount_fen: int = Field(gt=0, le=10**12, strict=True, description="实际下单金额（分）")
+    amount_fen: Fen = Field(gt=0, le=10**12, description="实际下单金额（分）")
 
 
 class ReceiveIn(BaseModel):
