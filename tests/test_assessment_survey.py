@@ -372,3 +372,27 @@ def test_the_migration_unlinks_the_responses_already_stored(tmp_path):
     assert rows[0]["respondent"] == key
     assert str(rows[0]["submitted_on"]) == "2026-01-06"  # 01:30 in Shanghai, the next day
     assert "太吵" in rows[0]["answers"]
+
+
+async def test_attendance_of_more_days_than_one_statement_may_carry_imports(client):
+    """33,000 distinct dates: over asyncpg's 32,767 arguments if looked up at once."""
+    from datetime import date as day_type
+
+    from services import assessment
+
+    crew = await make_crew(client)
+    first = day_type(1930, 1, 1)
+    rows = [
+        {
+            "line": n + 2,
+            "team": str(crew.team["id"]),
+            "date": (first + timedelta(days=n)).isoformat(),
+            "present": "7",
+        }
+        for n in range(33_000)
+    ]
+    counts = await assessment.import_rows(rows=rows)
+    assert counts == {"created": 33_000, "updated": 0, "unchanged": 0}
+    again = await assessment.import_rows(rows=[*rows[:10], {**rows[10], "present": "8"}])
+    assert again == {"created": 0, "updated": 1, "unchanged": 10}
+    assert await Attendance.filter(team_id=crew.team["id"]).count() == 33_000
