@@ -1,7 +1,7 @@
 """Write a catalogue CSV of N books (two copies each) for timing `import-books`.
 
-    python bench/books_csv.py 100000 /tmp/books.csv
-    time python -m server import-books /tmp/books.csv
+python bench/books_csv.py 100000 /tmp/books.csv
+time python -m server import-books /tmp/books.csv
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ def main(count: int, path: str) -> None:
         for n in range(count):
             body = f"978{n:09d}"
             isbn = body + ean.calc_check_digit(body)
-            out.write(f"{isbn},测试图书{n},作者{n % 977},出版社{n % 53},2001,BK{n:08d}A|BK{n:08d}B\n")
+            out.write(
+                f"{isbn},测试图书{n},作者{n % 977},出版社{n % 53},2001,BK{n:08d}A|BK{n:08d}B\n"
+            )
 
 
 if __name__ == "__main__":
