@@ -27,6 +27,7 @@ the functions from the modules that implement them and the types of booking/type
         -> what record(tx) returned; never below what is taken (BelowTaken)
     has_slots_after(resource_id=, moment=) -> bool
     reconcile(resource_id=None, now=) -> ReconcileReport
+    heal_at_start(now=) -> ReconcileReport  # a starting process: resources booked now
     expire_holds(now=) -> int                                  # held past hold_ttl_s
     settled() -> None     # wait for accepted requests whose callers hung up
     on_promoted(domain, record)      # record(step) in the promotion's transaction
@@ -60,7 +61,7 @@ from booking.catalog import (
 )
 from booking.domains import on_orphans, on_promoted
 from booking.engine import reserve, reserve_each, settled
-from booking.healing import expire_holds, reconcile, repair_orphans
+from booking.healing import expire_holds, heal_at_start, reconcile, repair_orphans
 from booking.redefine import has_slots_after, redefine
 from booking.release import cancel, confirm, finish
 from booking.types import (
@@ -104,6 +105,7 @@ __all__ = [
     "finish",
     "get",
     "has_slots_after",
+    "heal_at_start",
     "on_orphans",
     "on_promoted",
     "reconcile",

@@ -10,7 +10,7 @@ simply run their Redis step again.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -18,8 +18,9 @@ from tortoise.transactions import in_transaction
 from booking import domains, release, store
 from booking.convert import known_id
 from booking.types import LIVE, ReconcileReport
-from models.booking import Reservation, Resource
+from models.booking import Reservation, Resource, Slot
 from server import resources
+from server.clock import utc
 from server.errors import InvalidState, NotFound
 from server.logs import get_logger
 
@@ -100,6 +101,32 @@ async def reconcile(*, resource_id: int | None = None, now: datetime) -> Reconci
         slot_ids = [int(s) for s in slots.split(",") if s]
         if slot_ids:
             await release.promote(resource_id=rid, slot_ids=slot_ids, now=now)
+    return ReconcileReport(resources=len(ids), keys_repaired=len(details), details=details[:100])
+
+
+# Resources whose slots end after now minus this are the ones a process that died may
+# have been taking places on; older ones wait for the minute's reconcile.
+RECENT = timedelta(hours=6)
+
+
+async def heal_at_start(*, now: datetime) -> ReconcileReport:
+    """Reconcile the resources with recent activity, when a web or background process starts.
+
+    A process killed between its Redis step and its transaction leaves places taken in
+    Redis that no row backs. The minute's reconcile job gives them back, but only within
+    the minute: a restart is the moment such a crash has just happened, so each process
+    that starts compares, at once, the copies of the resources being booked now (slots
+    ending from RECENT ago on, whose copy is in Redis) and rewrites the ones that drifted.
+    Requests of live processes caught mid-way simply run their Redis step again.
+    """
+    rows = await Slot.filter(end__gt=utc(now - RECENT)).distinct().values_list("resource_id")
+    recent = {int(row[0]) for row in rows}
+    ids = [rid for rid in await _resources_with_copies() if rid in recent]
+    details: list[dict[str, Any]] = []
+    for rid in ids:
+        details += await reconcile_one(rid)
+    if details:
+        log.warning("booking copies healed at start: %d keys repaired", len(details))
     return ReconcileReport(resources=len(ids), keys_repaired=len(details), details=details[:100])
 
 

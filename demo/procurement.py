@@ -16,6 +16,7 @@ from models.procurement import PurchaseRequest
 from services import identity
 from services.identity import Principal
 from services.procurement.requests import act, submit
+from services.procurement.rules import wire_stage
 
 Item = dict[str, Any]
 
@@ -147,12 +148,13 @@ async def seed(*, now: datetime) -> list[str]:
             now=at,
         )
         for number, (action, actor, extra) in enumerate(steps, start=1):
-            await act(
+            request = await act(
                 request_id=request.id,
                 principal=people[actor],
                 action=action,
                 now=at + timedelta(hours=3 * number),
                 comment=str(extra.get("comment", "")),
+                stage=wire_stage(request.status),
                 supplier=extra.get("supplier"),
                 amount_fen=extra.get("amount_fen"),
             )

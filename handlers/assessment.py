@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
+from server import clock
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
@@ -146,7 +146,7 @@ class ReviewIn(BaseModel):
 class AttendanceItem(BaseModel):
     model_config = _STRICT
     team_id: Id
-    date: dt.date
+    date: clock.CalendarDay
     present: int = Field(ge=0, le=10_000, strict=True)
 
 
@@ -171,8 +171,8 @@ class SurveyIn(BaseModel):
     model_config = _STRICT
     month: str = Field(min_length=7, max_length=7, description="YYYY-MM")
     questions: list[QuestionIn] = Field(min_length=1, max_length=20)
-    opens: dt.datetime
-    closes: dt.datetime
+    opens: clock.CalendarTime
+    closes: clock.CalendarTime
 
 
 SurveyOut = assessment.Survey

@@ -15,6 +15,7 @@ from server.auth import guard, principal_of, public
 from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.money import Fen
 from services import carwash
 from services.carwash import bay, card_types, cards, desk, payments, redeem, report, shapes
 
@@ -31,7 +32,7 @@ class CardTypeIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     washes: int = Field(ge=1, le=1000)
-    price_fen: int = Field(ge=1, le=10_000_000)
+    price_fen: Fen = Field(ge=1, le=10_000_000)
     valid_days: int = Field(ge=1, le=3660)
     per_user_limit: int = Field(default=1, ge=1, le=10)
     active: bool = True
@@ -42,7 +43,7 @@ class CardTypePatchIn(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=64)
     washes: int | None = Field(default=None, ge=1, le=1000)
-    price_fen: int | None = Field(default=None, ge=1, le=10_000_000)
+    price_fen: Fen | None = Field(default=None, ge=1, le=10_000_000)
     valid_days: int | None = Field(default=None, ge=1, le=3660)
     per_user_limit: int | None = Field(default=None, ge=1, le=10)
     active: bool | None = Field(default=None, description="false 停售；已售出的卡不受影响")
@@ -86,7 +87,7 @@ class RedeemIn(BaseModel):
 class SlotsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: clock.CalendarDay
     open_from: dt.time
     open_to: dt.time
     slot_minutes: int = Field(ge=10, le=240)
@@ -94,7 +95,7 @@ class SlotsIn(BaseModel):
 
 
 class DayQuery(BaseModel):
-    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+    date: clock.CalendarDay | None = Field(default=None, description="YYYY-MM-DD，默认今天")
 
 
 class BookingIn(BaseModel):

@@ -10,10 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
+from server import clock
 from server.auth import guard, principal_of, public
 from server.clock import parse_month, today
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.money import Fen
 from services import duty
 from services.duty import shapes
 
@@ -64,7 +66,7 @@ class ServicePatch(BaseModel):
 class SlotsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date
+    date: clock.CalendarDay
     open_from: dt.time
     open_to: dt.time
     slot_minutes: int = Field(ge=5, le=240)
@@ -74,7 +76,7 @@ class SlotsIn(BaseModel):
 
 
 class DayQuery(BaseModel):
-    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+    date: clock.CalendarDay | None = Field(default=None, description="YYYY-MM-DD，默认今天")
 
 
 class AppointmentIn(BaseModel):
@@ -115,7 +117,7 @@ class DoneIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     result_note: str = Field(min_length=1, max_length=512)
-    fee_fen: int | None = Field(default=None, ge=0, le=100_000_000, strict=True)
+    fee_fen: Fen | None = Field(default=None, ge=0, le=100_000_000)
 
 
 class NeedsInfoIn(BaseModel):

@@ -86,8 +86,8 @@ class SessionIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=64)
     coach: str = Field(min_length=1, max_length=32)
-    start: dt.datetime
-    end: dt.datetime
+    start: clock.CalendarTime
+    end: clock.CalendarTime
     capacity: int = Field(ge=1, le=500)
 
 
@@ -99,7 +99,7 @@ class SessionsIn(BaseModel):
 
 
 class DayQuery(BaseModel):
-    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+    date: clock.CalendarDay | None = Field(default=None, description="YYYY-MM-DD，默认今天")
 
 
 class BookingIn(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
+from server import clock
 from server.auth import guard, principal_of
 from server.clock import today
 from server.http import doc, now, parse_body, parse_query, reply
@@ -24,10 +25,10 @@ bp = Blueprint("meals", url_prefix="/api/v1")
 class MenuIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # blank canteen: 400
 
-    date: dt.date
+    date: clock.CalendarDay
     meal: Literal["breakfast", "lunch", "dinner"]
     canteen: str = Field(min_length=1, max_length=64)
-    order_deadline: dt.datetime
+    order_deadline: clock.CalendarTime
     per_user_limit: int = Field(default=1, ge=1, le=10)
     dishes: list[meals.DishIn] = Field(min_length=1, max_length=50)
     slots: list[meals.SlotIn] = Field(min_length=1, max_length=48)
@@ -42,8 +43,12 @@ OrderList = meals.OrderPage
 class RangeQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: dt.date | None = Field(default=None, alias="from", description="YYYY-MM-DD，默认今天")
-    to: dt.date | None = Field(default=None, description="YYYY-MM-DD（含），默认开始日期后6天")
+    from_: clock.CalendarDay | None = Field(
+        default=None, alias="from", description="YYYY-MM-DD，默认今天"
+    )
+    to: clock.CalendarDay | None = Field(
+        default=None, description="YYYY-MM-DD（含），默认开始日期后6天"
+    )
 
 
 class DishStockIn(BaseModel):
@@ -63,7 +68,7 @@ class SlotCapacityIn(BaseModel):
 class MenuPatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    order_deadline: dt.datetime | None = Field(
+    order_deadline: clock.CalendarTime | None = Field(
         default=None,
         description="新的截止时间：订餐截止前可改，至少在1分钟之后，不晚于第一个取餐时段",
     )
@@ -85,11 +90,11 @@ class MenuPatchIn(BaseModel):
 
 
 class DayQuery(BaseModel):
-    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+    date: clock.CalendarDay | None = Field(default=None, description="YYYY-MM-DD，默认今天")
 
 
 class OrdersQuery(BaseModel):
-    date: dt.date | None = Field(default=None, description="按菜单日期筛选 YYYY-MM-DD")
+    date: clock.CalendarDay | None = Field(default=None, description="按菜单日期筛选 YYYY-MM-DD")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=64)
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
+from server import clock
 from server.auth import guard, principal_of
 from server.clock import tz
 from server.http import doc, now, parse_body, parse_query, reply
@@ -31,7 +31,7 @@ RoomList = meetings.RoomList
 
 
 class RoomsQuery(BaseModel):
-    date: dt.date | None = Field(default=None, description="YYYY-MM-DD，默认今天")
+    date: clock.CalendarDay | None = Field(default=None, description="YYYY-MM-DD，默认今天")
     min_capacity: int = Field(default=1, ge=1, le=10000)
     equipment: list[Annotated[str, Field(min_length=1, max_length=32)]] = Field(
         default_factory=list, max_length=20, description="可重复或用逗号分隔，须全部具备"

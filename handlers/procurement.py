@@ -12,6 +12,7 @@ from models.procurement import STATUSES
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
+from server.money import Fen
 from server.pagination import PageQuery, statuses_of
 from services import procurement
 
@@ -31,7 +32,7 @@ class ItemIn(BaseModel):
     spec: str = Field("", max_length=128)
     qty: int = Field(gt=0, le=MAX_QTY, strict=True)
     unit: str = Field(min_length=1, max_length=8, description="如 个、包、台")
-    unit_price_fen: int = Field(ge=0, le=MAX_UNIT_PRICE_FEN, strict=True, description="单价（分）")
+    unit_price_fen: Fen = Field(ge=0, le=MAX_UNIT_PRICE_FEN, description="单价（分）")
 
 
 class RequestIn(BaseModel):
@@ -63,20 +64,26 @@ class ListQuery(PageQuery):
     _known_statuses = field_validator("status")(statuses_of(STATUSES))
 
 
+Stage = Literal["dept", "procurement", "leader"]
+_STAGE_DOC = "审批人看到的环节（dept 部门负责人 / procurement 采购办 / leader 领导）；申请已进入其他环节时 409 stale"
+
+
 class ApproveIn(BaseModel):
     model_config = _STRICT
+    stage: Stage = Field(description=_STAGE_DOC)
     comment: str = Field("", max_length=1000)
 
 
 class RejectIn(BaseModel):
     model_config = _STRICT
+    stage: Stage = Field(description=_STAGE_DOC)
     comment: str = Field(min_length=1, max_length=1000, description="驳回必须填写意见")
 
 
 class OrderIn(BaseModel):
     model_config = _STRICT
     supplier: str = Field(min_length=1, max_length=128)
-    amount_fen: int = Field(gt=0, le=10**12, strict=True, description="实际下单金额（分）")
+    amount_fen: Fen = Field(gt=0, le=10**12, description="实际下单金额（分）")
 
 
 class ReceiveIn(BaseModel):
@@ -170,7 +177,7 @@ async def _act(request: Request, request_id: int, action: str, **extra: Any) -> 
     return reply(result)
 
 
-def _optional(request: Request, model: type[ApproveIn] | type[ReceiveIn]) -> Any:
+def _optional(request: Request, model: type[ReceiveIn]) -> Any:
     return parse_body(request, model) if request.body else model.model_validate({})
 
 
@@ -179,16 +186,17 @@ def _optional(request: Request, model: type[ApproveIn] | type[ReceiveIn]) -> Any
     summary="审批通过（当前环节的审批人）",
     tag="procurement",
     body=ApproveIn,
-    body_required=False,
     response=RequestOut,
-    errors=_TRANSITION_ERRORS,
+    errors=[*_TRANSITION_ERRORS, "stale", "invalid_input"],
     description="部门负责人 → 采购办 → 领导（admin，仅当 total_fen ≥ 阈值，默认 ¥5,000）→ approved。"
-    "不能审批本人的申请（403）；两人同时审批同一环节只有一人成功，另一人 409 invalid_state。",
+    "stage 必填，为审批人看到的环节：申请已进入其他环节时 409 stale（details.status 为当前状态），"
+    "迟到的点击不会决定下一环节。不能审批本人的申请（403）；两人同时审批同一环节只有一人成功，"
+    "另一人 409 invalid_state。",
 )
 @guard()
 async def approve(request: Request, request_id: int) -> HTTPResponse:
-    body = _optional(request, ApproveIn)
-    return await _act(request, request_id, "approve", comment=body.comment)
+    body = parse_body(request, ApproveIn)
+    return await _act(request, request_id, "approve", comment=body.comment, stage=body.stage)
 
 
 @bp.post("/procurement/requests/<request_id:int>/reject")
@@ -197,12 +205,13 @@ async def approve(request: Request, request_id: int) -> HTTPResponse:
     tag="procurement",
     body=RejectIn,
     response=RequestOut,
-    errors=[*_TRANSITION_ERRORS, "invalid_input"],
+    errors=[*_TRANSITION_ERRORS, "stale", "invalid_input"],
+    description="stage 与 comment 必填；stage 不是申请当前的环节时 409 stale（details.status 为当前状态）。",
 )
 @guard()
 async def reject(request: Request, request_id: int) -> HTTPResponse:
     body = parse_body(request, RejectIn)
-    return await _act(request, request_id, "reject", comment=body.comment)
+    return await _act(request, request_id, "reject", comment=body.comment, stage=body.stage)
 
 
 @bp.post("/procurement/requests/<request_id:int>/withdraw")

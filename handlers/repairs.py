@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -10,6 +9,7 @@ from sanic import Blueprint, HTTPResponse, Request
 
 from models import MAX_ID
 from models.repairs import STATUSES
+from server import clock
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
@@ -86,8 +86,8 @@ class RatingIn(BaseModel):
 class StatsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    date_from: date | None = Field(None, alias="from")
-    date_to: date | None = Field(None, alias="to")
+    date_from: clock.CalendarDay | None = Field(None, alias="from")
+    date_to: clock.CalendarDay | None = Field(None, alias="to")
 
 
 class DeadlineIn(BaseModel):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sanic import Blueprint, HTTPResponse, Request
 
+from server import clock
 from server.auth import guard, principal_of
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
@@ -33,8 +33,8 @@ class PassIn(BaseModel):
     visitor_phone: str = Field(max_length=200, description="中国大陆手机号")
     plate: str | None = Field(default=None, max_length=200, description="车牌号，可选")
     purpose: str = Field(max_length=1000, description="来访事由，1-100 个字符")
-    valid_from: dt.datetime
-    valid_to: dt.datetime
+    valid_from: clock.CalendarTime
+    valid_to: clock.CalendarTime
     max_entries: int = Field(default=1, description="可入场次数，1-20")
 
 
@@ -60,7 +60,9 @@ VerifyOut = visitors.Verdict
 
 
 class EntryQuery(BaseModel):
-    date: dt.date | None = Field(default=None, description="YYYY-MM-DD（Asia/Shanghai），默认今天")
+    date: clock.CalendarDay | None = Field(
+        default=None, description="YYYY-MM-DD（Asia/Shanghai），默认今天"
+    )
     gate: str | None = Field(default=None, max_length=32, description="只列该门岗的记录")
     limit: int = Field(default=20, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=64)

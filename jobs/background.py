@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import booking
 from jobs.scheduler import build_scheduler, discover
 from server import metrics, registry, resources
 from server.config import load_settings
@@ -55,6 +56,15 @@ async def start_in_loop(
     return shutdown
 
 
+async def heal_at_start() -> None:
+    """Places taken in Redis by a process that died before its transaction are free at
+    once when this process starts, not at the next minute (booking.heal_at_start)."""
+    try:
+        await booking.heal_at_start(now=datetime.now(UTC))
+    except Exception:  # Redis or the database away: the reconcile job repairs later
+        log.warning("booking heal at start failed", exc_info=True)
+
+
 async def run(
     *, with_jobs: bool = True, with_consumers: bool = True, metrics_port: int | None = None
 ) -> None:
@@ -63,6 +73,7 @@ async def run(
     settings = load_settings()
     registry.install()
     await resources.open_resources(settings)
+    await heal_at_start()
     endpoint = None
     if metrics_port:
         endpoint = await metrics.serve(host=settings.host, port=metrics_port)

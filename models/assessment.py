@@ -3,8 +3,9 @@ attendance, surveys and the lunch ratings that feed the monthly scores.
 
 Anonymity is structural: a survey answer row carries no user and no response id, so no
 query over the answers can tie a score to a person. The response row only proves that
-a person answered (the unique key makes it once per person and survey) and keeps the
-person's own copy of what they answered, which only they are shown.
+someone answered (the unique key on a keyed hash of person and survey makes it once per
+person) and keeps that person's own copy of what they answered, which only they are
+shown; it holds no user id and no time finer than the day.
 """
 
 from __future__ import annotations
@@ -219,24 +220,26 @@ class SurveyQuestion(Model):
         table = "assessment_survey_questions"
 
 
-class SurveyResponse(Model):
-    """That a person answered a survey (once, by the unique key) and their own copy of it."""
+class SurveyReply(Model):
+    """That someone answered a survey (once, by the unique key) and their own copy of it.
+
+    The row names no one: `respondent` is a keyed hash of person and survey
+    (services/assessment/surveys.py) that only the app can recompute for the person
+    asking, and the time is kept to the day.
+    """
 
     id = fields.IntField(primary_key=True)
     survey: fields.ForeignKeyRelation[Survey] = fields.ForeignKeyField(
-        "assessment.Survey", related_name="responses", on_delete=fields.CASCADE
+        "assessment.Survey", related_name="replies", on_delete=fields.CASCADE
     )
     survey_id: int
-    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
-        "identity.User", related_name="survey_responses", on_delete=fields.CASCADE
-    )
-    user_id: int
+    respondent = fields.CharField(max_length=64)
     answers: list[dict[str, Any]] = fields.JSONField(default=list)
-    submitted_at = fields.DatetimeField()
+    submitted_on = fields.DateField()
 
     class Meta:
-        table = "assessment_survey_responses"
-        unique_together = (("survey", "user"),)
+        table = "assessment_survey_replies"
+        unique_together = (("survey", "respondent"),)
 
 
 class SurveyAnswer(Model):

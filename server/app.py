@@ -10,6 +10,7 @@ import json
 import os
 import re
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
@@ -23,7 +24,7 @@ from server import h5, metrics, registry, resources, wire
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
-from server.logs import logging_config, request_id_var
+from server.logs import get_logger, logging_config, request_id_var
 
 APP_NAME = "qinejia"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
@@ -105,6 +106,15 @@ def create_app(
             app.add_task(identity.listen_for_logouts(), name="logout_listener")
 
         @app.after_server_start
+        async def _heal(app: Sanic[Any, Any]) -> None:
+            # A worker that starts may be replacing one that was killed mid-request:
+            # the places it took in Redis but never wrote are free again at once, not
+            # at the next minute's reconcile (booking.heal_at_start). In the
+            # background, so the worker answers meanwhile; a fault here is the
+            # minute job's to repair.
+            app.add_task(_heal_in_background(), name="booking.heal_at_start")
+
+        @app.after_server_start
         async def _freeze(app: Sanic[Any, Any]) -> None:
             # What exists once the worker has started (modules, routes, schemas, pools)
             # lives as long as the process: move it out of the collector's sight, so
@@ -123,6 +133,16 @@ def create_app(
             await resources.close_resources()
 
     return app
+
+
+log = get_logger("app")
+
+
+async def _heal_in_background() -> None:
+    try:
+        await booking.heal_at_start(now=datetime.now(UTC))
+    except Exception:  # Redis or the database away: the reconcile job repairs later
+        log.warning("booking heal at start failed", exc_info=True)
 
 
 # Generated request ids: 16 random hex digits per process, then a counter (32 hex

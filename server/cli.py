@@ -42,16 +42,40 @@ async def _with_resources(settings: Settings, work: Callable[[], Awaitable[Any]]
         await resources.close_resources()
 
 
+# What an import file may be written in: UTF-8 (with or without the BOM Excel writes)
+# and GB18030, the superset of the GBK that Chinese Excel saves CSV in by default.
+IMPORT_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
 def _csv_text(path: Path) -> str:
     """The text of an import file, or exit 2 with one line saying what is wrong with it."""
     if not path.is_file():
         print(f"{path}: 文件不存在", file=sys.stderr)
         raise SystemExit(2)
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        print(f"{path}: 不是 UTF-8 编码的 CSV 文件，请另存为 UTF-8 后再导入", file=sys.stderr)
-        raise SystemExit(2) from None
+    data = path.read_bytes()
+    for encoding in IMPORT_ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    print(
+        f"{path}: 无法识别的文件编码，CSV 应为 UTF-8（可带 BOM）或 GB18030/GBK 编码",
+        file=sys.stderr,
+    )
+    raise SystemExit(2)
+
+
+def _progress(label: str) -> Callable[[int, int], None] | None:
+    """A progress line on stderr for a person watching a terminal; nothing in a pipe or
+    a log (the summary line on stdout is what scripts read)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r{label}: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
 
 
 def _refused(path: Path, exc: AppError) -> NoReturn:
@@ -136,7 +160,12 @@ def cmd_import_books(settings: Settings, args: argparse.Namespace) -> None:
     text = _csv_text(path)
     settings = resources.prepare_environment(settings)
     try:
-        report = asyncio.run(_with_resources(settings, lambda: library.import_books(text=text)))
+        report = asyncio.run(
+            _with_resources(
+                settings,
+                lambda: library.import_books(text=text, progress=_progress("导入图书")),
+            )
+        )
     except AppError as exc:
         _refused(path, exc)
     for line, reason in report.errors:

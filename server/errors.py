@@ -114,6 +114,14 @@ class WrongCanteen(AppError):
     """A pickup code of another canteen at a till that names its canteen."""
 
     status, code, message = 409, "wrong_canteen", "非本食堂订单"
+class Stale(AppError):
+    """The object moved on since the client saw it: an action meant for what it was then
+    must not apply to what it is now (API.md §1, `details.status` the current one)."""
+
+    status, code, message = 409, "stale", "该申请已进入下一环节，请刷新后再操作"
+
+    def __init__(self, status: str, message: str | None = None) -> None:
+        super().__init__(message, details={"status": status})
 
 
 class IdempotencyMismatch(AppError):
@@ -162,6 +170,7 @@ ERROR_STATUS: dict[str, int] = {
         InvalidState,
         WrongDay,
         WrongCanteen,
+        Stale,
         IdempotencyMismatch,
         PayloadTooLarge,
         UnsupportedMediaType,

@@ -25,7 +25,7 @@ from tortoise.expressions import Q, RawSQL
 from tortoise.transactions import in_transaction
 
 from models.identity import ROLES, AuthToken, Staff, User
-from server import pagination, resources
+from server import batches, pagination, resources
 from server.errors import (
     Conflict,
     InvalidInput,
@@ -578,9 +578,11 @@ async def import_staff(*, rows: list[dict[str, Any]], now: datetime) -> ImportCo
     deactivated: list[int] = []
     await retire_cached_principals()  # Redis unreachable: 503 before anything changed
     async with in_transaction():
+        numbers = [r["employee_no"] for r in clean]
         existing = {
             s.employee_no: s
-            for s in await Staff.filter(employee_no__in=[r["employee_no"] for r in clean])
+            for part in batches.chunks(numbers)  # under the driver's argument limit
+            for s in await Staff.filter(employee_no__in=part)
         }
         for row in clean:
             staff = existing.get(row["employee_no"])

@@ -9,19 +9,22 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from tortoise import connections
 
-from models.assessment import Attendance, MealRating, SurveyAnswer, SurveyResponse
+from models.assessment import Attendance, MealRating, SurveyAnswer, SurveyReply
 from server.config import PROJECT_ROOT
 from tests.support import assert_error, make_user
 from tests.support.assessment import T0, fresh_month, make_crew
 from tests.support.meals import served_order
 
 SURVEYS = "/api/v1/assessment/surveys"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 async def open_survey(client, admin, *, minutes: float) -> tuple[dict, dict[str, str]]:
@@ -92,7 +95,7 @@ async def test_current_survey_answered_once_with_my_answers(client):
         )
     assert_error(await client.post(f"{SURVEYS}/2147483648/responses", json=answers(survey, 4, 4),
                                    headers={**other.headers, **now}), 404, "not_found")  # fmt: skip
-    assert await SurveyResponse.filter(survey_id=survey["id"]).count() == 1
+    assert await SurveyReply.filter(survey_id=survey["id"]).count() == 1
     assert await SurveyAnswer.filter(survey_id=survey["id"]).count() == 2
 
 
@@ -111,7 +114,7 @@ async def test_twenty_concurrent_submits_of_one_person_count_once(client):
     for response in responses:
         if response.status_code == 409:
             assert_error(response, 409, "conflict")
-    assert await SurveyResponse.filter(survey_id=survey["id"], user_id=person.user_id).count() == 1
+    assert await SurveyReply.filter(survey_id=survey["id"]).count() == 1
     # The losers' answers rolled back with their response: exactly one set of scores.
     assert await SurveyAnswer.filter(survey_id=survey["id"]).count() == 2
 
@@ -264,3 +267,132 @@ async def test_import_attendance_cli_reports_bad_lines_and_imports_nothing(clien
     second = await asyncio.to_thread(_cli, good)
     assert "0 created, 0 updated, 2 unchanged" in second.stdout
     assert await Attendance.filter(team_id=crew.team["id"]).count() == 2
+
+
+async def test_the_responses_table_names_no_one_and_keeps_only_the_day(client):
+    admin, person = await make_user("admin"), await make_user()
+    survey, now = await open_survey(client, admin, minutes=40)
+    marker = f"意见{uuid.uuid4().hex[:6]}"
+    response = await client.post(
+        f"{SURVEYS}/{survey['id']}/responses",
+        json=answers(survey, 5, 3, comment=marker),
+        headers={**person.headers, **now},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["answered"] is True
+    # Read the table as psql would: no column names the person or the moment.
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT * FROM assessment_survey_replies WHERE survey_id = " + str(int(survey["id"]))
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert "user_id" not in row and "submitted_at" not in row
+    assert str(person.user_id) not in {str(v) for v in row.values()}
+    assert set(row) == {"id", "survey_id", "respondent", "answers", "submitted_on"}
+    day = datetime.fromisoformat(now["X-Test-Now"]).astimezone(SHANGHAI).date()
+    assert str(row["submitted_on"]) == day.isoformat()
+    # The person still gets their own copy back, and only they do.
+    mine = (await client.get(f"{SURVEYS}/current", headers={**person.headers, **now})).json()
+    assert mine["id"] == survey["id"]
+    assert mine["answered"] is True and mine["submitted_on"] == day.isoformat()
+    assert {a["comment"] for a in mine["my_answers"]} == {marker}
+    other = await make_user()
+    theirs = (await client.get(f"{SURVEYS}/current", headers={**other.headers, **now})).json()
+    assert theirs["answered"] is False and theirs["my_answers"] is None
+
+
+_MIGRATE_TO = """
+import asyncio, sys
+from tortoise.context import TortoiseContext
+from tortoise.migrations.api.migrate import migrate
+from server.db import tortoise_config
+
+async def main(url, target):
+    async with TortoiseContext():
+        await migrate(config=tortoise_config(url), target=target or None)
+
+asyncio.run(main(sys.argv[1], sys.argv[2]))
+"""
+
+
+def test_the_migration_unlinks_the_responses_already_stored(tmp_path):
+    """A database holding responses with user ids and times, migrated: each row keeps its
+    answers under the keyed hash of person and survey, and only its day."""
+    import hashlib
+    import hmac
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    secret = "s" * 40
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "SECRET_KEY": secret,
+        "DATABASE_URL": f"sqlite://{path}",
+    }
+
+    def migrate_to(target: str) -> None:
+        done = subprocess.run(
+            [sys.executable, "-c", _MIGRATE_TO, f"sqlite://{path}", target],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    migrate_to("assessment.0001_initial")
+    db = sqlite3.connect(path)
+    db.execute(
+        "INSERT INTO users (id, openid, session_key, created_at) "
+        "VALUES (42, 'o-42', '', '2026-01-01T00:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO assessment_surveys (id, month, opens, closes, created_at) VALUES "
+        "(7, '2026-01', '2026-01-01T00:00:00+00:00', '2026-02-01T00:00:00+00:00', "
+        "'2026-01-01T00:00:00+00:00')"
+    )
+    db.execute(
+        "INSERT INTO assessment_survey_responses (id, survey_id, user_id, answers, submitted_at) "
+        'VALUES (1, 7, 42, \'[{"question_id": 1, "score": 2, "comment": "太吵"}]\', '
+        "'2026-01-05T17:30:00+00:00')"
+    )
+    db.commit()
+    db.close()
+    migrate_to("")
+    db = sqlite3.connect(path)
+    db.row_factory = sqlite3.Row
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "assessment_survey_responses" not in tables  # the table that named people is gone
+    rows = [dict(r) for r in db.execute("SELECT * FROM assessment_survey_replies")]
+    db.close()
+    key = hmac.new(secret.encode(), b"survey-respondent:7:42", hashlib.sha256).hexdigest()
+    assert len(rows) == 1
+    assert set(rows[0]) == {"id", "survey_id", "respondent", "answers", "submitted_on"}
+    assert rows[0]["respondent"] == key
+    assert str(rows[0]["submitted_on"]) == "2026-01-06"  # 01:30 in Shanghai, the next day
+    assert "太吵" in rows[0]["answers"]
+
+
+async def test_attendance_of_more_days_than_one_statement_may_carry_imports(client):
+    """33,000 distinct dates: over asyncpg's 32,767 arguments if looked up at once."""
+    from datetime import date as day_type
+
+    from services import assessment
+
+    crew = await make_crew(client)
+    first = day_type(1930, 1, 1)
+    rows = [
+        {
+            "line": n + 2,
+            "team": str(crew.team["id"]),
+            "date": (first + timedelta(days=n)).isoformat(),
+            "present": "7",
+        }
+        for n in range(33_000)
+    ]
+    counts = await assessment.import_rows(rows=rows)
+    assert counts == {"created": 33_000, "updated": 0, "unchanged": 0}
+    again = await assessment.import_rows(rows=[*rows[:10], {**rows[10], "present": "8"}])
+    assert again == {"created": 0, "updated": 1, "unchanged": 10}
+    assert await Attendance.filter(team_id=crew.team["id"]).count() == 33_000

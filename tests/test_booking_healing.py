@@ -233,3 +233,36 @@ async def test_lost_copy_keeps_waitlist_order_and_idempotency_keys():
     result = await booking.cancel(reservation_id=holder.id, now=NOW)
     assert [p.id for p in result.promoted] == [queue[0].id]
     await assert_consistent(rid)
+
+
+async def test_a_starting_process_frees_at_once_a_place_a_dead_request_held():
+    """Killed between its Redis step and its transaction: the place comes back when the
+    next process starts, not at the next minute's reconcile."""
+    rid, (slot,) = await make_resource(capacity=2)
+    kept = new_user()
+    await booking.reserve(resource_id=rid, user_id=kept, slot_ids=[slot], now=NOW)
+    reply = await store.run(
+        lua.RESERVE,
+        keys=[store.state_key(rid), store.queue_key(rid, slot)],
+        args=[new_user(), 1, "", "dead-token", "0", 1, slot],
+    )
+    assert reply[0] == "OK"
+    assert await redis_booked(rid, slot) == 2  # full in Redis, one row in the database
+    report = await booking.heal_at_start(now=NOW)
+    assert f"b:{slot}" in {d["field"] for d in report.details if d["resource_id"] == rid}
+    assert await redis_booked(rid, slot) == 1
+    await assert_consistent(rid)
+    # The freed place is bookable again.
+    await booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[slot], now=NOW)
+    assert await redis_booked(rid, slot) == 2
+
+
+async def test_healing_at_start_leaves_resources_of_the_past_to_the_minute_job():
+    rid, (slot,) = await make_resource(capacity=2)
+    await booking.reserve(resource_id=rid, user_id=new_user(), slot_ids=[slot], now=NOW)
+    await resources.redis().hset(store.state_key(rid), f"b:{slot}", 2)  # drift
+    long_after = NOW + timedelta(days=30)
+    report = await booking.heal_at_start(now=long_after)
+    assert rid not in {d["resource_id"] for d in report.details}
+    assert await redis_booked(rid, slot) == 2
+    assert (await booking.reconcile(resource_id=rid, now=long_after)).keys_repaired == 1

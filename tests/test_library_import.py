@@ -70,3 +70,49 @@ async def test_import_refuses_a_file_without_the_columns(client, tmp_path):
     csv_file.write_text("isbn,name\n9787020002207,红楼梦\n", encoding="utf-8")
     code, _, err = await _import(csv_file)
     assert code == 2 and "缺少列" in err and len(err.strip().splitlines()) == 1
+
+
+async def test_import_reads_utf8_with_a_bom_and_gb18030(client, tmp_path):
+    for encoding, name in (("utf-8-sig", "bom.csv"), ("gbk", "gbk.csv"), ("gb18030", "gb.csv")):
+        isbn, codes = new_isbn(), new_barcodes(1)
+        title = f"乡土中国·{encoding}"
+        csv_file = tmp_path / name
+        csv_file.write_bytes(
+            f"isbn,title,author,publisher,year,barcodes\n{isbn},{title},费孝通,三联书店,1998,"
+            f"{codes[0]}\n".encode(encoding)
+        )
+        code, out, err = await _import(csv_file)
+        assert code == 0, (encoding, out, err)
+        assert (await Title.get(isbn=isbn)).title == title
+        assert await Copy.filter(barcode=codes[0]).count() == 1
+
+
+async def test_a_file_in_another_encoding_is_refused_in_one_line(client, tmp_path):
+    csv_file = tmp_path / "latin.csv"
+    csv_file.write_bytes(b"isbn,title\n9787020002207,\xff\xfe\xff\n")
+    code, out, err = await _import(csv_file)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "UTF-8" in err and "GB18030" in err
+
+
+async def test_a_large_import_goes_in_batches_and_shows_no_progress_in_a_pipe(client, tmp_path):
+    """More rows than one statement may carry arguments for (asyncpg: 32,767)."""
+    count = 12_000
+    unique: set[str] = set()
+    while len(unique) < count:
+        unique.add(new_isbn())
+    isbns = sorted(unique)
+    codes = new_barcodes(count * 2)
+    lines = ["isbn,title,author,publisher,year,barcodes"] + [
+        f"{isbn},批量{n},某人,某社,2001,{codes[2 * n]}|{codes[2 * n + 1]}"
+        for n, isbn in enumerate(isbns)
+    ]
+    csv_file = tmp_path / "many.csv"
+    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = await _import(csv_file)
+    assert code == 0, (out, err[-2000:])
+    assert f"{count} titles and {count * 2} copies created" in out
+    assert err == ""  # stderr is not a terminal here: no progress lines
+    assert await Title.filter(isbn__in=isbns[:100]).count() == 100
+    assert await Copy.filter(barcode__in=codes[-100:]).count() == 100

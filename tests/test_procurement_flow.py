@@ -15,6 +15,7 @@ from services.procurement import ACTIONS, STAGE_OF, TRANSITIONS
 from tests.support import assert_error, make_user
 from tests.support.procurement import (
     BASE,
+    WIRE_STAGE,
     act,
     at,
     drive,
@@ -87,7 +88,10 @@ async def test_every_state_allows_exactly_the_actions_of_the_table(client, state
     cast = await make_cast()
     for action in ACTIONS:
         request = await drive(client, cast, state)
-        response = await act(client, cast, request["id"], action, WHO[action], minutes=30)
+        stage = WIRE_STAGE.get(state, "dept")
+        response = await act(
+            client, cast, request["id"], action, WHO[action], minutes=30, stage=stage
+        )
         rule = TRANSITIONS.get((state, action))
         if rule is None:
             error = assert_error(response, 409, "invalid_state")
@@ -154,7 +158,9 @@ async def test_nobody_approves_their_own_request(client):
     response = await client.post(BASE, json=request_body(), headers=mine.headers)
     rid = response.json()["id"]
     assert (await act(client, cast, rid, "approve", "head")).status_code == 200
-    refused = await client.post(f"{BASE}/{rid}/approve", json={}, headers=mine.headers)
+    refused = await client.post(
+        f"{BASE}/{rid}/approve", json={"stage": "procurement"}, headers=mine.headers
+    )
     assert_error(refused, 403, "forbidden")
     # An admin's own request at the leader step: another admin decides it.
     boss = cast.admin
@@ -162,7 +168,8 @@ async def test_nobody_approves_their_own_request(client):
         BASE, json=request_body(total_fen=threshold()), headers=boss.headers
     )
     rid = response.json()["id"]
-    assert (await act(client, cast, rid, "approve", "admin2")).status_code == 200  # as dept head
+    as_head = await act(client, cast, rid, "approve", "admin2", stage="dept")
+    assert as_head.status_code == 200
     assert (await act(client, cast, rid, "approve", "buyer")).json()["status"] == "pending_leader"
     assert_error(await act(client, cast, rid, "approve", "admin"), 403, "forbidden")
     assert (await act(client, cast, rid, "approve", "admin2")).json()["status"] == "approved"
@@ -379,9 +386,49 @@ async def test_idempotent_submission(client):
     assert await PurchaseRequest.filter(requester_id=cast.requester.user_id).count() == 1
 
 
-async def test_approve_and_receive_take_an_empty_body(client):
+async def test_approve_needs_only_its_stage_and_receive_an_empty_body(client):
     cast = await make_cast()
     request = await submit(client, cast)
-    response = await client.post(f"{BASE}/{request['id']}/approve", headers=cast.head.headers)
+    response = await client.post(
+        f"{BASE}/{request['id']}/approve", json={"stage": "dept"}, headers=cast.head.headers
+    )
     assert response.status_code == 200, response.text
     assert response.json()["steps"][0]["comment"] == ""
+
+
+async def test_an_approval_names_its_stage_and_a_late_tap_never_decides_the_next(client):
+    cast = await make_cast()
+    request = await submit(client, cast, total_fen=threshold())
+    rid = request["id"]
+    assert (await act(client, cast, rid, "approve", "head")).status_code == 200
+    # The admin's screen shows the procurement step; a buyer approves first.
+    assert (await act(client, cast, rid, "approve", "buyer")).status_code == 200
+    for action in ("approve", "reject"):
+        late = await act(client, cast, rid, action, "admin", stage="procurement")
+        error = assert_error(late, 409, "stale")
+        assert error["details"]["status"] == "pending_leader"
+    assert (await PurchaseRequest.get(id=rid)).status == "pending_leader"
+    assert await RequestStep.filter(request_id=rid, decided_stage="leader").count() == 0
+    # Naming the stage it is at decides it.
+    done = await act(client, cast, rid, "approve", "admin", stage="leader")
+    assert done.json()["status"] == "approved"
+
+
+async def test_an_approval_without_a_stage_is_refused(client):
+    cast = await make_cast()
+    request = await submit(client, cast)
+    for action, body, field in (
+        ("approve", {}, "stage"),
+        ("reject", {"comment": "不行"}, "stage"),
+        ("approve", None, "body"),
+    ):
+        response = await client.post(
+            f"{BASE}/{request['id']}/{action}", json=body, headers=cast.head.headers
+        )
+        error = assert_error(response, 400, "invalid_input")
+        assert field in error["details"]["fields"]
+    bad = await client.post(
+        f"{BASE}/{request['id']}/approve", json={"stage": "dept_head"}, headers=cast.head.headers
+    )
+    assert "stage" in assert_error(bad, 400, "invalid_input")["details"]["fields"]
+    assert (await PurchaseRequest.get(id=request["id"])).status == "pending_dept"

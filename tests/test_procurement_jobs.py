@@ -79,7 +79,7 @@ async def test_a_step_waiting_over_two_working_days_reminds_its_approvers_once_a
     # Once decided, the next stage counts from its own start.
     response = await client.post(
         f"{BASE}/{rid}/approve",
-        json={},
+        json={"stage": "dept"},
         headers=cast.head.with_headers(**local(MONDAY + timedelta(days=1, hours=1))),
     )
     assert response.json()["status"] == "pending_procurement"
@@ -133,10 +133,10 @@ async def test_two_runners_at_once_send_one_reminder(client):
 async def _ordered(client, cast, moment: datetime, amount: int, category: str = "office") -> int:
     request = await _submit_at(client, cast, moment - timedelta(hours=3), category=category)
     rid = request["id"]
-    for step, actor in enumerate((cast.head, cast.buyer), start=1):
+    for step, (actor, stage) in enumerate(((cast.head, "dept"), (cast.buyer, "procurement")), 1):
         response = await client.post(
             f"{BASE}/{rid}/approve",
-            json={},
+            json={"stage": stage},
             headers=actor.with_headers(**local(moment - timedelta(hours=3 - step))),
         )
         assert response.status_code == 200, response.text

@@ -15,6 +15,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from models.assessment import Attendance, Team
+from server import batches
 from server.errors import Conflict, InvalidInput
 from server.tx import transaction
 
@@ -90,22 +91,24 @@ async def import_rows(*, rows: list[dict[str, Any]]) -> dict[str, int]:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     try:
         async with transaction():
-            existing = {
-                (a.team_id, a.date): a
+            existing: dict[tuple[int, date], Attendance] = {}
+            for part in batches.chunks(good):  # under the driver's argument limit
                 for a in await Attendance.filter(
-                    team_id__in={t for t, _, _ in good}, date__in={d for _, d, _ in good}
-                )
-            }
+                    team_id__in={t for t, _, _ in part}, date__in={d for _, d, _ in part}
+                ):
+                    existing[(a.team_id, a.date)] = a
+            fresh: list[Attendance] = []
             for team_id, day, present in good:
                 row = existing.get((team_id, day))
                 if row is None:
-                    await Attendance.create(team_id=team_id, date=day, present=present)
+                    fresh.append(Attendance(team_id=team_id, date=day, present=present))
                     counts["created"] += 1
                 elif row.present != present:
                     await Attendance.filter(id=row.id).update(present=present)
                     counts["updated"] += 1
                 else:
                     counts["unchanged"] += 1
+            await Attendance.bulk_create(fresh, batch_size=batches.IN_BATCH)
     except IntegrityError:  # a concurrent import created the same day first
         raise Conflict("出勤数据正在被另一个导入写入，请重试") from None
     return counts

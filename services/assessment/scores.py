@@ -14,7 +14,6 @@ Only counts leave this module: no person, no comment, nothing to tie a score to 
 
 from __future__ import annotations
 
-import io
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -32,7 +31,7 @@ from models.assessment import (
 )
 from models.duty import DutyRating
 from models.repairs import Rating
-from server import resources
+from server import resources, xlsx
 from server.clock import month_bounds, next_month, parse_month
 from services.assessment import shapes
 from services.assessment.common import SERVICE_LABELS
@@ -181,18 +180,15 @@ async def trend(*, month: str, months: int) -> shapes.Trend:
 
 async def workbook(*, month: str) -> bytes:
     """The month's scores as .xlsx: per-team scores and the score distribution (counts only)."""
-    from openpyxl import Workbook
-
     board = (await scores(month=month)).model_dump()
     distribution = await score_distribution(first=parse_month(month))
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "月度得分"
-    sheet.append(
+    book = xlsx.Book()
+    sheet = book.sheet("月度得分")
+    sheet.row(
         ["团队", "服务", "出勤得分", "检查得分", "满意度得分", "综合得分", "扣分", "未完成整改"]
     )
     for item in board["items"]:
-        sheet.append(
+        sheet.row(
             [
                 item["team"]["name"],
                 item["team"]["service_label"],
@@ -204,17 +200,15 @@ async def workbook(*, month: str) -> bytes:
                 item["open_rectifications"],
             ]
         )
-    sheet.append([])
-    sheet.append(
+    sheet.row([])
+    sheet.row(
         ["全中心满意率(%)", board["centre"]["satisfied_rate"], "目标", board["centre"]["target"]]
     )
-    counts = book.create_sheet("满意度分布")
-    counts.append(["来源", "1分", "2分", "3分", "4分", "5分"])
+    counts = book.sheet("满意度分布")
+    counts.row(["来源", "1分", "2分", "3分", "4分", "5分"])
     labels = {"repairs": "报修评价", "meals": "用餐评价"}
     for source in sorted(distribution):
         service = source.removeprefix("survey:")
         label = labels.get(source) or f"问卷·{SERVICE_LABELS.get(service, service)}"
-        counts.append([label, *(distribution[source][s] for s in range(1, 6))])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        counts.row([label, *(distribution[source][s] for s in range(1, 6))])
+    return book.data()

@@ -3,6 +3,8 @@ return and the handlers document as they are (server/wire.py)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from server.wire import AssessmentPhotoLink, WireTime
@@ -152,7 +154,9 @@ class MySurvey(Survey):
 
     answered: bool
     my_answers: list[MyAnswer] | None
-    submitted_at: WireTime | None
+    submitted_on: date | None = Field(
+        description="提交日期（服务时区）；为保持匿名，不保存具体时间"
+    )
 
 
 class MealRating(BaseModel):

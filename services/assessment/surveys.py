@@ -1,13 +1,22 @@
 """The monthly satisfaction survey and the one-tap rating of a served meal.
 
-Once per person per survey is the unique key of SurveyResponse: twenty concurrent
+Once per person per survey is the unique key of SurveyReply: twenty concurrent
 submits of one person race on that insert, one wins and the others roll back whole
 (their answer rows with them) and get 409 conflict. The scores themselves go to
 SurveyAnswer rows that name no one (see models/assessment.py).
+
+Anonymous at rest, not only at the API: the response row holds a keyed hash of person
+and survey instead of the user id, and the day instead of the time, so reading the
+database (a backup, a report query, an admin with psql) ties no answer or comment to
+anyone. Only the app, holding the secret key, can recompute the hash for the person
+who asks for their own copy. Rotating SECRET_KEY forgets who answered the surveys
+then open (they could answer once more); the answers stay.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +29,11 @@ from models.assessment import (
     Survey,
     SurveyAnswer,
     SurveyQuestion,
-    SurveyResponse,
+    SurveyReply,
 )
 from models.meals import Order
-from server import pagination
-from server.clock import aware, parse_month
+from server import pagination, resources
+from server.clock import aware, local, parse_month
 from server.errors import Conflict, InvalidInput, InvalidState, NotFound, TooEarly, TooLate
 from server.tx import transaction
 from services.assessment import shapes
@@ -47,14 +56,25 @@ async def _view(survey: Survey) -> shapes.Survey:
     )
 
 
+def respondent_key(*, survey_id: int, user_id: int) -> str:
+    """The keyed hash a response is stored under: equal for one person and survey (the
+    once-only key), meaningless without the app's secret key. The migration that
+    unlinked older rows (migrations/assessment/0002) computes the same."""
+    secret = resources.settings().secret_key.encode()
+    message = f"survey-respondent:{survey_id}:{user_id}".encode()
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+
+
 async def _mine(survey: Survey, *, user_id: int) -> shapes.MySurvey:
     """The survey with the caller's own answers, if they gave any."""
-    mine = await SurveyResponse.get_or_none(survey_id=survey.id, user_id=user_id)
+    mine = await SurveyReply.get_or_none(
+        survey_id=survey.id, respondent=respondent_key(survey_id=survey.id, user_id=user_id)
+    )
     return shapes.MySurvey(
         **dict(await _view(survey)),
         answered=mine is not None,
         my_answers=[shapes.MyAnswer.model_validate(a) for a in mine.answers] if mine else None,
-        submitted_at=mine.submitted_at if mine else None,
+        submitted_on=mine.submitted_on if mine else None,
     )
 
 
@@ -94,7 +114,7 @@ async def list_surveys(*, limit: int, cursor: str | None) -> shapes.SurveyPage:
     rows, next_cursor = await pagination.page(Survey.all(), limit=limit, cursor=cursor)
     items = []
     for survey in rows:
-        answered = await SurveyResponse.filter(survey_id=survey.id).count()
+        answered = await SurveyReply.filter(survey_id=survey.id).count()
         items.append(shapes.SurveySummary(**dict(await _view(survey)), responses=answered))
     return shapes.SurveyPage(items=items, next_cursor=next_cursor)
 
@@ -133,8 +153,11 @@ async def respond(
     ]
     try:
         async with transaction():
-            await SurveyResponse.create(
-                survey_id=survey.id, user_id=user_id, answers=mine, submitted_at=now
+            await SurveyReply.create(
+                survey_id=survey.id,
+                respondent=respondent_key(survey_id=survey.id, user_id=user_id),
+                answers=mine,
+                submitted_on=local(now).date(),
             )
             for answer in mine:
                 await SurveyAnswer.create(

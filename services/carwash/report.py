@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
-from openpyxl import Workbook
-
 from models.carwash import Card, Wash
+from server import xlsx
 from server.clock import local, month_bounds, next_month
 from services.carwash import shapes
 
@@ -47,19 +45,15 @@ async def monthly(*, month: date) -> shapes.MonthlyReport:
 
 def to_xlsx(report: dict[str, Any]) -> bytes:
     """The same report as an Excel workbook (a summary sheet and a by-day sheet)."""
-    book = Workbook()
-    summary = book.active
-    assert summary is not None
-    summary.title = "汇总"
-    summary.append(["月份", report["month"]])
-    summary.append(["售卡数", report["cards_sold"]])
-    summary.append(["收入（元）", report["revenue_fen"] / 100])
-    summary.append(["退款（元）", report["refunded_fen"] / 100])
-    summary.append(["洗车次数", report["washes"]])
-    daily = book.create_sheet("每日洗车")
-    daily.append(["日期", "洗车次数"])
+    book = xlsx.Book()
+    summary = book.sheet("汇总")
+    summary.row(["月份", report["month"]])
+    summary.row(["售卡数", report["cards_sold"]])
+    summary.row(["收入（元）", report["revenue_fen"] / 100])
+    summary.row(["退款（元）", report["refunded_fen"] / 100])
+    summary.row(["洗车次数", report["washes"]])
+    daily = book.sheet("每日洗车")
+    daily.row(["日期", "洗车次数"])
     for row in report["by_day"]:
-        daily.append([row["date"], row["washes"]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        daily.row([row["date"], row["washes"]])
+    return book.data()

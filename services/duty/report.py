@@ -3,13 +3,11 @@ were done or missed, and how long people waited and were served."""
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from datetime import date
 
-from openpyxl import Workbook
-
 from models.duty import Appointment, DutyService
+from server import xlsx
 from server.clock import next_month
 from services.duty import shapes
 
@@ -64,10 +62,9 @@ async def monthly(*, month: date) -> shapes.Report:
 
 
 def to_xlsx(report: shapes.Report) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = report.month
-    sheet.append(
+    book = xlsx.Book()
+    sheet = book.sheet(report.month)
+    sheet.row(
         [
             "业务",
             "预约",
@@ -80,7 +77,7 @@ def to_xlsx(report: shapes.Report) -> bytes:
         ]
     )
     for item in report.items:
-        sheet.append(
+        sheet.row(
             [
                 item.service,
                 item.appointments,
@@ -92,6 +89,4 @@ def to_xlsx(report: shapes.Report) -> bytes:
                 item.avg_serve_minutes,
             ]
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.data()

@@ -3,14 +3,12 @@ kind, late cancels and no-shows, which spend a member's visit too), as JSON and 
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from tortoise.functions import Count
 
 from models.gym import Gym, GymBooking
+from server import xlsx
 from services.gym.shapes import GymRef, Settlement, SettlementRow
 
 COLUMNS = [
@@ -57,18 +55,12 @@ async def settlement(*, month: str) -> Settlement:
 
 def settlement_xlsx(report: dict[str, Any]) -> bytes:
     """One sheet, one row per gym and a totals row, Chinese headers."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"{report['month']}结算"
-    sheet.append([label for _, label in COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book = xlsx.Book()
+    sheet = book.sheet(f"{report['month']}结算")
+    sheet.row([label for _, label in COLUMNS], bold=True)
     for item in report["items"]:
-        sheet.append([item["gym"]["name"], *(item[key] for key, _ in COLUMNS[1:])])
+        sheet.row([item["gym"]["name"], *(item[key] for key, _ in COLUMNS[1:])])
     totals = [sum(item[key] for item in report["items"]) for key, _ in COLUMNS[1:]]
-    sheet.append(["合计", *totals])
-    sheet.column_dimensions["A"].width = 24
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    sheet.row(["合计", *totals])
+    sheet.width("A", 24)
+    return book.data()

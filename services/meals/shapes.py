@@ -8,6 +8,8 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from models import MAX_ID
+from server.clock import CalendarTime
+from server.money import Fen
 from server.wire import WireTime
 
 
@@ -17,7 +19,7 @@ class DishIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)  # blank name: 400
 
     name: str = Field(min_length=1, max_length=64)
-    price_fen: int = Field(ge=0, le=1_000_000)
+    price_fen: Fen = Field(ge=0, le=1_000_000)
     stock: int = Field(ge=0, le=100_000)
 
 
@@ -26,8 +28,8 @@ class SlotIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: dt.datetime
-    end: dt.datetime
+    start: CalendarTime
+    end: CalendarTime
     capacity: int = Field(ge=0, le=100_000)
 
 

@@ -14,7 +14,7 @@ from services.procurement.reminders import remind, working_time
 from services.procurement.report import XLSX, monthly, monthly_xlsx
 from services.procurement.requests import act, attachment, get, list_requests, submit
 from services.procurement.resubmit import resubmit
-from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS
+from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS, wire_stage
 from services.procurement.shapes import RequestPage, RequestView, SpendReport
 
 __all__ = [
@@ -34,5 +34,6 @@ __all__ = [
     "remind",
     "resubmit",
     "submit",
+    "wire_stage",
     "working_time",
 ]

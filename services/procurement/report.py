@@ -9,22 +9,19 @@ the data we computed).
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-
 from models.procurement import CATEGORIES, PurchaseRequest
-from server import clock
+from server import clock, xlsx
 from server.errors import InvalidInput
 from services.procurement.rules import CATEGORY_LABELS
 from services.procurement.shapes import CategorySpend, CellSpend, DepartmentSpend, SpendReport
 
 MONTH = re.compile(r"(\d{4})-(\d{2})")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = xlsx.CONTENT_TYPE
 
 
 def parse_month(month: str | None, *, now: datetime) -> date:
@@ -89,40 +86,37 @@ def _sum_by(cells: dict[tuple[str, str], list[int]], index: int, name: str) -> l
 
 
 def _workbook(report: dict[str, Any]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "按部门"
+    book = xlsx.Book()
     _table(
-        sheet,
+        book.sheet("按部门"),
         ["部门", "笔数", "金额（元）"],
         [[r["department"], r["count"], r["total_fen"]] for r in report["by_department"]],
     )
     _table(
-        book.create_sheet("按类别"),
+        book.sheet("按类别"),
         ["类别", "笔数", "金额（元）"],
         [[r["label"], r["count"], r["total_fen"]] for r in report["by_category"]],
     )
     _table(
-        book.create_sheet("明细"),
+        book.sheet("明细"),
         ["部门", "类别", "笔数", "金额（元）"],
         [[r["department"], r["label"], r["count"], r["total_fen"]] for r in report["rows"]],
     )
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.data()
 
 
-def _table(sheet: Any, header: list[str], rows: list[list[Any]]) -> None:
+def _table(sheet: xlsx.Sheet, header: list[str], rows: list[list[Any]]) -> None:
     """Header, rows, and a total line; the last column is fen shown as yuan."""
-    sheet.append(header)
+    money = {len(header): "#,##0.00"}
+    sheet.row(header)
     for row in rows:
-        sheet.append([*row[:-1], row[-1] / 100])
-        sheet.cell(row=sheet.max_row, column=len(header)).number_format = "#,##0.00"
+        sheet.row([*row[:-1], row[-1] / 100], number_formats=money)
     total = sum(row[-1] for row in rows)
-    sheet.append(["合计", *[""] * (len(header) - 3), sum(r[-2] for r in rows), total / 100])
-    sheet.cell(row=sheet.max_row, column=len(header)).number_format = "#,##0.00"
-    sheet.column_dimensions["A"].width = 24
+    sheet.row(
+        ["合计", *[""] * (len(header) - 3), sum(r[-2] for r in rows), total / 100],
+        number_formats=money,
+    )
+    sheet.width("A", 24)
 
 
 async def monthly_xlsx(*, month: str | None, now: datetime) -> tuple[str, bytes]:

@@ -21,7 +21,7 @@ from models.identity import Staff, User
 from models.procurement import CATEGORIES, PurchaseRequest, RequestStep
 from models.uploads import Upload
 from server import pagination, resources
-from server.errors import Forbidden, InvalidInput, InvalidState, NotFound
+from server.errors import Forbidden, InvalidInput, InvalidState, NotFound, Stale
 from server.tx import Tx, transaction
 from services import notifications, uploads
 from services.identity import Principal, names_of
@@ -34,6 +34,7 @@ from services.procurement.rules import (
     STATUS_LABELS,
     STEP_DECISIONS,
     TRANSITIONS,
+    WIRE_STAGES,
     WORKFLOW,
     decision_key,
     next_state,
@@ -350,6 +351,7 @@ async def act(
     action: str,
     now: datetime,
     comment: str = "",
+    stage: str | None = None,
     supplier: str | None = None,
     amount_fen: int | None = None,
 ) -> RequestView:
@@ -359,7 +361,9 @@ async def act(
     no part that ever takes this action (or it is their own request to decide); 409
     invalid_state if the state does not allow it now, for them, including when a
     concurrent action changed the state first (the UPDATE is conditional on the state
-    read).
+    read); 409 stale if a decision names a stage (`stage`, API.md's word for it) other
+    than the one the request waits for. An admin plays every stage, so without the
+    stage a late tap on an old screen would silently decide the next one.
     """
     request = await visible_request(request_id=request_id, principal=principal)
     parts = parts_of(request, principal)
@@ -373,6 +377,8 @@ async def act(
         # who lost a race to approve sees 409 whether or not the winner committed first.
         raise InvalidState(request.status, action=action)
     seen = request.status
+    if action in DECISIONS and WIRE_STAGES.get(stage or "") != STAGE_OF.get(seen):
+        raise Stale(seen)
     target = next_state(rule, total_fen=request.total_fen, threshold_fen=threshold_fen())
     changes: dict[str, Any] = {
         "status": target,

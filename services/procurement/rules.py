@@ -52,6 +52,16 @@ STAGE_OF = {
     "pending_procurement": "procurement",
     "pending_leader": "leader",
 }
+# API.md §12 names the stages on the wire (`stage` of approve/reject) by these words.
+WIRE_STAGES = {"dept": "dept_head", "procurement": "procurement", "leader": "leader"}
+
+
+def wire_stage(status: str) -> str | None:
+    """API.md's word for the stage a status waits for (None once nothing is pending)."""
+    stage = STAGE_OF.get(status)
+    return next((word for word, name in WIRE_STAGES.items() if name == stage), None)
+
+
 # The directory role that holds each stage (admin also decides every stage).
 ROLE_OF_STAGE = {"dept_head": "dept_head", "procurement": "procurement", "leader": "admin"}
 

@@ -121,12 +121,34 @@ async def submit(
     return response.json()  # type: ignore[no-any-return]
 
 
+# The stage an approver names by default: the one their role decides (API.md §12).
+STAGE_OF_ACTOR = {"head": "dept", "head2": "dept", "buyer": "procurement", "buyer2": "procurement"}
+# API.md's stage names for the pending statuses.
+WIRE_STAGE = {
+    "pending_dept": "dept",
+    "pending_procurement": "procurement",
+    "pending_leader": "leader",
+}
+
+
 async def act(
-    client: Any, cast: Cast, request_id: int, action: str, actor: str, minutes: float = 0
+    client: Any,
+    cast: Cast,
+    request_id: int,
+    action: str,
+    actor: str,
+    minutes: float = 0,
+    *,
+    stage: str | None = None,
 ) -> Any:
+    """One action as the H5 sends it; a decision names `stage` (by default the one the
+    actor's role decides, the leader's for admins)."""
+    body = dict(BODIES[action])
+    if action in ("approve", "reject"):
+        body["stage"] = stage or STAGE_OF_ACTOR.get(actor, "leader" if "admin" in actor else "dept")
     return await client.post(
         f"{BASE}/{request_id}/{action}",
-        json=BODIES[action],
+        json=body,
         headers=cast.by_name(actor).with_headers(**at(minutes)),
     )
 

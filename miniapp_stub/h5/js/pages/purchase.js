@@ -8,6 +8,9 @@ import { PURCHASE_CATEGORIES, PURCHASE_STATUS, STAGES, toFen } from "./procureme
 
 const ACTIONS = { submit: "提交申请", approve: "同意", reject: "驳回", withdraw: "撤回", order: "下单", receive: "收货", remind: "超时提醒" };
 const STAGE_ROLE = { dept_head: "dept_head", procurement: "procurement", leader: "admin" };
+// API.md §12's name of each stage: an approval names the stage this screen showed, so a
+// late tap on a stale screen is refused (409 stale) instead of deciding the next step.
+const WIRE_STAGE = { dept_head: "dept", procurement: "procurement", leader: "leader" };
 
 export default {
   template: `
@@ -51,7 +54,7 @@ export default {
       </van-steps>
       <div class="actions">
         <template v-if="canDecide">
-          <van-button block round type="primary" :loading="busy" data-testid="purchase-approve" @click="act('approve', {})">同意</van-button>
+          <van-button block round type="primary" :loading="busy" data-testid="purchase-approve" @click="decide('approve', {})">同意</van-button>
           <van-button block round plain type="danger" data-testid="purchase-reject" @click="rejecting = true">驳回</van-button>
         </template>
         <van-button v-if="mine && req.status === 'rejected'" block round type="primary" data-testid="purchase-resubmit" :url="'#/procurement/' + req.id + '/resubmit'">修改后重新提交</van-button>
@@ -112,8 +115,17 @@ export default {
         busy.value = false;
       }
     }
+    async function decide(action, body) {
+      try {
+        await act(action, { ...body, stage: WIRE_STAGE[req.value.waiting_for] });
+      } catch (err) {
+        // The request moved on while this screen showed an older step: show where it is now.
+        if (err?.code === "stale") await load();
+        throw err;
+      }
+    }
     async function reject() {
-      await act("reject", { comment: comment.value });
+      await decide("reject", { comment: comment.value });
       rejecting.value = false;
     }
     async function withdraw() {
@@ -127,7 +139,7 @@ export default {
     Vue.onMounted(load);
     return {
       req, busy, rejecting, comment, receiveNote, order, mine, buyer, canDecide, trail,
-      act, reject, withdraw, openFile, toFen, yuan, dateTime, PURCHASE_CATEGORIES, PURCHASE_STATUS,
+      act, decide, reject, withdraw, openFile, toFen, yuan, dateTime, PURCHASE_CATEGORIES, PURCHASE_STATUS,
     };
   },
 };
