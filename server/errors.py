@@ -114,6 +114,8 @@ class WrongCanteen(AppError):
     """A pickup code of another canteen at a till that names its canteen."""
 
     status, code, message = 409, "wrong_canteen", "非本食堂订单"
+
+
 class Stale(AppError):
     """The object moved on since the client saw it: an action meant for what it was then
     must not apply to what it is now (API.md §1, `details.status` the current one)."""

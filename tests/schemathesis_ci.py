@@ -1,4 +1,4 @@
-"""Schemathesis over the whole OpenAPI document, as staff and as admin (issue 13).
+"""Schemathesis over the whole OpenAPI document, as staff and as admin.
 
 Run by .ci/run (not collected by pytest): a fresh database is migrated and seeded with
 the demo data, a real server process starts on a free port, the demo staff S0001 and

@@ -1,4 +1,4 @@
-"""BOLA and role matrices generated from the route table (issue 13).
+"""BOLA and role matrices generated from the route table.
 
 Every route the app serves is walked, so a route added tomorrow is covered the day it
 is added: without a token (401 unless public), as an unbound account (403 not_bound

@@ -64,7 +64,7 @@ async def test_every_route_has_a_guard(app):
 
 
 async def test_the_document_is_valid_openapi_with_required_lists_enums_and_bounds(client):
-    """openapi-spec-validator passes (before issue 13: dangling `$defs` refs, numeric
+    """openapi-spec-validator passes (no dangling `$defs` refs, no numeric
     exclusiveMinimum), and the schemas say what the API checks."""
     import json
 

@@ -1,8 +1,8 @@
-"""Redis trouble is a 503 with Retry-After, never a 500 (issue 13, API.md §1).
+"""Redis trouble is a 503 with Retry-After, never a 500 (API.md §1).
 
-Before the fix `/auth/login`, `/meals/menus` and every POST with an Idempotency-Key
-answered 500 while Redis was down, and after a Redis restart stale pooled connections
-("Connection closed by server") cost the first requests a 500 each.
+Covered: `/auth/login`, `/meals/menus` and every POST with an Idempotency-Key while
+Redis is down, and the first requests after a Redis restart, whose pooled connections
+are stale ("Connection closed by server").
 """
 
 from __future__ import annotations

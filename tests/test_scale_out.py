@@ -1,8 +1,8 @@
-"""Real server processes (issue 13): the embedded SQLite default under two workers and
+"""Real server processes: the embedded SQLite default under two workers and
 the background process, and two servers sharing one database and one Redis.
 
-Before the fix `run --workers 2` on SQLite answered 9–12 of 64–100 concurrent binds
-with 500 "database is locked".
+SQLite under `run --workers 2` must not answer concurrent binds with 500 "database is
+locked".
 """
 
 from __future__ import annotations
