@@ -198,6 +198,7 @@ class Cast:
     card_type_id: int
     price_fen: int
     washes: int
+    bought: list[Intent]  # the purchases of the set-up (they count as intents too)
 
 
 async def setup(stack: Stack, opts: MoneyOptions, pay: fake_wechatpay.FakePayServer) -> Cast:
@@ -255,19 +256,19 @@ async def setup(stack: Stack, opts: MoneyOptions, pay: fake_wechatpay.FakePaySer
         async def card_for(actor: Actor) -> None:
             """Half the users start with a paid card, so the first round already
             washes and refunds (a short CI round is one round)."""
+            intent = Intent(
+                "purchase", actor, uuid.uuid4().hex, "/carwash/purchases", {"card_type_id": type_id}
+            )
             async with sem:
-                bought = await client.post(
-                    "/carwash/purchases",
-                    json={"card_type_id": type_id},
-                    headers={**actor.headers, "Idempotency-Key": uuid.uuid4().hex},
-                )
-                if bought.status_code != 201:
-                    raise SoakError(f"purchase: {bought.status_code} {bought.text}")
-                prepay_id = bought.json()["pay_params"]["package"].split("=", 1)[1]
-                await client.post(f"{pay.url}/confirm", json={"prepay_id": prepay_id})
+                await send_intent(client, intent)
+                if intent.status != 201:
+                    raise SoakError(f"purchase: {intent.status} {intent.code}")
+                await client.post(f"{pay.url}/confirm", json={"prepay_id": intent.body["_prepay"]})
+            bought.append(intent)
 
+        bought: list[Intent] = []
         await asyncio.gather(*(card_for(a) for a in users[::2]))
-    return Cast(users, attendant, admin, type_id, 9999, 5)
+    return Cast(users, attendant, admin, type_id, 9999, 5, bought)
 
 
 # --- traffic ---------------------------------------------------------------------------
@@ -610,6 +611,7 @@ async def _soak(opts: MoneyOptions, out: Any) -> list[Verdict]:
         stack.start()
         await stack.wait_healthy(timeout_s=300)
         cast = await setup(stack, opts, pay)
+        intents += cast.bought
         for round_no in range(1, opts.rounds + 1):
             started = time.monotonic()
             run = await traffic(stack, cast, pay, rng, opts.seconds)
