@@ -354,7 +354,12 @@ async def code_png(request: Request, card_id: int) -> HTTPResponse:
     response=CardOut,
     status=202,
     errors=["not_found", "invalid_state", "conflict"],
-    description="refund_fen = 价格 × 剩余次数 / 总次数（向下取整）；收到经验证的退款通知后变为 refunded。",
+    description=(
+        "refund_fen = 价格 × 剩余次数 / 总次数（向下取整）。洗车卡保持 refunding，直到微信支付经验证的"
+        "退款通知或退款查询给出结果：SUCCESS/ABNORMAL → refunded，CLOSED → 恢复 active；"
+        "微信支付无应答（超时）时仍答复 202 refunding，由对账任务查询或补发同一退款单号，绝不重复退款。"
+        "409 conflict：微信支付拒绝该退款，或累计退款将超过实付金额。"
+    ),
 )
 @guard()
 async def refund(request: Request, card_id: int) -> HTTPResponse:

@@ -13,7 +13,13 @@ WeChat Pay endpoints (merchant request signature checked, responses signed):
 - `POST /v3/pay/transactions/out-trade-no/{no}/close`     → 204 (400 ORDERPAID if paid)
 - `POST /v3/refund/domestic/refunds`                      → the refund (PROCESSING); its
                                                             REFUND.SUCCESS notification is
-                                                            queued, due at once
+                                                            queued, due at once. The same
+                                                            out_refund_no again answers the
+                                                            same refund (nothing paid twice);
+                                                            refunds of one order beyond the
+                                                            amount paid: 400 INVALID_REQUEST
+- `GET  /v3/refund/domestic/refunds/{out_refund_no}`      → the refund (SUCCESS, CLOSED,
+                                                            ABNORMAL), 404 RESOURCE_NOT_EXISTS
 
 What the stand-in front end calls instead of `wx.requestPayment`:
 
@@ -29,9 +35,18 @@ Retries follow the fake's own clock, so tests never wait: `POST /stub/clock
 Stub-only endpoints: `GET /stub/merchant`, `GET /stub/notifications`,
 `POST /stub/notification` (sign a notification of your choice without sending it: for
 tests of stale, wrong-amount or replayed notifications), `POST /stub/drop {"count"}`
-(lose the next deliveries), `POST /stub/clock`, `POST /stub/deliver`, `GET /stub/health`.
+(lose the next deliveries), `POST /stub/clock`, `POST /stub/deliver`, `GET /stub/health`,
+`GET /stub/refunds` (every refund the fake paid: the money side of a balance check),
+`POST /stub/refund-outcome {"status": "CLOSED"|"ABNORMAL"|"SUCCESS", "count"}` (how the
+next refunds end), and `POST /stub/answers {"path", "method", "action", "count"}`: the next
+`count` calls to that path prefix are answered badly, with `action` one of
+`delay:SECONDS` (processed, then answered late: the caller's timeout fires while WeChat Pay
+did the work), `drop` (processed, then the connection is closed unanswered), `lose` (closed
+unanswered and NOT processed: the request never arrived) or `error:STATUS` (not processed,
+answered `SYSTEM_ERROR` with that status). `DELETE`-like reset: `{"clear": true}`.
 
-Run alone: `python -m miniapp_stub.fake_wechatpay --port 9200`.
+Run alone (its own process, so a test can SIGSTOP or kill it):
+`python -m miniapp_stub.fake_wechatpay --port 9200 [--no-ticker]`.
 """
 
 from __future__ import annotations
@@ -118,6 +133,8 @@ class FakePayState:
         self.outbox: list[dict[str, Any]] = []
         self.offset = 0.0  # the fake clock: time.time() + offset
         self.drop = 0  # lose this many next delivery attempts
+        self.refund_outcomes: list[str] = []  # how the next refunds end (default SUCCESS)
+        self.answers: list[dict[str, Any]] = []  # armed bad answers, see take_answer
         self.deliver: Deliver = http_deliver
 
     def now(self) -> float:
@@ -247,6 +264,28 @@ class FakePayState:
                 entry["due"] = None  # WeChat gives up
         return bool(entry["delivered"])
 
+    def take_answer(self, method: str, path: str) -> str | None:
+        """The bad answer armed for this call, if any (each arming counts down); the
+        fake's own /stub controls always answer."""
+        if path.startswith("/stub/"):
+            return None
+        with self.lock:
+            for armed in self.answers:
+                if method == armed["method"] and path.startswith(armed["path"]):
+                    armed["count"] -= 1
+                    if armed["count"] <= 0:
+                        self.answers.remove(armed)
+                    return str(armed["action"])
+        return None
+
+    def refunded_of(self, out_trade_no: str) -> int:
+        """Fen refunded (or being refunded) on one order: what the cap counts."""
+        return sum(
+            r["amount"]["refund"]
+            for r in self.refunds.values()
+            if r["out_trade_no"] == out_trade_no and r["status"] != "CLOSED"
+        )
+
     def deliver_due(self) -> int:
         """Send every notification whose (re)try is due on the fake clock."""
         with self.lock:
@@ -261,6 +300,7 @@ class FakePayState:
 class Handler(BaseHTTPRequestHandler):
     server: FakePayServer
     protocol_version = "HTTP/1.1"
+    _bad_answer: str | None = None
     disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -272,6 +312,13 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, body: Any, status: int = 200, *, signed: bool = False) -> None:
         payload = "" if body is None else json.dumps(body, ensure_ascii=False)
+        bad, self._bad_answer = self._bad_answer, None
+        if bad == "drop":  # the work is done; the caller never hears of it
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        if bad is not None and bad.startswith("delay:"):
+            time.sleep(float(bad.split(":", 1)[1]))  # a late answer (its own thread)
         self.send_response(status)
         headers = self.state.signed_headers(payload) if signed else {}
         if payload:
@@ -307,8 +354,47 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
+    def handle_one_request(self) -> None:
+        """Armed bad answers (`/stub/answers`) act around the real handling."""
+        self._bad_answer = None
+        super().handle_one_request()
+
+    def _before(self, method: str) -> bool:
+        """False when the call must not be processed (lost or failed on the way in)."""
+        action = self.state.take_answer(method, urlparse(self.path).path)
+        if action is None:
+            return True
+        if action == "lose":
+            self._raw_body()
+            self.close_connection = True
+            self.wfile.flush()
+            self.connection.shutdown(2)
+            return False
+        if action.startswith("error:"):
+            self._raw_body()
+            self._error(int(action.split(":", 1)[1]), "SYSTEM_ERROR", "系统错误")
+            return False
+        self._bad_answer = action  # delay:S or drop: acts on the answer, after the work
+        return True
+
     def do_GET(self) -> None:
+        if not self._before("GET"):
+            return None
         url = urlparse(self.path)
+        if url.path.startswith("/v3/refund/domestic/refunds/"):
+            ok, _ = self._merchant_call("GET")
+            if not ok:
+                return None
+            with self.state.lock:
+                refund = self.state.refunds.get(url.path.rsplit("/", 1)[1])
+                view = dict(refund) if refund else None
+            if view is None:
+                return self._error(404, "RESOURCE_NOT_EXISTS", "退款单不存在")
+            return self._send(view, signed=True)
+        if url.path == "/stub/refunds":
+            with self.state.lock:
+                items = [dict(r) for r in self.state.refunds.values()]
+            return self._send({"items": items})
         if url.path.startswith("/v3/pay/transactions/out-trade-no/"):
             ok, _ = self._merchant_call("GET")
             if not ok:
@@ -328,6 +414,8 @@ class Handler(BaseHTTPRequestHandler):
         self._error(404, "NOT_FOUND", "not found")
 
     def do_POST(self) -> None:
+        if not self._before("POST"):
+            return None
         url = urlparse(self.path)
         if url.path == "/v3/pay/transactions/jsapi":
             return self._create_order()
@@ -343,6 +431,8 @@ class Handler(BaseHTTPRequestHandler):
             "/stub/drop": self._drop,
             "/stub/clock": self._clock,
             "/stub/deliver": self._deliver,
+            "/stub/refund-outcome": self._refund_outcome,
+            "/stub/answers": self._answers,
         }.get(url.path)
         if stub is not None:
             return stub(json.loads(self._raw_body() or "{}"))
@@ -398,6 +488,10 @@ class Handler(BaseHTTPRequestHandler):
             return None
         body = json.loads(raw or "{}")
         with self.state.lock:
+            no = str(body.get("out_refund_no", ""))
+            refund = self.state.refunds.get(no)
+            if refund is not None:  # the same refund number: the same refund, paid once
+                return self._send(refund, signed=True)
             order = self.state.orders.get(str(body.get("out_trade_no", "")))
             amount = body.get("amount") or {}
             if order is None or order["trade_state"] != "SUCCESS":
@@ -407,37 +501,45 @@ class Handler(BaseHTTPRequestHandler):
                 or not 0 < amount.get("refund", 0) <= order["amount"]
             ):
                 return self._error(400, "PARAM_ERROR", "退款金额错误")
-            no = str(body.get("out_refund_no", ""))
-            refund = self.state.refunds.get(no)
-            if refund is None:
-                refund = self.state.refunds[no] = {
-                    "refund_id": "50" + secrets.token_hex(14),
-                    "out_refund_no": no,
-                    "out_trade_no": order["out_trade_no"],
-                    "transaction_id": order["transaction_id"],
-                    "amount": {
-                        "refund": amount["refund"],
-                        "total": order["amount"],
-                        "payer_refund": amount["refund"],
-                        "payer_total": order["amount"],
-                        "currency": "CNY",
-                    },
-                    "status": "PROCESSING",
-                }
-                resource = {
-                    "mchid": FAKE_MCHID,
-                    "out_trade_no": order["out_trade_no"],
-                    "transaction_id": order["transaction_id"],
-                    "out_refund_no": no,
-                    "refund_id": refund["refund_id"],
-                    "refund_status": "SUCCESS",
-                    "success_time": _iso(self.state.now()),
-                    "amount": refund["amount"],
-                    "user_received_account": "支付用户零钱",
-                }
-                url = body.get("notify_url") or order["notify_url"]
-                self.state.queue(url=url, event_type="REFUND.SUCCESS", resource=resource)
-        self._send(refund, signed=True)
+            if self.state.refunded_of(order["out_trade_no"]) + amount["refund"] > order["amount"]:
+                return self._error(400, "INVALID_REQUEST", "申请退款金额超过订单可退金额")
+            outcome = self.state.refund_outcomes.pop(0) if self.state.refund_outcomes else "SUCCESS"
+            refund = self.state.refunds[no] = {
+                "refund_id": "50" + secrets.token_hex(14),
+                "out_refund_no": no,
+                "out_trade_no": order["out_trade_no"],
+                "transaction_id": order["transaction_id"],
+                "channel": "ORIGINAL",
+                "user_received_account": "支付用户零钱",
+                "create_time": _iso(self.state.now()),
+                "amount": {
+                    "refund": amount["refund"],
+                    "total": order["amount"],
+                    "payer_refund": amount["refund"],
+                    "payer_total": order["amount"],
+                    "currency": "CNY",
+                },
+                "status": "PROCESSING",
+            }
+            answer = dict(refund)
+            # The books settle at once; the caller is told PROCESSING, as WeChat Pay does.
+            refund["status"] = outcome
+            if outcome == "SUCCESS":
+                refund["success_time"] = _iso(self.state.now())
+            resource = {
+                "mchid": FAKE_MCHID,
+                "out_trade_no": order["out_trade_no"],
+                "transaction_id": order["transaction_id"],
+                "out_refund_no": no,
+                "refund_id": refund["refund_id"],
+                "refund_status": outcome,
+                "success_time": _iso(self.state.now()),
+                "amount": refund["amount"],
+                "user_received_account": "支付用户零钱",
+            }
+            url = body.get("notify_url") or order["notify_url"]
+            self.state.queue(url=url, event_type=f"REFUND.{outcome}", resource=resource)
+        self._send(answer, signed=True)
 
     # --- the stand-in's "payment" and stub controls ----------------------------------
 
@@ -478,6 +580,34 @@ class Handler(BaseHTTPRequestHandler):
             self.state.drop = int(body.get("count", 1))
         self._send({"ok": True})
 
+    def _refund_outcome(self, body: dict[str, Any]) -> None:
+        status = str(body.get("status", "SUCCESS"))
+        if status not in ("SUCCESS", "CLOSED", "ABNORMAL"):
+            return self._error(400, "PARAM_ERROR", "status")
+        with self.state.lock:
+            self.state.refund_outcomes = [status] * int(body.get("count", 1))
+        self._send({"ok": True})
+
+    def _answers(self, body: dict[str, Any]) -> None:
+        """Arm (or clear) bad answers for the next calls to one path prefix."""
+        with self.state.lock:
+            if body.get("clear"):
+                self.state.answers.clear()
+                return self._send({"ok": True})
+        action = str(body.get("action", ""))
+        kind = action.partition(":")[0]
+        if kind not in ("delay", "drop", "lose", "error"):
+            return self._error(400, "PARAM_ERROR", "action: delay:S | drop | lose | error:S")
+        armed = {
+            "path": str(body.get("path", "/")),
+            "method": str(body.get("method", "POST")).upper(),
+            "action": action,
+            "count": int(body.get("count", 1)),
+        }
+        with self.state.lock:
+            self.state.answers.append(armed)
+        self._send({"ok": True})
+
     def _clock(self, body: dict[str, Any]) -> None:
         with self.state.lock:
             self.state.offset += float(body.get("advance", 0))
@@ -516,6 +646,9 @@ def _order_view(order: dict[str, Any]) -> dict[str, Any]:
 class FakePayServer(ThreadingHTTPServer):
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Silent: a dropped or lost answer (or a caller that gave up) is expected here."""
+
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__((host, port), Handler)
         self.state = FakePayState()
@@ -551,9 +684,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Fake WeChat Pay v3 for 勤e家 development")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9200)
+    parser.add_argument(
+        "--no-ticker", action="store_true", help="deliver only on POST /stub/deliver (tests)"
+    )
     args = parser.parse_args()
     server = FakePayServer(args.host, args.port)
-    threading.Thread(target=_tick, args=(server,), daemon=True).start()
+    if not args.no_ticker:
+        threading.Thread(target=_tick, args=(server,), daemon=True).start()
     print(f"fake WeChat Pay listening on {server.url}", flush=True)
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()

@@ -77,6 +77,37 @@ class Card(Model):
         indexes = (("owner_id", "status"),)
 
 
+REFUND_STATUSES = ("requested", "processing", "success", "closed", "abnormal", "refused")
+REFUND_OPEN = ("requested", "processing")  # no verified outcome yet
+REFUND_PAID = ("success", "abnormal")  # money left the merchant account
+
+
+class Refund(Model):
+    """One refund asked of WeChat Pay, kept for good under its own refund number.
+
+    requested (written before WeChat Pay is called, so a crash leaves a trace), then
+    processing (WeChat Pay accepted it), then success, closed or abnormal as WeChat Pay
+    says in a verified notification or refund query, or refused (WeChat Pay answered
+    no: nothing was created there).
+    """
+
+    id = fields.IntField(primary_key=True)
+    card: fields.ForeignKeyRelation[Card] = fields.ForeignKeyField(
+        "carwash.Card", related_name="refunds", on_delete=fields.CASCADE
+    )
+    card_id: int
+    out_refund_no = fields.CharField(max_length=64, unique=True)
+    amount_fen = fields.IntField()
+    status = fields.CharField(max_length=16, db_index=True)
+    refund_id = fields.CharField(max_length=64, null=True)
+    requested_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+    settled_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "carwash_refunds"
+
+
 class Wash(Model):
     """The ledger: one row per wash taken, committed with the card decrement."""
 

@@ -54,6 +54,7 @@ class PaySettings:
     public_key_id: str | None = None  # PUB_KEY_ID_…
     notify_url: str | None = None  # https://…/api/v1/pay/wechat/notify
     api_base: str | None = None  # the fake's URL (development and tests)
+    read_timeout_s: float = 10.0  # an answer later than this is unknown, never a refusal
 
     @property
     def fake(self) -> bool:
@@ -94,7 +95,19 @@ def _pay_settings(env: Mapping[str, str], app_env: str) -> PaySettings:
         public_key_id=env.get("WECHATPAY_PUBLIC_KEY_ID") or None,
         notify_url=env.get("WECHATPAY_NOTIFY_URL") or None,
         api_base=None if mchid else (env.get("WECHATPAY_API_BASE") or None),
+        read_timeout_s=_pay_timeout(env),
     )
+
+
+def _pay_timeout(env: Mapping[str, str]) -> float:
+    raw = env.get("WECHATPAY_TIMEOUT_S") or "10"
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigError(f"WECHATPAY_TIMEOUT_S must be a number of seconds, not {raw!r}") from None
+    if not 0 < seconds <= 60:
+        raise ConfigError("WECHATPAY_TIMEOUT_S must be within (0, 60]")
+    return seconds
 
 
 SENTINEL_SCHEME = "redis+sentinel://"

@@ -183,7 +183,12 @@ async def open_pay(settings: Settings) -> PayGateway | None:
         credentials = await fake_credentials(pay_settings.api_base)
     else:
         credentials = real_credentials(pay_settings, settings.wechat_appid or "")
-    gateway = PayGateway(credentials, notify_url=notify_url, api_base=pay_settings.api_base)
+    gateway = PayGateway(
+        credentials,
+        notify_url=notify_url,
+        api_base=pay_settings.api_base,
+        read_timeout_s=pay_settings.read_timeout_s,
+    )
     await gateway.__aenter__()
     return gateway
 

@@ -82,7 +82,14 @@ def real_credentials(pay: PaySettings, appid: str) -> Credentials:
 class PayGateway:
     """The async face of wechatpayv3 used by services/carwash."""
 
-    def __init__(self, credentials: Credentials, *, notify_url: str, api_base: str | None) -> None:
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        notify_url: str,
+        api_base: str | None,
+        read_timeout_s: float = 10.0,
+    ) -> None:
         self.mchid = credentials.mchid
         self.appid = credentials.appid
         self.notify_url = notify_url
@@ -97,7 +104,7 @@ class PayGateway:
             notify_url=notify_url,
             public_key=credentials.public_key,
             public_key_id=credentials.public_key_id,
-            timeout=(5, 10),
+            timeout=(5, read_timeout_s),
         )
         if api_base:
             self._point_at(api_base)
@@ -172,6 +179,12 @@ class PayGateway:
             amount={"refund": refund_fen, "total": total_fen, "currency": "CNY"},
             reason="洗车卡退款",
         )
+        return body
+
+    async def query_refund(self, *, out_refund_no: str) -> dict[str, Any]:
+        """The refund as WeChat Pay holds it (SUCCESS, CLOSED, PROCESSING, ABNORMAL); a
+        refund it never received is PayError 404 RESOURCE_NOT_EXISTS."""
+        _, body = await self._call(self._client.query_refund, out_refund_no=out_refund_no)
         return body
 
     def verify_notification(

@@ -2,10 +2,19 @@
 
 Money moves only on a verified notification (signature against the platform public
 key, timestamp within 5 minutes, resource decrypted with the APIv3 key) or a verified
-order query, and only if amount, appid and mchid match the card. Each notification id
-is processed once: under a row lock on its card, a notification already recorded is a
-replay and changes nothing (the unique notification id is the backstop). Every status
-change is a conditional update in the transaction that writes its notice.
+order or refund query, and only if amount, appid and mchid match the card. Each
+notification id is processed once: under a row lock on its card, a notification already
+recorded is a replay and changes nothing (the unique notification id is the backstop).
+Every status change is a conditional update in the transaction that writes its notice.
+
+Refunds are a state machine that only WeChat Pay's verified word moves. The card becomes
+`refunding` and its Refund row is written (`requested`) in one transaction BEFORE WeChat
+Pay is asked, so a crash in between leaves a refund the reconcile job finds; a timeout or
+an unreadable answer leaves both as they are (WeChat Pay may well have paid), and only a
+verified SUCCESS/ABNORMAL (refunded) or CLOSED (active again) settles them. The refund
+number stays on its row for good, so a late notification is still recognised and applied
+once. The total of refunds not closed never exceeds what was paid: we check it ourselves,
+under the card's row lock, before WeChat Pay is asked.
 """
 
 from __future__ import annotations
@@ -16,9 +25,9 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from models.carwash import Card, CardType, PayNotification
-from server import resources
-from server.errors import Conflict, InvalidState, ServiceUnavailable
+from models.carwash import REFUND_OPEN, REFUND_PAID, Card, CardType, PayNotification, Refund
+from server import faults, resources
+from server.errors import Conflict, InvalidState
 from server.logs import get_logger
 from server.tx import Tx, transaction
 from server.wechatpay import NotificationRejected, PayError
@@ -29,6 +38,10 @@ from services.notifications import notify
 log = get_logger("carwash.pay")
 
 __all__ = ["NotificationRejected", "handle_notification"]
+
+REFUND_FINAL = ("SUCCESS", "CLOSED", "ABNORMAL")  # WeChat Pay's settled refund statuses
+QUERY_REFUNDS_AFTER = timedelta(minutes=2)  # an open refund older than this is asked about
+QUERY_UNPAID_AFTER = timedelta(minutes=2)  # so is an unpaid purchase
 
 
 async def handle_notification(*, headers: dict[str, str], body: bytes, now: datetime) -> str:
@@ -138,31 +151,69 @@ async def apply_payment(tx: Tx, *, card: Card, transaction: dict[str, Any], now:
 async def _apply_refund(
     tx: Tx, *, card: Card, event_type: str, refund: dict[str, Any], now: datetime
 ) -> str:
+    """A verified refund notification, matched by its refund number whatever the card's
+    state now (a number is never cleared), applied at most once."""
     pay = resources.pay()
-    amount = (refund.get("amount") or {}).get("refund")
+    row = (
+        await Refund.filter(out_refund_no=str(refund.get("out_refund_no") or "")[:64])
+        .using_db(tx.conn)
+        .first()
+    )
+    status = str(refund.get("refund_status") or "")
     if (
-        refund.get("mchid") != pay.mchid
-        or refund.get("out_refund_no") != card.out_refund_no
-        or amount != card.refund_fen
+        row is None
+        or row.card_id != card.id
+        or refund.get("mchid") != pay.mchid
+        or (refund.get("amount") or {}).get("refund") != row.amount_fen
+        or event_type != f"REFUND.{status}"
     ):
         log.warning("WeChat Pay refund of %s does not match", card.out_trade_no)
         return "mismatch"
-    succeeded = event_type == "REFUND.SUCCESS" and refund.get("refund_status") == "SUCCESS"
-    changes: dict[str, Any] = (
-        {"status": "refunded", "refunded_at": now}
-        if succeeded
-        else {"status": "active", "refund_fen": None, "out_refund_no": None}
+    return await settle_refund(tx, card=card, row=row, status=status, now=now)
+
+
+async def settle_refund(tx: Tx, *, card: Card, row: Refund, status: str, now: datetime) -> str:
+    """Apply WeChat Pay's verified refund status to the refund and its card, once.
+
+    SUCCESS and ABNORMAL mean the money left the merchant (ABNORMAL: the user's account
+    refused it and WeChat Pay holds it for the station to pay out by hand), so the card
+    is refunded for good; CLOSED means nothing was paid, so the card is usable again.
+    Anything else (PROCESSING) changes nothing.
+    """
+    if status not in REFUND_FINAL:
+        if status == "PROCESSING":
+            await (
+                Refund.filter(id=row.id, status="requested")
+                .using_db(tx.conn)
+                .update(status="processing", sent_at=now)
+            )
+        return "pending"
+    moved = (
+        await Refund.filter(id=row.id, status__in=REFUND_OPEN)
+        .using_db(tx.conn)
+        .update(status=status.lower(), settled_at=now)
     )
-    moved = await Card.filter(id=card.id, status="refunding").using_db(tx.conn).update(**changes)
     if not moved:
         return "duplicate"
-    yuan = f"{(card.refund_fen or 0) / 100:.2f}"
+    pending = Card.filter(id=card.id, status="refunding", out_refund_no=row.out_refund_no)
+    if status == "CLOSED":
+        await pending.using_db(tx.conn).update(
+            status="active", refund_fen=None, out_refund_no=None, refund_requested_at=None
+        )
+    else:
+        await pending.using_db(tx.conn).update(status="refunded", refunded_at=now)
+    yuan = f"{row.amount_fen / 100:.2f}"
+    title, body = {
+        "SUCCESS": ("洗车卡退款成功", f"退款{yuan}元已原路退回。"),
+        "ABNORMAL": ("洗车卡退款异常", f"退款{yuan}元未能退回原账户，请到洗车点办理。"),
+        "CLOSED": ("洗车卡退款未成功", "退款未成功，洗车卡已恢复可用。"),
+    }[status]
     await notify(
         tx=tx,
         user_id=card.owner_id,
         kind="carwash_refunded",
-        title="洗车卡退款成功" if succeeded else "洗车卡退款未成功",
-        body=f"退款{yuan}元已原路退回。" if succeeded else "退款未成功，洗车卡已恢复可用。",
+        title=title,
+        body=body,
         link=card_link(card.id),
         now=now,
     )
@@ -213,42 +264,167 @@ async def close_unpaid(*, now: datetime, older_than: timedelta = timedelta(minut
 async def request_refund(*, user_id: int, card_id: int, now: datetime) -> shapes.CardView:
     """Refund the unused washes (price × left / total, rounded down).
 
-    The card becomes `refunding` first (a conditional update that also pins washes_left,
-    so a wash taken at the same instant makes one of the two fail as a whole), which
-    blocks redemption until the verified refund notification settles it.
+    The card becomes `refunding` and its refund is recorded first (a conditional update
+    that also pins washes_left, so a wash taken at the same instant makes one of the two
+    fail as a whole), which blocks redemption until WeChat Pay's verified word settles
+    it. Only a refusal by WeChat Pay itself (nothing was created there) undoes it; an
+    answer that never came leaves it `refunding` for the notification or the job.
     """
     card = await own_card(user_id=user_id, card_id=card_id)
     refund_fen = card.amount_fen * card.washes_left // max(card.washes_total, 1)
     if card.status != "active" or card.washes_left <= 0 or refund_fen <= 0:
         raise InvalidState(card.status, "只有尚有剩余次数的有效洗车卡可以退款")
-    out_refund_no = "RF" + secrets.token_hex(15)
-    claimed = await Card.filter(id=card.id, status="active", washes_left=card.washes_left).update(
-        status="refunding",
-        refund_fen=refund_fen,
-        out_refund_no=out_refund_no,
-        refund_requested_at=now,
-    )
-    if not claimed:
-        fresh = await Card.get(id=card.id)
-        raise InvalidState(fresh.status, "洗车卡状态已变化，请刷新后重试")
+    async with transaction() as tx:
+        locked = await Card.filter(id=card.id).using_db(tx.conn).select_for_update().first()
+        if locked is None or locked.status != "active" or locked.washes_left != card.washes_left:
+            raise InvalidState(
+                locked.status if locked else card.status, "洗车卡状态已变化，请刷新后重试"
+            )
+        already = (
+            await Refund.filter(card_id=card.id)
+            .exclude(status__in=("closed", "refused"))
+            .using_db(tx.conn)
+            .values_list("amount_fen", flat=True)
+        )
+        if sum(int(str(a)) for a in already) + refund_fen > card.amount_fen:
+            raise Conflict("退款金额超过实付金额", details={"paid_fen": card.amount_fen})
+        row = await Refund.create(
+            using_db=tx.conn,
+            card_id=card.id,
+            out_refund_no="RF" + secrets.token_hex(15),
+            amount_fen=refund_fen,
+            status="requested",
+            requested_at=now,
+        )
+        claimed = await (
+            Card.filter(id=card.id, status="active", washes_left=card.washes_left)
+            .using_db(tx.conn)
+            .update(
+                status="refunding",
+                refund_fen=refund_fen,
+                out_refund_no=row.out_refund_no,
+                refund_requested_at=now,
+            )
+        )
+        if not claimed:  # a wash at the same instant (SQLite has no row lock): undo both
+            raise InvalidState(locked.status, "洗车卡状态已变化，请刷新后重试")
+    await faults.point("carwash.refund.after_mark")
+    outcome = await send_refund(card=card, row=row, now=now)
+    if outcome.startswith("refused:"):
+        # WeChat Pay refused this refund itself (the order was never paid through it,
+        # nothing left to refund): retrying cannot help, so it is no outage.
+        raise Conflict(
+            "微信支付拒绝了该退款，请到洗车点人工办理",
+            details={"reason": outcome.partition(":")[2]},
+        )
+    fresh = await Card.get(id=card.id).select_related("type")
+    return card_view(fresh)
+
+
+async def send_refund(*, card: Card, row: Refund, now: datetime) -> str:
+    """Ask WeChat Pay for a recorded refund (again, under the same number, when the job
+    cannot tell whether it arrived: WeChat Pay answers the same refund, pays once).
+
+    Returns "sent", "unknown" (no readable answer: the refund stays open) or
+    "refused:<code>" (WeChat Pay said no: nothing exists there, the card is active again).
+    """
     try:
-        await resources.pay().refund(
+        answer = await resources.pay().refund(
             out_trade_no=card.out_trade_no,
-            out_refund_no=out_refund_no,
-            refund_fen=refund_fen,
+            out_refund_no=row.out_refund_no,
+            refund_fen=row.amount_fen,
             total_fen=card.amount_fen,
         )
     except PayError as exc:
-        log.warning("refund %s failed: %s", out_refund_no, exc)
-        await Card.filter(id=card.id, status="refunding", out_refund_no=out_refund_no).update(
-            status="active", refund_fen=None, out_refund_no=None, refund_requested_at=None
+        log.warning("refund %s: %s", row.out_refund_no, exc)
+        if 400 <= exc.status < 500 and exc.status != 429:
+            async with transaction() as tx:
+                refused = (
+                    await Refund.filter(id=row.id, status="requested")
+                    .using_db(tx.conn)
+                    .update(status="refused", settled_at=now)
+                )
+                if refused:
+                    await (
+                        Card.filter(id=card.id, status="refunding", out_refund_no=row.out_refund_no)
+                        .using_db(tx.conn)
+                        .update(
+                            status="active",
+                            refund_fen=None,
+                            out_refund_no=None,
+                            refund_requested_at=None,
+                        )
+                    )
+            return f"refused:{exc.code}"
+        return "unknown"
+    await _apply_refund_answer(card_id=card.id, row_id=row.id, answer=answer, now=now)
+    return "sent"
+
+
+async def _apply_refund_answer(
+    *, card_id: int, row_id: int, answer: dict[str, Any], now: datetime
+) -> str:
+    """A signed refund answer (of the refund call or the refund query), if it is ours."""
+    async with transaction() as tx:
+        card = await Card.filter(id=card_id).using_db(tx.conn).select_for_update().first()
+        row = await Refund.filter(id=row_id).using_db(tx.conn).first()
+        assert card is not None and row is not None
+        if (
+            answer.get("out_refund_no") != row.out_refund_no
+            or answer.get("out_trade_no") != card.out_trade_no
+            or (answer.get("amount") or {}).get("refund") != row.amount_fen
+        ):
+            log.warning("WeChat Pay refund answer for %s does not match", row.out_refund_no)
+            return "mismatch"
+        if answer.get("refund_id") and not row.refund_id:
+            await (
+                Refund.filter(id=row.id)
+                .using_db(tx.conn)
+                .update(refund_id=str(answer["refund_id"])[:64])
+            )
+        return await settle_refund(
+            tx, card=card, row=row, status=str(answer.get("status") or ""), now=now
         )
-        if 400 <= exc.status < 500:
-            # WeChat Pay refused this refund itself (the order was never paid through it,
-            # nothing left to refund): retrying cannot help, so it is no outage.
-            raise Conflict(
-                "微信支付拒绝了该退款，请到洗车点人工办理", details={"reason": exc.code}
-            ) from None
-        raise ServiceUnavailable("微信支付暂时不可用，请稍后再试", retry_after=5) from None
-    fresh = await Card.get(id=card.id).select_related("type")
-    return card_view(fresh)
+
+
+async def reconcile_refunds(*, now: datetime, older_than: timedelta = QUERY_REFUNDS_AFTER) -> int:
+    """Every refund still open after a few minutes: ask WeChat Pay (refund query) and
+    apply its verified status; one it never received (a crash before the call, a lost
+    request) is sent now under its own number. Returns the refunds settled or sent."""
+    done = 0
+    open_refunds = await Refund.filter(
+        status__in=REFUND_OPEN, requested_at__lte=utc(now - older_than)
+    ).limit(500)
+    for row in open_refunds:
+        card = await Card.get(id=row.card_id)
+        try:
+            answer = await resources.pay().query_refund(out_refund_no=row.out_refund_no)
+        except PayError as exc:
+            if exc.status == 404 and exc.code == "RESOURCE_NOT_EXISTS":
+                done += (await send_refund(card=card, row=row, now=now)) != "unknown"
+            else:
+                log.warning("refund query %s failed: %s", row.out_refund_no, exc)
+            continue
+        outcome = await _apply_refund_answer(card_id=card.id, row_id=row.id, answer=answer, now=now)
+        done += outcome == "applied"
+    return done
+
+
+async def reconcile_unpaid(*, now: datetime, older_than: timedelta = QUERY_UNPAID_AFTER) -> int:
+    """Purchases still unpaid after a few minutes: ask WeChat Pay (order query), so a
+    payment whose notification was lost activates its card even if nobody looks."""
+    applied = 0
+    pending = await Card.filter(
+        status="pending_payment", created_at__lte=utc(now - older_than)
+    ).limit(500)
+    for card in pending:
+        applied += (await query_and_apply(card=card, now=now)) == "applied"
+    return applied
+
+
+async def paid_out(*, card_ids: list[int] | None = None) -> int:
+    """Fen that left the merchant account in refunds we recorded (balance checks)."""
+    query = Refund.filter(status__in=REFUND_PAID)
+    if card_ids is not None:
+        query = query.filter(card_id__in=card_ids)
+    return sum(int(str(a)) for a in await query.values_list("amount_fen", flat=True))

@@ -66,3 +66,36 @@ async def signed(fake_pay: Any, **body: Any) -> dict[str, Any]:
     response = await fake_post(fake_pay, "/stub/notification", body)
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+REFUNDS = "/v3/refund/domestic/refunds"
+
+
+async def refund(client: Any, owner: Actor, card_id: int) -> Any:
+    return await client.post(f"/api/v1/carwash/cards/{card_id}/refund", headers=owner.headers)
+
+
+async def card_of(client: Any, owner: Actor, card_id: int) -> dict[str, Any]:
+    response = await client.get(f"/api/v1/carwash/cards/{card_id}", headers=owner.headers)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def answer_badly(fake_pay: Any, action: str, *, path: str = REFUNDS, count: int = 1) -> None:
+    """The next `count` calls to `path` at the fake are answered late, dropped, lost or
+    failed (see miniapp_stub/fake_wechatpay.py `/stub/answers`)."""
+    response = await fake_post(
+        fake_pay, "/stub/answers", {"path": path, "action": action, "count": count}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def paid_by_fake(fake_pay: Any, out_trade_no: str) -> list[dict[str, Any]]:
+    """The refunds the fake WeChat Pay paid on one order (money out of the merchant)."""
+    async with httpx.AsyncClient(timeout=60) as http:
+        items = (await http.get(fake_pay.url + "/stub/refunds")).json()["items"]
+    return [
+        r
+        for r in items
+        if r["out_trade_no"] == out_trade_no and r["status"] in ("SUCCESS", "ABNORMAL")
+    ]
