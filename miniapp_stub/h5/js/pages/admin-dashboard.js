@@ -1,7 +1,8 @@
 // The admin dashboard: lunches per day and per slot, meeting-room use, repairs by status and SLA.
 import { Vue, loadECharts } from "../vendor.js";
 import { api, dayLabel, hhmm, localDate } from "../api.js";
-import { CATEGORIES, TICKET_STATUS } from "./repairs.js";
+import { CATEGORIES } from "./repairs.js";
+import { STATUS } from "../format.js";
 
 const GREEN = "#07c160";
 const BASE = { grid: { left: 40, right: 12, top: 30, bottom: 40 }, textStyle: { fontFamily: "inherit" }, animation: false };
@@ -47,7 +48,7 @@ export default {
       });
     }
     async function repairFigures() {
-      const statuses = Object.keys(TICKET_STATUS);
+      const statuses = Object.keys(STATUS.repairs);
       const pages = await Promise.all(statuses.map((status) => api.get("/repairs", { scope: "all", status, limit: 100 })));
       const [stats, categories] = await Promise.all([api.get("/repairs/stats"), api.get("/repairs/categories")]);
       return { statuses, counts: pages.map((p) => p.items.length), stats, categories: categories.items };
@@ -82,7 +83,7 @@ export default {
         legend: { bottom: 0, type: "scroll" },
         series: [{
           type: "pie", radius: ["35%", "60%"], center: ["50%", "45%"],
-          data: tickets.statuses.map((s, i) => ({ name: TICKET_STATUS[s][0], value: tickets.counts[i] })).filter((d) => d.value),
+          data: tickets.statuses.map((s, i) => ({ name: STATUS.repairs[s][0], value: tickets.counts[i] })).filter((d) => d.value),
           label: { formatter: "{b} {c}" },
         }],
       });
