@@ -99,8 +99,8 @@ export const STATUS = {
   // API.md §10 gym Booking.status
   gym: {
     confirmed: ["已预约", "success"], waitlisted: ["候补中", "warning"], cancelled: ["已取消", "default"],
-    late_cancelled: ["迟取消", "danger"], checked_in: ["已核销", "primary"], no_show: ["未到场", "danger"],
-    expired: ["已失效", "default"],
+    late_cancelled: ["已取消（不退次数）", "danger"], checked_in: ["已签到", "primary"], no_show: ["未到场", "danger"],
+    expired: ["已过期", "default"],
   },
   // API.md §9 Loan.status, Hold.status, Copy.status
   library: {

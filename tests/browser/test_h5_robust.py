@@ -1,0 +1,234 @@
+"""The H5 under double taps, lost replies and a failed API (issue 27): one action per tap,
+one object per intent, every page honest about a failed load and a field's reason shown
+under the field. The server's own answer (over HTTP, the second witness) counts the objects."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Route, expect
+
+from tests.browser.conftest import Actor, Api
+from tests.browser.support import TZ, at, local_day
+
+pytestmark = pytest.mark.browser
+
+
+def _count_posts(actor: Actor, path: re.Pattern[str]) -> list[str]:
+    """The POSTs the page sends to `path`, as they leave the browser."""
+    seen: list[str] = []
+
+    def record(request: Any) -> None:
+        if request.method == "POST" and path.search(request.url):
+            seen.append(request.headers.get("idempotency-key", ""))
+
+    actor.page.on("request", record)
+    return seen
+
+
+def _double_tap(actor: Actor, testid: str) -> None:
+    """Two taps in the same task: the second lands before any reply could arrive."""
+    actor.page.evaluate(
+        """id => { const b = document.querySelector(`[data-testid="${id}"]`); b.click(); b.click(); }""",
+        testid,
+    )
+
+
+def _drop_first_reply(actor: Actor, path: re.Pattern[str]) -> list[int]:
+    """The first POST to `path` reaches the server, but its reply is lost on the way back."""
+    dropped: list[int] = []
+
+    def handle(route: Route) -> None:
+        if route.request.method == "POST" and not dropped:
+            answer = route.fetch()
+            dropped.append(answer.status)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    actor.page.route(path, handle)
+    return dropped
+
+
+def _forgive_injected(actor: Actor) -> None:
+    """The console lines of the network failures this test injected (not page errors)."""
+    actor.errors[:] = [e for e in actor.errors if "Failed to load resource: net::" not in e]
+
+
+# --- repairs ---------------------------------------------------------------------------
+
+
+def _fill_repair(me: Actor, where: str) -> None:
+    me.testid("repair-category-plumbing").click()
+    me.testid("repair-location").locator("input").fill(where)
+    me.testid("repair-description").locator("textarea").fill("水龙头一直滴水")
+
+
+def test_double_tap_on_repair_submit_sends_one_post_and_makes_one_ticket(phone_of, new_staff):
+    entry, staff_api = new_staff()
+    me = phone_of(entry["code"], "/repairs/new")
+    _fill_repair(me, "双击测试 101室")
+    posts = _count_posts(me, re.compile(r"/api/v1/repairs$"))
+    _double_tap(me, "repair-submit")
+    expect(me.testid("ticket-status")).to_have_text("待派单")
+    assert len(posts) == 1
+    mine = staff_api.get("/repairs", scope="mine")["items"]
+    assert [t["location"] for t in mine].count("双击测试 101室") == 1
+
+
+def test_repair_reply_lost_then_tapped_again_makes_one_ticket(phone_of, new_staff):
+    entry, staff_api = new_staff()
+    me = phone_of(entry["code"], "/repairs/new")
+    _fill_repair(me, "断网测试 202室")
+    dropped = _drop_first_reply(me, re.compile(r"/api/v1/repairs$"))
+    posts = _count_posts(me, re.compile(r"/api/v1/repairs$"))
+    me.testid("repair-submit").click()
+    expect(me.testid("toast")).to_contain_text("网络")
+    assert dropped == [201]
+    me.testid("repair-submit").click()
+    expect(me.testid("ticket-status")).to_have_text("待派单")
+    assert len(posts) == 2 and posts[0] == posts[1]  # the retry carries the intent's key
+    mine = staff_api.get("/repairs", scope="mine")["items"]
+    assert [t["location"] for t in mine].count("断网测试 202室") == 1
+    _forgive_injected(me)
+
+
+# --- visitors --------------------------------------------------------------------------
+
+
+def test_a_bad_phone_number_is_shown_under_its_field(phone_of, new_staff):
+    entry, staff_api = new_staff()
+    me = phone_of(entry["code"], "/visitors/new")
+    me.testid("pass-visitor-name").locator("input").fill("钱访客")
+    me.testid("pass-visitor-phone").locator("input").fill("12345")
+    me.testid("pass-purpose").locator("input").fill("送文件")
+    me.testid("pass-submit").click()
+    refused = staff_api.http.post(
+        "/visitors/passes",
+        json={
+            "visitor_name": "钱访客",
+            "visitor_phone": "12345",
+            "purpose": "送文件",
+            "valid_from": at(local_day(1), "09:00"),
+            "valid_to": at(local_day(1), "10:00"),
+        },
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["details"]["fields"]) == {"visitor_phone"}
+    reason = refused.json()["error"]["details"]["fields"]["visitor_phone"]
+    expect(me.testid("pass-visitor-phone").locator(".van-field__error-message")).to_have_text(
+        reason
+    )
+    assert staff_api.get("/visitors/passes")["items"] == []
+
+
+def test_visitor_pass_reply_lost_then_tapped_again_makes_one_pass(phone_of, new_staff):
+    entry, staff_api = new_staff()
+    me = phone_of(entry["code"], "/visitors/new")
+    me.testid("pass-visitor-name").locator("input").fill("孙访客")
+    me.testid("pass-visitor-phone").locator("input").fill("13812345678")
+    me.testid("pass-purpose").locator("input").fill("项目对接")
+    dropped = _drop_first_reply(me, re.compile(r"/api/v1/visitors/passes$"))
+    me.testid("pass-submit").click()
+    expect(me.testid("toast")).to_contain_text("网络")
+    assert dropped == [201]
+    me.testid("pass-submit").click()
+    expect(me.testid("pass-qr")).to_be_visible()
+    assert len(staff_api.get("/visitors/passes")["items"]) == 1
+    _forgive_injected(me)
+
+
+# --- every page under a failed API -------------------------------------------------------
+
+PageOf = Callable[[Api, Api], str]
+
+PAGES: dict[str, PageOf] = {
+    "meals": lambda me, admin: "/meals",
+    "meal-orders": lambda me, admin: "/meals/orders",
+    "meetings": lambda me, admin: "/meetings",
+    "meeting-bookings": lambda me, admin: "/meetings/mine",
+    "repairs": lambda me, admin: "/repairs",
+    "visitors": lambda me, admin: "/visitors",
+    "gym": lambda me, admin: "/gym",
+    "gym-bookings": lambda me, admin: "/gym/mine",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_every_page_under_a_failed_api_shows_retry_then_loads(name, phone_of, new_staff, admin_api):
+    entry, staff_api = new_staff()
+    path = PAGES[name](staff_api, admin_api)
+    me = phone_of(entry["code"], "/")
+    expect(me.testid("nav-meals")).to_be_visible()  # logged in before the network fails
+
+    def fail(route: Route) -> None:
+        if route.request.method == "GET":
+            route.abort("internetdisconnected")
+        else:
+            route.continue_()
+
+    me.page.route(re.compile(r"/api/v1/"), fail)
+    me.go(path)
+    expect(me.testid("page-error")).to_be_visible()
+    expect(me.testid("page-retry")).to_be_visible()
+    me.page.unroute(re.compile(r"/api/v1/"))
+    me.testid("page-retry").click()
+    expect(me.testid("page-error")).to_have_count(0)
+    expect(me.testid("page-loading")).to_have_count(0)
+    me.check_layout()
+    _forgive_injected(me)
+
+
+# --- gym -------------------------------------------------------------------------------
+
+
+def _gym_class(admin_api: Api) -> tuple[dict, dict]:
+    """A fresh gym with one class in 3 hours (real clock: the server runs on it)."""
+    gym = admin_api.post(
+        "/admin/gym/gyms",
+        {
+            "name": f"双击测试健身馆{secrets.token_hex(3)}",
+            "address": "市民路88号",
+            "offer": "职工团课免费",
+            "open_hours": "00:00-23:59",
+            "walk_in": True,
+        },
+        status=201,
+    )
+    start = (datetime.now(TZ) + timedelta(hours=3)).replace(second=0, microsecond=0)
+    session = admin_api.post(
+        f"/admin/gym/gyms/{gym['id']}/sessions",
+        {
+            "sessions": [
+                {
+                    "name": "搏击操",
+                    "coach": "林静",
+                    "start": start.isoformat(),
+                    "end": (start + timedelta(minutes=50)).isoformat(),
+                    "capacity": 5,
+                }
+            ],
+            "weeks": 1,
+        },
+        status=201,
+    )["items"][0]
+    return gym, session
+
+
+def test_double_tap_on_gym_book_sends_one_post_and_makes_one_booking(
+    phone_of, new_staff, admin_api
+):
+    gym, session = _gym_class(admin_api)
+    entry, member_api = new_staff()
+    me = phone_of(entry["code"], f"/gym/{gym['id']}?date={session['start'][:10]}")
+    expect(me.testid(f"session-{session['id']}")).to_contain_text("余 5")
+    posts = _count_posts(me, re.compile(r"/api/v1/gym/bookings$"))
+    _double_tap(me, f"session-{session['id']}-book")
+    expect(me.testid("gym-booking-status")).to_have_text("已预约")
+    assert len(posts) == 1
+    assert len(member_api.get("/gym/bookings")["items"]) == 1
