@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Route, expect
+from stdnum import ean
 
 from tests.browser.conftest import Actor, Api
 from tests.browser.support import TZ, at, local_day
@@ -156,6 +157,7 @@ PAGES: dict[str, PageOf] = {
     "visitors": lambda me, admin: "/visitors",
     "gym": lambda me, admin: "/gym",
     "gym-bookings": lambda me, admin: "/gym/mine",
+    "library": lambda me, admin: "/library",
 }
 
 
@@ -232,3 +234,39 @@ def test_double_tap_on_gym_book_sends_one_post_and_makes_one_booking(
     expect(me.testid("gym-booking-status")).to_have_text("已预约")
     assert len(posts) == 1
     assert len(member_api.get("/gym/bookings")["items"]) == 1
+
+
+# --- library ---------------------------------------------------------------------------
+
+
+def _isbn() -> str:
+    """A valid ISBN-13 of its own (the catalogue refuses a duplicate)."""
+    body = "978" + str(secrets.randbelow(10**9)).zfill(9)
+    return body + ean.calc_check_digit(body)
+
+
+def test_double_tap_on_renew_renews_once_and_the_limit_disables_it(phone_of, new_staff):
+    _, lib_api = new_staff(roles=("librarian",))
+    entry, reader_api = new_staff()
+    tag = secrets.token_hex(3).upper()
+    lib_api.post(
+        "/admin/library/titles",
+        {"isbn": _isbn(), "title": f"双击读本{tag}", "author": "测试作者",
+         "publisher": "人民出版社", "year": 2024, "barcodes": [f"R{tag}"]},
+        status=201,
+    )  # fmt: skip
+    loan = lib_api.post(
+        "/library/loans", {"barcode": f"R{tag}", "employee_no": entry["employee_no"]}, status=201
+    )
+    me = phone_of(entry["code"], "/library")
+    expect(me.testid(f"loan-{loan['id']}-status")).to_have_text("在借")
+    posts = _count_posts(me, re.compile(rf"/api/v1/library/loans/{loan['id']}/renew$"))
+    _double_tap(me, f"loan-{loan['id']}-renew")
+    expect(me.testid("toast")).to_contain_text("续借成功")
+    assert len(posts) == 1
+    assert reader_api.get("/library/loans")["items"][0]["renewals"] == 1
+
+    me.testid(f"loan-{loan['id']}-renew").click()
+    expect(me.testid(f"loan-{loan['id']}-renew-reason")).to_contain_text("不能再续借")
+    expect(me.testid(f"loan-{loan['id']}-renew")).to_be_disabled()
+    assert reader_api.get("/library/loans")["items"][0]["renewals"] == 2

@@ -104,11 +104,11 @@ export const STATUS = {
   },
   // API.md §9 Loan.status, Hold.status, Copy.status
   library: {
-    on_loan: ["借阅中", "primary"], returned: ["已归还", "default"], overdue: ["已逾期", "danger"],
-    lost: ["已遗失", "danger"],
+    on_loan: ["在借", "primary"], returned: ["已归还", "default"], overdue: ["已逾期", "danger"],
+    lost: ["已挂失", "default"],
   },
   library_hold: {
-    waiting: ["排队中", "warning"], ready: ["待取书", "success"], fulfilled: ["已取书", "default"],
+    waiting: ["排队中", "primary"], ready: ["可取书", "success"], fulfilled: ["已借到", "default"],
     cancelled: ["已取消", "default"], expired: ["已过期", "default"],
   },
   library_copy: {
