@@ -158,6 +158,8 @@ PAGES: dict[str, PageOf] = {
     "gym": lambda me, admin: "/gym",
     "gym-bookings": lambda me, admin: "/gym/mine",
     "library": lambda me, admin: "/library",
+    "carwash": lambda me, admin: "/carwash",
+    "carwash-bay": lambda me, admin: "/carwash/bay",
 }
 
 
@@ -270,3 +272,34 @@ def test_double_tap_on_renew_renews_once_and_the_limit_disables_it(phone_of, new
     expect(me.testid(f"loan-{loan['id']}-renew-reason")).to_contain_text("不能再续借")
     expect(me.testid(f"loan-{loan['id']}-renew")).to_be_disabled()
     assert reader_api.get("/library/loans")["items"][0]["renewals"] == 2
+
+
+# --- car wash --------------------------------------------------------------------------
+
+
+def test_double_tap_on_wash_book_sends_one_post_and_makes_one_booking(phone_of, new_staff):
+    entry, buyer_api = new_staff()
+    card_type = next(
+        t for t in buyer_api.get("/carwash/card-types")["items"] if t["name"] == "10次洗车卡"
+    )
+    me = phone_of(entry["code"], "/carwash")
+    me.testid(f"carwash-buy-{card_type['id']}").click()
+    me.page.get_by_role("button", name="确认支付").click()  # the WeChat Pay sheet
+    expect(me.testid("card-status")).to_have_text("可用")  # activated by the notification
+
+    offset, slot = next(
+        (i, s)
+        for i in range(1, 7)
+        for s in buyer_api.get("/carwash/slots", date=local_day(i).isoformat())["items"]
+        if s["available"]
+    )
+    me.go("/carwash/bay")
+    me.page.locator(".van-tab").nth(offset).click()
+    me.testid(f"wash-slot-{slot['id']}").click()
+    me.testid("wash-plate").locator("input").fill("粤B54321")
+    posts = _count_posts(me, re.compile(r"/api/v1/carwash/bookings$"))
+    _double_tap(me, "wash-book")
+    expect(me.testid("toast")).to_contain_text("预约成功")
+    expect(me.page.locator("[data-testid^=wash-booking-]").first).to_contain_text("已预约")
+    assert len(posts) == 1
+    assert len(buyer_api.get("/carwash/bookings")["items"]) == 1
