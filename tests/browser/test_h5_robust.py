@@ -160,6 +160,7 @@ PAGES: dict[str, PageOf] = {
     "library": lambda me, admin: "/library",
     "carwash": lambda me, admin: "/carwash",
     "carwash-bay": lambda me, admin: "/carwash/bay",
+    "survey": lambda me, admin: "/assessment/survey",
 }
 
 
@@ -303,3 +304,21 @@ def test_double_tap_on_wash_book_sends_one_post_and_makes_one_booking(phone_of, 
     expect(me.page.locator("[data-testid^=wash-booking-]").first).to_contain_text("已预约")
     assert len(posts) == 1
     assert len(buyer_api.get("/carwash/bookings")["items"]) == 1
+
+
+# --- assessment ------------------------------------------------------------------------
+
+
+def test_double_tap_on_survey_submit_answers_once(phone_of, new_staff):
+    entry, staff_api = new_staff()
+    survey = staff_api.get("/assessment/surveys/current")
+    me = phone_of(entry["code"], "/assessment/survey")
+    for question in survey["questions"]:
+        me.testid(f"survey-q-{question['id']}-4").click()
+    posts = _count_posts(me, re.compile(rf"/api/v1/assessment/surveys/{survey['id']}/responses$"))
+    _double_tap(me, "survey-submit")
+    expect(me.testid("survey-done")).to_be_visible()
+    assert len(posts) == 1
+    expect(me.testid("toast")).not_to_contain_text("已")  # no refusal of a second answer shown
+    held = staff_api.get("/assessment/surveys/current")
+    assert [a["score"] for a in held["my_answers"]] == [4] * len(survey["questions"])

@@ -123,7 +123,7 @@ export const STATUS = {
   },
   // API.md §11 Rectification.status
   assessment: {
-    open: ["待整改", "warning"], submitted: ["待复查", "primary"], verified: ["已验收", "success"],
+    open: ["待整改", "warning"], submitted: ["待复查", "primary"], verified: ["已通过", "success"],
     overdue: ["已逾期", "danger"],
   },
   duty: {
