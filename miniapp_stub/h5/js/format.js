@@ -117,8 +117,8 @@ export const STATUS = {
   },
   // API.md §12 Purchase.status
   procurement: {
-    pending_dept: ["待部门审核", "warning"], pending_procurement: ["待采购办审核", "warning"],
-    pending_leader: ["待分管领导审批", "warning"], approved: ["已批准", "success"], rejected: ["已驳回", "danger"],
+    pending_dept: ["待部门审批", "warning"], pending_procurement: ["待采购办审批", "warning"],
+    pending_leader: ["待领导审批", "warning"], approved: ["已批准", "success"], rejected: ["已驳回", "danger"],
     withdrawn: ["已撤回", "default"], ordered: ["已下单", "primary"], received: ["已收货", "default"],
   },
   // API.md §11 Rectification.status
