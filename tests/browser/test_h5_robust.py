@@ -146,28 +146,60 @@ def test_visitor_pass_reply_lost_then_tapped_again_makes_one_pass(phone_of, new_
 
 # --- every page under a failed API -------------------------------------------------------
 
-PageOf = Callable[[Api, Api], str]
+PageOf = Callable[[Api], str]
 
-PAGES: dict[str, PageOf] = {
-    "meals": lambda me, admin: "/meals",
-    "meal-orders": lambda me, admin: "/meals/orders",
-    "meetings": lambda me, admin: "/meetings",
-    "meeting-bookings": lambda me, admin: "/meetings/mine",
-    "repairs": lambda me, admin: "/repairs",
-    "visitors": lambda me, admin: "/visitors",
-    "gym": lambda me, admin: "/gym",
-    "gym-bookings": lambda me, admin: "/gym/mine",
-    "library": lambda me, admin: "/library",
-    "carwash": lambda me, admin: "/carwash",
-    "carwash-bay": lambda me, admin: "/carwash/bay",
-    "survey": lambda me, admin: "/assessment/survey",
+
+def _ticket(me: Api) -> str:
+    made = me.post(
+        "/repairs",
+        {"category": "it", "location": "C座2楼", "description": "打印机卡纸", "photo_ids": []},
+        status=201,
+    )
+    return f"/repairs/{made['id']}"
+
+
+def _pass(me: Api) -> str:
+    made = me.post(
+        "/visitors/passes",
+        {
+            "visitor_name": "李访客", "visitor_phone": "13812345678", "purpose": "送文件",
+            "valid_from": at(local_day(1), "09:00"), "valid_to": at(local_day(1), "10:00"),
+        },
+        status=201,
+    )  # fmt: skip
+    return f"/visitors/{made['id']}"
+
+
+# Every page of the staff's own domains, and the admin's; (who opens it, where).
+PAGES: dict[str, tuple[str, PageOf]] = {
+    "meals": ("staff", lambda me: "/meals"),
+    "meal-orders": ("staff", lambda me: "/meals/orders"),
+    "meetings": ("staff", lambda me: "/meetings"),
+    "meeting-bookings": ("staff", lambda me: "/meetings/mine"),
+    "repairs": ("staff", lambda me: "/repairs"),
+    "repair": ("staff", _ticket),
+    "visitors": ("staff", lambda me: "/visitors"),
+    "pass": ("staff", _pass),
+    "gym": ("staff", lambda me: "/gym"),
+    "gym-bookings": ("staff", lambda me: "/gym/mine"),
+    "library": ("staff", lambda me: "/library"),
+    "carwash": ("staff", lambda me: "/carwash"),
+    "carwash-bay": ("staff", lambda me: "/carwash/bay"),
+    "survey": ("staff", lambda me: "/assessment/survey"),
+    "procurement": ("staff", lambda me: "/procurement"),
+    "admin-dashboard": ("admin", lambda me: "/admin?tab=dashboard"),
+    "admin-rooms": ("admin", lambda me: "/admin?tab=rooms"),
+    "assessment-board": ("admin", lambda me: "/assessment/board"),
+    "assessment-rectifications": ("admin", lambda me: "/assessment/rectifications"),
+    "crew": ("facility_lead", lambda me: "/crew"),
 }
 
 
 @pytest.mark.parametrize("name", list(PAGES))
-def test_every_page_under_a_failed_api_shows_retry_then_loads(name, phone_of, new_staff, admin_api):
-    entry, staff_api = new_staff()
-    path = PAGES[name](staff_api, admin_api)
+def test_every_page_under_a_failed_api_shows_retry_then_loads(name, phone_of, new_staff):
+    who, where = PAGES[name]
+    entry, api = new_staff(roles=("staff",) if who == "staff" else ("staff", who))
+    path = where(api)
     me = phone_of(entry["code"], "/")
     expect(me.testid("nav-meals")).to_be_visible()  # logged in before the network fails
 
