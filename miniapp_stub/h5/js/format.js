@@ -72,8 +72,8 @@ export const STATUS = {
   },
   // API.md §4 Booking.status
   meetings: {
-    pending_approval: ["待审批", "warning"], confirmed: ["已确认", "success"], cancelled: ["已取消", "default"],
-    released: ["已释放", "default"], rejected: ["已驳回", "danger"], completed: ["已结束", "default"],
+    pending_approval: ["待审批", "warning"], confirmed: ["已预定", "success"], cancelled: ["已取消", "default"],
+    released: ["已释放", "default"], rejected: ["未通过", "danger"], completed: ["已结束", "default"],
   },
   // API.md §5 Ticket.status
   repairs: {

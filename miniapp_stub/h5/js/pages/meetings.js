@@ -4,6 +4,7 @@ import { api } from "../api.js";
 import { hhmm, localDate, dayLabel } from "../format.js";
 import { usePage } from "../ui.js";
 import { go } from "../router.js";
+import DatetimeField from "./datetime-field.js";
 
 const EQUIPMENT = ["投影仪", "视频会议", "白板", "音响", "电视"];
 
@@ -13,13 +14,14 @@ function minutes(hm) {
 }
 
 export default {
+  components: { DatetimeField },
   template: `
     <div>
       <van-cell-group inset class="first">
         <van-cell title="我的会议" icon="calendar-o" is-link data-testid="meeting-mine" @click="go('/meetings/mine')" />
       </van-cell-group>
       <van-cell-group inset class="gap">
-        <van-field v-model="date" type="date" label="日期" :min="today" data-testid="room-date" />
+        <datetime-field v-model="date" mode="date" label="日期" testid="room-date" :min-date="today" />
         <van-field label="参会人数">
           <template #input><van-stepper v-model="minCapacity" min="1" max="500" integer data-testid="room-capacity" /></template>
         </van-field>
