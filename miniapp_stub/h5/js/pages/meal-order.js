@@ -4,7 +4,7 @@ import { api, showToast } from "../api.js";
 import { dateTime, dayLabel, hhmm, yuan, statusText } from "../format.js";
 import { usePage, useAction } from "../ui.js";
 import { route } from "../router.js";
-import { MEAL_NAMES } from "./meals.js";
+import { MEAL_NAMES, orderDay } from "./meals.js";
 import SubscribeOffer from "./subscribe-offer.js";
 
 async function loadOrder() {
@@ -20,11 +20,11 @@ export default {
       <div v-if="order" class="order-page">
         <div class="status-card" :class="order.status">
           <div class="status-text" data-testid="order-status">{{ label }}</div>
-          <div class="muted" data-testid="order-when">{{ dayLabel(order.date) }} {{ MEAL_NAMES[order.meal] || "" }} · 取餐 {{ hhmm(order.slot.start) }}–{{ hhmm(order.slot.end) }} · {{ order.pickup === 'takeaway' ? '打包' : '堂食' }}</div>
+          <div class="muted" data-testid="order-when">{{ dayLabel(orderDay(order)) }} {{ MEAL_NAMES[order.meal] || "" }} · 取餐 {{ hhmm(order.slot.start) }}–{{ hhmm(order.slot.end) }} · {{ order.pickup === 'takeaway' ? '打包' : '堂食' }}</div>
           <template v-if="order.status === 'confirmed'">
             <img v-if="page.data.qr" :src="page.data.qr" class="qr" alt="取餐码" data-testid="pickup-qr" @click="preview">
             <div class="code" data-testid="pickup-code">{{ order.pickup_code }}</div>
-            <div class="muted">请于 {{ dayLabel(order.date) }} 在取餐窗口出示此码</div>
+            <div class="muted">请于 {{ dayLabel(orderDay(order)) }} 在取餐窗口出示此码</div>
           </template>
         </div>
         <subscribe-offer v-if="fresh" kinds="meal" label="订阅订餐提醒" />
@@ -58,6 +58,6 @@ export default {
       if (ok) await cancel.run();
     }
     const preview = () => vant.showImagePreview({ images: [page.data.qr], closeable: true });
-    return { page, order, label, fresh, cancel, askCancel, preview, hhmm, yuan, dateTime, dayLabel, MEAL_NAMES };
+    return { page, order, orderDay, label, fresh, cancel, askCancel, preview, hhmm, yuan, dateTime, dayLabel, MEAL_NAMES };
   },
 };

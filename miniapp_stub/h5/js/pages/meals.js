@@ -13,6 +13,11 @@ export function menuClosed(menu, now = new Date()) {
   return new Date(menu.order_deadline) <= now;
 }
 
+/** An order's day: its menu's date (API.md §3), else the day of its pickup slot. */
+export function orderDay(order) {
+  return order.date || localDateOf(order.slot.start);
+}
+
 export function deadlineText(menu) {
   const day = localDateOf(menu.order_deadline);
   return day === menu.date ? hhmm(menu.order_deadline) : `${dayLabel(day)} ${hhmm(menu.order_deadline)}`;
