@@ -435,3 +435,18 @@ def test_check_in_days_ahead_is_disabled_with_the_time_it_opens(phone_of, new_st
     expect(me.testid(f"booking-checkin-{booking['id']}")).to_be_disabled()
     expect(me.testid(f"booking-checkin-reason-{booking['id']}")).to_contain_text("起可签到")
     expect(me.testid(f"booking-when-{booking['id']}")).to_contain_text(f"{day.month}月{day.day}日")
+
+
+def test_double_tap_on_publish_menu_publishes_one_menu(phone_of, new_staff, admin_api):
+    entry, _ = new_staff(roles=("staff", "admin"))
+    canteen = f"双击食堂{secrets.token_hex(2)}"
+    me = phone_of(entry["code"], "/admin?tab=menus")
+    me.testid("menu-canteen").locator("input").fill(canteen)
+    expect(me.testid("menu-date")).to_contain_text("")  # the day shown by the picker field
+    posts = _count_posts(me, re.compile(r"/api/v1/admin/meals/menus$"))
+    _double_tap(me, "menu-submit")
+    expect(me.testid("toast")).to_contain_text("菜单已发布")
+    assert len(posts) == 1
+    day = local_day(1).isoformat()
+    menus = admin_api.get("/admin/meals/menus", **{"from": day, "to": day})["items"]
+    assert [m["canteen"] for m in menus].count(canteen) == 1
