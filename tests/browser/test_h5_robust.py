@@ -442,7 +442,8 @@ def test_double_tap_on_publish_menu_publishes_one_menu(phone_of, new_staff, admi
     canteen = f"双击食堂{secrets.token_hex(2)}"
     me = phone_of(entry["code"], "/admin?tab=menus")
     me.testid("menu-canteen").locator("input").fill(canteen)
-    expect(me.testid("menu-date")).to_contain_text("")  # the day shown by the picker field
+    # The day in Chinese from the picker field, never the browser's "12/08/2026".
+    expect(me.testid("menu-date").locator("input")).to_have_value(re.compile(r"\d+月\d+日 周."))
     posts = _count_posts(me, re.compile(r"/api/v1/admin/meals/menus$"))
     _double_tap(me, "menu-submit")
     expect(me.testid("toast")).to_contain_text("菜单已发布")
