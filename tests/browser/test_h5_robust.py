@@ -187,8 +187,7 @@ PAGES: dict[str, tuple[str, PageOf]] = {
     "carwash-bay": ("staff", lambda me: "/carwash/bay"),
     "survey": ("staff", lambda me: "/assessment/survey"),
     "procurement": ("staff", lambda me: "/procurement"),
-    "admin-dashboard": ("admin", lambda me: "/admin?tab=dashboard"),
-    "admin-rooms": ("admin", lambda me: "/admin?tab=rooms"),
+    "admin-dashboard": ("admin", lambda me: "/admin"),
     "assessment-board": ("admin", lambda me: "/assessment/board"),
     "assessment-rectifications": ("admin", lambda me: "/assessment/rectifications"),
     "crew": ("facility_lead", lambda me: "/crew"),
@@ -436,18 +435,3 @@ def test_check_in_days_ahead_is_disabled_with_the_time_it_opens(phone_of, new_st
     expect(me.testid(f"booking-checkin-reason-{booking['id']}")).to_contain_text("起可签到")
     expect(me.testid(f"booking-when-{booking['id']}")).to_contain_text(f"{day.month}月{day.day}日")
 
-
-def test_double_tap_on_publish_menu_publishes_one_menu(phone_of, new_staff, admin_api):
-    entry, _ = new_staff(roles=("staff", "admin"))
-    canteen = f"双击食堂{secrets.token_hex(2)}"
-    me = phone_of(entry["code"], "/admin?tab=menus")
-    me.testid("menu-canteen").locator("input").fill(canteen)
-    # The day in Chinese from the picker field, never the browser's "12/08/2026".
-    expect(me.testid("menu-date").locator("input")).to_have_value(re.compile(r"\d+月\d+日 周."))
-    posts = _count_posts(me, re.compile(r"/api/v1/admin/meals/menus$"))
-    _double_tap(me, "menu-submit")
-    expect(me.testid("toast")).to_contain_text("菜单已发布")
-    assert len(posts) == 1
-    day = local_day(1).isoformat()
-    menus = admin_api.get("/admin/meals/menus", **{"from": day, "to": day})["items"]
-    assert [m["canteen"] for m in menus].count(canteen) == 1

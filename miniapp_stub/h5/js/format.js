@@ -85,6 +85,11 @@ export const STATUS = {
     active: ["有效", "success"], used_up: ["已用完", "default"], expired: ["已过期", "default"],
     revoked: ["已撤销", "danger"],
   },
+  // Why the gate refused a pass (VerifyOut.reason of /gate/verify and /gate/passes/{id}/admit).
+  gate: {
+    unknown: ["无效通行码", "danger"], revoked: ["通行证已撤销", "danger"], expired: ["通行证已过期", "danger"],
+    not_yet_valid: ["未到有效时间", "warning"], used_up: ["入场次数已用完", "danger"],
+  },
   // API.md §8 Card.status
   carwash: {
     pending_payment: ["待支付", "warning"], active: ["可用", "success"], used_up: ["已用完", "default"],

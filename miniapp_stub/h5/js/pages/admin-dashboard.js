@@ -27,7 +27,9 @@ export default {
     const perDay = Vue.ref(null), perSlot = Vue.ref(null), rooms = Vue.ref(null), repairs = Vue.ref(null), sla = Vue.ref(null);
     const slotTitle = Vue.ref("午餐各时段预订");
     const charts = [];
+    let gone = false; // the admin may leave (the dashboard sits on the admin home) before the figures arrive
     function draw(echarts, el, option) {
+      if (gone || !el) return;
       const chart = echarts.getInstanceByDom(el) || echarts.init(el, null, { renderer: "svg" });
       chart.setOption({ ...BASE, ...option }, true);
       if (!charts.includes(chart)) charts.push(chart);
@@ -64,7 +66,7 @@ export default {
     Vue.watch(() => [page.state, page.data], async ([state]) => {
       if (state !== "loaded") return;
       await Vue.nextTick();
-      if (perDay.value) drawAll(page.data);
+      if (!gone && perDay.value) drawAll(page.data);
     });
     function drawAll({ echarts, meals, roomUse, tickets }) {
       draw(echarts, perDay.value, {
@@ -110,7 +112,10 @@ export default {
         ],
       });
     }
-    Vue.onBeforeUnmount(() => charts.forEach((chart) => chart.dispose()));
+    Vue.onBeforeUnmount(() => {
+      gone = true;
+      charts.forEach((chart) => chart.dispose());
+    });
     return { page, perDay, perSlot, rooms, repairs, sla, slotTitle };
   },
 };

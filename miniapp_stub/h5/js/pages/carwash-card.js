@@ -22,6 +22,7 @@ export default {
           <van-button block round plain type="danger" :loading="refunding.busy" data-testid="card-refund" @click="refund">退款（剩余次数）</van-button>
         </div>
         <van-cell-group inset>
+          <van-cell title="我的洗车预约" is-link data-testid="card-bookings" :url="'#/carwash/bookings?card=' + card.id" label="查看或取消这张卡的预约" />
           <van-cell title="购买时间" :value="dateTime(card.purchased_at)" />
           <van-cell title="到期时间" :value="dateTime(card.expires_at)" />
           <van-cell v-if="card.refund_fen !== null" title="退款金额" :value="yuan(card.refund_fen)" />

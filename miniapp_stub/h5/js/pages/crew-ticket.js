@@ -61,9 +61,8 @@ export default {
       showToast("操作成功", "success");
     }
     function resolve() {
-      // The contract's resolve takes a note only: the photo travels as its link in the note.
-      const links = photos.value.map((p) => `完工照片：${p.url}`);
-      return run("resolve", { note: [note.value, ...links].join("\n") });
+      // The completion photos travel as their upload ids: they become the ticket's photos.
+      return run("resolve", { note: note.value, photo_ids: photos.value.map((p) => p.id) });
     }
     return { page, ticket, assignee, note, photos, lead, mine, act, run, resolve };
   },

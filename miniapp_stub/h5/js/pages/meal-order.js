@@ -33,6 +33,7 @@ export default {
           <van-cell title="合计" :value="yuan(order.total_fen)" />
           <van-cell title="下单时间" :value="dateTime(order.created_at)" />
         </van-cell-group>
+        <div v-if="order.status === 'served'" class="actions"><van-button block round type="primary" data-testid="order-rate" :url="'#/meals/order/' + order.id + '/rate'">评价这份餐</van-button></div>
         <div v-if="order.status === 'confirmed' || order.status === 'waitlisted'" class="actions">
           <van-button block round plain type="danger" :loading="cancel.busy" data-testid="order-cancel" @click="askCancel">取消订单</van-button>
         </div>

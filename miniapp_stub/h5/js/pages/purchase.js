@@ -58,6 +58,7 @@ export default {
           <van-button block round type="primary" :loading="busy" data-testid="purchase-approve" @click="act('approve', {})">同意</van-button>
           <van-button block round plain type="danger" :disabled="busy" data-testid="purchase-reject" @click="rejecting = true">驳回</van-button>
         </template>
+        <van-button v-if="mine && req.status === 'rejected'" block round type="primary" data-testid="purchase-resubmit" :url="'#/procurement/' + req.id + '/resubmit'">修改后重新提交</van-button>
         <van-button v-if="mine && req.status === 'pending_dept'" block round plain type="warning" :loading="busy"
                     data-testid="purchase-withdraw" @click="withdraw">撤回申请</van-button>
         <template v-if="buyer && req.status === 'approved'">
