@@ -434,4 +434,3 @@ def test_check_in_days_ahead_is_disabled_with_the_time_it_opens(phone_of, new_st
     expect(me.testid(f"booking-checkin-{booking['id']}")).to_be_disabled()
     expect(me.testid(f"booking-checkin-reason-{booking['id']}")).to_contain_text("起可签到")
     expect(me.testid(f"booking-when-{booking['id']}")).to_contain_text(f"{day.month}月{day.day}日")
-
