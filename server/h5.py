@@ -35,7 +35,13 @@ PREFIX = "/app"
 VENDOR_MAX_AGE = 86_400
 VERSIONED_CACHE = "public, max-age=31536000, immutable"
 # What index.html loads: rewritten to the versioned path when served.
-INDEX_ASSETS = ("vendor/vant/index.css", "css/app.css", "js/main.js")
+INDEX_ASSETS = (
+    "vendor/vant/index.css",
+    "css/app.css",
+    "css/pages.css",
+    "css/admin.css",
+    "js/main.js",
+)
 COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt", ".map")
 MIN_GZIP = 512
 

@@ -65,21 +65,24 @@ export function isToday(iso) {
 
 // --- status labels: [text, Vant tag type] ------------------------------------------------
 export const STATUS = {
+  // API.md §3 Order.status
   meals: {
-    confirmed: ["已预订", "success"], waitlisted: ["候补中", "warning"], served: ["已取餐", "default"],
-    cancelled: ["已取消", "default"], no_show: ["未取餐", "danger"], pending_payment: ["待支付", "warning"],
+    confirmed: ["已预订", "success"], waitlisted: ["候补中", "warning"], served: ["已取餐", "primary"],
+    cancelled: ["已取消", "default"], no_show: ["未取餐", "danger"],
   },
+  // API.md §4 Booking.status
   meetings: {
-    pending: ["待审批", "warning"], confirmed: ["已确认", "success"], checked_in: ["已签到", "primary"],
-    completed: ["已结束", "default"], cancelled: ["已取消", "default"], rejected: ["已驳回", "danger"],
-    no_show: ["未签到", "danger"], expired: ["已过期", "default"],
+    pending_approval: ["待审批", "warning"], confirmed: ["已预定", "success"], cancelled: ["已取消", "default"],
+    released: ["已释放", "default"], rejected: ["未通过", "danger"], completed: ["已结束", "default"],
   },
+  // API.md §5 Ticket.status
   repairs: {
     open: ["待派单", "warning"], assigned: ["已派单", "primary"], in_progress: ["处理中", "primary"],
     resolved: ["待确认", "success"], closed: ["已完成", "default"], cancelled: ["已取消", "default"],
   },
+  // API.md §6 Pass.status
   visitors: {
-    active: ["有效", "success"], used: ["已入场", "primary"], expired: ["已过期", "default"],
+    active: ["有效", "success"], used_up: ["已用完", "default"], expired: ["已过期", "default"],
     revoked: ["已撤销", "danger"],
   },
   // Why the gate refused a pass (VerifyOut.reason of /gate/verify and /gate/passes/{id}/admit).
@@ -87,39 +90,46 @@ export const STATUS = {
     unknown: ["无效通行码", "danger"], revoked: ["通行证已撤销", "danger"], expired: ["通行证已过期", "danger"],
     not_yet_valid: ["未到有效时间", "warning"], used_up: ["入场次数已用完", "danger"],
   },
+  // API.md §8 Card.status
   carwash: {
     pending_payment: ["待支付", "warning"], active: ["可用", "success"], used_up: ["已用完", "default"],
     expired: ["已过期", "default"], refunding: ["退款中", "warning"], refunded: ["已退款", "default"],
-    cancelled: ["已取消", "default"], booked: ["已预约", "primary"], washed: ["已洗车", "success"],
-    no_show: ["未到店", "danger"],
+    closed: ["未支付关闭", "default"],
   },
   // API.md §8 WashBooking.status
   carwash_booking: {
     confirmed: ["已预约", "primary"], cancelled: ["已取消", "default"], washed: ["已洗车", "success"],
     no_show: ["未到店", "danger"],
   },
+  // API.md §10 gym Booking.status
   gym: {
-    confirmed: ["已预约", "success"], waitlisted: ["候补中", "warning"], checked_in: ["已核销", "primary"],
-    cancelled: ["已取消", "default"], no_show: ["未到场", "danger"],
+    confirmed: ["已预约", "success"], waitlisted: ["候补中", "warning"], cancelled: ["已取消", "default"],
+    late_cancelled: ["已取消（不退次数）", "danger"], checked_in: ["已签到", "primary"], no_show: ["未到场", "danger"],
+    expired: ["已过期", "default"],
   },
+  // API.md §9 Loan.status, Hold.status, Copy.status
   library: {
-    active: ["借阅中", "primary"], returned: ["已归还", "default"], overdue: ["已逾期", "danger"],
-    waiting: ["排队中", "warning"], ready: ["待取书", "success"], fulfilled: ["已取书", "default"],
-    cancelled: ["已取消", "default"], expired: ["已过期", "default"], lost: ["已遗失", "danger"],
-    available: ["在架", "success"], on_loan: ["借出", "primary"], on_hold: ["预留", "warning"],
+    on_loan: ["在借", "primary"], returned: ["已归还", "default"], overdue: ["已逾期", "danger"],
+    lost: ["已挂失", "default"],
+  },
+  library_hold: {
+    waiting: ["排队中", "primary"], ready: ["可取书", "success"], fulfilled: ["已借到", "default"],
+    cancelled: ["已取消", "default"], expired: ["已过期", "default"],
   },
   library_copy: {
     available: ["在架", "success"], on_loan: ["借出", "primary"], on_hold_shelf: ["预留架", "warning"],
     lost: ["遗失", "danger"],
   },
+  // API.md §12 Purchase.status
   procurement: {
     pending_dept: ["待部门审批", "warning"], pending_procurement: ["待采购办审批", "warning"],
     pending_leader: ["待领导审批", "warning"], approved: ["已批准", "success"], rejected: ["已驳回", "danger"],
     withdrawn: ["已撤回", "default"], ordered: ["已下单", "primary"], received: ["已收货", "default"],
   },
+  // API.md §11 Rectification.status
   assessment: {
-    open: ["待整改", "warning"], submitted: ["待复查", "primary"], closed: ["已关闭", "default"],
-    reopened: ["退回整改", "danger"],
+    open: ["待整改", "warning"], submitted: ["待复查", "primary"], verified: ["已通过", "success"],
+    overdue: ["已逾期", "danger"],
   },
   duty: {
     booked: ["已预约", "primary"], waiting: ["排队中", "warning"], called: ["已叫号", "success"],

@@ -1,6 +1,7 @@
 // The admin's score board: this month's scores per team, trends (ECharts), xlsx export.
 import { Vue, loadECharts } from "../vendor.js";
 import { api } from "../api.js";
+import { usePage } from "../ui.js";
 
 const BASE = { textStyle: { fontFamily: "inherit" }, animation: false };
 
@@ -14,8 +15,9 @@ export default {
   template: `
     <div class="dashboard">
       <van-cell-group inset class="gap">
-        <van-field v-model="month" label="月份" type="month" data-testid="board-month" @change="load" />
+        <van-field v-model="month" label="月份" type="month" data-testid="board-month" @change="page.reload()" />
       </van-cell-group>
+      <page-state :page="page" :pull="false">
       <div v-if="board" class="chart-card">
         <div class="chart-title">全中心满意率 <b data-testid="board-rate" :class="board.centre.met ? 'ok' : 'bad'">{{ fmt(board.centre.satisfied_rate) }}%</b>
           <span class="muted">（目标 ≥ {{ board.centre.target }}%，{{ board.centre.ratings }} 份评分）</span></div>
@@ -33,10 +35,11 @@ export default {
       </div>
       <div class="chart-card"><div class="chart-title">综合得分趋势（近 6 个月）</div><div ref="trendEl" class="chart" data-testid="chart-assessment-trend"></div></div>
       <div class="chart-card"><div class="chart-title">满意率趋势与 96% 目标</div><div ref="rateEl" class="chart" data-testid="chart-assessment-rate"></div></div>
-      <div class="actions"><van-button plain block round data-testid="board-export" @click="exportXlsx">导出 Excel</van-button></div>
+      <div class="actions"><van-button plain block round :loading="exporting" data-testid="board-export" @click="exportXlsx">导出 Excel</van-button></div>
+      </page-state>
     </div>`,
   setup() {
-    const month = Vue.ref(lastMonth()), board = Vue.ref(null), trendEl = Vue.ref(null), rateEl = Vue.ref(null);
+    const month = Vue.ref(lastMonth()), trendEl = Vue.ref(null), rateEl = Vue.ref(null), exporting = Vue.ref(false);
     const charts = [];
     const fmt = (v) => (v === null || v === undefined ? "—" : v.toFixed(1));
     function draw(echarts, el, option) {
@@ -44,13 +47,23 @@ export default {
       chart.setOption({ ...BASE, ...option }, true);
       if (!charts.includes(chart)) charts.push(chart);
     }
-    async function load() {
+    const page = usePage(async () => {
       const [echarts, scores, trend] = await Promise.all([
         loadECharts(),
-        api.get("/admin/assessment/scores", { month: month.value }),
-        api.get("/admin/assessment/trend", { month: month.value, months: 6 }),
+        api.get("/admin/assessment/scores", { month: month.value }, { quiet: true }),
+        api.get("/admin/assessment/trend", { month: month.value, months: 6 }, { quiet: true }),
       ]);
-      board.value = scores;
+      return { echarts: Vue.markRaw(echarts), scores, trend };
+    }, { isEmpty: () => false });
+    const board = Vue.computed(() => page.data?.scores);
+    // The charts' elements exist once the loaded state is shown: draw then.
+    Vue.watch(() => [page.state, page.data], async ([state]) => {
+      if (state !== "loaded") return;
+      await Vue.nextTick();
+      drawAll(page.data);
+    });
+    function drawAll({ echarts, scores, trend }) {
+      if (!trendEl.value || !rateEl.value) return;
       const labels = trend.months.map((m) => `${Number(m.slice(5))}月`);
       draw(echarts, trendEl.value, {
         grid: { left: 36, right: 12, top: 50, bottom: 24 },
@@ -69,11 +82,15 @@ export default {
         }],
       });
     }
-    function exportXlsx() {
-      return api.download(`/admin/assessment/scores?month=${month.value}&format=xlsx`, `考核得分-${month.value}.xlsx`);
+    async function exportXlsx() {
+      exporting.value = true;
+      try {
+        await api.download(`/admin/assessment/scores?month=${month.value}&format=xlsx`, `考核得分-${month.value}.xlsx`);
+      } finally {
+        exporting.value = false;
+      }
     }
-    Vue.onMounted(load);
     Vue.onBeforeUnmount(() => charts.forEach((chart) => chart.dispose()));
-    return { month, board, trendEl, rateEl, fmt, load, exportXlsx };
+    return { page, month, board, trendEl, rateEl, fmt, exporting, exportXlsx };
   },
 };

@@ -1,6 +1,7 @@
 // The inspector's walk-round: pick a team, tick its checklist, photograph what fails, submit.
 import { Vue } from "../vendor.js";
 import { api, showToast } from "../api.js";
+import { usePage, useAction } from "../ui.js";
 import { go } from "../router.js";
 import PhotoPicker from "./photo-picker.js";
 
@@ -9,13 +10,16 @@ export default {
   template: `
     <div>
       <div class="section-title">检查对象</div>
-      <div class="chips">
-        <button v-for="t in teams" :key="t.id" type="button" :data-testid="'inspect-team-' + t.id"
-                :class="['chip', { active: team && team.id === t.id }]" @click="pick(t)">{{ t.name }}</button>
-      </div>
+      <page-state :page="page" :pull="false" empty="还没有物业服务团队，请管理员先添加">
+        <div class="chips">
+          <button v-for="t in page.data.items" :key="t.id" type="button" :data-testid="'inspect-team-' + t.id" :aria-pressed="team && team.id === t.id"
+                  :class="['chip', { active: team && team.id === t.id }]" @click="pick(t)">{{ t.name }}</button>
+        </div>
+      </page-state>
       <template v-if="team">
         <van-cell-group inset class="gap">
-          <van-field v-model.trim="location" label="检查地点" placeholder="如 A座3楼 东侧卫生间" data-testid="inspect-location" />
+          <van-field v-model.trim="location" label="检查地点" required placeholder="如 A座3楼 东侧卫生间" data-testid="inspect-location"
+                     :error-message="save.fields.location" />
         </van-cell-group>
         <div class="section-title">{{ team.service_label }}检查清单（点“不合格”扣分）</div>
         <van-cell-group inset>
@@ -34,7 +38,8 @@ export default {
         </van-cell-group>
         <div class="actions">
           <div class="muted">本次扣分：<b data-testid="inspect-deduction">{{ deduction }}</b></div>
-          <van-button type="primary" block round :loading="busy" :disabled="!location" data-testid="inspect-submit" @click="submit">提交检查</van-button>
+          <field-error :action="save" name="results" />
+          <van-button type="primary" block round :loading="save.busy" :disabled="!location" data-testid="inspect-submit" @click="submit">提交检查</van-button>
         </div>
       </template>
       <van-cell-group v-if="result" inset class="gap" data-testid="inspect-result">
@@ -43,8 +48,9 @@ export default {
       <div class="actions"><van-button plain block round data-testid="nav-rectifications-list" @click="go('/assessment/rectifications')">整改单</van-button></div>
     </div>`,
   setup() {
-    const teams = Vue.ref([]), standards = Vue.ref([]), team = Vue.ref(null), result = Vue.ref(null);
-    const location = Vue.ref(""), busy = Vue.ref(false);
+    const page = usePage(() => api.get("/assessment/teams", null, { quiet: true }));
+    const standards = Vue.ref([]), team = Vue.ref(null), result = Vue.ref(null);
+    const location = Vue.ref("");
     const failed = Vue.reactive({}), notes = Vue.reactive({}), photos = Vue.reactive({});
     const deduction = Vue.computed(() => standards.value.filter((s) => failed[s.id]).reduce((n, s) => n + s.points, 0));
     async function pick(t) {
@@ -52,25 +58,25 @@ export default {
       standards.value = (await api.get("/assessment/standards", { service: t.service })).items;
       standards.value.forEach((s) => { failed[s.id] = false; notes[s.id] = ""; photos[s.id] = []; });
     }
-    async function submit() {
-      busy.value = true;
-      try {
-        result.value = await api.post("/assessment/inspections", {
-          team_id: team.value.id,
-          location: location.value,
-          results: standards.value.map((s) => ({
-            standard_id: s.id, passed: !failed[s.id], note: failed[s.id] ? notes[s.id] : "",
-            photo_ids: failed[s.id] ? photos[s.id].map((p) => p.id) : [],
-          })),
-        });
-        showToast(result.value.deducted ? `已提交，扣 ${result.value.deducted} 分，已通知整改` : "已提交，全部合格", "success");
+    // One inspection = one key: a double tap or a retry records it (and its deductions) once.
+    const save = useAction((key, body) => api.post("/assessment/inspections", body, { key, quiet: true }), {
+      done(made) {
+        result.value = made;
+        showToast(made.deducted ? `已提交，扣 ${made.deducted} 分，已通知整改` : "已提交，全部合格", "success");
         team.value = null;
         location.value = "";
-      } finally {
-        busy.value = false;
-      }
+      },
+    });
+    function submit() {
+      return save.run({
+        team_id: team.value.id,
+        location: location.value,
+        results: standards.value.map((s) => ({
+          standard_id: s.id, passed: !failed[s.id], note: failed[s.id] ? notes[s.id] : "",
+          photo_ids: failed[s.id] ? photos[s.id].map((p) => p.id) : [],
+        })),
+      });
     }
-    Vue.onMounted(async () => { teams.value = (await api.get("/assessment/teams")).items; });
-    return { teams, standards, team, result, location, busy, failed, notes, photos, deduction, pick, submit, go };
+    return { page, standards, team, result, location, save, failed, notes, photos, deduction, pick, submit, go };
   },
 };

@@ -1,27 +1,25 @@
 // Rectifications: a team contact's (their team's) or an inspector's (every team's), due first.
-import { Vue } from "../vendor.js";
-import { api, dateTime } from "../api.js";
+import { api } from "../api.js";
+import { dateTime, statusText, statusType } from "../format.js";
+import { usePage } from "../ui.js";
 import { go } from "../router.js";
-
-export const RECT_STATUS = { open: ["待整改", "warning"], submitted: ["待复查", "primary"], verified: ["已通过", "success"], overdue: ["已逾期", "danger"] };
 
 export default {
   template: `
-    <div>
-      <van-empty v-if="loaded && !items.length" description="暂无整改单" />
+    <page-state :page="page" empty="暂无整改单，检查发现问题后会出现在这里">
       <van-cell-group inset class="gap">
-        <van-cell v-for="r in items" :key="r.id" :data-testid="'rect-' + r.id" is-link @click="go('/assessment/rectifications/' + r.id)"
+        <van-cell v-for="r in page.data" :key="r.id" :data-testid="'rect-' + r.id" is-link @click="go('/assessment/rectifications/' + r.id)"
                   :title="r.team.name + ' · ' + r.standard.text" :label="'截止 ' + dateTime(r.due)">
-          <template #value><van-tag :type="RECT_STATUS[r.status][1]">{{ RECT_STATUS[r.status][0] }}</van-tag></template>
+          <template #value><van-tag :type="statusType('assessment', r.status)">{{ statusText('assessment', r.status) }}</van-tag></template>
         </van-cell>
       </van-cell-group>
-    </div>`,
+    </page-state>`,
   setup() {
-    const items = Vue.ref([]), loaded = Vue.ref(false);
-    Vue.onMounted(async () => {
-      items.value = (await api.get("/assessment/rectifications", { limit: 100 })).items;
-      loaded.value = true;
+    const page = usePage(async () => {
+      const items = (await api.get("/assessment/rectifications", { limit: 100 }, { quiet: true })).items;
+      const done = (r) => (r.status === "verified" ? 1 : 0);
+      return [...items].sort((a, b) => done(a) - done(b) || a.due.localeCompare(b.due));
     });
-    return { items, loaded, go, dateTime, RECT_STATUS };
+    return { page, go, dateTime, statusText, statusType };
   },
 };

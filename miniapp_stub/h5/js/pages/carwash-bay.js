@@ -1,69 +1,100 @@
-// The wash bay: pick a day and a slot, a card and the plate; my bookings.
-import { Vue } from "../vendor.js";
-import { api, dayLabel, hhmm, localDate, showToast } from "../api.js";
+// The wash bay: pick a day and a slot (past ones are not offered), a card and the plate;
+// my bookings, the coming ones soonest first. One booking = one key.
+import { Vue, vant } from "../vendor.js";
+import { api, showToast } from "../api.js";
+import { dayLabel, hhmm, localDate, span, statusText, statusType } from "../format.js";
+import { usePage, useAction } from "../ui.js";
+import { route } from "../router.js";
+import SubscribeOffer from "./subscribe-offer.js";
 
-const BOOKING_STATUS = { confirmed: "已预约", cancelled: "已取消", washed: "已洗车", no_show: "已失效" };
+function soonestFirst(items, now = Date.now()) {
+  const coming = items.filter((b) => new Date(b.slot.end) >= now).sort((a, b) => a.slot.start.localeCompare(b.slot.start));
+  const past = items.filter((b) => new Date(b.slot.end) < now).sort((a, b) => b.slot.start.localeCompare(a.slot.start));
+  return [...coming, ...past];
+}
 
 export default {
+  components: { SubscribeOffer },
   template: `
     <div>
-      <van-tabs v-model:active="dayIndex" @change="loadSlots">
+      <van-tabs v-model:active="dayIndex" @change="chosen = 0">
         <van-tab v-for="d in days" :key="d" :title="dayLabel(d)" />
       </van-tabs>
-      <van-empty v-if="loaded && !slots.length" description="当天未开放预约" />
-      <div class="slot-grid">
-        <van-button v-for="s in slots" :key="s.id" size="small" :data-testid="'wash-slot-' + s.id"
-                    :type="chosen === s.id ? 'primary' : 'default'" :disabled="!s.available"
-                    @click="chosen = s.id">{{ hhmm(s.start) }} {{ s.available ? "余" + s.available : "满" }}</van-button>
-      </div>
+      <page-state :page="slots" :pull="false" empty="当天未开放预约，换一天看看">
+        <div class="slot-grid">
+          <van-button v-for="s in slots.data.items" :key="s.id" size="small" class="tap" :data-testid="'wash-slot-' + s.id"
+                      :type="chosen === s.id ? 'primary' : 'default'" :disabled="!s.available || past(s)"
+                      @click="chosen = s.id">{{ hhmm(s.start) }} {{ past(s) ? "已过" : s.available ? "余" + s.available : "满" }}</van-button>
+        </div>
+      </page-state>
       <van-cell-group inset>
-        <van-field v-model.trim="plate" label="车牌号" placeholder="如 粤B12345" data-testid="wash-plate" />
+        <van-field v-model.trim="plate" label="车牌号" required placeholder="如 粤B12345" data-testid="wash-plate" :error-message="book.fields.plate" />
         <van-cell title="洗车卡" :value="card ? card.type.name + '（剩' + card.washes_left + '次）' : '无可用洗车卡'" />
+        <field-error :action="book" name="slot_id" />
       </van-cell-group>
       <div class="actions">
-        <van-button block round type="primary" data-testid="wash-book" :disabled="!chosen || !card || !plate" @click="book">预约</van-button>
+        <van-button block round type="primary" data-testid="wash-book" :loading="book.busy" :disabled="!chosen || !card || !plate" @click="submit">
+          预约 {{ chosenSlot ? span(chosenSlot.start, chosenSlot.end) : "" }}
+        </van-button>
       </div>
+      <subscribe-offer v-if="booked" kinds="carwash" label="订阅洗车提醒" />
       <div class="section-title">我的预约</div>
-      <van-cell-group inset>
-        <van-cell v-for="b in bookings" :key="b.id" :data-testid="'wash-booking-' + b.id"
-                  :title="dayLabel(b.slot.start.slice(0, 10)) + ' ' + hhmm(b.slot.start)" :label="b.plate">
-          <template #value>
-            <span>{{ BOOKING_STATUS[b.status] }}</span>
-            <van-button v-if="b.status === 'confirmed'" size="mini" plain @click="cancel(b)">取消</van-button>
-          </template>
-        </van-cell>
-      </van-cell-group>
+      <page-state :page="mine" :pull="false" empty="还没有洗车预约，选好时段和车牌后点「预约」">
+        <van-cell-group inset>
+          <van-cell v-for="b in mine.data.bookings" :key="b.id" :data-testid="'wash-booking-' + b.id"
+                    :title="span(b.slot.start, b.slot.end)" :label="b.plate">
+            <template #value>
+              <van-tag :type="statusType('carwash_booking', b.status)">{{ statusText('carwash_booking', b.status) }}</van-tag>
+              <van-button v-if="b.status === 'confirmed'" size="small" plain class="tap" :loading="cancelling.busy && cancelling.target === b.id"
+                          :data-testid="'wash-booking-' + b.id + '-cancel'" @click="cancel(b)">取消</van-button>
+            </template>
+          </van-cell>
+        </van-cell-group>
+      </page-state>
     </div>`,
   setup() {
     const days = [0, 1, 2, 3, 4, 5, 6].map((n) => localDate(n));
     const dayIndex = Vue.ref(0);
-    const slots = Vue.ref([]);
-    const loaded = Vue.ref(false);
     const chosen = Vue.ref(0);
     const plate = Vue.ref(localStorage.getItem("qe.plate") || "");
-    const card = Vue.ref(null);
-    const bookings = Vue.ref([]);
-    async function loadSlots() {
-      chosen.value = 0;
-      slots.value = (await api.get("/carwash/slots", { date: days[dayIndex.value] })).items;
-      loaded.value = true;
-    }
-    async function loadMine() {
-      const cards = (await api.get("/carwash/cards")).items;
-      card.value = cards.find((c) => c.status === "active" && c.washes_left > 0) || null;
-      bookings.value = (await api.get("/carwash/bookings")).items;
-    }
-    async function book() {
+    const booked = Vue.ref(route.query?.new === "1");
+    const now = Vue.ref(Date.now());
+    const slots = usePage(() => api.get("/carwash/slots", { date: days[dayIndex.value] }, { quiet: true }));
+    const mine = usePage(async () => {
+      const [cards, bookings] = await Promise.all([
+        api.get("/carwash/cards", null, { quiet: true }).then((r) => r.items),
+        api.get("/carwash/bookings", null, { quiet: true }).then((r) => r.items),
+      ]);
+      return { card: cards.find((c) => c.status === "active" && c.washes_left > 0) || null, bookings: soonestFirst(bookings) };
+    }, { isEmpty: (v) => !v.bookings.length });
+    const card = Vue.computed(() => mine.data?.card || null);
+    const chosenSlot = Vue.computed(() => slots.data?.items?.find((s) => s.id === chosen.value));
+    const past = (s) => new Date(s.start).getTime() <= now.value;
+    Vue.watch(dayIndex, () => {
+      now.value = Date.now();
+      slots.reload();
+    });
+    const book = useAction((key, body) => api.post("/carwash/bookings", body, { key, quiet: true }), {
+      async done() {
+        showToast("预约成功", "success");
+        booked.value = true;
+        chosen.value = 0;
+        await Promise.all([slots.refresh(), mine.refresh()]);
+      },
+    });
+    function submit() {
       localStorage.setItem("qe.plate", plate.value);
-      await api.post("/carwash/bookings", { slot_id: chosen.value, card_id: card.value.id, plate: plate.value });
-      showToast("预约成功", "success");
-      await Promise.all([loadSlots(), loadMine()]);
+      return book.run({ slot_id: chosen.value, card_id: card.value.id, plate: plate.value });
     }
+    const cancelling = useAction((key, id) => api.post(`/carwash/bookings/${id}/cancel`, {}, { key, quiet: true }), {
+      done: () => Promise.all([slots.refresh(), mine.refresh()]),
+    });
     async function cancel(booking) {
-      await api.post(`/carwash/bookings/${booking.id}/cancel`);
-      await Promise.all([loadSlots(), loadMine()]);
+      const ok = await vant.showConfirmDialog({ title: "取消预约", message: `取消 ${span(booking.slot.start, booking.slot.end)} 的洗车预约？` }).then(() => true, () => false);
+      if (!ok) return;
+      cancelling.target = booking.id;
+      await cancelling.run(booking.id);
     }
-    Vue.onMounted(() => Promise.all([loadSlots(), loadMine()]));
-    return { days, dayIndex, slots, loaded, chosen, plate, card, bookings, book, cancel, loadSlots, dayLabel, hhmm, BOOKING_STATUS };
+    return { days, dayIndex, slots, mine, chosen, chosenSlot, plate, card, booked, book, cancelling, submit, cancel, past, dayLabel, hhmm, span, statusText, statusType };
   },
 };
