@@ -107,7 +107,7 @@ const App = {
     <div :class="['shell', { wide: route.match?.wide, tabbed: showTabs }]">
       <van-nav-bar :title="title" :left-arrow="!route.match?.tab && route.path !== '/bind'" left-text=""
                    fixed placeholder safe-area-inset-top class="wx-nav" @click-left="back" />
-      <main v-if="session.ready && session.user" class="page">
+      <main v-if="session.ready && (session.user || route.match?.public)" class="page">
         <component :is="page" :key="route.path + JSON.stringify(route.query)" />
       </main>
       <div v-else-if="session.loggedOut" class="page boot-state" data-testid="logged-out">
@@ -156,8 +156,8 @@ const App = {
 };
 
 async function boot() {
-  // The duty station's TV shows ticket numbers to the room: it logs nobody in.
-  if (route.path === "/duty/display") {
+  // A public page (the duty station's TV: ticket numbers for the room) logs nobody in.
+  if (route.match?.public) {
     session.ready = true;
     return;
   }

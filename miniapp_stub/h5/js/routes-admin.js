@@ -1,6 +1,7 @@
 // The admin pages' routes. main.js places every area's routes before the generic ones
 // (so "/x/report" is matched before "/x/:id"). Each entry: { path, page, title, wide? };
-// `wide: true` lets a desk or admin page use a 1280×800 screen (the shell is phone-wide otherwise).
+// `wide: true` lets a desk or admin page use a 1280×800 screen (the shell is phone-wide otherwise);
+// `public: true` is a page that needs no login (the duty station's TV).
 import AdminPage from "./pages/admin.js";
 import AdminDashboard from "./pages/admin-dashboard.js";
 import AdminStaffFind from "./pages/admin-staff-find.js";

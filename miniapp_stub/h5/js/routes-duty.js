@@ -1,6 +1,7 @@
 // The duty pages' routes. main.js places every area's routes before the generic ones
 // (so "/x/report" is matched before "/x/:id"). Each entry: { path, page, title, wide? };
-// `wide: true` lets a desk or admin page use a 1280×800 screen (the shell is phone-wide otherwise).
+// `wide: true` lets a desk or admin page use a 1280×800 screen (the shell is phone-wide otherwise);
+// `public: true` is a page that needs no login (the duty station's TV).
 import DutyPage from "./pages/duty.js";
 import DutyBookPage from "./pages/duty-book.js";
 import DutyMinePage from "./pages/duty-mine.js";
@@ -18,5 +19,5 @@ export default [
   { path: "/duty/desk", page: DutyDeskPage, title: "勤务站窗口", wide: true },
   { path: "/duty/admin", page: DutyAdminPage, title: "勤务站业务与时段", wide: true },
   { path: "/duty/report", page: DutyReportPage, title: "勤务站月报", wide: true },
-  { path: "/duty/display", page: DutyDisplayPage, title: "勤务站叫号屏", wide: true },
+  { path: "/duty/display", page: DutyDisplayPage, title: "勤务站叫号屏", wide: true, public: true },
 ];
