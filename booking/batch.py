@@ -8,7 +8,8 @@ request still learns its outcome only after the commit that holds its row.
 
 A batch runs the same protocol as a single write (booking/store.py): shared resource
 lock, epoch check per resource (stale requests are sent back to start again), inserts,
-commit. Each request's domain record step (an order row) runs in the same transaction.
+commit. Each request's domain record step (an order row) and its Idempotency-Key
+record (one multi-row insert for the batch) run in the same transaction.
 If one refuses, that attempt rolls back and the batch is written again with each step
 inside a savepoint of its own: a record that fails rolls back alone, its reservation
 is removed from the batch, and only that request fails. If the batch itself fails,
@@ -34,6 +35,8 @@ from booking.types import Record
 from models.booking import Occupancy, Reservation
 from server import metrics, resources
 from server.tx import Tx, savepoint
+from services import idempotency
+from services.idempotency import Keyed
 
 MAX_BATCH = 64
 MAX_WRITERS = 4
@@ -55,6 +58,7 @@ class Pending:
     )
     value: Any = None  # what the record step returned
     refused: RecordFailed | None = None  # the record step raised
+    keyed: Keyed | None = None  # the request's Idempotency-Key, committed with its row
 
 
 _queue: list[Pending] = []
@@ -133,6 +137,14 @@ async def _together(batch: list[Pending], *, isolate: bool) -> None:
                 for item in live:
                     info = await info_of(item.reservation, created=True)
                     item.value = await run_record(item.record, tx, info, now=item.now)
+            await idempotency.write_many(
+                conn,
+                [
+                    (item.keyed, str(item.reservation.id))
+                    for item in live
+                    if item.keyed is not None and item.refused is None
+                ],
+            )
     except Exception as exc:
         if isinstance(exc, RecordFailed) and not isolate:
             raise  # rolled back: written again with savepoints
@@ -143,6 +155,8 @@ async def _together(batch: list[Pending], *, isolate: bool) -> None:
         return
     assert tx is not None
     for item in live:
+        if item.keyed is not None and item.refused is None:
+            item.keyed.written = True
         if item.refused is not None:
             item.done.set_exception(item.refused)
         else:

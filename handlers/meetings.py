@@ -142,7 +142,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     description="需审批的会议室返回 pending_approval（时段已占住）；与已占用时段重叠返回 409 conflict。",
 )
 @guard()
-@idempotent
+@idempotent(recover=meetings.booked)
 async def create_booking(request: Request) -> HTTPResponse:
     body = parse_body(request, BookingIn)
     result = await meetings.create_booking(
@@ -163,7 +163,7 @@ async def create_booking(request: Request) -> HTTPResponse:
     "不会出现部分重叠。若每一周都冲突则什么也不创建，返回 409 conflict（details.skipped）。",
 )
 @guard()
-@idempotent
+@idempotent(rerun=True)
 async def create_series(request: Request) -> HTTPResponse:
     body = parse_body(request, SeriesIn)
     result = await meetings.create_series(

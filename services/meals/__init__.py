@@ -30,6 +30,7 @@ from services.meals.orders import (
     order_view,
     orders_of,
     own_order,
+    ordered,
     place_order,
     record_promotion,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "orders_of",
     "own_order",
     "pickup_qr_png",
+    "ordered",
     "place_order",
     "record_promotion",
     "redeem",
