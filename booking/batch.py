@@ -20,6 +20,7 @@ a fault) never fails the others.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,7 +72,10 @@ async def submit(item: Pending) -> tuple[Reservation, Any]:
     _queue.append(item)
     if _writers < MAX_WRITERS:
         _writers += 1
-        asyncio.get_running_loop().create_task(_drain())
+        # A context of its own: the writer outlives the request that started it and
+        # writes for everyone, so it must carry none of that request's state (its
+        # Idempotency-Key, a connection it holds).
+        asyncio.get_running_loop().create_task(_drain(), context=contextvars.Context())
     return await item.done
 
 

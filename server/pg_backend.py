@@ -1,0 +1,64 @@
+"""Tortoise's asyncpg client, made safe when PostgreSQL drops a connection.
+
+Tortoise opens a pooled transaction by taking a connection from the pool, making it
+the task's current connection (a context variable) and sending BEGIN. When BEGIN
+fails — the server terminated that connection (`pg_terminate_backend`, a restart, a
+failover) — the error leaves `__aenter__` and `__aexit__` never runs: the connection
+is never given back to the pool and the task keeps it as its current connection.
+Everything the task does next runs on that broken connection, and so does every task
+it starts (they copy its context): the booking engine's write step and group-commit
+writer, started from a request, then used one connection from two tasks at once
+("another operation is in progress") and answered 500s long after the fault.
+
+Here a failed BEGIN gives the connection back and restores the task's connection at
+once, and the end of a transaction restores the task's connection before giving the
+connection back (so a failing release cannot leave it behind either).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
+from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
+from tortoise.connection import get_connections
+from tortoise.exceptions import TransactionManagementError
+
+
+class SafeTransactionContext(TransactionContextPooled):
+    async def __aenter__(self) -> Any:
+        await self.ensure_connection()
+        pool = self.client._parent._pool
+        self.client._connection = await pool.acquire()
+        self.token = get_connections().set(self.connection_name, self.client)
+        try:
+            await self.client.begin()
+        except BaseException:
+            get_connections().reset(self.token)
+            await pool.release(self.client._connection)  # asyncpg drops a broken one
+            raise
+        return self.client
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        try:
+            if not self.client._finalized:
+                if exc_type:
+                    if exc_type is not TransactionManagementError:
+                        await self.client.rollback()
+                else:
+                    await self.client.commit()
+        finally:
+            get_connections().reset(self.token)
+            pool = self.client._parent._pool
+            if pool:
+                await pool.release(self.client._connection)
+
+
+class SafeAsyncpgClient(AsyncpgDBClient):
+    """asyncpg with transactions that never leave a connection behind on a fault."""
+
+    def _in_transaction(self) -> TransactionContext:
+        return SafeTransactionContext(TransactionWrapper(self), self._pool_init_lock)
+
+
+client_class = SafeAsyncpgClient
