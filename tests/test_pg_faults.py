@@ -39,11 +39,15 @@ def _server_url(database_url: str) -> str:
     return f"{database_url}{sep}application_name={APP_NAME}"
 
 
+_admin_lock = asyncio.Lock()
+
+
 async def _terminate(admin: asyncpg.Connection) -> int:
-    rows = await admin.fetch(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
-        APP_NAME,
-    )
+    async with _admin_lock:  # one admin connection, one statement at a time
+        rows = await admin.fetch(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+            APP_NAME,
+        )
     return len(rows)
 
 
