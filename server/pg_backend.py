@@ -13,16 +13,43 @@ writer, started from a request, then used one connection from two tasks at once
 Here a failed BEGIN gives the connection back and restores the task's connection at
 once, and the end of a transaction restores the task's connection before giving the
 connection back (so a failing release cannot leave it behind either).
+
+A connection whose operation failed because the connection broke is closed before it
+goes back to the pool. asyncpg hands the server's FATAL ("terminating connection due
+to administrator command") to the caller before it sees the socket close, so such a
+connection could be released still waiting for the end of that failed operation; the
+pool's reset query would have caught it, but we send none (server/db.py PgConnection),
+and the next request to acquire it failed with "another operation is in progress".
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
-from tortoise.backends.base.client import TransactionContext, TransactionContextPooled
+from tortoise.backends.base.client import (
+    PoolConnectionWrapper,
+    TransactionContext,
+    TransactionContextPooled,
+)
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
+
+BROKEN = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    ConnectionError,
+    TimeoutError,
+)
+
+
+def _drop_if_broken(connection: Any, error: BaseException | None) -> None:
+    """Close a connection an operation failed on because the connection broke."""
+    if connection is not None and isinstance(error, BROKEN):
+        connection.terminate()
 
 
 class SafeTransactionContext(TransactionContextPooled):
@@ -33,20 +60,26 @@ class SafeTransactionContext(TransactionContextPooled):
         self.token = get_connections().set(self.connection_name, self.client)
         try:
             await self.client.begin()
-        except BaseException:
+        except BaseException as error:
             get_connections().reset(self.token)
-            await pool.release(self.client._connection)  # asyncpg drops a broken one
+            _drop_if_broken(self.client._connection, error)
+            await pool.release(self.client._connection)
             raise
         return self.client
 
     async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        broken = isinstance(exc_val, BROKEN)  # nothing to roll back on a closed connection
+        _drop_if_broken(self.client._connection, exc_val)
         try:
-            if not self.client._finalized:
+            if not self.client._finalized and not broken:
                 if exc_type:
                     if exc_type is not TransactionManagementError:
                         await self.client.rollback()
                 else:
                     await self.client.commit()
+        except BaseException as error:
+            _drop_if_broken(self.client._connection, error)
+            raise
         finally:
             get_connections().reset(self.token)
             pool = self.client._parent._pool
@@ -54,11 +87,20 @@ class SafeTransactionContext(TransactionContextPooled):
                 await pool.release(self.client._connection)
 
 
+class SafePoolConnection(PoolConnectionWrapper[Any]):
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        _drop_if_broken(self.connection, exc_val)
+        await super().__aexit__(exc_type, exc_val, exc_tb)
+
+
 class SafeAsyncpgClient(AsyncpgDBClient):
     """asyncpg with transactions that never leave a connection behind on a fault."""
 
     def _in_transaction(self) -> TransactionContext:
         return SafeTransactionContext(TransactionWrapper(self), self._pool_init_lock)
+
+    def acquire_connection(self) -> Any:
+        return SafePoolConnection(self, self._pool_init_lock)
 
 
 client_class = SafeAsyncpgClient
