@@ -55,7 +55,10 @@ def render(error: errors.AppError) -> HTTPResponse:
 # PostgreSQL's: a connection the server terminated or lost (asyncpg raises these as
 # they are, Tortoise translates none of them), refused while the server shuts down or
 # starts, or a driver connection left unusable by the fault (InterfaceError, which
-# includes "connection is closed").
+# includes "connection is closed"; InternalClientError, which asyncpg raises for the
+# next operation on a pooled connection that received the server's FATAL while idle:
+# its protocol still waits for the end of that error when the socket close has not
+# yet been seen. server/pg_backend.py closes such a connection).
 UNREACHABLE = (
     RedisConnectionError,
     RedisTimeoutError,
@@ -65,6 +68,7 @@ UNREACHABLE = (
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InsufficientResourcesError,
     asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
 )
 
 

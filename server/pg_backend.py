@@ -14,12 +14,12 @@ Here a failed BEGIN gives the connection back and restores the task's connection
 once, and the end of a transaction restores the task's connection before giving the
 connection back (so a failing release cannot leave it behind either).
 
-A connection whose operation failed because the connection broke is closed before it
-goes back to the pool. asyncpg hands the server's FATAL ("terminating connection due
-to administrator command") to the caller before it sees the socket close, so such a
-connection could be released still waiting for the end of that failed operation; the
-pool's reset query would have caught it, but we send none (server/db.py PgConnection),
-and the next request to acquire it failed with "another operation is in progress".
+A connection an operation failed on because the connection broke is closed before
+it goes back to the pool, so no later request acquires it. One case needs this: a
+pooled connection that receives the server's FATAL while idle keeps waiting for the
+end of that error until asyncpg sees the socket close, and the next operation on it
+fails with InternalClientError "another operation is in progress" (answered 503 by
+server/error_handler.py, and the connection is closed here).
 """
 
 from __future__ import annotations
