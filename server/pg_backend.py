@@ -6,9 +6,10 @@ fails — the server terminated that connection (`pg_terminate_backend`, a resta
 failover) — the error leaves `__aenter__` and `__aexit__` never runs: the connection
 is never given back to the pool and the task keeps it as its current connection.
 Everything the task does next runs on that broken connection, and so does every task
-it starts (they copy its context): the booking engine's write step and group-commit
-writer, started from a request, then used one connection from two tasks at once
-("another operation is in progress") and answered 500s long after the fault.
+it starts (they copy its context: the booking engine's write step and its group-commit
+writer, which writes for every request, share one connection that way), and each such
+fault takes a connection out of the pool for good: under `pg_terminate_backend` in a
+lunch burst, requests ended waiting for a connection that never came back.
 
 Here a failed BEGIN gives the connection back and restores the task's connection at
 once, and the end of a transaction restores the task's connection before giving the
