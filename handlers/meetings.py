@@ -163,7 +163,7 @@ async def create_booking(request: Request) -> HTTPResponse:
     "不会出现部分重叠。若每一周都冲突则什么也不创建，返回 409 conflict（details.skipped）。",
 )
 @guard()
-@idempotent(rerun=True)
+@idempotent
 async def create_series(request: Request) -> HTTPResponse:
     body = parse_body(request, SeriesIn)
     result = await meetings.create_series(
