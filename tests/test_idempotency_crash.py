@@ -28,7 +28,7 @@ from models.procurement import PurchaseRequest
 from models.repairs import Ticket
 from models.visitors import Pass
 from tests.support import Actor, make_user
-from tests.support.carwash import card_type
+from tests.support.carwash import card_type, pay
 from tests.support.library import make_title
 from tests.support.meals import BEFORE, make_menu, order_body
 from tests.support.meetings import EVE, at, new_room
@@ -89,7 +89,7 @@ async def _replays_the_one_object(
     return again.json()  # type: ignore[no-any-return]
 
 
-async def test_carwash_purchase_killed_after_commit(client):
+async def test_carwash_purchase_killed_after_commit(client, fake_pay):
     admin, buyer = await make_user("admin"), await make_user()
     kind = await card_type(client, admin, per_user_limit=1)
 
@@ -109,6 +109,10 @@ async def test_carwash_purchase_killed_after_commit(client):
     )
     card = await Card.get(owner_id=buyer.user_id)
     assert card.prepay_id and answer["pay_params"]["package"] == f"prepay_id={card.prepay_id}"
+    # The answer told again pays the one order (and leaves no unpaid card behind).
+    assert (await pay(fake_pay, answer))["delivered"] is True
+    await card.refresh_from_db()
+    assert card.status == "active"
 
 
 async def test_procurement_request_killed_after_commit(client):
