@@ -1,4 +1,4 @@
-"""The lunch-rush hot path (issue 20): our routes as a share of a bare Sanic app, by wrk.
+"""The lunch-rush hot path: our routes as a share of a bare Sanic app, by wrk.
 
     .venv/bin/python -m bench.hot_path                 # 3 interleaved rounds (~3 minutes)
     .venv/bin/python -m bench.hot_path --profile       # and a py-spy profile of rejections
@@ -16,8 +16,11 @@ All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 11 (flu
    6,000 distinct users the worker has never seen (cold tokens, the rush's real shape;
    1 s, fewer requests than users); the same by 6,000 users Redis has never seen either
    (the first request of a user since Redis started: a database query); accepted
-   orders (201, committed) by 6,000 distinct users on a roomy menu (2 s: every request
-   a user's first order).
+   orders (201, committed) by 3,000 distinct users on a roomy menu (2 s: every request
+   a user's first order); then the full-slot and the accept runs again with an
+   Idempotency-Key on every request, as the H5 sends it (a new key per intent, every
+   10th request a retry of the previous intent: a replay), the accepts by 3,000 other
+   users.
    Medians of the rounds, each path as a share of B measured in the same round.
 """
 
@@ -50,15 +53,25 @@ WARM, COLD, ACCEPT = 100, 6_000, 6_000
 
 
 def wrk(
-    url: str, *, tokens: Path, path: str, body: str = "", method: str = "POST", seconds: float
+    url: str,
+    *,
+    tokens: Path,
+    path: str,
+    body: str = "",
+    method: str = "POST",
+    seconds: float,
+    keys: bool = False,
 ) -> dict[str, object]:
-    """One wrk run pinned to core 0: requests/s and the statuses it saw."""
+    """One wrk run pinned to core 0: requests/s and the statuses it saw. `keys`: each
+    request carries an Idempotency-Key as the H5 sends it (a new one per intent, every
+    10th request a retry of the previous intent)."""
     env = {
         **os.environ,
         "WRK_TOKENS": str(tokens),
         "WRK_PATH": path,
         "WRK_METHOD": method,
         "WRK_BODY": body,
+        "WRK_KEYS": "1" if keys else "0",
     }
     command = [
         "taskset",
@@ -186,8 +199,12 @@ def main() -> None:
     unseen = [token_file(f"unseen{r}", never[r * COLD : (r + 1) * COLD])
               for r in range(args.rounds)]  # fmt: skip
     base = WARM + args.rounds * COLD
-    accept = [token_file(f"accept{r}", tokens[base + r * ACCEPT : base + (r + 1) * ACCEPT])
+    half = ACCEPT // 2
+    accept = [token_file(f"accept{r}", tokens[base + r * ACCEPT : base + r * ACCEPT + half])
               for r in range(args.rounds)]  # fmt: skip
+    accept_keyed = [token_file(f"accept-keyed{r}",
+                               tokens[base + r * ACCEPT + half : base + (r + 1) * ACCEPT])
+                    for r in range(args.rounds)]  # fmt: skip
     full_body = rush.order_body(seeded["full"], 0).decode()  # type: ignore[arg-type]
     env = {**rush.ENV, "RUN_JOBS": "false", "ACCESS_LOG": "false"}
     bare = start_pinned(
@@ -214,19 +231,26 @@ def main() -> None:
             roomy = rush.order_body(seeded["roomy"], r).decode()  # type: ignore[arg-type]
             acc = wrk(server_url, tokens=accept[r], path="/api/v1/meals/orders", body=roomy,
                       seconds=2)  # fmt: skip
+            hot_keyed = wrk(server_url, tokens=warm, path="/api/v1/meals/orders",
+                            body=full_body, seconds=args.seconds, keys=True)  # fmt: skip
+            acc_keyed = wrk(server_url, tokens=accept_keyed[r], path="/api/v1/meals/orders",
+                            body=roomy, seconds=2, keys=True)  # fmt: skip
             row = {
                 "B": rate(b, 200),
                 "warm_rejections": rate(hot, 409),
                 "cold_rejections": rate(cold_run, 409),
                 "unseen_rejections": rate(unseen_run, 409),
                 "accepts": rate(acc, 201),
+                "keyed_rejections": rate(hot_keyed, 409),
+                "keyed_accepts": rate(acc_keyed, 201),
                 "5xx": sum(
-                    n for run in (hot, cold_run, acc)
+                    n for run in (hot, cold_run, acc, hot_keyed, acc_keyed)
                     for s, n in run["statuses"].items() if s >= 500  # type: ignore[union-attr]
                 ),
             }  # fmt: skip
             row_statuses = {name: run["statuses"] for name, run in
-                            (("warm", hot), ("cold", cold_run), ("unseen", unseen_run), ("accept", acc))}  # fmt: skip
+                            (("warm", hot), ("cold", cold_run), ("unseen", unseen_run), ("accept", acc),
+                             ("warm keyed", hot_keyed), ("accept keyed", acc_keyed))}  # fmt: skip
             print(f"  statuses: {row_statuses}", flush=True)
             rounds.append(row)
             print(
@@ -235,15 +259,21 @@ def main() -> None:
         summary = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
         ratios = {
             key: statistics.median(r[key] / r["B"] for r in rounds)
-            for key in ("warm_rejections", "cold_rejections", "unseen_rejections", "accepts")
-        }
+            for key in ("warm_rejections", "cold_rejections", "unseen_rejections", "accepts",
+                        "keyed_rejections", "keyed_accepts")
+        }  # fmt: skip
         print("\n| path | req/s (median) | of B (median of per-round ratios) |\n|---|---:|---:|")
         print(f"| B, bare Sanic JSON | {summary['B']:,.0f} | 100% |")
         for key, label in (
             ("warm_rejections", "`POST /meals/orders` full slot, 100 warm users"),
             ("cold_rejections", f"the same, {COLD:,} users a round new to the worker"),
             ("unseen_rejections", f"the same, {COLD:,} users a round new to Redis too"),
-            ("accepts", f"`POST /meals/orders` accepted (201), {ACCEPT:,} users a round"),
+            ("accepts", f"`POST /meals/orders` accepted (201), {half:,} users a round"),
+            ("keyed_rejections", "full slot, 100 warm users, with Idempotency-Key (10% retries)"),
+            (
+                "keyed_accepts",
+                f"accepted, {half:,} other users, with Idempotency-Key (10% retries)",
+            ),
         ):
             print(f"| {label} | {summary[key]:,.0f} | {ratios[key]:.0%} |")
         print(f"5xx: {sum(r['5xx'] for r in rounds)}")

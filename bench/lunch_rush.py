@@ -1,4 +1,4 @@
-"""The lunch rush (issue 5): one command, the server as in production, one report.
+"""The lunch rush: one command, the server as in production, one report.
 
     .venv/bin/python bench/lunch_rush.py            # full run (about 2 minutes)
     .venv/bin/python bench/lunch_rush.py --quick    # shorter phases, for a smoke check
@@ -15,8 +15,10 @@ What it does, all on loopback:
         token, and a route miss answered with the JSON 404); B is the faster of the two,
    rejections/s = POST /meals/orders on a menu whose slots are all full (slot_full),
    accepts/s    = POST /meals/orders by distinct users on a menu with room,
-   and reports both as ratios of B.
-4. Open model: POST /meals/orders at a fixed 1,000 req/s on a fixed timetable (a
+   each bare and again with an Idempotency-Key as the H5 sends it (a new key per
+   intent, every 10th request a retry of the previous intent), and reports them as
+   ratios of B.
+4. Open model: POST /meals/orders (each with its Idempotency-Key) at a fixed 1,000 req/s on a fixed timetable (a
    request is sent at its scheduled time whatever the earlier ones are doing; latency
    is measured from the scheduled time), 6,000 distinct users against one menu of
    1,800 places over 6 slots → checks exactly 1,800 confirmed (order rows and the
@@ -118,11 +120,18 @@ class Conn:
         return cls(reader, writer)
 
     async def request(
-        self, method: str, path: str, token: str | None = None, body: bytes | None = None
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: bytes | None = None,
+        key: str | None = None,
     ) -> tuple[int, bytes]:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{PORT}"]
         if token:
             lines.append(f"Authorization: Bearer {token}")
+        if key:
+            lines.append(f"Idempotency-Key: {key}")
         if body is not None:
             lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
         self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
@@ -357,8 +366,7 @@ async def closed_loop(
                 index = next(counter, None)
                 if index is None:
                     return
-                method, path, token, body = make_request(index)
-                status, _ = await conn.request(method, path, token, body)
+                status, _ = await conn.request(*make_request(index))
                 statuses[status] += 1
         finally:
             conn.close()
@@ -387,9 +395,18 @@ async def closed_loop(
 
 
 async def open_model(
-    menu: dict, tokens: list[str], *, rate: int, count: int, timeout_s: float = 60.0
+    menu: dict,
+    tokens: list[str],
+    *,
+    rate: int,
+    count: int,
+    timeout_s: float = 60.0,
+    keys: bool = True,
 ) -> dict[str, object]:
-    """Send `count` orders at exactly `rate`/s on a fixed timetable; latency from schedule."""
+    """Send `count` orders at exactly `rate`/s on a fixed timetable; latency from schedule.
+
+    Each order carries an Idempotency-Key as the H5 sends it (one per person's intent)."""
+    run = secrets.token_hex(4)
     idle: deque[Conn] = deque()
     latencies: list[float] = []
     statuses: Counter[int | str] = Counter()
@@ -404,7 +421,13 @@ async def open_model(
                 opened += 1
                 conn = await Conn.open()
             status, _ = await asyncio.wait_for(
-                conn.request("POST", "/api/v1/meals/orders", tokens[index], bodies[index]),
+                conn.request(
+                    "POST",
+                    "/api/v1/meals/orders",
+                    tokens[index],
+                    bodies[index],
+                    f"{run}-{index}" if keys else None,
+                ),
                 timeout_s,
             )
             latencies.append(time.perf_counter() - scheduled)
@@ -510,17 +533,51 @@ async def load(seeded: dict, quick: bool) -> dict[str, object]:
         concurrency=concurrency,
         seconds=seconds,
     )
+    run = secrets.token_hex(4)
+
+    def intent(i: int) -> int:
+        """As the H5 retries: every 10th request is the previous intent again."""
+        return i - 1 if i % 10 == 0 and i > 0 else i
+
+    keyed_rejections = await closed_loop(
+        "keyed rejected (slot_full)",
+        lambda i: (
+            "POST",
+            "/api/v1/meals/orders",
+            tokens[intent(i) % 1000],
+            order_body(full, intent(i)),
+            f"{run}-r{intent(i)}",
+        ),
+        concurrency=concurrency,
+        seconds=seconds,
+    )
     roomy = seeded["roomy"]
+    half = len(tokens[:-6000]) // 2  # the last 6,000 are the open model's
     accepts = await closed_loop(
         "orders accepted (201)",
         lambda i: ("POST", "/api/v1/meals/orders", tokens[i], order_body(roomy, i)),
         concurrency=concurrency,
         seconds=seconds,
-        limit=len(tokens),
+        limit=half,
+    )
+    keyed_accepts = await closed_loop(
+        "keyed accepted (201)",
+        lambda i: (
+            "POST",
+            "/api/v1/meals/orders",
+            tokens[half + intent(i)],
+            order_body(roomy, intent(i)),
+            f"{run}-a{intent(i)}",
+        ),
+        concurrency=concurrency,
+        seconds=seconds,
+        limit=half,
     )
     base = max(me["rps"], miss["rps"])
     reject_rps = rejections["statuses"].get(409, 0) / rejections["seconds"]
     accept_rps = accepts["statuses"].get(201, 0) / accepts["seconds"]
+    keyed_reject_rps = keyed_rejections["statuses"].get(409, 0) / keyed_rejections["seconds"]
+    keyed_accept_rps = keyed_accepts["statuses"].get(201, 0) / keyed_accepts["seconds"]
 
     print("open model, 1,000 req/s, 6,000 distinct users, 1,800 places:", flush=True)
     rush = seeded["rush"]
@@ -537,6 +594,12 @@ async def load(seeded: dict, quick: bool) -> dict[str, object]:
         "accepts_rps": round(accept_rps),
         "accepts_ratio": round(accept_rps / base, 3),
         "accept_statuses": accepts["statuses"],
+        "keyed_rejections_rps": round(keyed_reject_rps),
+        "keyed_rejections_ratio": round(keyed_reject_rps / base, 3),
+        "keyed_rejection_statuses": keyed_rejections["statuses"],
+        "keyed_accepts_rps": round(keyed_accept_rps),
+        "keyed_accepts_ratio": round(keyed_accept_rps / base, 3),
+        "keyed_accept_statuses": keyed_accepts["statuses"],
         "cpu_cores": {
             "B_me": me["cpu"],
             "B_miss": miss["cpu"],
@@ -547,7 +610,10 @@ async def load(seeded: dict, quick: bool) -> dict[str, object]:
         "confirmed_rows": rows,
         "engine_booked": engine_booked,
         "server_5xx": sum(
-            n for r in (me, miss, rejections, accepts) for s, n in r["statuses"].items() if s >= 500
+            n
+            for r in (me, miss, rejections, accepts, keyed_rejections, keyed_accepts)
+            for s, n in r["statuses"].items()
+            if s >= 500
         )
         + sum(n for s, n in opened["statuses"].items() if isinstance(s, int) and s >= 500),
     }

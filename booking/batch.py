@@ -8,7 +8,8 @@ request still learns its outcome only after the commit that holds its row.
 
 A batch runs the same protocol as a single write (booking/store.py): shared resource
 lock, epoch check per resource (stale requests are sent back to start again), inserts,
-commit. Each request's domain record step (an order row) runs in the same transaction.
+commit. Each request's domain record step (an order row) and its Idempotency-Key
+record (one multi-row insert for the batch) run in the same transaction.
 If one refuses, that attempt rolls back and the batch is written again with each step
 inside a savepoint of its own: a record that fails rolls back alone, its reservation
 is removed from the batch, and only that request fails. If the batch itself fails,
@@ -19,6 +20,7 @@ a fault) never fails the others.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +36,8 @@ from booking.types import Record
 from models.booking import Occupancy, Reservation
 from server import metrics, resources
 from server.tx import Tx, savepoint
+from services import idempotency
+from services.idempotency import Keyed
 
 MAX_BATCH = 64
 MAX_WRITERS = 4
@@ -55,6 +59,7 @@ class Pending:
     )
     value: Any = None  # what the record step returned
     refused: RecordFailed | None = None  # the record step raised
+    keyed: Keyed | None = None  # the request's Idempotency-Key, committed with its row
 
 
 _queue: list[Pending] = []
@@ -67,7 +72,10 @@ async def submit(item: Pending) -> tuple[Reservation, Any]:
     _queue.append(item)
     if _writers < MAX_WRITERS:
         _writers += 1
-        asyncio.get_running_loop().create_task(_drain())
+        # A context of its own: the writer outlives the request that started it and
+        # writes for everyone, so it must carry none of that request's state (its
+        # Idempotency-Key, a connection it holds).
+        asyncio.get_running_loop().create_task(_drain(), context=contextvars.Context())
     return await item.done
 
 
@@ -133,6 +141,14 @@ async def _together(batch: list[Pending], *, isolate: bool) -> None:
                 for item in live:
                     info = await info_of(item.reservation, created=True)
                     item.value = await run_record(item.record, tx, info, now=item.now)
+            await idempotency.write_many(
+                conn,
+                [
+                    (item.keyed, str(item.reservation.id))
+                    for item in live
+                    if item.keyed is not None and item.refused is None
+                ],
+            )
     except Exception as exc:
         if isinstance(exc, RecordFailed) and not isolate:
             raise  # rolled back: written again with savepoints
@@ -143,6 +159,8 @@ async def _together(batch: list[Pending], *, isolate: bool) -> None:
         return
     assert tx is not None
     for item in live:
+        if item.keyed is not None and item.refused is None:
+            item.keyed.written = True
         if item.refused is not None:
             item.done.set_exception(item.refused)
         else:

@@ -43,6 +43,8 @@ from server.errors import (
     ServiceUnavailable,
 )
 from server.tx import Tx, transaction
+from services import idempotency
+from services.idempotency import Keyed
 
 log = logging.getLogger("booking")
 MAX_ATTEMPTS = 400
@@ -239,14 +241,17 @@ async def _settle(
     epoch, caps = reply[1], [int(c) for c in reply[2].split(",")]
     policy = Written(one_per_slot=reply[3] == "1", hold_ttl_s=int(reply[4]))
     seq = int(reply[5]) if waiting else None
+    # The caller's Idempotency-Key rides in the transaction that writes the
+    # reservation, which may be a group commit run by another request's task.
+    keyed = idempotency.current()
     try:
         if waiting:
             reservation, value = await _write(
-                request, caps=caps, seq=seq, epoch=epoch, policy=policy, now=now
+                request, caps=caps, seq=seq, epoch=epoch, policy=policy, keyed=keyed, now=now
             )
         else:
             reservation, value = await batch.submit(
-                _pending(request, caps=caps, epoch=epoch, policy=policy, now=now)
+                _pending(request, caps=caps, epoch=epoch, policy=policy, keyed=keyed, now=now)
             )
     except store.Stale:
         return None
@@ -304,15 +309,17 @@ async def _write(
     seq: int | None,
     epoch: str,
     policy: Written,
+    keyed: Keyed | None,
     now: datetime,
 ) -> tuple[Reservation, Any]:
     """The database write of an accepted request and the domain's record step, in one
     transaction: (the reservation, what the record step returned). Raises store.Stale
     to start again, RecordFailed when the domain refused."""
-    async with transaction() as tx:
+    async with transaction(keyed=keyed) as tx:
         await store.lock_resource(tx.conn, request.resource_id, exclusive=False)
         await store.check_epoch(request.resource_id, epoch)
         reservation = await _insert(tx, request, caps=caps, seq=seq, policy=policy, now=now)
+        tx.created(reservation.id)
         value = await run_record(
             request.record, tx, await info_of(reservation, created=True), now=now
         )
@@ -378,7 +385,13 @@ async def _insert(
 
 
 def _pending(
-    request: Request, *, caps: list[int], epoch: str, policy: Written, now: datetime
+    request: Request,
+    *,
+    caps: list[int],
+    epoch: str,
+    policy: Written,
+    keyed: Keyed | None,
+    now: datetime,
 ) -> batch.Pending:
     """An accepted (place-taking) request for the group commit, with its lone fallback."""
     status = "held" if request.hold else "confirmed"
@@ -411,7 +424,9 @@ def _pending(
     ]
 
     async def write_alone() -> tuple[Reservation, Any]:
-        return await _write(request, caps=caps, seq=None, epoch=epoch, policy=policy, now=now)
+        return await _write(
+            request, caps=caps, seq=None, epoch=epoch, policy=policy, keyed=keyed, now=now
+        )
 
     return batch.Pending(
         resource_id=request.resource_id,
@@ -421,6 +436,7 @@ def _pending(
         record=request.record,
         now=now,
         write_alone=write_alone,
+        keyed=keyed,
     )
 
 

@@ -236,7 +236,7 @@ async def list_card_types(request: Request) -> HTTPResponse:
     "支持 Idempotency-Key。",
 )
 @guard()
-@idempotent
+@idempotent(recover=cards.purchased)
 async def purchase(request: Request) -> HTTPResponse:
     body = parse_body(request, PurchaseIn)
     result = await cards.purchase(

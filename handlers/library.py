@@ -295,7 +295,7 @@ async def my_holds(request: Request) -> HTTPResponse:
     "已预约或正在借这本书：409 conflict；最多 3 个有效预约、有逾期时不能预约：409 limit_reached。",
 )
 @guard()
-@idempotent
+@idempotent(recover=library.held)
 async def place_hold(request: Request) -> HTTPResponse:
     body = parse_body(request, HoldIn)
     hold = await library.place_hold(

@@ -218,7 +218,7 @@ async def get_menu(request: Request, menu_id: int) -> HTTPResponse:
     "（details.state=withdrawn）。支持 Idempotency-Key。",
 )
 @guard()
-@idempotent
+@idempotent(recover=meals.ordered)
 async def create_order(request: Request) -> HTTPResponse:
     body = parse_body(request, OrderIn)
     order = await meals.place_order(

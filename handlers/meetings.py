@@ -142,7 +142,7 @@ async def search_rooms(request: Request) -> HTTPResponse:
     description="需审批的会议室返回 pending_approval（时段已占住）；与已占用时段重叠返回 409 conflict。",
 )
 @guard()
-@idempotent
+@idempotent(recover=meetings.booked)
 async def create_booking(request: Request) -> HTTPResponse:
     body = parse_body(request, BookingIn)
     result = await meetings.create_booking(

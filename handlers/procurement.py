@@ -112,7 +112,7 @@ ReportOut = procurement.SpendReport
     "POST /uploads 上传且尚未使用的图片或 PDF 报价单。支持 Idempotency-Key。",
 )
 @guard()
-@idempotent
+@idempotent(recover=procurement.submitted)
 async def submit(request: Request) -> HTTPResponse:
     body = parse_body(request, RequestIn)
     created = await procurement.submit(

@@ -105,7 +105,7 @@ class DeadlineIn(BaseModel):
     description="photo_ids 为本人通过 POST /uploads 上传且尚未使用的图片。支持 Idempotency-Key。",
 )
 @guard()
-@idempotent
+@idempotent(recover=repairs.reported)
 async def report(request: Request) -> HTTPResponse:
     body = parse_body(request, TicketIn)
     ticket = await repairs.report(

@@ -99,7 +99,7 @@ class AdmitIn(BaseModel):
     description=RULES,
 )
 @guard()
-@idempotent
+@idempotent(recover=visitors.invited)
 async def create_pass(request: Request) -> HTTPResponse:
     body = parse_body(request, PassIn)
     created = await visitors.create_pass(

@@ -11,9 +11,10 @@ from tortoise.models import Model
 
 
 class IdempotencyRecord(Model):
-    """One key of one user on one route: a claim while the first request runs, then its answer.
+    """One key of one user on one route, written by the transaction that created its object.
 
-    status and body stay null while the first request is running (the claim)
+    status and body stay null between that commit and the stored answer. ref names
+    what was created (a row id of the route) so a lost answer can be told again
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -27,6 +28,7 @@ class IdempotencyRecord(Model):
     body = fields.TextField(null=True)
     content_type = fields.CharField(max_length=100, null=True)
     expires_at = fields.DatetimeField(db_index=True)
+    ref = fields.CharField(max_length=64, null=True)
 
     class Meta:
         table = "idempotency_records"

@@ -73,7 +73,21 @@ def create_app(
     app.config.API_VERSION = "1.0.0"
     app.config.API_DESCRIPTION = (
         "Backend of the 勤e家 mini-program (contract: API.md v1). Every error uses one shape: "
-        '{"error": {"code", "message", "details"}}. Creating POSTs honour Idempotency-Key.'
+        '{"error": {"code", "message", "details"}}. Creating POSTs honour Idempotency-Key '
+        "(1-64 characters, per user and route, kept 24 h). "
+        "Idempotency (API.md §1): a replay with the same key and body returns the first "
+        "response, same status and body, header Idempotent-Replay: true, and creates "
+        "nothing; the same key with another body is 409 idempotency_mismatch. Once the "
+        "object is committed, every replay at any later time returns it: the key is "
+        "committed in the same transaction as the object, so a crash or a lost database "
+        "connection between the commit and the answer is answered from the committed "
+        "object on replay (for a car-wash purchase the payment arguments are signed "
+        "anew, for the same WeChat Pay order). A request that created nothing is not "
+        "stored: a 4xx refusal (slot_full, limit_reached, sold_out, too_late, ...) "
+        "writes nothing, and its replay is evaluated again, so it may succeed once a "
+        "place is free (or be refused with another code). 5xx and 429 are never "
+        "stored: retry with the same key. A replay arriving while the first request "
+        "still runs waits for its answer (409 conflict if it has none within 15 s)."
     )
     # Only the extensions we use: OpenAPI (the document) and HTTP (automatic HEAD and
     # OPTIONS). The built-in injection extension adds a signal dispatch to every

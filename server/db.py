@@ -55,6 +55,9 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     if url.startswith("asyncpg://"):
         connection = expand_db_url(url)
         connection["credentials"]["connection_class"] = PgConnection
+        # Our own client class: a dropped connection never outlives its transaction
+        # (server/pg_backend.py).
+        connection["engine"] = "server.pg_backend"
     if url_is_sqlite(url):
         # Our own client class: WAL, busy timeout, BEGIN IMMEDIATE (server/sqlite_backend.py).
         connection = {

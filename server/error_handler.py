@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
+import asyncpg
 import orjson
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -51,7 +52,38 @@ def render(error: errors.AppError) -> HTTPResponse:
 
 
 # A dependency that cannot be reached: the client did nothing wrong and may retry.
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, DBConnectionError, ConnectionError)
+# PostgreSQL's: a connection the server terminated or lost (asyncpg raises these as
+# they are, Tortoise translates none of them), refused while the server shuts down or
+# starts, or a driver connection left unusable by the fault (InterfaceError, which
+# includes "connection is closed"; InternalClientError, which asyncpg raises for the
+# next operation on a pooled connection that received the server's FATAL while idle:
+# its protocol still waits for the end of that error when the socket close has not
+# yet been seen. server/pg_backend.py closes such a connection).
+UNREACHABLE = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    DBConnectionError,
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+)
+
+
+def unreachable(exception: BaseException) -> bool:
+    """A dependency fault, also when wrapped (`raise X from fault`, as Tortoise does)."""
+    seen: BaseException | None = exception
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, UNREACHABLE):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 RETRY_AFTER_S = 5
 
 
@@ -92,7 +124,7 @@ def to_app_error(exception: BaseException, request: Request | None = None) -> er
     """Translate anything raised into an AppError (unexpected → 500 internal)."""
     if isinstance(exception, errors.AppError):
         return exception
-    if isinstance(exception, UNREACHABLE):
+    if unreachable(exception):
         return unavailable(exception)
     if isinstance(exception, NotFound):
         return errors.NotFound("接口不存在")

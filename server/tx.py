@@ -7,6 +7,11 @@ commit — pushing a notice id to the Redis Stream — is registered with `after
 and runs once the transaction is durable; if the process dies first, the relay job
 finds the row and does it (services.notifications.delivery.sweep).
 
+A request carrying an Idempotency-Key has its key inserted by the first transaction
+that commits in it (services/idempotency.py): the key is claimed by the commit that
+creates the object, never in a statement of its own. A service names what it created
+with `tx.created(id)`, so a lost answer can be told again from it.
+
 Nothing here imports Sanic: services and the booking engine share it.
 """
 
@@ -23,6 +28,8 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from server.errors import InvalidState
+from services import idempotency
+from services.idempotency import Keyed
 
 log = logging.getLogger("tx")
 
@@ -35,6 +42,11 @@ class Tx:
 
     conn: BaseDBAsyncClient
     _after: list[AfterCommit] = field(default_factory=list)
+    ref: str | None = None
+
+    def created(self, ref: int | str) -> None:
+        """Name the object this transaction creates (kept with the request's key)."""
+        self.ref = str(ref)
 
     def after_commit(self, work: AfterCommit) -> None:
         """Run `work` once this transaction has committed (never if it rolls back)."""
@@ -58,12 +70,31 @@ class Tx:
                 log.exception("after-commit work failed; the relay job will repeat it")
 
 
+class _FromContext:
+    pass
+
+
+FROM_CONTEXT = _FromContext()
+
+
 @asynccontextmanager
-async def transaction() -> AsyncIterator[Tx]:
-    """`async with transaction() as tx:` — commit, then run tx's after-commit work."""
+async def transaction(*, keyed: Keyed | _FromContext | None = FROM_CONTEXT) -> AsyncIterator[Tx]:
+    """`async with transaction() as tx:` — commit, then run tx's after-commit work.
+
+    The key of the request in this context (or `keyed`, for a transaction written on
+    behalf of another request, as the booking engine's group commit does) is inserted
+    before the commit; `idempotency.KeyTaken` when that key committed already.
+    """
+    key = idempotency.current() if isinstance(keyed, _FromContext) else keyed
+    if key is not None and key.written:
+        key = None
     async with in_transaction() as conn:
         tx = Tx(conn)
         yield tx
+        if key is not None:
+            await idempotency.write_in(conn, key, ref=tx.ref)
+    if key is not None:
+        key.written = True
     await tx.committed()
 
 

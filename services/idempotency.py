@@ -1,32 +1,42 @@
-"""Idempotency records in the database: claim a key, store its first answer, replay it.
+"""Idempotency records in the database: the key rides in the transaction that creates.
 
 Why the database and not Redis: API.md §1 promises that a replay returns the first
-response for at least 24 h, and Redis may lose its keys (FLUSHALL, a restart without
-persistence, a failover). Redis only caches finished answers (server/idempotency.py).
+response for at least 24 h and that once the object is committed no replay creates a
+second one, and Redis may lose its keys (FLUSHALL, a restart without persistence, a
+failover). Redis caches finished answers and holds the short lease that makes a
+concurrent replay wait (server/idempotency.py).
 
-A key goes through two steps. `claim` inserts the row before the handler runs; the
-unique (user, route, key) index makes exactly one of any number of concurrent requests
-the runner, the others wait for its answer. `store` writes the answer after the
-handler returned; `release` deletes the claim when there is no answer to keep (a 5xx,
-a 429, a crash), so a retry runs again. A claim left behind by a process killed
-between the two steps is taken over after `STALE_AFTER` (see `claim`).
+Why in the creating transaction: a record written in a statement of its own, before
+or after the object, leaves a gap a crash can fall into (an object without its key:
+a replay creates it again; a key without an object: a refusal kept for nothing). So
+the request's `Keyed` travels in a context variable, and the transaction that writes
+the object (`server.tx.transaction`, or a group commit of the booking engine) inserts
+the record in the same commit: the object and its key exist together or not at all.
+The unique (user, route, key) index makes every other transaction carrying that key
+fail (`KeyTaken`) and roll back, so a second object can never commit. The answer
+itself (status and body) is written right after the commit (`store`); a process
+killed in between leaves the record without an answer but with `ref`, what was
+created, from which the route tells its answer again (`recover`).
+
+A request that creates nothing (a 4xx refusal such as `slot_full`) writes nothing,
+so a key costs a refusal no database write; its replay is evaluated again.
 """
 
 from __future__ import annotations
 
-import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from models.idempotency import IdempotencyRecord
-from server.errors import IdempotencyMismatch
 
 KEEP = timedelta(hours=24)
-# Longer than any request may run (Sanic's RESPONSE_TIMEOUT is 60 s): a claim older
-# than this belongs to a process that died before storing its answer.
+# Longer than any request may run (Sanic's RESPONSE_TIMEOUT is 60 s): a record older
+# than this without an answer belongs to a process that died after its commit.
 STALE_AFTER = timedelta(seconds=120)
 
 
@@ -39,98 +49,137 @@ class Answer:
     content_type: str
 
 
-@dataclass(frozen=True)
-class Claim:
-    """What to do with a request: `run` it (we hold the claim), `replay` the stored
-    answer, or `wait` for the request that holds the claim."""
+@dataclass
+class Keyed:
+    """A request carrying an Idempotency-Key, as its creating transaction needs it."""
 
-    action: Literal["run", "replay", "wait"]
-    record_id: int
-    token: str = ""
-    answer: Answer | None = None
+    user_id: int
+    route: str
+    key_digest: str
+    fingerprint: str
+    at: datetime
+    written: bool = False  # a transaction carrying this key has committed
+
+    def record(self, *, ref: str | None) -> IdempotencyRecord:
+        at = self.at.astimezone(UTC)
+        return IdempotencyRecord(
+            user_id=self.user_id,
+            route=self.route,
+            key_digest=self.key_digest,
+            fingerprint=self.fingerprint,
+            claim_token="",
+            claimed_at=at,
+            expires_at=at + KEEP,
+            ref=ref,
+        )
 
 
-def _answer(record: IdempotencyRecord) -> Answer | None:
-    if record.status is None:
-        return None
-    return Answer(
-        status=record.status,
-        body=record.body or "",
-        content_type=record.content_type or "application/json; charset=utf-8",
-    )
+class KeyTaken(Exception):
+    """Another transaction already committed this key: this one rolled back."""
 
 
-async def claim(
-    *, user_id: int, route: str, key_digest: str, fingerprint: str, now: datetime
-) -> Claim:
-    """Claim the key for this request, or say how the request that has it answered.
+CURRENT: ContextVar[Keyed | None] = ContextVar("idempotency_keyed", default=None)
 
-    Raises IdempotencyMismatch when the key was used with another body. A claim older
-    than STALE_AFTER without an answer is taken over (its process died): the request
-    runs again, which is the one case where a key may create twice (the first process
-    committed its object and died before `store`).
-    """
-    token = secrets.token_hex(16)
-    now = now.astimezone(UTC)
+
+def current() -> Keyed | None:
+    """The key of the request running in this context, if it has one left to write."""
+    keyed = CURRENT.get()
+    return None if keyed is None or keyed.written else keyed
+
+
+async def write_in(conn: BaseDBAsyncClient, keyed: Keyed, *, ref: str | None) -> None:
+    """Insert the key's record inside the creating transaction (`conn`).
+
+    Raises KeyTaken when the key was committed already (the caller's transaction
+    rolls back with it, so its object is not created a second time)."""
     try:
-        record = await IdempotencyRecord.create(
-            user_id=user_id,
-            route=route,
-            key_digest=key_digest,
-            fingerprint=fingerprint,
-            claim_token=token,
-            claimed_at=now,
-            expires_at=now + KEEP,
-        )
-        return Claim("run", record.id, token)
+        await keyed.record(ref=ref).save(using_db=conn)
     except IntegrityError:
-        pass
-    found = await IdempotencyRecord.get_or_none(user_id=user_id, route=route, key_digest=key_digest)
-    if found is None:  # released between our insert and this read: try once more
-        return await claim(
-            user_id=user_id, route=route, key_digest=key_digest, fingerprint=fingerprint, now=now
+        raise KeyTaken() from None
+
+
+async def write_many(conn: BaseDBAsyncClient, rows: list[tuple[Keyed, str | None]]) -> None:
+    """The records of a group commit in one multi-row insert; KeyTaken on any conflict
+    (the batch rolls back and each request is written alone)."""
+    if not rows:
+        return
+    try:
+        await IdempotencyRecord.bulk_create(
+            [keyed.record(ref=ref) for keyed, ref in rows], using_db=conn
         )
-    if found.fingerprint != fingerprint:
-        raise IdempotencyMismatch()
-    answer = _answer(found)
-    if answer is not None:
-        return Claim("replay", found.id, answer=answer)
-    if found.claimed_at.astimezone(UTC) < now - STALE_AFTER:
-        taken = await IdempotencyRecord.filter(
-            id=found.id, claim_token=found.claim_token, status__isnull=True
-        ).update(claim_token=token, claimed_at=now, expires_at=now + KEEP)
-        if taken:
-            return Claim("run", found.id, token)
-    return Claim("wait", found.id)
+    except IntegrityError:
+        raise KeyTaken() from None
 
 
-async def store(*, record_id: int, token: str, answer: Answer, now: datetime) -> bool:
-    """Keep the first answer for KEEP from now; False if our claim was taken over."""
-    now = now.astimezone(UTC)
-    updated = await IdempotencyRecord.filter(
-        id=record_id, claim_token=token, status__isnull=True
-    ).update(
-        status=answer.status,
-        body=answer.body,
-        content_type=answer.content_type,
-        expires_at=now + KEEP,
+@dataclass(frozen=True)
+class Found:
+    """The record of a key: its answer, or None while only the object is committed."""
+
+    fingerprint: str
+    answer: Answer | None
+    ref: str | None
+    claimed_at: datetime
+
+
+async def find(*, user_id: int, route: str, key_digest: str) -> Found | None:
+    record = await IdempotencyRecord.get_or_none(
+        user_id=user_id, route=route, key_digest=key_digest
     )
-    return bool(updated)
-
-
-async def release(*, record_id: int, token: str) -> None:
-    """Forget a claim that produced no answer worth keeping, so a retry runs again."""
-    await IdempotencyRecord.filter(id=record_id, claim_token=token, status__isnull=True).delete()
-
-
-async def state(*, record_id: int) -> Answer | Literal["pending", "gone"]:
-    """Where a claim held by another request stands (for a waiting replay)."""
-    record = await IdempotencyRecord.get_or_none(id=record_id)
     if record is None:
+        return None
+    answer = None
+    if record.status is not None:
+        answer = Answer(
+            status=record.status,
+            body=record.body or "",
+            content_type=record.content_type or "application/json; charset=utf-8",
+        )
+    return Found(record.fingerprint, answer, record.ref, record.claimed_at.astimezone(UTC))
+
+
+async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
+    """Keep the first answer for KEEP from now; False if another answer was kept first.
+
+    The record exists when the request committed its object; a route that answers
+    without a transaction of ours (an engine replay, a write of its own) gets its
+    record here."""
+    now = now.astimezone(UTC)
+    fields = {
+        "status": answer.status,
+        "body": answer.body,
+        "content_type": answer.content_type,
+        "expires_at": now + KEEP,
+    }
+    updated = await IdempotencyRecord.filter(
+        user_id=keyed.user_id, route=keyed.route, key_digest=keyed.key_digest, status__isnull=True
+    ).update(**fields)
+    if updated or keyed.written:
+        return bool(updated)
+    record = keyed.record(ref=None)
+    for name, value in fields.items():
+        setattr(record, name, value)
+    try:
+        await record.save()
+    except IntegrityError:
+        return False
+    return True
+
+
+def is_stale(found: Found, *, now: datetime) -> bool:
+    """No answer for longer than any request runs: its process died after the commit."""
+    return found.claimed_at < now.astimezone(UTC) - STALE_AFTER
+
+
+async def state(
+    *, user_id: int, route: str, key_digest: str
+) -> Answer | Literal["pending", "gone"]:
+    """Where a key held by another request stands (for a waiting replay)."""
+    found = await find(user_id=user_id, route=route, key_digest=key_digest)
+    if found is None:
         return "gone"
-    return _answer(record) or "pending"
+    return found.answer or "pending"
 
 
 async def purge_expired(*, now: datetime) -> int:
-    """Delete records past their keeping time (claims included: their owner is long gone)."""
+    """Delete records past their keeping time."""
     return await IdempotencyRecord.filter(expires_at__lt=now.astimezone(UTC)).delete()

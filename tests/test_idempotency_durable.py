@@ -1,9 +1,8 @@
-"""Idempotency keys outlive Redis (issue 13): the first answer lives in the database.
+"""Idempotency keys outlive Redis: the first answer lives in the database.
 
 Each creating POST is sent with a key, Redis is flushed (as FLUSHALL or a restart
 without persistence would), and the replay must return the first response and create
-nothing. Before the fix the replay created a second ticket and a second pass, and a
-meeting booking answered 409 instead of the stored 201.
+nothing. A refusal writes nothing and is evaluated again on replay.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from models.visitors import Pass
 from server import resources
 from services import idempotency
 from tests.support import assert_error, make_user
-from tests.support.meals import BEFORE, make_menu, order_body
+from tests.support.meals import BEFORE, make_menu, order_body, slot_specs
 from tests.support.meetings import at, book, new_room
 from tests.support.repairs import make_cast
 from tests.support.visitors import pass_body
@@ -110,13 +109,15 @@ async def test_concurrent_first_requests_create_one_object_with_one_record(clien
     assert await IdempotencyRecord.filter(user_id=cast.requester.user_id).count() == 1
 
 
-async def test_errors_are_kept_but_not_the_answers_of_a_failure(client):
-    """A 4xx is the answer to the key (kept); a stale claim of a dead process is taken over."""
+async def test_a_refusal_is_evaluated_again_and_a_lost_answer_is_told_from_the_object(client):
+    """A 4xx created nothing and is not kept (its replay answers the same, evaluated
+    again); a record whose process died before its answer is answered from the ticket."""
     cast = await make_cast()
     headers = keyed(cast.requester)
     bad = {**TICKET, "category": "no-such-category"}
     first = await client.post(f"{API}/repairs", json=bad, headers=headers)
     assert_error(first, 400, "invalid_input")
+    assert not await IdempotencyRecord.exists(user_id=cast.requester.user_id)
     await _lose_redis()
     again = await client.post(f"{API}/repairs", json=bad, headers=headers)
     assert (again.status_code, again.text) == (400, first.text)
@@ -130,10 +131,41 @@ async def test_errors_are_kept_but_not_the_answers_of_a_failure(client):
         status=None, body=None, claimed_at=datetime.now(UTC) - timedelta(minutes=10)
     )
     await _lose_redis()
-    taken_over = await client.post(f"{API}/repairs", json=TICKET, headers=headers)
-    assert taken_over.status_code == 201
+    told_again = await client.post(f"{API}/repairs", json=TICKET, headers=headers)
+    assert (told_again.status_code, told_again.json()) == (201, first.json())
+    assert await Ticket.filter(requester_id=cast.requester.user_id).count() == 1
     await record.refresh_from_db()
     assert record.status == 201
+
+
+async def test_a_keyed_refusal_writes_nothing_and_its_replay_is_evaluated_again(client):
+    """slot_full with a key: no record, no reservation, no order; once a place is free
+    the same key (the same intent, retried) gets the order."""
+    from models.booking import Reservation
+
+    menu = await make_menu(client, slots=slot_specs(1, 1))
+    holder, late = await make_user(), await make_user()
+    taken = await client.post(
+        f"{API}/meals/orders", json=order_body(menu), headers=keyed(holder, **BEFORE)
+    )
+    assert taken.status_code == 201, taken.text
+    headers = keyed(late, **BEFORE)
+    refused = await client.post(f"{API}/meals/orders", json=order_body(menu), headers=headers)
+    assert_error(refused, 409, "slot_full")
+    assert not await IdempotencyRecord.exists(user_id=late.user_id)
+    assert not await Reservation.exists(user_id=late.user_id)
+    assert not await Order.exists(user_id=late.user_id)
+    again = await client.post(f"{API}/meals/orders", json=order_body(menu), headers=headers)
+    assert_error(again, 409, "slot_full")  # evaluated again: still full
+    cancel = await client.post(
+        f"{API}/meals/orders/{taken.json()['id']}/cancel", headers=holder.with_headers(**BEFORE)
+    )
+    assert cancel.status_code == 200, cancel.text
+    placed = await client.post(f"{API}/meals/orders", json=order_body(menu), headers=headers)
+    assert placed.status_code == 201, placed.text
+    replay = await client.post(f"{API}/meals/orders", json=order_body(menu), headers=headers)
+    assert (replay.status_code, replay.text) == (201, placed.text)
+    assert await Order.filter(user_id=late.user_id).count() == 1
 
 
 async def test_expired_records_are_purged_by_the_job(client):

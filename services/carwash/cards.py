@@ -15,7 +15,7 @@ from models import could_exist
 from models.carwash import Card, CardType, Wash
 from models.identity import User
 from server import resources
-from server.errors import LimitReached, NotFound, ServiceUnavailable
+from server.errors import InvalidState, LimitReached, NotFound, ServiceUnavailable
 from server.logs import get_logger
 from server.tx import Tx, transaction
 from server.wechatpay import PayError
@@ -105,6 +105,7 @@ async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> shapes.
             amount_fen=card_type.price_fen,
             out_trade_no=new_trade_no(),
         )
+        tx.created(card.id)
     pay = resources.pay()
     try:
         prepay_id = await pay.create_order(
@@ -122,6 +123,41 @@ async def purchase(*, user_id: int, card_type_id: int, now: datetime) -> shapes.
         raise ServiceUnavailable("微信支付暂时不可用，请稍后再试", retry_after=5) from None
     await Card.filter(id=card.id).update(prepay_id=prepay_id)
     card.type = card_type
+    return shapes.Purchase(
+        card=card_view(card),
+        out_trade_no=card.out_trade_no,
+        amount_fen=card.amount_fen,
+        pay_params=shapes.PayParams(**pay.pay_params(prepay_id)),
+    )
+
+
+async def purchased(*, user_id: int, ref: str, now: datetime) -> shapes.Purchase:
+    """The purchase a committed `purchase` created (named by its transaction): the
+    answer to a replay whose first answer was lost with its process.
+
+    The WeChat Pay order is asked for again when the first process died before
+    keeping its prepay id: WeChat Pay answers the same order for the same
+    out_trade_no, so the buyer pays the one card. The signed payment arguments are
+    made anew (their timestamp and nonce are per signature); the order is the same.
+    A card no longer waiting for payment has nothing left to pay: 409 invalid_state.
+    """
+    card = await Card.get(id=int(ref), owner_id=user_id).select_related("type", "owner")
+    if card.status != "pending_payment":
+        raise InvalidState(card.status, "该洗车卡已不在待支付状态")
+    pay = resources.pay()
+    prepay_id = card.prepay_id
+    if not prepay_id:
+        try:
+            prepay_id = await pay.create_order(
+                out_trade_no=card.out_trade_no,
+                description=f"勤e家-{card.type.name}",
+                amount_fen=card.amount_fen,
+                openid=card.owner.openid,
+                expire=card.created_at + UNPAID_CLOSE_AFTER,
+            )
+        except PayError:
+            raise ServiceUnavailable("微信支付暂时不可用，请稍后再试", retry_after=5) from None
+        await Card.filter(id=card.id).update(prepay_id=prepay_id)
     return shapes.Purchase(
         card=card_view(card),
         out_trade_no=card.out_trade_no,

@@ -29,7 +29,7 @@ from services.library.circulation import (
     renew,
     return_copy,
 )
-from services.library.holds import cancel_hold, expire_holds, list_holds, place_hold
+from services.library.holds import cancel_hold, expire_holds, held, list_holds, place_hold
 from services.library.reminders import remind_due, send_overdue
 from services.library.shapes import (
     CopyView,
@@ -60,6 +60,7 @@ __all__ = [
     "create_title",
     "expire_holds",
     "get_title",
+    "held",
     "import_books",
     "lend_at_desk",
     "list_holds",

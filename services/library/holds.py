@@ -55,10 +55,17 @@ async def place_hold(*, user_id: int, title_id: int, now: datetime) -> HoldView:
             live_key=live_key(user_id, title.id),
             created_at=now,
         )
+        tx.created(hold.id)
         # A copy on the shelf goes to the first in line: me, as nobody waits while a
         # copy is on the shelf (serve_shelf keeps it first come, first served anyway).
         await serve_shelf(tx, title=title, now=now)
     return await hold_out(await Hold.get(id=hold.id))
+
+
+async def held(*, user_id: int, ref: str, now: datetime) -> HoldView:
+    """The hold a committed `place_hold` created (named by its transaction): the answer
+    to a replay whose first answer was lost with its process."""
+    return await hold_out(await Hold.get(id=int(ref), user_id=user_id))
 
 
 async def own_hold(*, user_id: int, hold_id: int) -> Hold:

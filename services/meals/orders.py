@@ -119,6 +119,14 @@ async def place_order(
     return await order_view(order=order, position=reservation.position)
 
 
+async def ordered(*, user_id: int, ref: str, now: datetime) -> shapes.Order:
+    """The order a committed `place_order` created (its transaction named the engine's
+    reservation): the answer to a replay whose first answer was lost with its process,
+    whatever the time of the replay (the deadline has nothing to say about it)."""
+    order = await Order.get(reservation_id=int(ref), user_id=user_id).select_related("slot")
+    return await order_view(order=order)
+
+
 def _withdrawn() -> InvalidState:
     return InvalidState("withdrawn", "该菜单已撤回，不能下单")
 

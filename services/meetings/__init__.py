@@ -7,6 +7,7 @@ completion), rules.py (time rules; the wire shapes, which handlers document as t
 
 from services.meetings.approval import approve, reject
 from services.meetings.bookings import (
+    booked,
     booking_ics,
     booking_view,
     bookings_of,
@@ -48,6 +49,7 @@ __all__ = [
     "Skipped",
     "all_rooms",
     "approve",
+    "booked",
     "booking_ics",
     "booking_view",
     "bookings_of",

@@ -310,6 +310,14 @@ async def _announce_created(
 # --- reading -----------------------------------------------------------------------
 
 
+async def booked(*, user_id: int, ref: str, now: datetime) -> Booking:
+    """The booking a committed `create_booking` created: its transaction named the
+    engine's reservation. The answer to a replay whose first answer was lost with
+    its process."""
+    row = await BookingRow.get(reservation_id=int(ref), organizer_id=user_id)
+    return await booking_view(booking_id=row.id)
+
+
 async def booking_view(*, booking_id: int) -> Booking:
     row = await BookingRow.get(id=booking_id).select_related("room", "organizer__staff")
     return Booking.of(row, organizer_name=_organizer_name(row))

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 from services.procurement.reminders import remind, working_time
 from services.procurement.report import XLSX, monthly, monthly_xlsx
-from services.procurement.requests import act, attachment, get, list_requests, submit
+from services.procurement.requests import (
+    act,
+    attachment,
+    get,
+    list_requests,
+    submit,
+    submitted,
+)
 from services.procurement.resubmit import resubmit
 from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS, wire_stage
 from services.procurement.shapes import RequestPage, RequestView, SpendReport
@@ -34,6 +41,7 @@ __all__ = [
     "remind",
     "resubmit",
     "submit",
+    "submitted",
     "wire_stage",
     "working_time",
 ]

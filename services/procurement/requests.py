@@ -264,6 +264,7 @@ async def submit(
             created_at=now,
             updated_at=now,
         )
+        tx.created(request.id)
         # Raising inside the transaction undoes the request and the links.
         await uploads.take(
             tx,
@@ -290,6 +291,12 @@ async def submit(
             skip=[principal.user_id],
         )
     return await one(request)
+
+
+async def submitted(*, user_id: int, ref: str, now: datetime) -> RequestView:
+    """The request a committed submit created (named by its transaction): the answer
+    to a replay of a submit whose first answer was lost with its process."""
+    return await one(await PurchaseRequest.get(id=int(ref), requester_id=user_id))
 
 
 async def get(*, request_id: int, principal: Principal) -> RequestView:

@@ -20,6 +20,7 @@ from services.repairs.tickets import (
     list_tickets,
     photo,
     report,
+    reported,
     set_deadline,
     visible_ticket,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "list_tickets",
     "photo",
     "report",
+    "reported",
     "set_deadline",
     "stats",
     "visible_ticket",

@@ -278,6 +278,7 @@ async def report(
             updated_at=now,
             due_at=now + limit,
         )
+        tx.created(ticket.id)
         # Raising inside the transaction undoes the ticket and the photo links.
         await uploads.take(
             tx, wanted, owner_id=principal.user_id, field="photo_ids", ticket_id=ticket.id
@@ -299,6 +300,12 @@ async def report(
             now=now,
         )
     return await one(ticket)
+
+
+async def reported(*, user_id: int, ref: str, now: datetime) -> Ticket:
+    """The ticket a committed report created (named by its transaction): the answer
+    to a replay of a report whose first answer was lost with its process."""
+    return await one(await TicketRow.get(id=int(ref), requester_id=user_id))
 
 
 async def get(*, ticket_id: int, principal: Principal) -> Ticket:

@@ -24,6 +24,7 @@ from services.visitors.gate import admit, entry_log, find_passes, verify
 from services.visitors.invitations import (
     create_pass,
     get_pass,
+    invited,
     list_passes,
     pass_qr,
     revoke_pass,
@@ -65,6 +66,7 @@ __all__ = [
     "expire_passes",
     "find_passes",
     "get_pass",
+    "invited",
     "list_passes",
     "pass_qr",
     "refusal",

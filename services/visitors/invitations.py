@@ -11,6 +11,7 @@ from server.clock import utc
 from server.errors import InvalidInput, InvalidState, NotFound
 from server.pagination import page
 from server.qr import qr_png, qr_svg
+from server.tx import transaction
 from services.visitors.rules import effective_status, validate_pass
 from services.visitors.shapes import PassInfo, PassPage, pass_info
 from services.visitors.tokens import new_token, seal_token, token_hash, unseal_token
@@ -52,8 +53,16 @@ async def create_pass(
         max_entries=max_entries,
         now=now,
     )
-    created = await insert_pass(host_id=host_id, fields=fields)
+    async with transaction() as tx:
+        created = await insert_pass(host_id=host_id, fields=fields)
+        tx.created(created.id)
     return pass_info(created, now=now)
+
+
+async def invited(*, user_id: int, ref: str, now: datetime) -> PassInfo:
+    """The pass a committed invitation created (named by its transaction): the answer
+    to a replay of an invitation whose first answer was lost with its process."""
+    return await get_pass(host_id=user_id, pass_id=int(ref), now=now)
 
 
 async def _own_pass(*, host_id: int, pass_id: int) -> Pass:
