@@ -1,4 +1,4 @@
-"""Crash soak (issue 11): kill -9 the real server while staff order lunch, then check.
+"""Crash soak: kill -9 the real server while staff order lunch, then check.
 
     .venv/bin/python -m bench.crash_soak --rounds 20 --db postgres
     .venv/bin/python -m bench.crash_soak --rounds 3 --seconds 3      # a short look
@@ -740,7 +740,7 @@ class Verdict:
 
 
 def check(snap: Snapshot, seen: list[Seen], relay: bool) -> Verdict:
-    """Every invariant of issue 11 part 3, on the state after the repair."""
+    """Every invariant of the soak, on the state after the repair."""
     v = Verdict()
     bad = v.violations.append
     # Places: engine (occupancy and reservation rows, Redis) = live orders <= capacity.

@@ -1,4 +1,4 @@
-"""Crash soak over money and created objects (issue 25): kill -9 the real server while
+"""Crash soak over money and created objects: kill -9 the real server while
 staff buy, pay, wash and refund car-wash cards and create visitor passes, repair tickets
 and purchase requests; restart, replay, repair; then count.
 

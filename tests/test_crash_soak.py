@@ -1,4 +1,4 @@
-"""Crash test of issue 11: a short round of bench/crash_soak.py, real processes only.
+"""Crash test: a short round of bench/crash_soak.py, real processes only.
 
 The real server (`python -m server run --workers 2`, its own process group, background
 process included) runs against the PostgreSQL of TEST_DATABASE_URL (in a schema of its

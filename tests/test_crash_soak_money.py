@@ -1,4 +1,4 @@
-"""A short round of bench/crash_soak_money.py (issue 25): real processes only.
+"""A short round of bench/crash_soak_money.py: real processes only.
 
 The real server (`python -m server run`, its own process group, background process
 included) on the PostgreSQL of TEST_DATABASE_URL (in a database and schema of its own,

@@ -1,5 +1,5 @@
 """The admin's walk through the H5 stand-in at 1280×800 against the real server (API.md
-§13, issue 28's admin row): find a staff entry and deactivate it, withdraw a menu, issue a
+§13, the admin's jobs): find a staff entry and deactivate it, withdraw a menu, issue a
 gym desk key shown once as a QR, edit a card type's price, download the gym settlement
 workbook, edit an assessment team; each step checked in the server's data, and every page
 fits 1280×800 and a 375 px phone without scrolling sideways."""

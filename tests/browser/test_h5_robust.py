@@ -1,4 +1,4 @@
-"""The H5 under double taps, lost replies and a failed API (issue 27): one action per tap,
+"""The H5 under double taps, lost replies and a failed API: one action per tap,
 one object per intent, every page honest about a failed load and a field's reason shown
 under the field. The server's own answer (over HTTP, the second witness) counts the objects."""
 
