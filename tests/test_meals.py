@@ -418,3 +418,22 @@ async def test_ids_beyond_32_bits_are_answered_without_a_5xx(client):
         assert field in assert_error(response, 400, "invalid_input")["details"]["fields"]
     response = await client.get(f"/api/v1/meals/orders?cursor={huge}", headers=staff.headers)
     assert "cursor" in assert_error(response, 400, "invalid_input")["details"]["fields"]
+
+
+async def test_an_order_names_its_day_meal_and_canteen_wherever_it_is_read(client):
+    """API.md §3's Order carries the menu's date, meal and canteen: a list of orders
+    (我的订餐) and the till show which day an order is for without fetching its menu."""
+    menu = await make_menu(client)
+    me = await make_user()
+    created = await place(client, me, order_body(menu))
+    assert created.status_code == 201, created.text
+    listed = await client.get("/api/v1/meals/orders", headers=me.with_headers(**BEFORE))
+    read = await client.get(
+        f"/api/v1/meals/orders/{created.json()['id']}", headers=me.with_headers(**BEFORE)
+    )
+    for order in (created.json(), listed.json()["items"][0], read.json()):
+        assert (order["date"], order["meal"], order["canteen"]) == (
+            menu["date"],
+            "lunch",
+            menu["canteen"],
+        )

@@ -166,9 +166,13 @@ async def order_view(*, order: Order, position: int | None = None) -> shapes.Ord
     if order.status == "waitlisted" and position is None:
         position = (await booking.get(reservation_id=order.reservation_id)).position
     slot: PickupSlot = order.slot
+    menu = await menu_shape(menu_id=order.menu_id)  # cached: no query on the hot path
     return shapes.Order(
         id=order.id,
         menu_id=order.menu_id,
+        date=menu.date,
+        meal=menu.meal,
+        canteen=menu.canteen,
         slot=shapes.SlotRef(id=slot.id, start=slot.start, end=slot.end),
         items=[shapes.Item.model_validate(item) for item in order.items],
         total_fen=order.total_fen,

@@ -99,6 +99,9 @@ class Order(BaseModel):
 
     id: int
     menu_id: int
+    date: dt.date
+    meal: str
+    canteen: str
     slot: SlotRef
     items: list[Item]
     total_fen: int
