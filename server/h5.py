@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,14 +35,9 @@ H5_DIR = Path(__file__).resolve().parent.parent / "miniapp_stub" / "h5"
 PREFIX = "/app"
 VENDOR_MAX_AGE = 86_400
 VERSIONED_CACHE = "public, max-age=31536000, immutable"
-# What index.html loads: rewritten to the versioned path when served.
-INDEX_ASSETS = (
-    "vendor/vant/index.css",
-    "css/app.css",
-    "css/pages.css",
-    "css/admin.css",
-    "js/main.js",
-)
+# What index.html loads (every relative href/src that is a file of the app): rewritten to
+# the versioned path when served, so a stylesheet added to the page is versioned too.
+_LOADED = re.compile(r'(href|src)="([^":/][^":]*)"')
 COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt", ".map")
 MIN_GZIP = 512
 
@@ -99,9 +95,14 @@ def index_html() -> bytes:
     """index.html with its assets named by the versioned path."""
     text = (H5_DIR / "index.html").read_text(encoding="utf-8")
     version = tree_hash()
-    for asset in INDEX_ASSETS:
-        text = text.replace(f'"{asset}"', f'"v/{version}/{asset}"')
-    return text.encode()
+
+    def versioned(found: re.Match[str]) -> str:
+        attribute, name = found.group(1), found.group(2)
+        if not (H5_DIR / name).is_file():
+            return found.group(0)
+        return f'{attribute}="v/{version}/{name}"'
+
+    return _LOADED.sub(versioned, text).encode()
 
 
 def _resolve(relative: str) -> Path:

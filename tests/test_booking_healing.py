@@ -198,6 +198,7 @@ async def test_a_write_against_a_replaced_copy_starts_again():
             seq=None,
             epoch=old_epoch,
             policy=engine.Written(one_per_slot=True, hold_ttl_s=-1),
+            keyed=None,
             now=NOW,
         )
     assert await Reservation.filter(resource_id=rid).count() == 0
