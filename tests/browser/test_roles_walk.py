@@ -166,7 +166,9 @@ def _served_lunch(admin_api: Api, staff_api: Api, h5_server: Server) -> dict:
          "items": [{"dish_id": menu["dishes"][0]["id"], "qty": 1}]},
         status=201,
     )  # fmt: skip
-    Api(h5_server, "demo-C0001").post("/canteen/redeem", {"code": order["pickup_code"]})
+    till = Api(h5_server, "demo-C0001")
+    till.http.headers["X-Test-Now"] = at(day, "11:40")  # the till serves on the order's day
+    till.post("/canteen/redeem", {"code": order["pickup_code"]})
     return order
 
 
@@ -201,7 +203,10 @@ def test_staff_resubmits_a_rejected_request_and_the_audit_keeps_the_rejection(ph
          "items": [{"name": "投影仪", "spec": "4000流明", "qty": 2, "unit": "台", "unit_price_fen": 350000}]},
         status=201,
     )  # fmt: skip
-    head_api.post(f"/procurement/requests/{made['id']}/reject", {"comment": "数量偏多，请改为1台"})
+    head_api.post(
+        f"/procurement/requests/{made['id']}/reject",
+        {"comment": "数量偏多，请改为1台", "stage": "dept"},
+    )
 
     me = phone_of(entry["code"], f"/procurement/{made['id']}")
     expect(me.testid("purchase-status")).to_have_text("已驳回")
