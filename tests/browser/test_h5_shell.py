@@ -113,7 +113,7 @@ def test_every_notice_kind_opens_an_existing_page(phone_of, new_staff):
 
 def test_admin_import_keeps_every_role_from_the_server(phone_of, admin_api):
     unique = secrets.token_hex(3).upper()
-    admin = phone_of("demo-A0001", "/admin?tab=staff")
+    admin = phone_of("demo-A0001", "/admin/staff/import")
     for role in ROLES:
         expect(admin.testid(f"staff-role-{role}")).to_be_visible()
     admin.testid("staff-csv").locator("textarea").fill(
