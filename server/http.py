@@ -341,7 +341,8 @@ def doc(
             content |= {media: RawSchema(schema) for media, schema in (alternatives or {}).items()}
             decorated = openapi.response(status, content, "成功")(decorated)
         elif status == 204:
-            decorated = openapi.response(204, description="成功（无内容）")(decorated)
+            # No body, so no media type (content=None would document "*/*").
+            decorated = openapi.response(204, {}, description="成功（无内容）")(decorated)
         extra = extra_responses or {}
         for code_status, (schema, text) in extra.items():
             if code_status in by_status:
