@@ -16,6 +16,7 @@ from server.errors import InvalidInput, NotFound
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from server.money import Fen
+from server.xlsx import CONTENT_TYPE as XLSX
 from services import carwash
 from services.carwash import bay, card_types, cards, desk, payments, redeem, report, shapes
 
@@ -195,6 +196,7 @@ async def create_slots(request: Request) -> HTTPResponse:
     tag="carwash",
     query=ReportQuery,
     response=ReportOut,
+    alternatives={XLSX: {"type": "string", "format": "binary"}},
     errors=["forbidden"],
     description="&format=xlsx 返回同样内容的 Excel 工作簿。",
 )
@@ -208,7 +210,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
     if query.format == "xlsx":
         return HTTPResponse(
             report.to_xlsx(result.model_dump()),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            content_type=XLSX,
             headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
         )
     return reply(result)

@@ -13,9 +13,11 @@ from models import MAX_ID
 from server import clock
 from server.auth import guard, principal_of, public
 from server.clock import parse_month, today
+from server.errors import InvalidInput
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from server.money import Fen
+from server.xlsx import CONTENT_TYPE as XLSX
 from services import duty
 from services.duty import shapes
 
@@ -33,7 +35,6 @@ ReportOut = shapes.Report
 RatingOut = shapes.Rating
 
 Mode = Literal["appointment", "walk_in", "errand"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- wire models -------------------------------------------------------------------
@@ -171,6 +172,8 @@ async def list_all_services(request: Request) -> HTTPResponse:
 async def update_service(request: Request, service_id: int) -> HTTPResponse:
     body = parse_body(request, ServicePatch)
     changes = body.model_dump(exclude_unset=True)
+    if nulls := {name: "不能为空" for name, value in changes.items() if value is None}:
+        raise InvalidInput(nulls)  # every field of a service has a value: null is no edit
     result = await duty.catalog.update_service(service_id=service_id, changes=changes)
     return reply(result)
 
@@ -206,6 +209,7 @@ async def create_slots(request: Request) -> HTTPResponse:
     tag="duty",
     query=ReportQuery,
     response=ReportOut,
+    alternatives={XLSX: {"type": "string", "format": "binary"}},
     errors=["forbidden"],
     description="&format=xlsx 返回同样内容的 Excel 工作簿。管理员与勤务站窗口人员可看。",
 )

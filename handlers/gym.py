@@ -17,11 +17,10 @@ from server.h5 import PREFIX as H5_PREFIX
 from server.http import doc, now, parse_body, parse_query, reply
 from server.idempotency import idempotent
 from server.pagination import PageQuery
+from server.xlsx import CONTENT_TYPE as XLSX
 from services import gym
 
 bp = Blueprint("gym", url_prefix="/api/v1")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- wire models -------------------------------------------------------------------

@@ -653,3 +653,19 @@ async def test_bad_input_is_400_and_roles_are_checked(client):
     )
     assert_error(slots, 400, "invalid_input")
     assert SHANGHAI.key == "Asia/Shanghai"
+
+
+async def test_an_edit_that_sends_null_is_400_and_changes_nothing(client):
+    """Every field of a service has a value: `"mode": null` is a client mistake (400
+    under its field), never a 500 from the database's NOT NULL."""
+    admin = await make_user("admin")
+    service = await new_service(client, admin, mode="appointment")
+    response = await client.patch(
+        f"{API}/admin/duty/services/{service['id']}",
+        json={"mode": None, "name": "改名"},
+        headers=admin.headers,
+    )
+    assert assert_error(response, 400, "invalid_input")["details"]["fields"] == {"mode": "不能为空"}
+    listed = await client.get(f"{API}/admin/duty/services", headers=admin.headers)
+    same = next(s for s in listed.json()["items"] if s["id"] == service["id"])
+    assert (same["name"], same["mode"]) == (service["name"], "appointment")
