@@ -2,7 +2,8 @@
 
 The real server runs as a subprocess (`python -m server run --single-process`) on a
 free port, migrated and seeded with the demo data, against the session's Redis and
-database (a SQLite file of its own, or TEST_DATABASE_URL). Each actor gets its own
+database (a SQLite file of its own, or a PostgreSQL database of its own beside
+TEST_DATABASE_URL's). Each actor gets its own
 browser context (its own localStorage, hence its own login) with the iPhone 13 profile
 at 375 px and the zh-CN locale. Every page records JavaScript errors; a walk fails on
 any of them, and on a page that scrolls sideways.
@@ -10,6 +11,7 @@ any of them, and on a page that scrolls sideways.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import secrets
@@ -84,6 +86,14 @@ def h5_server() -> Iterator[Server]:
     if env["DATABASE_URL"].startswith("sqlite://"):
         # The migrated template (tests/support/databases.py): `migrate` finds nothing to do.
         databases.sqlite_copy(var_dir / "h5.sqlite3")
+    else:
+        # A database of its own beside the session's: the demo seed must not land in the
+        # database this worker's in-process tests read (they assume no demo data).
+        # (In a thread: the session's event loop is running in this one.)
+        session_db = env["DATABASE_URL"]
+        name = f"{databases.database_name(session_db)}_h5"
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            env["DATABASE_URL"] = pool.submit(databases.postgres_copy, session_db, name).result()
     for command in (["migrate"], ["seed-demo"]):
         subprocess.run(
             [sys.executable, "-m", "server", *command], cwd=ROOT, env=env, check=True,
