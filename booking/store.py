@@ -242,6 +242,10 @@ async def hydrate(resource_id: int) -> None:
             return
         async with hydration_lock(resource_id) as got:
             if got:
+                # Checked again under the lock: a worker that saw no copy may get the
+                # lock just after another one built it and released it.
+                if await redis.hexists(state_key(resource_id), "epoch"):
+                    return
                 async with in_transaction() as conn:
                     await lock_resource(conn, resource_id, exclusive=True)
                     truth = await load_truth(conn, resource_id)
