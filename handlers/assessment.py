@@ -11,7 +11,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from models import MAX_ID
 from server import clock
 from server.auth import guard, principal_of
-from server.http import doc, now, parse_body, parse_query, reply
+from server.http import doc, now, parse_body, parse_query, reply, workbook
 from server.idempotency import idempotent
 from server.pagination import PageQuery
 from services import assessment
@@ -513,13 +513,7 @@ async def scores(request: Request) -> HTTPResponse:
     query = parse_query(request, ScoresQuery)
     if query.format == "xlsx":
         data = await assessment.workbook(month=query.month)
-        return HTTPResponse(
-            data,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={
-                "Content-Disposition": f'attachment; filename="assessment-{query.month}.xlsx"'
-            },
-        )
+        return workbook(data, filename=f"assessment-{query.month}.xlsx")
     return reply(await assessment.scores(month=query.month))
 
 

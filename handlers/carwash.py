@@ -12,8 +12,8 @@ from sanic import Blueprint, HTTPResponse, Request
 from models import MAX_ID
 from server import clock
 from server.auth import guard, principal_of, public
-from server.errors import InvalidInput, NotFound
-from server.http import doc, now, parse_body, parse_query, reply
+from server.errors import NotFound
+from server.http import doc, now, parse_body, parse_query, reply, workbook
 from server.idempotency import idempotent
 from server.money import Fen
 from server.xlsx import CONTENT_TYPE as XLSX
@@ -203,16 +203,9 @@ async def create_slots(request: Request) -> HTTPResponse:
 @guard("admin")
 async def monthly_report(request: Request) -> HTTPResponse:
     query = parse_query(request, ReportQuery)
-    year, month = (int(p) for p in query.month.split("-"))
-    if year < 2000 or year > 9998:
-        raise InvalidInput({"month": "月份超出范围"})
-    result = await report.monthly(month=dt.date(year, month, 1))
+    result = await report.monthly(month=clock.parse_month(query.month))
     if query.format == "xlsx":
-        return HTTPResponse(
-            report.to_xlsx(result.model_dump()),
-            content_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="carwash-{query.month}.xlsx"'},
-        )
+        return workbook(report.to_xlsx(result.model_dump()), filename=f"carwash-{query.month}.xlsx")
     return reply(result)
 
 

@@ -14,7 +14,7 @@ from server import clock
 from server.auth import guard, principal_of, public
 from server.clock import parse_month, today
 from server.errors import InvalidInput
-from server.http import doc, now, parse_body, parse_query, reply
+from server.http import doc, now, parse_body, parse_query, reply, workbook
 from server.idempotency import idempotent
 from server.money import Fen
 from server.xlsx import CONTENT_TYPE as XLSX
@@ -218,11 +218,7 @@ async def monthly_report(request: Request) -> HTTPResponse:
     query = parse_query(request, ReportQuery)
     result = await duty.report.monthly(month=parse_month(query.month))
     if query.format == "xlsx":
-        return HTTPResponse(
-            duty.report.to_xlsx(result),
-            content_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="duty-{query.month}.xlsx"'},
-        )
+        return workbook(duty.report.to_xlsx(result), filename=f"duty-{query.month}.xlsx")
     return reply(result)
 
 

@@ -14,7 +14,7 @@ from models import MAX_ID
 from server import clock
 from server.auth import desk_guard, desk_of, guard, principal_of
 from server.h5 import PREFIX as H5_PREFIX
-from server.http import doc, now, parse_body, parse_query, reply
+from server.http import doc, now, parse_body, parse_query, reply, workbook
 from server.idempotency import idempotent
 from server.pagination import PageQuery
 from server.xlsx import CONTENT_TYPE as XLSX
@@ -439,11 +439,6 @@ async def settlement(request: Request) -> HTTPResponse:
     query = parse_query(request, SettlementQuery)
     report = await gym.settlement(month=query.month)
     if query.format == "xlsx":
-        return HTTPResponse(
-            gym.settlement_xlsx(report.model_dump()),
-            content_type=XLSX,
-            headers={
-                "Content-Disposition": f'attachment; filename="gym-settlement-{query.month}.xlsx"'
-            },
-        )
+        data = gym.settlement_xlsx(report.model_dump())
+        return workbook(data, filename=f"gym-settlement-{query.month}.xlsx")
     return reply(report)

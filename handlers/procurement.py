@@ -10,7 +10,7 @@ from sanic import Blueprint, HTTPResponse, Request
 from models import MAX_ID
 from models.procurement import STATUSES
 from server.auth import guard, principal_of
-from server.http import doc, now, parse_body, parse_query, reply
+from server.http import doc, now, parse_body, parse_query, reply, workbook
 from server.idempotency import idempotent
 from server.money import Fen
 from server.pagination import PageQuery, statuses_of
@@ -302,9 +302,5 @@ async def report(request: Request) -> HTTPResponse:
     query = parse_query(request, ReportQuery)
     if query.format == "xlsx":
         name, data = await procurement.monthly_xlsx(month=query.month, now=now(request))
-        return HTTPResponse(
-            data,
-            content_type=procurement.XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}"'},
-        )
+        return workbook(data, filename=name)
     return reply(await procurement.monthly(month=query.month, now=now(request)))

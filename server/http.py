@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sanic import HTTPResponse, Request
 from sanic_ext.extensions.openapi import openapi
 
-from server import resources, wire
+from server import resources, wire, xlsx
 from server.clock import utc
 from server.errors import ERROR_STATUS, InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from server.openapi_schema import RawSchema, field_schema, model_schema
@@ -229,6 +229,15 @@ def reply(
         wire.check(model=model, result=result, payload=payload, status=status)
     return HTTPResponse(
         payload, status=status, headers=headers, content_type="application/json; charset=utf-8"
+    )
+
+
+def workbook(data: bytes, *, filename: str) -> HTTPResponse:
+    """An Excel workbook (server/xlsx.py wrote it) as a download named `filename`."""
+    return HTTPResponse(
+        data,
+        content_type=xlsx.CONTENT_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
