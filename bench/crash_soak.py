@@ -219,7 +219,10 @@ class SoakError(Exception):
 
 
 class Db:
-    """Direct reads of the server's tables (asyncpg on PostgreSQL, sqlite3 on SQLite)."""
+    """Direct reads of the server's tables (asyncpg on PostgreSQL, sqlite3 on SQLite), in
+    the PostgreSQL schema `schema` (each soak has its own)."""
+
+    schema = SCHEMA
 
     def __init__(self, opts: Options) -> None:
         self.opts = opts
@@ -230,7 +233,7 @@ class Db:
         if self.opts.db == "sqlite":
             return f"sqlite://{self.sqlite_path}"
         sep = "&" if "?" in self.opts.pg_url else "?"
-        return f"{self.opts.pg_url}{sep}schema={SCHEMA}"
+        return f"{self.opts.pg_url}{sep}schema={self.schema}"
 
     async def reset(self) -> None:
         if self.opts.db == "sqlite":
@@ -241,7 +244,9 @@ class Db:
 
         conn = await asyncpg.connect(self.opts.pg_url)
         try:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};")
+            await conn.execute(
+                f"DROP SCHEMA IF EXISTS {self.schema} CASCADE; CREATE SCHEMA {self.schema};"
+            )
         finally:
             await conn.close()
 
@@ -250,7 +255,7 @@ class Db:
             return await asyncio.to_thread(self._sqlite_fetch, sql, args)
         import asyncpg
 
-        conn = await asyncpg.connect(self.opts.pg_url, server_settings={"search_path": SCHEMA})
+        conn = await asyncpg.connect(self.opts.pg_url, server_settings={"search_path": self.schema})
         try:
             return [tuple(row) for row in await conn.fetch(sql, *args)]
         finally:

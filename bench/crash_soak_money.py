@@ -120,36 +120,7 @@ class Round:
 
 
 class MoneyDb(Db):
-    @property
-    def server_url(self) -> str:
-        if self.opts.db == "sqlite":
-            return f"sqlite://{self.sqlite_path}"
-        sep = "&" if "?" in self.opts.pg_url else "?"
-        return f"{self.opts.pg_url}{sep}schema={SCHEMA}"
-
-    async def reset(self) -> None:
-        if self.opts.db == "sqlite":
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{self.sqlite_path}{suffix}").unlink(missing_ok=True)
-            return
-        import asyncpg
-
-        conn = await asyncpg.connect(self.opts.pg_url)
-        try:
-            await conn.execute(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE; CREATE SCHEMA {SCHEMA};")
-        finally:
-            await conn.close()
-
-    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        if self.opts.db == "sqlite":
-            return await super().fetch(sql, *args)
-        import asyncpg
-
-        conn = await asyncpg.connect(self.opts.pg_url, server_settings={"search_path": SCHEMA})
-        try:
-            return [tuple(row) for row in await conn.fetch(sql, *args)]
-        finally:
-            await conn.close()
+    schema = SCHEMA
 
 
 REDIS_OPTIONS = ("--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir")
