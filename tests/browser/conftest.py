@@ -281,31 +281,65 @@ class Actor:
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True, scale="css")
 
 
+def new_actor(browser: Any, server: Server, made: list[Actor], **context: Any) -> Actor:
+    """An Actor in a browser context of its own (`context`: Playwright's options), whose
+    page records JavaScript errors; listed in `made` for `close_actors`. The caller opens
+    its page (`actor.page.goto`)."""
+    browser_context = browser.new_context(**context)
+    browser_context.set_default_timeout(15_000)
+    page = browser_context.new_page()
+    actor = Actor(page=page, server=server)
+    page.on("pageerror", lambda error: actor.errors.append(f"pageerror: {error}"))
+    page.on(
+        "console",
+        lambda message: (
+            actor.errors.append(f"console: {message.text}")
+            if message.type == "error" and not message.text.startswith(_NETWORK_LINE)
+            else None
+        ),
+    )
+    made.append(actor)
+    return actor
+
+
+def close_actors(made: list[Actor]) -> None:
+    """Close every context of `made`; a JavaScript error on any page fails the test."""
+    errors = [error for actor in made for error in actor.errors]
+    for actor in made:
+        actor.page.context.close()
+    assert not errors, errors
+
+
 @pytest.fixture
 def phone_of(browser: Any, phone: dict[str, Any], h5_server: Server):
     """`phone_of(code)` → an Actor whose app logs in with `code` (API.md §13 ?code=)."""
-    actors: list[tuple[Any, Actor]] = []
+    made: list[Actor] = []
 
     def make(code: str, path: str = "/") -> Actor:
-        context = browser.new_context(**phone)
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        actor = Actor(page=page, server=h5_server)
-        page.on("pageerror", lambda error: actor.errors.append(f"pageerror: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                actor.errors.append(f"console: {message.text}")
-                if message.type == "error" and not message.text.startswith(_NETWORK_LINE)
-                else None
-            ),
-        )
-        page.goto(f"{h5_server.app}?code={code}#{path}")
-        actors.append((context, actor))
+        actor = new_actor(browser, h5_server, made, **phone)
+        actor.page.goto(f"{h5_server.app}?code={code}#{path}")
         return actor
 
     yield make
-    errors = [error for _, actor in actors for error in actor.errors]
-    for context, _ in actors:
-        context.close()
-    assert not errors, errors
+    close_actors(made)
+
+
+DESK = {
+    "viewport": {"width": 1280, "height": 800},
+    "locale": "zh-CN",
+    "timezone_id": "Asia/Shanghai",
+}
+
+
+@pytest.fixture
+def desk_of(browser: Any, h5_server: Server):
+    """`desk_of(code, path)` → an Actor on a 1280×800 counter screen (not a phone)."""
+    made: list[Actor] = []
+
+    def make(code: str, path: str = "/") -> Actor:
+        actor = new_actor(browser, h5_server, made, **DESK)
+        actor.page.goto(f"{h5_server.app}?code={code}#{path}")
+        return actor
+
+    yield make
+    close_actors(made)

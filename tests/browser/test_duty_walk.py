@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import _NETWORK_LINE, Actor, Api, Server
+from tests.browser.conftest import Actor, Api, Server, close_actors, new_actor
 from tests.browser.support import at, local_day, photo_png
 
 DESK = {"width": 1280, "height": 800}
@@ -48,36 +48,20 @@ def _instant(hhmm: str) -> datetime:
 def screen(browser: Any, h5_server: Server) -> Iterator[Any]:
     """`screen(code, path, viewport=, when=)` → an Actor whose browser context lives at
     `when` on DAY (the server through X-Test-Now, the page through its clock)."""
-    made: list[tuple[Any, Actor]] = []
+    made: list[Actor] = []
 
     def make(code: str | None, path: str, *, viewport: dict[str, int], when: str) -> Actor:
-        context = browser.new_context(
-            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai"
+        actor = new_actor(
+            browser, h5_server, made, viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai"
         )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        actor = Actor(page=page, server=h5_server)
-        page.on("pageerror", lambda error: actor.errors.append(f"pageerror: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                actor.errors.append(f"console: {message.text}")
-                if message.type == "error" and not message.text.startswith(_NETWORK_LINE)
-                else None
-            ),
-        )
-        page.clock.install(time=_instant(when))
+        actor.page.clock.install(time=_instant(when))
         move(actor, when)
         query = f"?code={code}" if code else ""
-        page.goto(f"{h5_server.app}{query}#{path}")
-        made.append((context, actor))
+        actor.page.goto(f"{h5_server.app}{query}#{path}")
         return actor
 
     yield make
-    errors = [error for _, actor in made for error in actor.errors]
-    for context, _ in made:
-        context.close()
-    assert not errors, errors
+    close_actors(made)
 
 
 def move(actor: Actor, when: str) -> None:

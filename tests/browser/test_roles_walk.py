@@ -9,49 +9,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
-import pytest
 from playwright.sync_api import expect
 from stdnum import ean
 
-from tests.browser.conftest import _NETWORK_LINE, Actor, Api, Server
+from tests.browser.conftest import Actor, Api, Server
 from tests.browser.support import TZ, at, local_day, photo_png, scan
-
-
-@pytest.fixture
-def desk_of(browser: Any, h5_server: Server) -> Iterator[Any]:
-    """`desk_of(code, path)` → an Actor on a 1280×800 counter screen (not a phone)."""
-    actors: list[tuple[Any, Actor]] = []
-
-    def make(code: str, path: str = "/") -> Actor:
-        context = browser.new_context(
-            viewport={"width": 1280, "height": 800}, locale="zh-CN", timezone_id="Asia/Shanghai"
-        )
-        context.set_default_timeout(15_000)
-        page = context.new_page()
-        actor = Actor(page=page, server=h5_server)
-        page.on("pageerror", lambda error: actor.errors.append(f"pageerror: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                actor.errors.append(f"console: {message.text}")
-                if message.type == "error" and not message.text.startswith(_NETWORK_LINE)
-                else None
-            ),
-        )
-        page.goto(f"{h5_server.app}?code={code}#{path}")
-        actors.append((context, actor))
-        return actor
-
-    yield make
-    errors = [error for _, actor in actors for error in actor.errors]
-    for context, _ in actors:
-        context.close()
-    assert not errors, errors
 
 
 def _isbn() -> str:
