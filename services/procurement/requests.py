@@ -274,23 +274,48 @@ async def submit(
             field="attachment_ids",
             purchase_request_id=request.id,
         )
-        await RequestStep.create(
-            request_id=request.id,
-            role="requester",
-            action="submit",
-            actor_id=principal.user_id,
-            at=now,
-        )
-        await tell(
+        await hand_to_heads(
             tx,
-            user_ids=heads,
             request=request,
-            kind="procurement_to_approve",
+            heads=heads,
+            requester_id=principal.user_id,
+            action="submit",
             title="新的采购申请待您审批",
             now=now,
-            skip=[principal.user_id],
         )
     return await one(request)
+
+
+async def hand_to_heads(
+    tx: Tx,
+    *,
+    request: PurchaseRequest,
+    heads: Iterable[int],
+    requester_id: int,
+    action: str,
+    title: str,
+    now: datetime,
+) -> None:
+    """The requester's step on the trail (in the request's current round) and the notice
+    to the department heads who now decide it, inside the submit's transaction."""
+    await RequestStep.create(
+        using_db=tx.conn,
+        request_id=request.id,
+        role="requester",
+        action=action,
+        actor_id=requester_id,
+        round=request.round,
+        at=now,
+    )
+    await tell(
+        tx,
+        user_ids=heads,
+        request=request,
+        kind="procurement_to_approve",
+        title=title,
+        now=now,
+        skip=[requester_id],
+    )
 
 
 async def submitted(*, user_id: int, ref: str, now: datetime) -> RequestView:

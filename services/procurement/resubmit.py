@@ -15,7 +15,7 @@ from typing import Any
 
 from tortoise.expressions import F
 
-from models.procurement import CATEGORIES, PurchaseRequest, RequestStep
+from models.procurement import CATEGORIES, PurchaseRequest
 from models.uploads import Upload
 from server.errors import Forbidden, InvalidInput, InvalidState
 from server.tx import Tx, transaction
@@ -24,8 +24,8 @@ from services.identity import Principal
 from services.procurement.requests import (
     MAX_ATTACHMENTS,
     approvers,
+    hand_to_heads,
     one,
-    tell,
     total_of,
     visible_request,
 )
@@ -85,22 +85,14 @@ async def resubmit(
             tx, request_id=request.id, owner_id=principal.user_id, wanted=wanted
         )
         await request.refresh_from_db(using_db=tx.conn)
-        await RequestStep.create(
-            request_id=request.id,
-            role="requester",
-            action="resubmit",
-            actor_id=principal.user_id,
-            round=request.round,
-            at=now,
-        )
-        await tell(
+        await hand_to_heads(
             tx,
-            user_ids=heads,
             request=request,
-            kind="procurement_to_approve",
+            heads=heads,
+            requester_id=principal.user_id,
+            action="resubmit",
             title="采购申请已修改并重新提交，待您审批",
             now=now,
-            skip=[principal.user_id],
         )
     return await one(request)
 
