@@ -50,6 +50,10 @@ export function usePage(load, { isEmpty = emptyValue, immediate = true } = {}) {
     }
   }
   page.reload = () => fetchInto({ keepShown: false });
+  /** Show an edit's answer (an edit answers the whole object): swap the listed item with its id. */
+  page.replace = (item) => {
+    if (page.data?.items) page.data = { ...page.data, items: page.data.items.map((x) => (x.id === item.id ? item : x)) };
+  };
   /** Pull-to-refresh and refresh after an action: what is shown stays until the answer. */
   page.refresh = () => fetchInto({ keepShown: page.state === "loaded" || page.state === "empty" });
   if (immediate) Vue.onMounted(page.reload);

@@ -200,9 +200,6 @@ export default {
     const standards = usePage(() => api.get("/admin/assessment/standards", { service: service.value }, { quiet: true }));
     const surveys = usePage(() => api.get("/admin/assessment/surveys", { limit: 50 }, { quiet: true }));
 
-    function replaceIn(page, item) {
-      if (page.data) page.data = { ...page.data, items: page.data.items.map((x) => (x.id === item.id ? item : x)) };
-    }
     // Standards in bulk: one line each; the server names a bad one as items.N.field.
     const bulk = Vue.ref("");
     function bulkItems() {
@@ -282,9 +279,9 @@ export default {
       bulk, bulkItems, lineOf, addStandards, surveyForm, publish, publishSurvey,
       csv, imported, readFile, attend, attendanceErrors, importCsv, dateTime, go,
       remember: (name) => history.replaceState(null, "", `${location.pathname}${location.search}#/admin/assessment?tab=${name}`),
-      teamSaved(team) { replaceIn(teams, team); editingTeam.value = null; },
+      teamSaved(team) { teams.replace(team); editingTeam.value = null; },
       teamCreated() { creating.value = false; teams.refresh(); },
-      standardSaved(standard) { replaceIn(standards, standard); editingStandard.value = null; },
+      standardSaved(standard) { standards.replace(standard); editingStandard.value = null; },
     };
   },
 };

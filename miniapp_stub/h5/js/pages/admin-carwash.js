@@ -133,11 +133,8 @@ export default {
     const slots = usePage(() => api.get("/carwash/slots", { date: day.value }, { quiet: true }));
     const report = usePage(() => api.get("/admin/carwash/report", { month: month.value }, { quiet: true }), { isEmpty: () => false });
     const slotForm = Vue.reactive({ open_from: "08:00", open_to: "18:00", slot_minutes: 30, bays: 2 });
-    function replaceRow(type) {
-      if (types.data) types.data = { ...types.data, items: types.data.items.map((t) => (t.id === type.id ? type : t)) };
-    }
     const flip = useAction((key, id, active) => api.patch(`/admin/carwash/card-types/${id}`, { active }, { quiet: true }), {
-      done(type) { showToast(type.active ? "已恢复销售" : "已停售", "success"); replaceRow(type); },
+      done(type) { showToast(type.active ? "已恢复销售" : "已停售", "success"); types.replace(type); },
     });
     async function toggle(type) {
       try {
@@ -159,7 +156,7 @@ export default {
       tab, creating, editing, flipId, day, month, types, slots, report, slotForm, flip, toggle, define, xlsx,
       yuan, hhmm, dayLabel,
       changeDay() { define.reset(); slots.reload(); },
-      saved(type) { replaceRow(type); editing.value = null; },
+      saved(type) { types.replace(type); editing.value = null; },
       created() { creating.value = false; types.refresh(); },
     };
   },

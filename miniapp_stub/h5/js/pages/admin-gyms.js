@@ -77,11 +77,8 @@ export default {
     const editing = Vue.ref(null);
     const flipId = Vue.ref(null);
     const page = usePage(() => api.get("/admin/gym/gyms", undefined, { quiet: true }));
-    function replaceRow(gym) {
-      if (page.data) page.data = { ...page.data, items: page.data.items.map((g) => (g.id === gym.id ? gym : g)) };
-    }
     const flip = useAction((key, id, active) => api.patch(`/admin/gym/gyms/${id}`, { active }, { quiet: true }), {
-      done(gym) { showToast(gym.active ? "场馆已恢复" : "场馆已停用", "success"); replaceRow(gym); },
+      done(gym) { showToast(gym.active ? "场馆已恢复" : "场馆已停用", "success"); page.replace(gym); },
     });
     async function toggle(gym) {
       try {
@@ -97,7 +94,7 @@ export default {
     }
     return {
       creating, editing, flipId, page, flip, toggle, go,
-      saved(gym) { replaceRow(gym); editing.value = null; },
+      saved(gym) { page.replace(gym); editing.value = null; },
       created() { creating.value = false; page.refresh(); },
     };
   },

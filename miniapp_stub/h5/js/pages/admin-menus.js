@@ -194,13 +194,10 @@ export default {
     const editing = Vue.ref(null);
     const flipId = Vue.ref(null);
     const page = usePage(() => api.get("/admin/meals/menus", { from: range.from, to: range.to }, { quiet: true }));
-    function replaceRow(menu) {
-      if (page.data) page.data = { ...page.data, items: page.data.items.map((m) => (m.id === menu.id ? menu : m)) };
-    }
     const flip = useAction((key, id, withdrawn) => api.patch(`/admin/meals/menus/${id}`, { withdrawn }, { quiet: true }), {
       done(menu) {
         showToast(menu.withdrawn ? "菜单已撤回" : "菜单已恢复", "success");
-        replaceRow(menu);
+        page.replace(menu);
       },
     });
     async function withdraw(menu, withdrawn) {
@@ -217,7 +214,7 @@ export default {
     }
     return {
       MEALS, range, creating, editing, flipId, page, flip, withdraw, dayLabel, dateTime, yuan, span,
-      saved(menu) { replaceRow(menu); editing.value = null; },
+      saved(menu) { page.replace(menu); editing.value = null; },
       created() { creating.value = false; page.refresh(); },
     };
   },

@@ -124,13 +124,10 @@ export default {
     const flipId = Vue.ref(null);
     const page = usePage(() => api.get("/admin/rooms", undefined, { quiet: true }));
     const pending = usePage(() => api.get("/admin/meetings/bookings", { status: "pending_approval", limit: 50 }, { quiet: true }));
-    function replaceRow(room) {
-      if (page.data) page.data = { ...page.data, items: page.data.items.map((r) => (r.id === room.id ? room : r)) };
-    }
     const flip = useAction((key, id, closed) => api.patch(`/admin/rooms/${id}`, { closed }, { quiet: true }), {
       done(room) {
         showToast(room.closed ? "会议室已停用" : "会议室已恢复", "success");
-        replaceRow(room);
+        page.replace(room);
       },
     });
     async function close(room) {
@@ -151,7 +148,7 @@ export default {
     );
     return {
       creating, editing, flipId, page, pending, flip, close, decide, span,
-      saved(room) { replaceRow(room); editing.value = null; },
+      saved(room) { page.replace(room); editing.value = null; },
       created() { creating.value = false; page.refresh(); },
     };
   },
