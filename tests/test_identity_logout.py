@@ -43,7 +43,9 @@ async def test_a_logout_on_another_worker_reaches_this_workers_cache(client):
         # The other worker: the row revoked, the shared entry gone, the digest published.
         await AuthToken.filter(token_hash=digest).update(revoked_at=datetime.now(UTC))
         await resources.redis().delete(identity.PRINCIPAL_KEY + digest)
-        while actor.token in identity._principal_cache:  # until the message arrived
+        # Published until the listener task (subscribing concurrently) has applied it: a
+        # wait for another task's Redis subscription, not a time rule.
+        while actor.token in identity._principal_cache:
             await resources.redis().publish(identity.LOGOUT_CHANNEL, digest)
             await asyncio.sleep(0.01)
         assert_error(await client.get(ME, headers=actor.headers), 401, "unauthorized")
