@@ -15,12 +15,11 @@ from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
 from sanic_ext import Extend
-from sanic_ext.extensions.http.extension import HTTPExtension
 from sanic_ext.extensions.openapi.extension import OpenAPIExtension
 
 import booking
 from handlers import blueprints
-from server import h5, metrics, registry, resources, wire
+from server import h5, methods, metrics, registry, resources, wire
 from server.config import Settings, load_settings
 from server.error_handler import AppErrorHandler
 from server.errors import PayloadTooLarge
@@ -89,16 +88,17 @@ def create_app(
         "stored: retry with the same key. A replay arriving while the first request "
         "still runs waits for its answer (409 conflict if it has none within 15 s)."
     )
-    # Only the extensions we use: OpenAPI (the document) and HTTP (automatic HEAD and
-    # OPTIONS). The built-in injection extension adds a signal dispatch to every
-    # request for dependencies no handler declares.
-    Extend(app, built_in_extensions=False, extensions=[OpenAPIExtension, HTTPExtension])
+    # Only the extension we use: OpenAPI (the document). The built-in injection
+    # extension adds a signal dispatch to every request for dependencies no handler
+    # declares; HEAD and OPTIONS are server/methods.py's.
+    Extend(app, built_in_extensions=False, extensions=[OpenAPIExtension])
     app.ext.openapi.add_security_scheme("token", "http", scheme="bearer")
 
     for blueprint in blueprints():
         app.blueprint(blueprint)
     h5.mount(app)  # the mini-program's H5 stand-in at /app/ (API.md §13)
     metrics.install(app)  # GET /metrics and the request histogram
+    methods.add_head_and_options(app)
 
     app.register_middleware(_assign_request_id, "request", priority=1000)
     app.register_middleware(_echo_request_id, "response", priority=1000)  # type: ignore[arg-type]

@@ -112,3 +112,27 @@ async def test_nul_bytes_in_bodies_and_queries_are_400_everywhere(client):
     assert assert_error(response, 400, "invalid_input")["details"]["fields"] == {
         "items.0.name": "不能包含空字符"
     }
+
+
+async def test_head_is_get_without_its_body_and_options_names_the_methods(client):
+    """HEAD is what monitors and link checkers send: the GET's status and headers, no
+    body, on every GET route (documented shapes included); OPTIONS lists the path's
+    methods (Allow)."""
+    staff = await make_user()
+    for path, headers in (
+        ("/api/v1/health", {}),
+        ("/api/v1/me", staff.headers),
+        ("/api/v1/meals/menus?date=2026-12-01", staff.headers),
+        ("/api/v1/meals/orders/999999", staff.headers),
+        ("/api/v1/me", {}),
+    ):
+        got = await client.get(path, headers=headers)
+        head = await client.head(path, headers=headers)
+        assert head.status_code == got.status_code, (path, head.status_code, head.text)
+        assert head.content == b"", path
+        assert head.headers.get("content-type") == got.headers.get("content-type"), path
+    options = await client.options("/api/v1/meals/orders")
+    assert options.status_code == 204
+    assert set(options.headers["allow"].split(",")) == {"GET", "HEAD", "POST", "OPTIONS"}
+    options = await client.options("/api/v1/meals/orders/12")
+    assert set(options.headers["allow"].split(",")) == {"GET", "HEAD", "OPTIONS"}
