@@ -15,13 +15,13 @@ cost nothing, and a HEAD handler carries its GET handler's attributes (`functool
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from sanic import HTTPResponse, Request, Sanic
 from sanic.response import empty
 
-Handler = Callable[..., Awaitable[HTTPResponse]]
+Handler = Callable[..., Coroutine[Any, Any, HTTPResponse]]
 
 
 def _head_of(get: Handler) -> Handler:

@@ -32,7 +32,7 @@ def _type_hints(obj: Any) -> dict[str, Any]:
         return typing.get_type_hints(obj)
 
 
-oas_types.get_type_hints = _type_hints  # type: ignore[attr-defined]
+oas_types.get_type_hints = _type_hints  # type: ignore[attr-defined,assignment]
 
 _DROP = {"$defs", "examples", "prefixItems", "$schema"}
 
