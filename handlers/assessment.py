@@ -225,7 +225,7 @@ MealRatingOut = assessment.MealRating
      errors=["forbidden", "conflict"],
      description="contacts 为团队联系人工号（须在职工名录中），第一位为主要联系人。")  # fmt: skip
 @guard("admin")
-@idempotent
+@idempotent(recover=assessment.team_created)
 async def create_team(request: Request) -> HTTPResponse:
     body = parse_body(request, TeamIn)
     team = await assessment.create_team(**body.model_dump(), now=now(request))
@@ -263,7 +263,7 @@ async def update_team(request: Request, team_id: int) -> HTTPResponse:
      errors=["forbidden", "conflict"],
      description="全部成功或全部不写入；同一服务的 code 唯一，重复 409 conflict。")  # fmt: skip
 @guard("admin")
-@idempotent
+@idempotent(recover=assessment.standards_created)
 async def create_standards(request: Request) -> HTTPResponse:
     body = parse_body(request, StandardsIn)
     created = await assessment.create_standards(items=[i.model_dump() for i in body.items])
@@ -311,7 +311,7 @@ async def update_standard(request: Request, standard_id: int) -> HTTPResponse:
      description="每个不合格项扣除其分值，并生成整改单（默认 3 天内完成，RECTIFICATION_DAYS），"
      "通知团队联系人。photo_ids 为本人通过 POST /uploads 上传且未使用的图片。支持 Idempotency-Key。")  # fmt: skip
 @guard("inspector")
-@idempotent
+@idempotent(recover=assessment.inspected)
 async def create_inspection(request: Request) -> HTTPResponse:
     body = parse_body(request, InspectionIn)
     inspection = await assessment.create_inspection(
@@ -434,7 +434,7 @@ async def attendance(request: Request) -> HTTPResponse:
 @doc(summary="发布月度满意度调查", tag=TAG, body=SurveyIn, response=SurveyOut, status=201,
      errors=["forbidden", "conflict"], description="每月一份；开放时间 [opens, closes)。")  # fmt: skip
 @guard("admin")
-@idempotent
+@idempotent(recover=assessment.survey_created)
 async def create_survey(request: Request) -> HTTPResponse:
     body = parse_body(request, SurveyIn)
     survey = await assessment.create_survey(
@@ -470,7 +470,7 @@ async def current_survey(request: Request) -> HTTPResponse:
      description="每人每份调查一次（再次提交 409 conflict），须回答全部问题。"
      "回答匿名：任何报表和导出都不包含答卷人。")  # fmt: skip
 @guard()
-@idempotent
+@idempotent(recover=assessment.responded)
 async def respond(request: Request, survey_id: int) -> HTTPResponse:
     body = parse_body(request, ResponseIn)
     survey = await assessment.respond(
@@ -487,7 +487,7 @@ async def respond(request: Request, survey_id: int) -> HTTPResponse:
      status=201, errors=["not_found", "invalid_state", "conflict"],
      description="订单本人、已取餐（served）后评价一次，重复 409 conflict；计入餐饮团队满意度。")  # fmt: skip
 @guard()
-@idempotent
+@idempotent(recover=assessment.meal_rated)
 async def rate_meal(request: Request, order_id: int) -> HTTPResponse:
     body = parse_body(request, MealRatingIn)
     rating = await assessment.rate_meal(

@@ -135,7 +135,7 @@ class PayNotifyFailOut(BaseModel):
     errors=["forbidden"],
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=cards.card_type_created)
 async def create_card_type(request: Request) -> HTTPResponse:
     body = parse_body(request, CardTypeIn)
     return reply(await cards.create_card_type(**body.model_dump()), status=201)
@@ -174,10 +174,11 @@ async def update_card_type(request: Request, card_type_id: int) -> HTTPResponse:
     response=WashSlotList,
     status=201,
     errors=["forbidden", "conflict"],
-    description="open_from/open_to 为服务时区的当天时刻；同一日期只能设置一次（409 conflict）。",
+    description="open_from/open_to 为服务时区的当天时刻；同一日期只能设置一次（409 conflict）。"
+    "首次应答丢失后以同一 Idempotency-Key 重放：返回这一天的时段，booked/available 为重放时的余量。",
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=bay.slots_created)
 async def create_slots(request: Request) -> HTTPResponse:
     body = parse_body(request, SlotsIn)
     items = await bay.create_slots(
@@ -424,10 +425,11 @@ async def list_slots(request: Request) -> HTTPResponse:
     response=WashBookingOut,
     status=201,
     errors=["not_found", "invalid_state", "limit_reached", "slot_full", "too_late"],
-    description="需要有剩余次数的有效洗车卡；每人每天一个有效预约。支持 Idempotency-Key。",
+    description="需要有剩余次数的有效洗车卡；每人每天一个有效预约。支持 Idempotency-Key："
+    "首次应答丢失后重放返回同一预约的当前状态（如已取消则为 cancelled），不会再次预约。",
 )
 @guard()
-@idempotent
+@idempotent(recover=bay.booked)
 async def book(request: Request) -> HTTPResponse:
     body = parse_body(request, BookingIn)
     result = await bay.book(

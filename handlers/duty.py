@@ -145,7 +145,7 @@ class ReportQuery(BaseModel):
     errors=["forbidden", "conflict"],
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=duty.catalog.service_created)
 async def create_service(request: Request) -> HTTPResponse:
     body = parse_body(request, ServiceIn)
     return reply(await duty.catalog.create_service(**body.model_dump()), status=201)
@@ -187,10 +187,11 @@ async def update_service(request: Request, service_id: int) -> HTTPResponse:
     status=201,
     errors=["forbidden", "conflict"],
     description="counters: 业务 id → 窗口数（时段容量）。同一业务同一天只能设置一次（409 conflict）；"
-    "同一天再次设置须使用相同的开放时间。",
+    "同一天再次设置须使用相同的开放时间。首次应答丢失后以同一 Idempotency-Key 重放：返回同样的时段，"
+    "booked/available 为重放时的余量。",
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=duty.catalog.slots_created)
 async def create_slots(request: Request) -> HTTPResponse:
     body = parse_body(request, SlotsIn)
     items = await duty.catalog.create_slots(
@@ -258,10 +259,10 @@ async def list_slots(request: Request, service_id: int) -> HTTPResponse:
     errors=["not_found", "slot_full", "limit_reached", "too_late"],
     description="预约类业务须带 slot_id（→ booked）；代办类业务不带时段，须带材料（→ waiting，无号）；"
     "现场取号类业务请用 POST /duty/walk-ins。每人每项业务同时只能有一个进行中的（409 limit_reached）。"
-    "支持 Idempotency-Key。",
+    "支持 Idempotency-Key：首次应答丢失后重放返回同一预约的当前状态与排队位置，不会再次预约。",
 )
 @guard()
-@idempotent
+@idempotent(recover=duty.appointments.made)
 async def book(request: Request) -> HTTPResponse:
     body = parse_body(request, AppointmentIn)
     result = await duty.appointments.book(
@@ -284,10 +285,11 @@ async def book(request: Request) -> HTTPResponse:
     response=AppointmentOut,
     status=201,
     errors=["not_found", "limit_reached", "invalid_state"],
-    description="勤务站开放时间内可取号（409 invalid_state，details.state=closed）。支持 Idempotency-Key。",
+    description="勤务站开放时间内可取号（409 invalid_state，details.state=closed）。"
+    "支持 Idempotency-Key：首次应答丢失后重放返回同一号码的当前状态与排队位置，不会再次取号。",
 )
 @guard()
-@idempotent
+@idempotent(recover=duty.appointments.made)
 async def walk_in(request: Request) -> HTTPResponse:
     body = parse_body(request, WalkInIn)
     result = await duty.appointments.walk_in(

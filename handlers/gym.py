@@ -176,10 +176,11 @@ async def quota(request: Request) -> HTTPResponse:
     extra_responses={202: (BookingOut, "课程已满，已加入候补（waitlist=true）")},
     errors=["slot_full", "limit_reached", "too_late", "not_found"],
     description="计入课程所在月份的配额（候补中也占用一次，取消或未递补时退回）。"
-    "开课前1小时内不再接受候补；开课后不能预约。支持 Idempotency-Key。",
+    "开课前1小时内不再接受候补；开课后不能预约。支持 Idempotency-Key：首次应答丢失后重放返回"
+    "同一预约的当前状态（候补已递补则为 201 confirmed，已取消则为取消后的状态），不会再次预约。",
 )
 @guard()
-@idempotent
+@idempotent(recover=gym.class_booked, status=gym.booked_status)
 async def book(request: Request) -> HTTPResponse:
     body = parse_body(request, BookingIn)
     row = await gym.book_class(
@@ -200,10 +201,11 @@ async def book(request: Request) -> HTTPResponse:
     response=BookingOut,
     status=201,
     errors=["limit_reached", "too_late", "not_found", "invalid_state"],
-    description="当日闭馆前有效，每人每馆每天一张；计入本月配额。支持 Idempotency-Key。",
+    description="当日闭馆前有效，每人每馆每天一张；计入本月配额。"
+    "支持 Idempotency-Key：首次应答丢失后重放返回同一到店券的当前状态。",
 )
 @guard()
-@idempotent
+@idempotent(recover=gym.visited)
 async def visit(request: Request) -> HTTPResponse:
     body = parse_body(request, VisitIn)
     row = await gym.visit(
@@ -316,7 +318,7 @@ async def checkin(request: Request) -> HTTPResponse:
     errors=["forbidden", "conflict"],
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=gym.gym_created)
 async def create_gym(request: Request) -> HTTPResponse:
     body = parse_body(request, GymIn)
     out = await gym.create_gym(
@@ -365,7 +367,7 @@ async def update_gym(request: Request, gym_id: int) -> HTTPResponse:
     description="weeks=1-12：每节课按周重复的次数。无时区的时间按 Asia/Shanghai 解释。",
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=gym.sessions_created)
 async def create_sessions(request: Request, gym_id: int) -> HTTPResponse:
     body = parse_body(request, SessionsIn)
     items = await gym.create_sessions(

@@ -76,7 +76,8 @@ LOAN_RULES = (
     "借期 30 天（到期日当天 23:59:59 止）。每人最多同时借 5 本（409 limit_reached）；"
     "有逾期未还的图书时不能借书（409 limit_reached，details.reason = overdue）。"
     "已借出、已挂失，或在预约书架上为他人保留的一册：409 invalid_state。"
-    "预约者借走为自己保留的一册即完成预约。支持 Idempotency-Key。"
+    "预约者借走为自己保留的一册即完成预约。支持 Idempotency-Key：首次应答丢失后重放返回"
+    "同一笔借阅的当前状态（已归还则为 returned），不会再次借出。"
 )
 
 
@@ -116,7 +117,7 @@ async def get_title(request: Request, title_id: int) -> HTTPResponse:
     description="ISBN-10 自动转换为 ISBN-13；校验位错误为 400。ISBN 或条码已存在为 409 conflict。",
 )
 @guard("librarian")
-@idempotent
+@idempotent(recover=library.title_changed)
 async def create_title(request: Request) -> HTTPResponse:
     body = parse_body(request, TitleIn)
     book = library.TitleIn(
@@ -139,10 +140,11 @@ async def create_title(request: Request) -> HTTPResponse:
     status=201,
     errors=["forbidden", "not_found", "conflict"],
     description="新复本与归还的一册相同：该书有人排队预约时，先为最早的预约保留（ready，并通知）。"
-    "条码已存在为 409 conflict（全部不写入）。支持 Idempotency-Key。",
+    "条码已存在为 409 conflict（全部不写入）。支持 Idempotency-Key：首次应答丢失后重放返回"
+    "该书的当前状态（copies/available/holds 为重放时的数量），不会再次入藏。",
 )
 @guard("librarian")
-@idempotent
+@idempotent(recover=library.title_changed)
 async def add_copies(request: Request, title_id: int) -> HTTPResponse:
     body = parse_body(request, CopiesIn)
     title = await library.add_copies(title_id=title_id, barcodes=body.barcodes, now=now(request))
@@ -163,7 +165,7 @@ async def add_copies(request: Request, title_id: int) -> HTTPResponse:
     description=LOAN_RULES,
 )
 @guard("librarian")
-@idempotent
+@idempotent(recover=library.lent)
 async def lend(request: Request) -> HTTPResponse:
     body = parse_body(request, DeskLoanIn)
     loan = await library.lend_at_desk(
@@ -183,7 +185,7 @@ async def lend(request: Request) -> HTTPResponse:
     description=LOAN_RULES,
 )
 @guard()
-@idempotent
+@idempotent(recover=library.lent)
 async def self_checkout(request: Request) -> HTTPResponse:
     body = parse_body(request, BarcodeIn)
     loan = await library.borrow(

@@ -124,10 +124,11 @@ def _today(request: Request) -> dt.date:
     response=MenuOut,
     status=201,
     errors=["forbidden", "conflict"],
-    description="无时区的时间按服务时区（Asia/Shanghai）解释。截止时间不能晚于第一个取餐时段。",
+    description="无时区的时间按服务时区（Asia/Shanghai）解释。截止时间不能晚于第一个取餐时段。"
+    "首次应答丢失后以同一 Idempotency-Key 重放：返回同一菜单，余量为重放时的余量。",
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=meals.menu_created)
 async def create_menu(request: Request) -> HTTPResponse:
     body = parse_body(request, MenuIn)
     menu = await meals.create_menu(

@@ -72,7 +72,7 @@ class ListQuery(BaseModel):
     description="slot_minutes 为预订时段网格（自 open_from 起）；开放时长须为其整数倍。",
 )
 @guard("admin")
-@idempotent
+@idempotent(recover=meetings.room_created)
 async def create_room(request: Request) -> HTTPResponse:
     body = parse_body(request, RoomIn)
     room = await meetings.create_room(room=body)
@@ -160,10 +160,11 @@ async def create_booking(request: Request) -> HTTPResponse:
     status=201,
     errors=["conflict", "not_found", "invalid_state"],
     description="每周同一时间；冲突的周整周跳过并在 skipped 中说明（reason=conflict），"
-    "不会出现部分重叠。若每一周都冲突则什么也不创建，返回 409 conflict（details.skipped）。",
+    "不会出现部分重叠。若每一周都冲突则什么也不创建，返回 409 conflict（details.skipped）。"
+    "支持 Idempotency-Key：首次应答丢失后重放返回同一系列（各周预订为当前状态），不会再次预订。",
 )
 @guard()
-@idempotent
+@idempotent(recover=meetings.series_created)
 async def create_series(request: Request) -> HTTPResponse:
     body = parse_body(request, SeriesIn)
     result = await meetings.create_series(

@@ -79,10 +79,11 @@ async def read_one(request: Request, notice_id: int) -> HTTPResponse:
     response=SubscriptionsOut,
     errors=["idempotency_mismatch"],
     description="小程序 wx.requestSubscribeMessage 成功后上报用户同意的模板；"
-    "每个同意的模板可发送一条订阅消息。带 Idempotency-Key 的重试不会重复计数。",
+    "每个同意的模板可发送一条订阅消息。带 Idempotency-Key 的重试不会重复计数；"
+    "首次应答丢失后重放返回重放时持有的次数（此后已用掉的不再计入）。",
 )
 @guard()
-@idempotent
+@idempotent(recover=notifications.credits_of, status=200)
 async def subscribe(request: Request) -> HTTPResponse:
     body = parse_body(request, SubscriptionsIn)
     result = await notifications.add_credits(

@@ -236,10 +236,11 @@ async def withdraw(request: Request, request_id: int) -> HTTPResponse:
     description="请求体与提交时相同（修改后的完整申请）；申请回到 pending_dept，开始新一轮审批。"
     "此前各轮的审批记录保留在 steps 和 trail 中，其后是一条 decision=resubmitted 的步骤。"
     "attachment_ids 为修改后的附件：保留的不变，新的须为本人上传且未使用，未列出的退回给上传人。"
-    "只能由申请人在 rejected 状态下执行，否则 409 invalid_state。支持 Idempotency-Key。",
+    "只能由申请人在 rejected 状态下执行，否则 409 invalid_state。支持 Idempotency-Key："
+    "首次应答丢失后重放返回该申请的当前状态，不会再次提交。",
 )
 @guard()
-@idempotent
+@idempotent(recover=procurement.resubmitted, status=200)
 async def resubmit(request: Request, request_id: int) -> HTTPResponse:
     body = parse_body(request, RequestIn)
     updated = await procurement.resubmit(

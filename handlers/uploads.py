@@ -28,7 +28,7 @@ UploadOut = uploads.Stored  # the service's result, documented as it is (server/
     "（attachment_ids），报修单只接受图片；PDF 的 width/height 为 0。",
 )
 @guard()
-@idempotent
+@idempotent(recover=uploads.stored)
 async def upload(request: Request) -> HTTPResponse:
     if not has_multipart_boundary(request):
         raise UnsupportedMediaType("请使用 multipart/form-data 上传，字段名为 file")

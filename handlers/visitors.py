@@ -205,10 +205,11 @@ async def revoke_pass(request: Request, pass_id: int) -> HTTPResponse:
     errors=["forbidden", "idempotency_mismatch"],
     description="valid=true 时记录一次入场并通知宿主；否则 valid=false 与 reason。"
     "同一通行证被并发扫描时，入场次数绝不超过 max_entries（数据库条件更新）。"
-    "支持 Idempotency-Key：扫码枪重试不会重复计次。",
+    "支持 Idempotency-Key：扫码枪重试不会重复计次；首次应答丢失后重放返回同一次入场"
+    "（entries_left 为该次入场后的剩余次数）。",
 )
 @guard("guard")
-@idempotent
+@idempotent(recover=visitors.entered, status=200)
 async def verify(request: Request) -> HTTPResponse:
     body = parse_body(request, VerifyIn, nul_ok=("token",))
     verdict = await visitors.verify(
@@ -248,10 +249,10 @@ async def find_passes(request: Request) -> HTTPResponse:
     errors=["forbidden", "not_found"],
     description="与 /gate/verify 相同的应答：valid=true 时记录一次入场（manual=true，附原因）并通知宿主；"
     "否则 valid=false 与 reason。与扫码共用同一次数：两名门岗同时扫码或放行单次通行证，只有一人 valid=true。"
-    "支持 Idempotency-Key：重试不会重复计次。",
+    "支持 Idempotency-Key：重试不会重复计次；首次应答丢失后重放返回同一次入场。",
 )
 @guard("guard")
-@idempotent
+@idempotent(recover=visitors.entered, status=200)
 async def admit(request: Request, pass_id: int) -> HTTPResponse:
     body = parse_body(request, AdmitIn)
     verdict = await visitors.admit(

@@ -147,6 +147,7 @@ async def _unlease(lease_key: str) -> None:
 
 
 Recover = Callable[..., Awaitable[Any]]
+Status = int | Callable[[Any], int]
 
 
 @overload
@@ -155,7 +156,7 @@ def idempotent(handler: H) -> H: ...
 
 @overload
 def idempotent(
-    *, recover: Recover | None = None, status: int = 201, rerun: bool = False
+    *, recover: Recover | None = None, status: Status = 201, rerun: bool = False
 ) -> Callable[[H], H]: ...
 
 
@@ -163,13 +164,14 @@ def idempotent(
     handler: H | None = None,
     *,
     recover: Recover | None = None,
-    status: int = 201,
+    status: Status = 201,
     rerun: bool = False,
 ) -> H | Callable[[H], H]:
     """Wrap a creating POST handler (inside `@guard`, which sets the principal).
 
     `recover(user_id=, ref=, now=)` returns the route's result for the object its
-    transaction named with `tx.created(ref)`, answered with `status`: how a replay
+    transaction named with `tx.created(ref)`, answered with `status` (or the status
+    `status(result)` gives, for a route with two success statuses): how a replay
     answers when the first request committed and died before its answer was kept.
     Without it the handler runs again with the key: right for routes whose domain
     finds what the key created (the booking engine's reservations); elsewhere its
@@ -183,7 +185,7 @@ def idempotent(
     return _wrap(handler, None, status, False)
 
 
-def _wrap(handler: H, recover: Recover | None, recover_status: int, rerun: bool) -> H:
+def _wrap(handler: H, recover: Recover | None, recover_status: Status, rerun: bool) -> H:
     @functools.wraps(handler)
     async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
         key = request.headers.get("idempotency-key")
@@ -245,7 +247,8 @@ def _wrap(handler: H, recover: Recover | None, recover_status: int, rerun: bool)
     ) -> HTTPResponse:
         if recover is not None and found.ref is not None:
             result = await recover(user_id=keyed.user_id, ref=found.ref, now=keyed.at)
-            response = reply(result, status=recover_status)
+            code = recover_status(result) if callable(recover_status) else recover_status
+            response = reply(result, status=code)
         else:
             again = replace(keyed, written=rerun)
             try:
@@ -274,6 +277,7 @@ def _wrap(handler: H, recover: Recover | None, recover_status: int, rerun: bool)
             await asyncio.sleep(0.05)
 
     wrapper.__dict__["__idempotent__"] = True  # doc() lists its errors
+    wrapper.__dict__["__recover__"] = recover  # a test holds every keyed route to one
     return wrapper  # type: ignore[return-value]
 
 

@@ -18,7 +18,7 @@ Nothing here imports Sanic: services and the booking engine share it.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +32,7 @@ from services import idempotency
 from services.idempotency import Keyed
 
 log = logging.getLogger("tx")
+REF_MAX = 64  # the length of a key record's ref (models/idempotency.py)
 
 AfterCommit = Callable[[], Awaitable[object]]
 
@@ -47,6 +48,20 @@ class Tx:
     def created(self, ref: int | str) -> None:
         """Name the object this transaction creates (kept with the request's key)."""
         self.ref = str(ref)
+
+    def created_all(self, ids: Iterable[int]) -> None:
+        """Name every row of a batch this transaction creates, as runs of ids
+        (`"12-40,43"`: a batch's ids are consecutive unless another transaction took
+        some at the same moment). A batch too scattered to name in a key's record
+        (REF_MAX) is left unnamed: its replay answers 409, never a second batch."""
+        runs: list[list[int]] = []
+        for value in sorted(ids):
+            if runs and value == runs[-1][1] + 1:
+                runs[-1][1] = value
+            else:
+                runs.append([value, value])
+        ref = ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+        self.ref = ref if ref and len(ref) <= REF_MAX else None
 
     def after_commit(self, work: AfterCommit) -> None:
         """Run `work` once this transaction has committed (never if it rolls back)."""
@@ -68,6 +83,15 @@ class Tx:
                 await work()
             except Exception:
                 log.exception("after-commit work failed; the relay job will repeat it")
+
+
+def ids_in(ref: str) -> list[int]:
+    """The ids `Tx.created_all` named, in order."""
+    out: list[int] = []
+    for run in ref.split(","):
+        first, _, last = run.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return out
 
 
 class _FromContext:

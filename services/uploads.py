@@ -33,7 +33,7 @@ from models.uploads import Upload
 from server import resources
 from server.errors import InvalidInput, NotFound, PayloadTooLarge, UnsupportedMediaType
 from server.logs import get_logger
-from server.tx import Tx
+from server.tx import Tx, transaction
 from server.wire import UploadLink
 from services import ratelimit
 from services.identity import Principal
@@ -164,22 +164,35 @@ async def store(*, owner_id: int, data: bytes, now: datetime) -> Stored:
     path = resources.settings().uploads_path / file_name
     await asyncio.to_thread(_write, path, encoded.data)
     try:
-        upload = await Upload.create(
-            owner_id=owner_id,
-            file_name=file_name,
-            content_type=content_type,
-            size=len(encoded.data),
-            width=encoded.width,
-            height=encoded.height,
-            created_at=now,
-        )
+        async with transaction() as tx:
+            upload = await Upload.create(
+                using_db=tx.conn,
+                owner_id=owner_id,
+                file_name=file_name,
+                content_type=content_type,
+                size=len(encoded.data),
+                width=encoded.width,
+                height=encoded.height,
+                created_at=now,
+            )
+            tx.created(upload.id)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    return _stored(upload)
+
+
+async def stored(*, user_id: int, ref: str, now: datetime) -> Stored:
+    """The upload a committed `store` kept: the answer to a replay whose first answer
+    was lost (nothing is stored or counted against the upload limit again)."""
+    return _stored(await Upload.get(id=int(ref), owner_id=user_id))
+
+
+def _stored(upload: Upload) -> Stored:
     return Stored(
         id=upload.id,
         url=upload.id,
-        content_type=content_type,
+        content_type=upload.content_type,
         size=upload.size,
         width=upload.width,
         height=upload.height,

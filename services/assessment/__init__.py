@@ -13,6 +13,7 @@ from services.assessment.inspections import (
     act,
     create_inspection,
     get_rectification,
+    inspected,
     list_inspections,
     list_rectifications,
     mark_overdue,
@@ -24,6 +25,8 @@ from services.assessment.setup import (
     create_team,
     list_standards,
     list_teams,
+    standards_created,
+    team_created,
     update_standard,
     update_team,
 )
@@ -43,7 +46,16 @@ from services.assessment.shapes import (
     TeamList,
     Trend,
 )
-from services.assessment.surveys import create_survey, current, list_surveys, rate_meal, respond
+from services.assessment.surveys import (
+    create_survey,
+    current,
+    list_surveys,
+    meal_rated,
+    rate_meal,
+    respond,
+    responded,
+    survey_created,
+)
 
 __all__ = [
     "TRANSITIONS",
@@ -70,17 +82,23 @@ __all__ = [
     "get_rectification",
     "import_items",
     "import_rows",
+    "inspected",
     "list_inspections",
     "list_rectifications",
     "list_standards",
     "list_surveys",
     "list_teams",
     "mark_overdue",
+    "meal_rated",
     "parse_csv",
     "rate_meal",
     "read_photo",
     "respond",
+    "responded",
     "scores",
+    "standards_created",
+    "survey_created",
+    "team_created",
     "trend",
     "update_standard",
     "update_team",

@@ -111,6 +111,7 @@ async def create_inspection(
         inspection = await Inspection.create(
             team_id=team.id, inspector_id=principal.user_id, at=now, location=location.strip()
         )
+        tx.created(inspection.id)
         deducted = 0
         for index, result in enumerate(results):
             standard = standards[result["standard_id"]]
@@ -139,6 +140,13 @@ async def create_inspection(
                 )  # fmt: skip
         inspection.deducted = deducted
         await inspection.save(update_fields=["deducted"], using_db=tx.conn)
+    return (await serialize_inspections([inspection]))[0]
+
+
+async def inspected(*, user_id: int, ref: str, now: datetime) -> InspectionView:
+    """The inspection a committed `create_inspection` recorded: the answer to a replay
+    whose first answer was lost."""
+    inspection = await Inspection.get(id=int(ref), inspector_id=user_id)
     return (await serialize_inspections([inspection]))[0]
 
 

@@ -11,7 +11,7 @@ from models import could_exist
 from models.assessment import SERVICES, Standard, Team
 from models.identity import Staff
 from server.errors import Conflict, InvalidInput, NotFound
-from server.tx import transaction
+from server.tx import ids_in, transaction
 from services.assessment import shapes
 from services.assessment.common import get_team, team_view
 
@@ -50,17 +50,26 @@ async def create_team(
         raise InvalidInput({"service": "取值无效"})
     wanted = await _known_contacts(contacts)
     try:
-        team = await Team.create(
-            name=name.strip(),
-            service=service,
-            vendor=vendor.strip(),
-            contracted_headcount=contracted_headcount,
-            contacts=wanted,
-            created_at=now,
-        )
+        async with transaction() as tx:
+            team = await Team.create(
+                using_db=tx.conn,
+                name=name.strip(),
+                service=service,
+                vendor=vendor.strip(),
+                contracted_headcount=contracted_headcount,
+                contacts=wanted,
+                created_at=now,
+            )
+            tx.created(team.id)
     except IntegrityError:
         raise Conflict("已有同名的服务团队", details={"name": name}) from None
     return team_view(team)
+
+
+async def team_created(*, user_id: int, ref: str, now: datetime) -> shapes.Team:
+    """The team a committed `create_team` created: the answer to a replay whose first
+    answer was lost (the route is the admins'; teams have no owner)."""
+    return team_view(await Team.get(id=int(ref)))
 
 
 async def list_teams() -> shapes.TeamList:
@@ -96,19 +105,28 @@ async def create_standards(*, items: list[dict[str, Any]]) -> shapes.StandardLis
         seen.add(key)
     created: list[Standard] = []
     try:
-        async with transaction():
+        async with transaction() as tx:
             for item in items:
                 created.append(
                     await Standard.create(
+                        using_db=tx.conn,
                         service=item["service"],
                         code=item["code"].strip(),
                         text=item["text"].strip(),
                         points=item["points"],
                     )
                 )
+            tx.created_all(s.id for s in created)
     except IntegrityError:
         raise Conflict("该服务已有相同编号的考核标准") from None
     return shapes.StandardList(items=[standard_view(s) for s in created])
+
+
+async def standards_created(*, user_id: int, ref: str, now: datetime) -> shapes.StandardList:
+    """The standards a committed `create_standards` created, in the order given (their
+    ids are in that order): the answer to a replay whose first answer was lost."""
+    rows = await Standard.filter(id__in=ids_in(ref)).order_by("id")
+    return shapes.StandardList(items=[standard_view(s) for s in rows])
 
 
 async def list_standards(*, service: str | None) -> shapes.StandardList:

@@ -95,8 +95,9 @@ async def create_survey(
         if question["service"] not in SERVICES:
             raise InvalidInput({f"questions.{index}.service": "取值无效"})
     try:
-        async with transaction():
+        async with transaction() as tx:
             survey = await Survey.create(month=month, opens=opens, closes=closes, created_at=now)
+            tx.created(survey.id)
             for position, question in enumerate(questions):
                 await SurveyQuestion.create(
                     survey_id=survey.id,
@@ -152,7 +153,8 @@ async def respond(
         for a in answers
     ]
     try:
-        async with transaction():
+        async with transaction() as tx:
+            tx.created(survey.id)
             await SurveyReply.create(
                 survey_id=survey.id,
                 respondent=respondent_key(survey_id=survey.id, user_id=user_id),
@@ -172,6 +174,18 @@ async def respond(
     return await _mine(survey, user_id=user_id)
 
 
+async def survey_created(*, user_id: int, ref: str, now: datetime) -> shapes.Survey:
+    """The survey a committed `create_survey` published: the answer to a replay whose
+    first answer was lost."""
+    return await _view(await Survey.get(id=int(ref)))
+
+
+async def responded(*, user_id: int, ref: str, now: datetime) -> shapes.MySurvey:
+    """The caller's answers a committed `respond` kept (found by the keyed hash, as the
+    answers name no one): the answer to a replay whose first answer was lost."""
+    return await _mine(await Survey.get(id=int(ref)), user_id=user_id)
+
+
 async def rate_meal(
     *, user_id: int, order_id: int, score: int, comment: str, now: datetime
 ) -> shapes.MealRating:
@@ -182,11 +196,31 @@ async def rate_meal(
     if order.status != "served":
         raise InvalidState(order.status, "取餐后才能评价")
     try:
-        rating = await MealRating.create(
-            order_id=order.id, score=score, comment=comment.strip(), created_at=now
-        )
+        async with transaction() as tx:
+            rating = await MealRating.create(
+                using_db=tx.conn,
+                order_id=order.id,
+                score=score,
+                comment=comment.strip(),
+                created_at=now,
+            )
+            tx.created(order.id)
     except IntegrityError:
         raise Conflict("该订单已评价", details={"order_id": order.id}) from None
+    return _rating_view(rating)
+
+
+async def meal_rated(*, user_id: int, ref: str, now: datetime) -> shapes.MealRating:
+    """The rating a committed `rate_meal` kept (named by its order): the answer to a
+    replay whose first answer was lost."""
+    order = await Order.get(id=int(ref), user_id=user_id)
+    return _rating_view(await MealRating.get(order_id=order.id))
+
+
+def _rating_view(rating: MealRating) -> shapes.MealRating:
     return shapes.MealRating(
-        order_id=order.id, score=rating.score, comment=rating.comment, created_at=rating.created_at
+        order_id=rating.order_id,
+        score=rating.score,
+        comment=rating.comment,
+        created_at=rating.created_at,
     )

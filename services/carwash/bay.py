@@ -65,9 +65,16 @@ async def create_slots(
     try:
         async with transaction() as tx:
             await _create_day(tx, day=day, bays=bays, specs=specs)
+            tx.created(day.isoformat())
     except IntegrityError:  # the same day created at the same moment
         raise Conflict("该日期已设置洗车时段") from None
     return await list_slots(day=day)
+
+
+async def slots_created(*, user_id: int, ref: str, now: datetime) -> shapes.WashSlotList:
+    """The day a committed `create_slots` set up (a day is set up once), its places as
+    they are now: the answer to a replay whose first answer was lost."""
+    return shapes.WashSlotList(items=await list_slots(day=date.fromisoformat(ref)))
 
 
 async def _create_day(tx: Tx, *, day: date, bays: int, specs: list[booking.SlotSpec]) -> None:
@@ -167,6 +174,14 @@ async def book(
         row = await WashBooking.get_or_none(reservation_id=reservation.id).select_related("slot")
         if row is None:
             raise InvalidState(reservation.status, "该预约未能完成，请重新预约")
+    return booking_view(row)
+
+
+async def booked(*, user_id: int, ref: str, now: datetime) -> shapes.WashBooking:
+    """The booking a committed `book` made (its transaction named the engine's
+    reservation), as it is now: the answer to a replay whose first answer was lost,
+    also once the slot has begun or the card is used up (a replay books nothing)."""
+    row = await WashBooking.get(reservation_id=int(ref), user_id=user_id).select_related("slot")
     return booking_view(row)
 
 

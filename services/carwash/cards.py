@@ -49,15 +49,24 @@ async def create_card_type(
     per_user_limit: int,
     active: bool,
 ) -> shapes.CardType:
-    card_type = await CardType.create(
-        name=name.strip(),
-        washes=washes,
-        price_fen=price_fen,
-        valid_days=valid_days,
-        per_user_limit=per_user_limit,
-        active=active,
-    )
+    async with transaction() as tx:
+        card_type = await CardType.create(
+            using_db=tx.conn,
+            name=name.strip(),
+            washes=washes,
+            price_fen=price_fen,
+            valid_days=valid_days,
+            per_user_limit=per_user_limit,
+            active=active,
+        )
+        tx.created(card_type.id)
     return card_type_view(card_type)
+
+
+async def card_type_created(*, user_id: int, ref: str, now: datetime) -> shapes.CardType:
+    """The card type a committed `create_card_type` created, as it is now (an admin may
+    have edited it since): the answer to a replay whose first answer was lost."""
+    return card_type_view(await CardType.get(id=int(ref)))
 
 
 async def list_card_types() -> list[shapes.CardType]:

@@ -43,6 +43,9 @@ async def view(row: Appointment, *, now: datetime) -> shapes.Appointment:
     )
 
 
+APPOINTMENT = "appointment:"  # a ref naming the row, not the engine's reservation
+
+
 async def _fetch(appointment_id: int) -> Appointment:
     return await Appointment.get(id=appointment_id).select_related("service", "slot")
 
@@ -139,6 +142,7 @@ async def _hand_in(
             queued_at=now,
             created_at=now,
         )
+        tx.created(f"{APPOINTMENT}{row.id}")
         await documents.take(tx, user_id=user_id, appointment_id=row.id, ids=wanted)
     return await view(await _fetch(row.id), now=now)
 
@@ -173,6 +177,19 @@ async def walk_in(*, user_id: int, service_id: int, now: datetime) -> shapes.App
             checked_in_at=now,
             created_at=now,
         )
+        tx.created(f"{APPOINTMENT}{row.id}")
+    return await view(await _fetch(row.id), now=now)
+
+
+async def made(*, user_id: int, ref: str, now: datetime) -> shapes.Appointment:
+    """The appointment a committed `book` or `walk_in` made, as it is now (its place in
+    the queue counted now): the answer to a replay whose first answer was lost, also
+    after the slot began or the station closed (a replay makes nothing). A booked slot's
+    transaction named the engine's reservation, an errand or a number the row."""
+    if ref.startswith(APPOINTMENT):
+        row = await Appointment.get(id=int(ref.removeprefix(APPOINTMENT)), user_id=user_id)
+    else:
+        row = await Appointment.get(reservation_id=int(ref), user_id=user_id)
     return await view(await _fetch(row.id), now=now)
 
 

@@ -18,7 +18,7 @@ from models.duty import DutyDay, DutyService, DutySlot
 from server import faults
 from server.clock import day_bounds, tz, utc
 from server.errors import Conflict, InvalidInput, NotFound
-from server.tx import Tx, transaction
+from server.tx import Tx, ids_in, transaction
 from services.duty import shapes
 from services.duty.common import DOMAIN
 
@@ -61,18 +61,27 @@ async def create_service(
     active: bool,
 ) -> shapes.DutyService:
     try:
-        row = await DutyService.create(
-            name=name,
-            description=description,
-            documents=documents,
-            minutes=minutes,
-            fee_note=fee_note,
-            mode=mode,
-            active=active,
-        )
+        async with transaction() as tx:
+            row = await DutyService.create(
+                using_db=tx.conn,
+                name=name,
+                description=description,
+                documents=documents,
+                minutes=minutes,
+                fee_note=fee_note,
+                mode=mode,
+                active=active,
+            )
+            tx.created(row.id)
     except IntegrityError:
         raise Conflict("已有同名业务") from None
     return service_view(row)
+
+
+async def service_created(*, user_id: int, ref: str, now: datetime) -> shapes.DutyService:
+    """The service a committed `create_service` added, as it is now: the answer to a
+    replay whose first answer was lost."""
+    return service_view(await DutyService.get(id=int(ref)))
 
 
 async def update_service(*, service_id: int, changes: dict[str, Any]) -> shapes.DutyService:
@@ -171,9 +180,23 @@ async def create_slots(
             made = await _open_day(
                 tx, day=day, opens=opens, closes=closes, services=services, grid=grid
             )
+            tx.created_all(slot.id for slot in made)
     except IntegrityError:  # the same day or slots made at the same moment
         raise Conflict("该日已设置，请刷新后再试") from None
     return made
+
+
+async def slots_created(*, user_id: int, ref: str, now: datetime) -> shapes.DutySlotList:
+    """The slots a committed `create_slots` made, in the order it listed them, with
+    their places as they are now: the answer to a replay whose first answer was lost."""
+    rows = await DutySlot.filter(id__in=ids_in(ref)).order_by("id")
+    places: dict[int, booking.SlotAvailability] = {}
+    for service_id in dict.fromkeys(row.service_id for row in rows):
+        resource_id = (await DutyService.get(id=service_id)).resource_id
+        slot_ids = [row.id for row in rows if row.service_id == service_id]
+        for place in await booking.availability(resource_id=resource_id, slot_ids=slot_ids):
+            places[place.slot_id] = place
+    return shapes.DutySlotList(items=[slot_view(row, places.get(row.id)) for row in rows])
 
 
 async def _open_day(

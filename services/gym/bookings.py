@@ -124,9 +124,28 @@ async def visit(*, user_id: int, gym_id: int, now: datetime) -> BookingView:
                 walk_in_key=f"{user_id}:{gym.id}:{today.isoformat()}",
                 valid_until=valid_until,
             )
+            tx.created(row.id)
     except IntegrityError:
         raise LimitReached("今日已领取该场馆的到店券", details={"gym_id": gym.id}) from None
     return await view(row, gym=gym)
+
+
+async def class_booked(*, user_id: int, ref: str, now: datetime) -> BookingView:
+    """The booking a committed `book_class` made (its transaction named the engine's
+    reservation), as it is now: the answer to a replay whose first answer was lost,
+    also after the class began (a replay books nothing)."""
+    return await view(await GymBooking.get(reservation_id=int(ref), user_id=user_id))
+
+
+async def visited(*, user_id: int, ref: str, now: datetime) -> BookingView:
+    """The walk-in a committed `visit` gave, as it is now: the answer to a replay whose
+    first answer was lost."""
+    return await view(await GymBooking.get(id=int(ref), user_id=user_id))
+
+
+def booked_status(result: BookingView) -> int:
+    """201 for a place, 202 for a waitlist entry (the route's two answers)."""
+    return 202 if result.status == "waitlisted" else 201
 
 
 async def cancel(*, user_id: int, booking_id: int, now: datetime) -> BookingView:

@@ -19,7 +19,7 @@ from models.gym import Gym, GymSession
 from server import faults
 from server.clock import aware, day_bounds
 from server.errors import Conflict, InvalidInput, NotFound
-from server.tx import Tx, transaction
+from server.tx import Tx, ids_in, transaction
 from services.gym.common import (
     DOMAIN,
     active_gym,
@@ -27,7 +27,7 @@ from services.gym.common import (
     known,
     session_view,
 )
-from services.gym.shapes import GymView, SessionView
+from services.gym.shapes import GymView, SessionList, SessionView
 
 MAX_SESSION = timedelta(hours=12)
 
@@ -47,18 +47,27 @@ async def create_gym(
     """A partner gym. `open_hours` is `HH:MM-HH:MM` (closing after opening, same day)."""
     opens, closes = parse_hours(open_hours)
     try:
-        gym = await Gym.create(
-            name=name,
-            address=address,
-            offer=offer,
-            opens=opens,
-            closes=closes,
-            walk_in=walk_in,
-            active=active,
-        )
+        async with transaction() as tx:
+            gym = await Gym.create(
+                using_db=tx.conn,
+                name=name,
+                address=address,
+                offer=offer,
+                opens=opens,
+                closes=closes,
+                walk_in=walk_in,
+                active=active,
+            )
+            tx.created(gym.id)
     except IntegrityError:
         raise Conflict("已有同名场馆") from None
     return gym_view(gym)
+
+
+async def gym_created(*, user_id: int, ref: str, now: datetime) -> GymView:
+    """The gym a committed `create_gym` added, as it is now: the answer to a replay
+    whose first answer was lost."""
+    return gym_view(await Gym.get(id=int(ref)))
 
 
 async def all_gyms() -> list[GymView]:
@@ -144,8 +153,17 @@ async def create_sessions(
     async with transaction() as tx:
         for name, specs in by_series.items():
             created += await _publish(tx, gym=gym, name=name, coach=coaches[name], specs=specs)
+        tx.created_all(s.id for s in created)
     created.sort(key=lambda s: (s.start, s.id))
     return [session_view(s, gym, None) for s in created]
+
+
+async def sessions_created(*, user_id: int, ref: str, now: datetime) -> SessionList:
+    """The sessions a committed `create_sessions` published, as it listed them: the
+    answer to a replay whose first answer was lost."""
+    rows = await GymSession.filter(id__in=ids_in(ref)).order_by("start", "id")
+    gym = await Gym.get(id=rows[0].gym_id)
+    return SessionList(items=[session_view(s, gym, None) for s in rows], next_cursor=None)
 
 
 async def _publish(

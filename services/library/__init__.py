@@ -19,10 +19,12 @@ from services.library.catalogue import (
     import_books,
     normalise_isbn,
     search_titles,
+    title_changed,
 )
 from services.library.circulation import (
     borrow,
     lend_at_desk,
+    lent,
     list_loans,
     mark_lost,
     overdue_loans,
@@ -63,6 +65,7 @@ __all__ = [
     "held",
     "import_books",
     "lend_at_desk",
+    "lent",
     "list_holds",
     "list_loans",
     "mark_lost",
@@ -74,4 +77,5 @@ __all__ = [
     "return_copy",
     "search_titles",
     "send_overdue",
+    "title_changed",
 ]

@@ -90,9 +90,17 @@ async def create_title(*, book: TitleIn, now: datetime) -> TitleView:
             )
             for code in barcodes:
                 await Copy.create(using_db=tx.conn, barcode=code, title_id=title.id)
+            tx.created(title.id)
     except IntegrityError:  # a concurrent request took the ISBN or a barcode first
         raise Conflict("该 ISBN 或条码已在馆藏中") from None
     return await title_out(title)
+
+
+async def title_changed(*, user_id: int, ref: str, now: datetime) -> TitleView:
+    """The title a committed `create_title` or `add_copies` made or added to, as it is
+    now (copies, shelf and holds counted now): the answer to a replay whose first answer
+    was lost."""
+    return await title_out(await Title.get(id=int(ref)))
 
 
 async def add_copies(*, title_id: int, barcodes: list[str], now: datetime) -> TitleView:
@@ -108,6 +116,7 @@ async def add_copies(*, title_id: int, barcodes: list[str], now: datetime) -> Ti
                 raise Conflict("条码已被使用", details={"barcode": taken.barcode})
             for code in codes:
                 await Copy.create(using_db=tx.conn, barcode=code, title_id=title.id)
+            tx.created(title.id)
             await serve_shelf(tx, title=title, now=now)
     except IntegrityError:  # a concurrent request took a barcode first
         raise Conflict("条码已被使用") from None

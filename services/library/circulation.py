@@ -82,7 +82,14 @@ async def borrow(*, user_id: int, barcode: str, channel: str, now: datetime) -> 
             due_at=due_for(now),
             live_copy_id=copy.id,
         )
+        tx.created(loan.id)
     return await loan_out(loan, now=now)
+
+
+async def lent(*, user_id: int, ref: str, now: datetime) -> LoanView:
+    """The loan a committed `borrow` made (at the desk, for a reader; or self-checkout),
+    as it is now: the answer to a replay whose first answer was lost."""
+    return await loan_out(await Loan.get(id=int(ref)), now=now)
 
 
 async def lend_at_desk(*, barcode: str, employee_no: str, now: datetime) -> LoanView:

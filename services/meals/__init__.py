@@ -20,6 +20,7 @@ from services.meals.menus import (
     PLACED,
     create_menu,
     list_menus,
+    menu_created,
     menu_shape,
     menu_view,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "list_menus",
     "list_orders",
     "mark_no_shows",
+    "menu_created",
     "menu_orders",
     "menu_shape",
     "menu_view",

@@ -161,6 +161,7 @@ async def create_menu(
                 )
                 for i, d in enumerate(dishes)
             ]
+            tx.created(menu.id)
             await faults.point("meals.menu.after_rows")
             await _attach_engine(tx, menu=menu, dishes=dish_rows, slots=slots)
     except IntegrityError:
@@ -231,6 +232,12 @@ async def menu_shape(*, menu_id: int) -> MenuShape:
         _shapes.clear()
     _shapes[menu_id] = shape
     return shape
+
+
+async def menu_created(*, user_id: int, ref: str, now: datetime) -> shapes.Menu:
+    """The menu a committed `create_menu` created, with its stock and places as they are
+    now: the answer to a replay whose first answer was lost."""
+    return await menu_view(menu_id=int(ref))
 
 
 async def menu_view(*, menu_id: int) -> shapes.Menu:

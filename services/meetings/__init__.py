@@ -17,8 +17,9 @@ from services.meetings.bookings import (
     create_series,
     get_booking,
     list_bookings,
+    series_created,
 )
-from services.meetings.rooms import all_rooms, create_room, search_rooms, update_room
+from services.meetings.rooms import all_rooms, create_room, room_created, search_rooms, update_room
 from services.meetings.rules import (
     AllRooms,
     Booking,
@@ -61,6 +62,8 @@ __all__ = [
     "get_booking",
     "list_bookings",
     "reject",
+    "room_created",
     "search_rooms",
+    "series_created",
     "update_room",
 ]

@@ -131,6 +131,8 @@ async def create_series(
         series = await BookingSeries.create(
             using_db=tx.conn, room_id=room.id, organizer_id=user_id, weeks=weeks
         )
+        # The first week's start with the series: the skipped weeks can be told again.
+        tx.created(f"{series.id}@{runs[0][0].isoformat()}")
         booked: list[BookingRow] = []
         skipped: list[Skipped] = []
         for (week_start, week_end), outcome in zip(runs, outcomes, strict=True):
@@ -189,6 +191,27 @@ async def create_series(
         series_id=made.series_id,
         bookings=[await booking_view(booking_id=row.id) for row in rows],
         skipped=made.skipped,
+    )
+
+
+async def series_created(*, user_id: int, ref: str, now: datetime) -> Series:
+    """The series a committed `create_series` booked, its bookings as they are now and
+    the weeks it skipped (the weeks from the first one named with it that have no
+    booking): the answer to a replay whose first answer was lost."""
+    series_id, _, first = ref.partition("@")
+    series = await BookingSeries.get(id=int(series_id), organizer_id=user_id)
+    rows = await BookingRow.filter(series_id=series.id).order_by("start")
+    start = datetime.fromisoformat(first)
+    runs = weekly(start, start + (rows[0].end - rows[0].start), series.weeks)
+    booked_starts = {row.start for row in rows}
+    return Series(
+        series_id=series.id,
+        bookings=[await booking_view(booking_id=row.id) for row in rows],
+        skipped=[
+            Skipped(start=s, end=e, reason="conflict", message="该周此时段已被预订")
+            for s, e in runs
+            if s not in booked_starts
+        ],
     )
 
 

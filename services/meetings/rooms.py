@@ -52,9 +52,16 @@ async def create_room(*, room: RoomSpec) -> Room:
     try:
         async with transaction() as tx:
             row = await _create_room(tx, room=room, equipment=equipment)
+            tx.created(row.id)
     except IntegrityError:
         raise Conflict("该楼宇已有同名会议室", details={"name": room.name}) from None
     return Room.of(row)
+
+
+async def room_created(*, user_id: int, ref: str, now: datetime) -> Room:
+    """The room a committed `create_room` created, as it is now: the answer to a replay
+    whose first answer was lost."""
+    return Room.of(await RoomRow.get(id=int(ref)))
 
 
 async def _create_room(tx: Tx, *, room: RoomSpec, equipment: list[str]) -> RoomRow:

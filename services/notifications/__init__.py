@@ -10,6 +10,7 @@ from services.notifications.delivery import consume_forever, deliver_pending
 from services.notifications.inbox import (
     STREAM,
     add_credits,
+    credits_of,
     enqueue,
     list_notices,
     mark_all_read,
@@ -39,6 +40,7 @@ __all__ = [
     "Templates",
     "add_credits",
     "consume_forever",
+    "credits_of",
     "deliver_pending",
     "enqueue",
     "list_notices",

@@ -30,7 +30,7 @@ from server.errors import InvalidInput, NotFound
 from server.logs import get_logger
 from server.notice_kinds import KINDS, NoticeKind
 from server.pagination import page_by_time
-from server.tx import Tx, transaction
+from server.tx import Tx, savepoint, transaction
 from services.notifications.shapes import Credits, Notice, NoticePage, ReadAll
 
 log = get_logger("notifications")
@@ -283,25 +283,33 @@ async def add_credits(*, user_id: int, template_ids: list[str]) -> Credits:
     }
     if bad:
         raise InvalidInput(bad)
-    for template_id in dict.fromkeys(template_ids):
-        await _add_one_credit(user_id=user_id, template_id=template_id)
+    # One transaction, so a retry with the request's Idempotency-Key counts nothing twice.
+    async with transaction() as tx:
+        for template_id in dict.fromkeys(template_ids):
+            await _add_one_credit(tx, user_id=user_id, template_id=template_id)
+        tx.created(user_id)
+    return await credits_of(user_id=user_id, ref=str(user_id))
+
+
+async def credits_of(*, user_id: int, ref: str, now: datetime | None = None) -> Credits:
+    """Every credit the user holds now: the answer of `add_credits`, and of a replay
+    whose first answer was lost (credits spent since are no longer counted)."""
     rows = await SubscriptionCredit.filter(user_id=user_id).order_by("template_id")
     return Credits(credits={row.template_id: row.credits for row in rows})
 
 
-async def _add_one_credit(*, user_id: int, template_id: str) -> None:
+async def _add_one_credit(tx: Tx, *, user_id: int, template_id: str) -> None:
     """+1 atomically in the database (concurrent requests each count)."""
-    added = await SubscriptionCredit.filter(user_id=user_id, template_id=template_id).update(
-        credits=F("credits") + 1
-    )
-    if added:
+    mine = SubscriptionCredit.filter(user_id=user_id, template_id=template_id)
+    if await mine.using_db(tx.conn).update(credits=F("credits") + 1):
         return
     try:
-        await SubscriptionCredit.create(user_id=user_id, template_id=template_id, credits=1)
+        async with savepoint(tx) as step:
+            await SubscriptionCredit.create(
+                using_db=step.conn, user_id=user_id, template_id=template_id, credits=1
+            )
     except IntegrityError:  # a concurrent first subscription created the row
-        await SubscriptionCredit.filter(user_id=user_id, template_id=template_id).update(
-            credits=F("credits") + 1
-        )
+        await mine.using_db(tx.conn).update(credits=F("credits") + 1)
 
 
 async def take_credit(*, user_id: int, template_id: str) -> bool:

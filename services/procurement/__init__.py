@@ -20,7 +20,7 @@ from services.procurement.requests import (
     submit,
     submitted,
 )
-from services.procurement.resubmit import resubmit
+from services.procurement.resubmit import resubmit, resubmitted
 from services.procurement.rules import ACTIONS, STAGE_OF, TRANSITIONS, wire_stage
 from services.procurement.shapes import RequestPage, RequestView, SpendReport
 
@@ -40,6 +40,7 @@ __all__ = [
     "monthly_xlsx",
     "remind",
     "resubmit",
+    "resubmitted",
     "submit",
     "submitted",
     "wire_stage",

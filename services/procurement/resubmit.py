@@ -81,6 +81,7 @@ async def resubmit(
         if not moved:
             current = await PurchaseRequest.get(id=request.id)
             raise InvalidState(current.status, action="resubmit")
+        tx.created(request.id)
         await _retake_attachments(
             tx, request_id=request.id, owner_id=principal.user_id, wanted=wanted
         )
@@ -95,6 +96,12 @@ async def resubmit(
             now=now,
         )
     return await one(request)
+
+
+async def resubmitted(*, user_id: int, ref: str, now: datetime) -> RequestView:
+    """The request a committed `resubmit` sent back, as it is now (its heads may have
+    decided it since): the answer to a replay whose first answer was lost."""
+    return await one(await PurchaseRequest.get(id=int(ref), requester_id=user_id))
 
 
 async def _retake_attachments(tx: Tx, *, request_id: int, owner_id: int, wanted: list[int]) -> None:

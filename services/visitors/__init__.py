@@ -20,7 +20,7 @@ entry log), jobs.py (expiry, anonymisation), rules.py (input rules, a pass's sta
 tokens.py (the token, its seal, its QR), shapes.py (the typed answers, masking).
 """
 
-from services.visitors.gate import admit, entry_log, find_passes, verify
+from services.visitors.gate import admit, entered, entry_log, find_passes, verify
 from services.visitors.invitations import (
     create_pass,
     get_pass,
@@ -62,6 +62,7 @@ __all__ = [
     "anonymise_passes",
     "create_pass",
     "effective_status",
+    "entered",
     "entry_log",
     "expire_passes",
     "find_passes",

@@ -98,15 +98,17 @@ async def _enter(
     refused = refusal(visitor_pass, now=now)
     if refused is not None:
         return Verdict(valid=False, reason=refused)
-    async with transaction() as tx:
-        taken = await Pass.filter(
-            id=visitor_pass.id,
-            status="active",
-            entries_used__lt=F("max_entries"),
-            valid_from__lte=now,
-            valid_to__gt=now,
-        ).update(entries_used=F("entries_used") + 1)
-        if taken:
+    try:
+        async with transaction() as tx:
+            taken = await Pass.filter(
+                id=visitor_pass.id,
+                status="active",
+                entries_used__lt=F("max_entries"),
+                valid_from__lte=now,
+                valid_to__gt=now,
+            ).update(entries_used=F("entries_used") + 1)
+            if not taken:
+                raise _Lost()  # nothing to commit, not even the request's key
             entry = await GateEntry.create(
                 visitor_pass_id=visitor_pass.id,
                 gate=gate_name,
@@ -115,18 +117,38 @@ async def _enter(
                 manual=manual,
                 reason=reason,
             )
+            tx.created(entry.id)
             await Pass.filter(
                 id=visitor_pass.id, status="active", entries_used__gte=F("max_entries")
             ).update(status="used_up")
             # Read under our row lock: the count this entry left, not a later scan's.
             fresh = await Pass.get(id=visitor_pass.id).select_related("host__staff")
             await _tell_host(tx, visitor_pass=fresh, gate=gate_name, now=now)
-    if not taken:
+    except _Lost:
         lost = await Pass.get(id=visitor_pass.id)
         return Verdict(valid=False, reason=refusal(lost, now=now) or "used_up")
+    return _admitted(fresh, entry)
+
+
+class _Lost(Exception):
+    """Another guard took the pass's last entry between the check and the update."""
+
+
+def _admitted(visitor_pass: Pass, entry: GateEntry) -> Verdict:
     return Verdict.model_validate(
-        {"valid": True, "pass": admitted_pass(fresh), "entry": entry_record(entry)}
+        {"valid": True, "pass": admitted_pass(visitor_pass), "entry": entry_record(entry)}
     )
+
+
+async def entered(*, user_id: int, ref: str, now: datetime) -> Verdict:
+    """The entry a committed `verify` or `admit` recorded, with the pass as that entry
+    left it (its entries counted up to this one): the answer to a replay whose first
+    answer was lost, however many entries came after it."""
+    entry = await GateEntry.get(id=int(ref), guard_id=user_id)
+    visitor_pass = await Pass.get(id=entry.visitor_pass_id).select_related("host__staff")
+    used = await GateEntry.filter(visitor_pass_id=visitor_pass.id, id__lte=entry.id).count()
+    visitor_pass.entries_used = used
+    return _admitted(visitor_pass, entry)
 
 
 async def find_passes(*, q: str, limit: int, cursor: str | None, now: datetime) -> GatePassPage:
