@@ -60,6 +60,10 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     markers.mark(item)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    markers.heavy_first(items)
+
+
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return markers.xdist_scheduler(config, log)
 

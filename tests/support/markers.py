@@ -139,14 +139,41 @@ class MarkerSummary:
             terminalreporter.write_line(line)
 
 
+BROWSER_UNITS = 2  # the walks run as this many xdist units, each with its server and Chromium
+
+
+def browser_unit(path: str) -> int:
+    """Which of the BROWSER_UNITS a walk module runs in (by its place in the sorted list
+    of walk modules, alternating, so each unit gets a share of the long walks)."""
+    modules = sorted(p.name for p in BROWSER_DIR.glob("test_*.py"))
+    name = path.rsplit("/", 1)[-1]
+    return modules.index(name) % BROWSER_UNITS if name in modules else 0
+
+
+def heavy_first(items: list[pytest.Item]) -> None:
+    """Put the long units first (the walks, then tests that start processes of their
+    own), keeping the order within each: xdist hands units out in collection order, so
+    a long unit taken last by a worker would run alone at the end of the run."""
+
+    def weight(item: pytest.Item) -> int:
+        if item.get_closest_marker("browser"):
+            return 0
+        if item.get_closest_marker("slow"):
+            return 1
+        return 2
+
+    items.sort(key=weight)
+
+
 def xdist_scheduler(config: pytest.Config, log: object) -> object:
-    """xdist's scheduling by module, with every browser walk in one unit.
+    """xdist's scheduling by module, the browser walks in BROWSER_UNITS units.
 
     A module's tests share its module-scoped fixtures (the access and repair matrices
-    build their set-up once), and the walks share one server and one Chromium
-    (package-scoped): spread test by test over the workers, each would build them
-    again. xdist's own `loadgroup` cannot say this under pytest 9 (it renames nodes
-    through an attribute pytest 9 no longer reads)."""
+    build their set-up once), and the walks share a server and a Chromium
+    (package-scoped, so once per unit): spread test by test over the workers, each
+    would build them again, and as one unit they ran one after another on one worker,
+    the longest chain of the run. xdist's own `loadgroup` cannot say this under pytest
+    9 (it renames nodes through an attribute pytest 9 no longer reads)."""
     from xdist.scheduler import LoadScopeScheduling
 
     browser = BROWSER_DIR.relative_to(BROWSER_DIR.parents[1]).as_posix() + "/"
@@ -154,6 +181,8 @@ def xdist_scheduler(config: pytest.Config, log: object) -> object:
     class ByModule(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return browser if path.startswith(browser) else path
+            if path.startswith(browser):
+                return f"{browser}#{browser_unit(path)}"
+            return path
 
     return ByModule(config, log)
