@@ -24,10 +24,11 @@ so a key costs a refusal no database write; its replay is evaluated again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
@@ -59,9 +60,33 @@ class Keyed:
     fingerprint: str
     at: datetime
     written: bool = False  # a transaction carrying this key has committed
+    # How the route answers a result (status and body, as its handler replies it):
+    # set by the HTTP layer, so that a service can have its answer written with the
+    # object, in the creating transaction (`answer_with`).
+    encode: Callable[[Any], Answer] | None = None
+    result: Any = None  # what the service said it will answer (answer_with)
+    kept: Answer | None = None  # the answer committed with the record
+
+    def answer_with(self, result: Any) -> None:
+        """The result the route will reply with (its success status), known inside the
+        creating transaction: the record is written with its answer, so the answer
+        costs no statement of its own after the commit and no crash can separate
+        the object from it."""
+        self.result = result
+
+    def committed_answer(self) -> Answer | None:
+        """The answer that committed with this request's record, if one did."""
+        return self.kept if self.written else None
+
+    def answer(self) -> Answer | None:
+        """The answer to write with the record (None: stored after the commit)."""
+        if self.encode is None or self.result is None:
+            return None
+        return self.encode(self.result)
 
     def record(self, *, ref: str | None) -> IdempotencyRecord:
         at = self.at.astimezone(UTC)
+        answer = self.answer()
         return IdempotencyRecord(
             user_id=self.user_id,
             route=self.route,
@@ -71,6 +96,9 @@ class Keyed:
             claimed_at=at,
             expires_at=at + KEEP,
             ref=ref,
+            status=answer.status if answer else None,
+            body=answer.body if answer else None,
+            content_type=answer.content_type if answer else None,
         )
 
 
@@ -92,10 +120,12 @@ async def write_in(conn: BaseDBAsyncClient, keyed: Keyed, *, ref: str | None) ->
 
     Raises KeyTaken when the key was committed already (the caller's transaction
     rolls back with it, so its object is not created a second time)."""
+    record = keyed.record(ref=ref)
     try:
-        await keyed.record(ref=ref).save(using_db=conn)
+        await record.save(using_db=conn)
     except IntegrityError:
         raise KeyTaken() from None
+    _note_kept([(keyed, record)])
 
 
 async def write_many(conn: BaseDBAsyncClient, rows: list[tuple[Keyed, str | None]]) -> None:
@@ -103,12 +133,19 @@ async def write_many(conn: BaseDBAsyncClient, rows: list[tuple[Keyed, str | None
     (the batch rolls back and each request is written alone)."""
     if not rows:
         return
+    records = [(keyed, keyed.record(ref=ref)) for keyed, ref in rows]
     try:
-        await IdempotencyRecord.bulk_create(
-            [keyed.record(ref=ref) for keyed, ref in rows], using_db=conn
-        )
+        await IdempotencyRecord.bulk_create([record for _, record in records], using_db=conn)
     except IntegrityError:
         raise KeyTaken() from None
+    _note_kept(records)
+
+
+def _note_kept(records: list[tuple[Keyed, IdempotencyRecord]]) -> None:
+    """Which answers ride in the transaction (known kept once it commits)."""
+    for keyed, record in records:
+        if record.status is not None:
+            keyed.kept = Answer(record.status, record.body or "", record.content_type or "")
 
 
 @dataclass(frozen=True)
@@ -142,7 +179,8 @@ async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
 
     The record exists when the request committed its object; a route that answers
     without a transaction of ours (an engine replay, a write of its own) gets its
-    record here."""
+    record here. An answer this request committed with its object (`kept`) that its
+    handler then told otherwise is replaced by what the client was told."""
     now = now.astimezone(UTC)
     fields = {
         "status": answer.status,
@@ -150,9 +188,12 @@ async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
         "content_type": answer.content_type,
         "expires_at": now + KEEP,
     }
-    updated = await IdempotencyRecord.filter(
-        user_id=keyed.user_id, route=keyed.route, key_digest=keyed.key_digest, status__isnull=True
-    ).update(**fields)
+    rows = IdempotencyRecord.filter(
+        user_id=keyed.user_id, route=keyed.route, key_digest=keyed.key_digest
+    )
+    if keyed.committed_answer() is None:
+        rows = rows.filter(status__isnull=True)
+    updated = await rows.update(**fields)
     if updated or keyed.written:
         return bool(updated)
     record = keyed.record(ref=None)

@@ -22,6 +22,7 @@ from server.errors import (
 )
 from server.logs import get_logger
 from server.pagination import page
+from services import idempotency
 from services.meals import shapes
 from services.meals.menus import (
     LIVE,
@@ -88,8 +89,14 @@ async def place_order(
             details={"order_deadline": wire(shape.order_deadline)},
         )
 
+    keyed = idempotency.current()
+
     async def record(step: booking.Recording) -> Order:
-        return await _record_order(step, shape=shape, lines=lines, pickup=pickup)
+        order = await _record_order(step, shape=shape, lines=lines, pickup=pickup)
+        if keyed is not None and order.status == "confirmed":
+            # The answer is known here: it commits with the order (no write after).
+            keyed.answer_with(await order_view(order=order))
+        return order
 
     try:
         reservation = await booking.reserve(
