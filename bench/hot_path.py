@@ -1,7 +1,7 @@
 """The lunch-rush hot path: our routes as a share of a bare Sanic app, by wrk.
 
     .venv/bin/python -m bench.hot_path                 # 3 interleaved rounds (~3 minutes)
-    .venv/bin/python -m bench.hot_path --profile       # and a py-spy profile of rejections
+    .venv/bin/python -m bench.hot_path --profile       # and py-spy profiles of each path
 
 All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 11 (flushed):
 1. Seeds ~54,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed);
@@ -50,6 +50,7 @@ B_PORT = rush.PORT + 1
 # Distinct users per phase and round: more than a phase can send in its time, so every
 # cold request is a token the worker has not seen and every accept a user's first order.
 WARM, COLD, ACCEPT = 100, 6_000, 6_000
+PROFILED = 12_000  # users for the profile of keyed accepts (each one's first order)
 
 
 def wrk(
@@ -183,7 +184,9 @@ def main() -> None:
     )
     rush.reset_stores()
     rush.STAFF = max(rush.STAFF, WARM + args.rounds * (2 * COLD + ACCEPT) + 100)
-    seeded = asyncio.run(rush.seed(unseen=args.rounds * COLD))
+    if args.profile:
+        rush.STAFF += PROFILED
+    seeded = asyncio.run(rush.seed(unseen=args.rounds * COLD, spare=args.profile))
     tokens: list[str] = seeded["tokens"]  # type: ignore[assignment]
     never: list[str] = seeded["unseen"]  # type: ignore[assignment]
     files = Path(tempfile.mkdtemp(prefix="hot-path-"))
@@ -279,18 +282,28 @@ def main() -> None:
         print(f"5xx: {sum(r['5xx'] for r in rounds)}")
         (var / "hot_path.json").write_text(json.dumps({"rounds": rounds, "ratios": ratios}))
         if args.profile:
-            print("\nprofile of warm rejections (share of samples with the function on the stack):")
-            loader = subprocess.Popen(
-                ["taskset", "-c", "0", "wrk", "-t1", "-c64", "-d12s", "-s", str(SCRIPT),
-                 server_url],
-                env={**os.environ, "WRK_TOKENS": str(warm), "WRK_PATH": "/api/v1/meals/orders",
-                     "WRK_METHOD": "POST", "WRK_BODY": full_body},
-                stdout=subprocess.DEVNULL,
-            )  # fmt: skip
-            time.sleep(1)
-            for name, share in profile(server.pid, 8, var / "profile"):
-                print(f"{share:6.1%}  {name}")
-            loader.wait()
+            spare = rush.order_body(seeded["spare"], 0).decode()  # type: ignore[arg-type]
+            end = base + args.rounds * ACCEPT
+            profiled = token_file("profiled", tokens[end : end + PROFILED])
+            for label, chosen, body, keyed in (
+                ("warm rejections", warm, full_body, False),
+                ("keyed rejections", warm, full_body, True),
+                ("keyed accepts", profiled, spare, True),
+            ):
+                print(f"\nprofile of {label} (share of samples with the function on the stack):")
+                loader = subprocess.Popen(
+                    ["taskset", "-c", "0", "wrk", "-t1", "-c64", "-d10s", "-s", str(SCRIPT),
+                     server_url],
+                    env={**os.environ, "WRK_TOKENS": str(chosen),
+                         "WRK_PATH": "/api/v1/meals/orders", "WRK_METHOD": "POST",
+                         "WRK_BODY": body, "WRK_KEYS": "1" if keyed else "0"},
+                    stdout=subprocess.DEVNULL,
+                )  # fmt: skip
+                time.sleep(1)
+                out = var / f"profile-{label.replace(' ', '-')}"
+                for name, share in profile(server.pid, 6, out):
+                    print(f"{share:6.1%}  {name}")
+                loader.wait()
     finally:
         stop(server)
         stop(bare)

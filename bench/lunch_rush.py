@@ -215,13 +215,14 @@ async def _use_the_app(identity: Any, tokens: list[str]) -> None:
         )
 
 
-async def seed(*, unseen: int = 0) -> dict[str, object]:
+async def seed(*, unseen: int = 0, spare: bool = False) -> dict[str, object]:
     """Staff, tokens and menus through the project's own code (engine included).
 
     Every user but the last `unseen` has used the app before the rush (one
     authenticated request, as opening the mini-program makes): their principal is in
     the shared cache (services/identity.py), not in the server worker's own. The
-    `unseen` users are first seen by the server during the run.
+    `unseen` users are first seen by the server during the run. `spare`: one more
+    roomy menu (for a profile of accepts after the measured runs).
     """
     os.environ.update(ENV)
     from models.identity import AuthToken, Staff, User
@@ -300,6 +301,7 @@ async def seed(*, unseen: int = 0) -> dict[str, object]:
             "rush": await menu("一食堂（压测：1,800 份）", RUSH_PLACES // RUSH_SLOTS),
             "roomy": await menu("二食堂（压测：接单吞吐）", 3_000),
             "full": await menu("三食堂（压测：已约满）", 0),
+            **({"spare": await menu("四食堂（压测：剖析）", 3_000)} if spare else {}),
         }
     finally:
         await resources.close_resources()

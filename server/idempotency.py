@@ -309,7 +309,7 @@ def _wrap(handler: H, recover: Recover | None, recover_status: int, rerun: bool)
             while True:
                 step = await _begin(self.cache_key, self.lease_key, keyed.at)
                 if step is None:  # Redis unreachable: the database decides alone
-                    return await self._looked_up(leased=True)
+                    return await self._looked_up()
                 kind, value = step
                 if kind == "cached":
                     fingerprint, answer = _answer_of(value)
@@ -321,7 +321,7 @@ def _wrap(handler: H, recover: Recover | None, recover_status: int, rerun: bool)
                     return None
                 if kind == "lookup":
                     self.lease = value
-                    return await self._looked_up(leased=True)
+                    return await self._looked_up()
                 # Held by a live request: its answer, once kept, or wait for it.
                 found = await self._find()
                 if found is not None and found.answer is not None:
@@ -340,15 +340,15 @@ def _wrap(handler: H, recover: Recover | None, recover_status: int, rerun: bool)
                 raise IdempotencyMismatch()
             return found
 
-        async def _looked_up(self, *, leased: bool) -> HTTPResponse | None:
+        async def _looked_up(self) -> HTTPResponse | None:
             """Redis cannot vouch for the key: its record decides (this request holds
             the key, or Redis is away)."""
-            found = await self._find()
-            if found is None:
-                self.nothing_committed = True
-                return None
             answer: Answer | None
             try:
+                found = await self._find()
+                if found is None:
+                    self.nothing_committed = True
+                    return None
                 if found.answer is not None:
                     response = _replayed(found.answer)
                     mode, answer = "cache", found.answer
