@@ -171,6 +171,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--settled-redis",
+        action="store_true",
+        help="Redis up for over a day (keys answered by Redis alone); default: just flushed",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
@@ -187,6 +192,8 @@ def main() -> None:
     if args.profile:
         rush.STAFF += PROFILED
     seeded = asyncio.run(rush.seed(unseen=args.rounds * COLD, spare=args.profile))
+    if args.settled_redis:
+        rush.settle_redis()
     tokens: list[str] = seeded["tokens"]  # type: ignore[assignment]
     never: list[str] = seeded["unseen"]  # type: ignore[assignment]
     files = Path(tempfile.mkdtemp(prefix="hot-path-"))

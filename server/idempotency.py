@@ -8,20 +8,26 @@ another host; the same key with another body is 409 idempotency_mismatch.
 
 Exactly once through any crash: the key's record is inserted by the transaction that
 creates the object (server.tx, the booking engine's group commit), so an object never
-commits without its key nor a second time under it. The answer is written right after;
-a process killed (or a connection lost) in between leaves the record without an answer,
-and a replay then tells the answer again from what was created: the route's `recover`
-(the object named by `tx.created`), or, for routes whose domain finds what a key
-created (the booking engine's reservations), the handler run again with the key, in
-which any transaction carrying the key rolls back (`KeyTaken`).
+commits without its key nor a second time under it. A service that knows its answer
+inside that transaction (a lunch order: `Keyed.answer_with`) has the record written
+with it; otherwise the answer is written right after, and a process killed (or a
+connection lost) in between leaves the record without an answer: a replay then tells
+the answer again from what was created: the route's `recover` (the object named by
+`tx.created`), or, for routes whose domain finds what a key created (the booking
+engine's reservations), the handler run again with the key, in which any transaction
+carrying the key rolls back (`KeyTaken`).
 
 A refusal (a 4xx that created nothing: `slot_full`, `limit_reached`, `sold_out`) writes
 nothing to the database, so a key costs a refusal nothing; its replay is evaluated
 again (API.md §1: it created nothing).
 
-Concurrent replays: a short lease in Redis (`SET NX`, released when the request ends,
-also on a fault) makes a replay that arrives while the first request runs wait for its
-answer instead of racing it; without Redis the unique index still lets only one commit.
+Redis in front, one round trip before the handler (BEGIN) and one after (FINISH): the
+cached answer, or a lease on the key that makes a replay arriving meanwhile wait for
+the first request's answer instead of racing it. The record is read only when Redis
+cannot vouch that there is none (EPOCH_KEY below: a lease left behind, or Redis may
+have lost keys); otherwise a keyed request costs the database nothing more than the
+bare one. Without Redis the database decides alone and the unique index still lets
+only one commit.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from server.errors import InvalidState
+from server.rows import insert_rows
 from services import idempotency
 from services.idempotency import Keyed
 
@@ -98,23 +99,8 @@ class Tx:
     async def flush(self) -> None:
         """Write the queued rows: one INSERT per table (IntegrityError as Tortoise's)."""
         queued, self._queued = self._queued, {}
-        postgres = self.conn.capabilities.dialect == "postgres"
         for model, rows in queued.items():
-            fields_map = model._meta.fields_map
-            names = list(rows[0])
-            columns = ", ".join(f'"{fields_map[n].source_field or n}"' for n in names)
-            values: list[Any] = []
-            groups = []
-            for row in rows:
-                marks = []
-                for name in names:
-                    values.append(fields_map[name].to_db_value(row[name], _NO_INSTANCE))
-                    marks.append(f"${len(values)}" if postgres else "?")
-                groups.append(f"({', '.join(marks)})")
-            await self.conn.execute_query(
-                f'INSERT INTO "{model._meta.db_table}" ({columns}) VALUES {", ".join(groups)}',
-                values,
-            )
+            await insert_rows(self.conn, model, rows)
 
     def created(self, ref: int | str) -> None:
         """Name the object this transaction creates (kept with the request's key)."""
@@ -140,9 +126,6 @@ class Tx:
                 await work()
             except Exception:
                 log.exception("after-commit work failed; the relay job will repeat it")
-
-
-_NO_INSTANCE: Any = None  # a value converted for a row, not for a model instance
 
 
 class _FromContext:

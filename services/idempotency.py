@@ -34,6 +34,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from models.idempotency import IdempotencyRecord
+from server.rows import insert_rows
 
 KEEP = timedelta(hours=24)
 # Longer than any request may run (Sanic's RESPONSE_TIMEOUT is 60 s): a record older
@@ -84,22 +85,23 @@ class Keyed:
             return None
         return self.encode(self.result)
 
-    def record(self, *, ref: str | None) -> IdempotencyRecord:
+    def row(self, *, ref: str | None) -> dict[str, Any]:
+        """The key's record as a row, with its answer when the service gave it."""
         at = self.at.astimezone(UTC)
         answer = self.answer()
-        return IdempotencyRecord(
-            user_id=self.user_id,
-            route=self.route,
-            key_digest=self.key_digest,
-            fingerprint=self.fingerprint,
-            claim_token="",
-            claimed_at=at,
-            expires_at=at + KEEP,
-            ref=ref,
-            status=answer.status if answer else None,
-            body=answer.body if answer else None,
-            content_type=answer.content_type if answer else None,
-        )
+        return {
+            "user_id": self.user_id,
+            "route": self.route,
+            "key_digest": self.key_digest,
+            "fingerprint": self.fingerprint,
+            "claim_token": "",
+            "claimed_at": at,
+            "expires_at": at + KEEP,
+            "ref": ref,
+            "status": answer.status if answer else None,
+            "body": answer.body if answer else None,
+            "content_type": answer.content_type if answer else None,
+        }
 
 
 class KeyTaken(Exception):
@@ -120,12 +122,7 @@ async def write_in(conn: BaseDBAsyncClient, keyed: Keyed, *, ref: str | None) ->
 
     Raises KeyTaken when the key was committed already (the caller's transaction
     rolls back with it, so its object is not created a second time)."""
-    record = keyed.record(ref=ref)
-    try:
-        await record.save(using_db=conn)
-    except IntegrityError:
-        raise KeyTaken() from None
-    _note_kept([(keyed, record)])
+    await write_many(conn, [(keyed, ref)])
 
 
 async def write_many(conn: BaseDBAsyncClient, rows: list[tuple[Keyed, str | None]]) -> None:
@@ -133,19 +130,14 @@ async def write_many(conn: BaseDBAsyncClient, rows: list[tuple[Keyed, str | None
     (the batch rolls back and each request is written alone)."""
     if not rows:
         return
-    records = [(keyed, keyed.record(ref=ref)) for keyed, ref in rows]
+    written = [(keyed, keyed.row(ref=ref)) for keyed, ref in rows]
     try:
-        await IdempotencyRecord.bulk_create([record for _, record in records], using_db=conn)
+        await insert_rows(conn, IdempotencyRecord, [row for _, row in written])
     except IntegrityError:
         raise KeyTaken() from None
-    _note_kept(records)
-
-
-def _note_kept(records: list[tuple[Keyed, IdempotencyRecord]]) -> None:
-    """Which answers ride in the transaction (known kept once it commits)."""
-    for keyed, record in records:
-        if record.status is not None:
-            keyed.kept = Answer(record.status, record.body or "", record.content_type or "")
+    for keyed, row in written:  # known kept once the transaction commits
+        if row["status"] is not None:
+            keyed.kept = Answer(row["status"], row["body"], row["content_type"])
 
 
 @dataclass(frozen=True)
@@ -158,20 +150,34 @@ class Found:
     claimed_at: datetime
 
 
+_FIND_COLUMNS = ("fingerprint", "status", "body", "content_type", "ref", "claimed_at")
+_find_sql: dict[str, str] = {}
+_FIELDS = IdempotencyRecord._meta.fields_map
+
+
 async def find(*, user_id: int, route: str, key_digest: str) -> Found | None:
-    record = await IdempotencyRecord.get_or_none(
-        user_id=user_id, route=route, key_digest=key_digest
-    )
-    if record is None:
+    """The key's record: one indexed SELECT of the columns needed, no model object and
+    no query building (the SQL is built once per dialect by the ORM itself)."""
+    db = IdempotencyRecord._meta.db
+    dialect = db.capabilities.dialect
+    sql = _find_sql.get(dialect)
+    if sql is None:
+        query = IdempotencyRecord.filter(user_id=0, route="", key_digest="").using_db(db)
+        sql = _find_sql[dialect] = query.values(*_FIND_COLUMNS).sql()
+    rows = await db.execute_query_dict(sql, [user_id, route, key_digest])
+    if not rows:
         return None
+    row = rows[0]
     answer = None
-    if record.status is not None:
+    if row["status"] is not None:
         answer = Answer(
-            status=record.status,
-            body=record.body or "",
-            content_type=record.content_type or "application/json; charset=utf-8",
+            status=row["status"],
+            body=row["body"] or "",
+            content_type=row["content_type"] or "application/json; charset=utf-8",
         )
-    return Found(record.fingerprint, answer, record.ref, record.claimed_at.astimezone(UTC))
+    # SQLite hands back text, PostgreSQL a datetime.
+    claimed_at: datetime = _FIELDS["claimed_at"].to_python_value(row["claimed_at"])
+    return Found(row["fingerprint"], answer, row["ref"], claimed_at.astimezone(UTC))
 
 
 async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
@@ -196,9 +202,7 @@ async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
     updated = await rows.update(**fields)
     if updated or keyed.written:
         return bool(updated)
-    record = keyed.record(ref=None)
-    for name, value in fields.items():
-        setattr(record, name, value)
+    record = IdempotencyRecord(**{**keyed.row(ref=None), **fields})
     try:
         await record.save()
     except IntegrityError:
