@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/lunch_rush.py            # full run (about 2 minutes)
     .venv/bin/python bench/lunch_rush.py --quick    # shorter phases, for a smoke check
+    ... --settled-redis   # Redis up for over a day: keys answered by Redis alone
 
 What it does, all on loopback:
 1. (Re)creates the PostgreSQL database `bench_meals`, flushes Redis db 11 (ours only),
@@ -312,7 +313,8 @@ async def seed(*, unseen: int = 0, spare: bool = False) -> dict[str, object]:
             "rush": await menu("一食堂（压测：1,800 份）", RUSH_PLACES // RUSH_SLOTS),
             "roomy": await menu("二食堂（压测：接单吞吐）", 3_000),
             "full": await menu("三食堂（压测：已约满）", 0),
-            **({"spare": await menu("四食堂（压测：剖析）", 3_000)} if spare else {}),
+            # One slot is profiled: room for every profiled user's order in it.
+            **({"spare": await menu("四食堂（压测：剖析）", 12_000)} if spare else {}),
         }
     finally:
         await resources.close_resources()
