@@ -1,7 +1,8 @@
 """The lunch-rush hot path: our routes as a share of a bare Sanic app, by wrk.
 
     .venv/bin/python -m bench.hot_path                 # 3 interleaved rounds (~3 minutes)
-    .venv/bin/python -m bench.hot_path --profile       # and a py-spy profile of rejections
+    .venv/bin/python -m bench.hot_path --profile       # and py-spy profiles of each path
+    .venv/bin/python -m bench.hot_path --settled-redis # Redis up for over a day: keys answered by it alone
 
 All on loopback, PostgreSQL (database bench_meals, rebuilt) and Redis db 11 (flushed):
 1. Seeds ~54,000 bound staff with tokens and three menus (bench/lunch_rush.py's seed);
@@ -50,6 +51,7 @@ B_PORT = rush.PORT + 1
 # Distinct users per phase and round: more than a phase can send in its time, so every
 # cold request is a token the worker has not seen and every accept a user's first order.
 WARM, COLD, ACCEPT = 100, 6_000, 6_000
+PROFILED = 12_000  # users for the profile of keyed accepts (each one's first order)
 
 
 def wrk(
@@ -149,6 +151,8 @@ def profile(pid: int, seconds: int, out: Path) -> list[tuple[str, float]]:
     total = 0
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
+        if not count.isdigit():  # a line that is not a stack (py-spy's notes)
+            continue
         samples = int(count)
         total += samples
         seen = set()
@@ -170,6 +174,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--settled-redis",
+        action="store_true",
+        help="Redis up for over a day (keys answered by Redis alone); default: just flushed",
+    )
     args = parser.parse_args()
     for tool in ("wrk", "taskset"):
         if shutil.which(tool) is None:
@@ -183,7 +192,11 @@ def main() -> None:
     )
     rush.reset_stores()
     rush.STAFF = max(rush.STAFF, WARM + args.rounds * (2 * COLD + ACCEPT) + 100)
-    seeded = asyncio.run(rush.seed(unseen=args.rounds * COLD))
+    if args.profile:
+        rush.STAFF += PROFILED
+    seeded = asyncio.run(rush.seed(unseen=args.rounds * COLD, spare=args.profile))
+    if args.settled_redis:
+        rush.settle_redis()
     tokens: list[str] = seeded["tokens"]  # type: ignore[assignment]
     never: list[str] = seeded["unseen"]  # type: ignore[assignment]
     files = Path(tempfile.mkdtemp(prefix="hot-path-"))
@@ -228,13 +241,16 @@ def main() -> None:
                            body=full_body, seconds=1)  # fmt: skip
             unseen_run = wrk(server_url, tokens=unseen[r], path="/api/v1/meals/orders",
                              body=full_body, seconds=1)  # fmt: skip
-            roomy = rush.order_body(seeded["roomy"], r).decode()  # type: ignore[arg-type]
+            # A slot of 3,000 places for each accept run (bare, keyed) of the round: a run
+            # has 3,000 users, so it never finds its slot full before its users are done.
+            roomy = rush.order_body(seeded["roomy"], 2 * r).decode()  # type: ignore[arg-type]
+            roomy_keyed = rush.order_body(seeded["roomy"], 2 * r + 1).decode()  # type: ignore[arg-type]
             acc = wrk(server_url, tokens=accept[r], path="/api/v1/meals/orders", body=roomy,
                       seconds=2)  # fmt: skip
             hot_keyed = wrk(server_url, tokens=warm, path="/api/v1/meals/orders",
                             body=full_body, seconds=args.seconds, keys=True)  # fmt: skip
             acc_keyed = wrk(server_url, tokens=accept_keyed[r], path="/api/v1/meals/orders",
-                            body=roomy, seconds=2, keys=True)  # fmt: skip
+                            body=roomy_keyed, seconds=2, keys=True)  # fmt: skip
             row = {
                 "B": rate(b, 200),
                 "warm_rejections": rate(hot, 409),
@@ -279,18 +295,28 @@ def main() -> None:
         print(f"5xx: {sum(r['5xx'] for r in rounds)}")
         (var / "hot_path.json").write_text(json.dumps({"rounds": rounds, "ratios": ratios}))
         if args.profile:
-            print("\nprofile of warm rejections (share of samples with the function on the stack):")
-            loader = subprocess.Popen(
-                ["taskset", "-c", "0", "wrk", "-t1", "-c64", "-d12s", "-s", str(SCRIPT),
-                 server_url],
-                env={**os.environ, "WRK_TOKENS": str(warm), "WRK_PATH": "/api/v1/meals/orders",
-                     "WRK_METHOD": "POST", "WRK_BODY": full_body},
-                stdout=subprocess.DEVNULL,
-            )  # fmt: skip
-            time.sleep(1)
-            for name, share in profile(server.pid, 8, var / "profile"):
-                print(f"{share:6.1%}  {name}")
-            loader.wait()
+            spare = rush.order_body(seeded["spare"], 0).decode()  # type: ignore[arg-type]
+            end = base + args.rounds * ACCEPT
+            profiled = token_file("profiled", tokens[end : end + PROFILED])
+            for label, chosen, body, keyed in (
+                ("warm rejections", warm, full_body, False),
+                ("keyed rejections", warm, full_body, True),
+                ("keyed accepts", profiled, spare, True),
+            ):
+                print(f"\nprofile of {label} (share of samples with the function on the stack):")
+                loader = subprocess.Popen(
+                    ["taskset", "-c", "0", "wrk", "-t1", "-c64", "-d10s", "-s", str(SCRIPT),
+                     server_url],
+                    env={**os.environ, "WRK_TOKENS": str(chosen),
+                         "WRK_PATH": "/api/v1/meals/orders", "WRK_METHOD": "POST",
+                         "WRK_BODY": body, "WRK_KEYS": "1" if keyed else "0"},
+                    stdout=subprocess.DEVNULL,
+                )  # fmt: skip
+                time.sleep(1)
+                out = var / f"profile-{label.replace(' ', '-')}"
+                for name, share in profile(server.pid, 6, out):
+                    print(f"{share:6.1%}  {name}")
+                loader.wait()
     finally:
         stop(server)
         stop(bare)

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/lunch_rush.py            # full run (about 2 minutes)
     .venv/bin/python bench/lunch_rush.py --quick    # shorter phases, for a smoke check
+    ... --settled-redis   # Redis up for over a day: keys answered by Redis alone
 
 What it does, all on loopback:
 1. (Re)creates the PostgreSQL database `bench_meals`, flushes Redis db 11 (ours only),
@@ -199,6 +200,17 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     subprocess.run(cmd, check=True, cwd=ROOT, env={**os.environ, **(env or {})})
 
 
+def settle_redis() -> None:
+    """Make Redis look as it does on any day but the first after a flush, a restart or
+    a failover: up for longer than an Idempotency-Key's record lives (its epoch more
+    than 24 h back, server/idempotency.py), so that it answers for keys alone. Right
+    after reset_stores() it has just been flushed: every keyed request reads its
+    record first. Call after seed() (whose first Lua connection drops the epoch of a
+    Redis it has not seen before)."""
+    old = time.time() - 25 * 3600
+    run(["redis-cli", "-n", "11", "SET", "idem:epoch", repr(old)])
+
+
 def reset_stores() -> None:
     run(["psql", PG_ADMIN, "-qc", "DROP DATABASE IF EXISTS bench_meals WITH (FORCE)"])
     run(["psql", PG_ADMIN, "-qc", "CREATE DATABASE bench_meals"])
@@ -215,13 +227,14 @@ async def _use_the_app(identity: Any, tokens: list[str]) -> None:
         )
 
 
-async def seed(*, unseen: int = 0) -> dict[str, object]:
+async def seed(*, unseen: int = 0, spare: bool = False) -> dict[str, object]:
     """Staff, tokens and menus through the project's own code (engine included).
 
     Every user but the last `unseen` has used the app before the rush (one
     authenticated request, as opening the mini-program makes): their principal is in
     the shared cache (services/identity.py), not in the server worker's own. The
-    `unseen` users are first seen by the server during the run.
+    `unseen` users are first seen by the server during the run. `spare`: one more
+    roomy menu (for a profile of accepts after the measured runs).
     """
     os.environ.update(ENV)
     from models.identity import AuthToken, Staff, User
@@ -300,6 +313,8 @@ async def seed(*, unseen: int = 0) -> dict[str, object]:
             "rush": await menu("一食堂（压测：1,800 份）", RUSH_PLACES // RUSH_SLOTS),
             "roomy": await menu("二食堂（压测：接单吞吐）", 3_000),
             "full": await menu("三食堂（压测：已约满）", 0),
+            # One slot is profiled: room for every profiled user's order in it.
+            **({"spare": await menu("四食堂（压测：剖析）", 12_000)} if spare else {}),
         }
     finally:
         await resources.close_resources()
@@ -622,6 +637,11 @@ async def load(seeded: dict, quick: bool) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--settled-redis",
+        action="store_true",
+        help="Redis up for over a day (keys answered by Redis alone); default: just flushed",
+    )
     args = parser.parse_args()
     import uvloop
 
@@ -636,6 +656,8 @@ def main() -> None:
     started = time.perf_counter()
     seeded = asyncio.run(seed())
     print(f"  seeded in {time.perf_counter() - started:.1f}s", flush=True)
+    if args.settled_redis:
+        settle_redis()
     server = start_server()
     SERVER["pid"] = server.pid
     try:

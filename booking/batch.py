@@ -120,6 +120,7 @@ async def _together(batch: list[Pending], *, isolate: bool) -> None:
     try:
         async with in_transaction() as conn:
             tx = Tx(conn)
+            tx.expect(len(batch))  # a record step's row per request: ids drawn at once
             for resource_id in sorted({item.resource_id for item in batch}):
                 await store.lock_resource(conn, resource_id, exclusive=False)
             stale = await _stale_items(batch)
@@ -141,6 +142,7 @@ async def _together(batch: list[Pending], *, isolate: bool) -> None:
                 for item in live:
                     info = await info_of(item.reservation, created=True)
                     item.value = await run_record(item.record, tx, info, now=item.now)
+                await tx.flush()  # the record steps' rows, one INSERT per table
             await idempotency.write_many(
                 conn,
                 [

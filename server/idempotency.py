@@ -8,20 +8,26 @@ another host; the same key with another body is 409 idempotency_mismatch.
 
 Exactly once through any crash: the key's record is inserted by the transaction that
 creates the object (server.tx, the booking engine's group commit), so an object never
-commits without its key nor a second time under it. The answer is written right after;
-a process killed (or a connection lost) in between leaves the record without an answer,
-and a replay then tells the answer again from what was created: the route's `recover`
-(the object named by `tx.created`), or, for routes whose domain finds what a key
-created (the booking engine's reservations), the handler run again with the key, in
-which any transaction carrying the key rolls back (`KeyTaken`).
+commits without its key nor a second time under it. A service that knows its answer
+inside that transaction (a lunch order: `Keyed.answer_with`) has the record written
+with it; otherwise the answer is written right after, and a process killed (or a
+connection lost) in between leaves the record without an answer: a replay then tells
+the answer again from what was created: the route's `recover` (the object named by
+`tx.created`), or, for routes whose domain finds what a key created (the booking
+engine's reservations), the handler run again with the key, in which any transaction
+carrying the key rolls back (`KeyTaken`).
 
 A refusal (a 4xx that created nothing: `slot_full`, `limit_reached`, `sold_out`) writes
 nothing to the database, so a key costs a refusal nothing; its replay is evaluated
 again (API.md §1: it created nothing).
 
-Concurrent replays: a short lease in Redis (`SET NX`, released when the request ends,
-also on a fault) makes a replay that arrives while the first request runs wait for its
-answer instead of racing it; without Redis the unique index still lets only one commit.
+Redis in front, one round trip before the handler (BEGIN) and one after (FINISH): the
+cached answer, or a lease on the key that makes a replay arriving meanwhile wait for
+the first request's answer instead of racing it. The record is read only when Redis
+cannot vouch that there is none (EPOCH_KEY below: a lease left behind, or Redis may
+have lost keys); otherwise a keyed request costs the database nothing more than the
+bare one. Without Redis the database decides alone and the unique index still lets
+only one commit.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import itertools
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
@@ -39,9 +47,10 @@ from typing import Any, TypeVar, overload
 from redis.exceptions import RedisError
 from sanic import HTTPResponse, Request
 
-from server import faults, resources
+from server import faults, resources, wire
 from server.errors import AppError, Conflict, IdempotencyMismatch, InvalidInput
 from server.http import has_multipart_boundary, now, reply
+from server.lua_channel import IDEMPOTENCY_EPOCH_KEY
 from services import idempotency as records
 from services.idempotency import Answer, Found, Keyed, KeyTaken
 
@@ -51,7 +60,10 @@ log = logging.getLogger("qinejia.idempotency")
 
 CACHE_S = int(records.KEEP.total_seconds())
 WAIT_S = 15.0
-LEASE_S = int(records.STALE_AFTER.total_seconds())
+# A lease outlives its request when the request may have committed without its answer
+# cached (a crash, Redis unreachable at the end): it is the evidence that sends the
+# next request with the key to the database, so it lasts as long as the record.
+LEASE_S = CACHE_S
 
 
 def _fingerprint(request: Request) -> str:
@@ -86,64 +98,121 @@ def _replayed(answer: Answer) -> HTTPResponse:
     )
 
 
-async def _cached(cache_key: str) -> dict[str, Any] | None:
-    """The finished answer from Redis, or None (missing, or Redis unreachable: the
-    database has it too, so a cache failure is no reason to fail the request)."""
-    try:
-        raw = await resources.redis().get(cache_key)
-    except (RedisError, OSError):
-        return None
-    return json.loads(raw) if raw else None
-
-
-async def _cache(cache_key: str, fingerprint: str, answer: Answer) -> None:
+def _cache_value(fingerprint: str, answer: Answer) -> str:
     record = {
         "fp": fingerprint,
         "status": answer.status,
         "body": answer.body,
         "content_type": answer.content_type,
     }
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _answer_of(cached: str) -> tuple[str, Answer]:
+    record = json.loads(cached)
+    return record["fp"], Answer(record["status"], record["body"], record["content_type"])
+
+
+# What Redis must hold for a key to be run without reading its record first: a record
+# commits only under a lease this request took (BEGIN), and the lease leaves only with
+# the answer cached (FINISH "cache"), or when this request knows it committed nothing
+# (FINISH "free"); otherwise it stays, marked stale (FINISH "keep") or as the live
+# request left it, for KEEP. So no answer and no lease means no record — unless Redis
+# lost keys: a flush takes EPOCH_KEY with them, and a restart or a failover (a new
+# run_id) makes server.lua_channel drop it, so EPOCH_KEY is set again (the request's
+# time) and for KEEP after that every key is looked up. A request that could not reach
+# Redis at all leaves a debt: the next BEGIN of this process moves the epoch to now.
+EPOCH_KEY = IDEMPOTENCY_EPOCH_KEY
+
+# KEYS: cache, lease, epoch. ARGV: now (s), stale after (s), keep (s), lease ttl (s),
+# token, bump ("1": this process ran keyed requests Redis did not see).
+# Reply: {"cached", answer} | {"held", lease} | {"run" | "lookup", our lease}.
+BEGIN = r"""
+local cached = redis.call('GET', KEYS[1])
+if cached then return {'cached', cached} end
+local now = tonumber(ARGV[1])
+local epoch = tonumber(redis.call('GET', KEYS[3]) or '')
+if epoch == nil or (ARGV[6] == '1' and epoch < now) then
+  epoch = now
+  redis.call('SET', KEYS[3], ARGV[1])
+end
+local look = now - epoch < tonumber(ARGV[3])
+local held = redis.call('GET', KEYS[2])
+if held then
+  local stamp = tonumber(string.match(held, '^[^:]*'))
+  if stamp and stamp >= now - tonumber(ARGV[2]) then return {'held', held} end
+  look = true
+end
+local mine = ARGV[1] .. ':' .. ARGV[5]
+redis.call('SET', KEYS[2], mine, 'EX', ARGV[4])
+if look then return {'lookup', mine} end
+return {'run', mine}
+"""
+
+# KEYS: cache, lease. ARGV: our lease, mode, cached answer, cache ttl (s).
+# "cache": the answer is kept: cache it and free the key; "free": nothing committed
+# under the key; "keep": something may have committed without its answer cached —
+# the lease stays, stale, so the next request looks the record up.
+FINISH = r"""
+if ARGV[2] == 'cache' then redis.call('SET', KEYS[1], ARGV[3], 'EX', ARGV[4]) end
+if redis.call('GET', KEYS[2]) == ARGV[1] then
+  if ARGV[2] == 'keep' then
+    redis.call('SET', KEYS[2], '0:' .. ARGV[1], 'KEEPTTL')
+  else
+    redis.call('DEL', KEYS[2])
+  end
+end
+return 1
+"""
+
+_debt: dict[str, bool] = {"unseen": False}  # a keyed request ran while Redis was away
+_tokens = itertools.count(1)
+_prefix = secrets.token_hex(6)
+
+
+async def _begin(cache_key: str, lease_key: str, at: datetime) -> tuple[str, str] | None:
+    """One round trip before the handler: the cached answer, or the lease (and whether
+    the record must be looked up), or who holds it. None: Redis unreachable."""
+    bump = _debt["unseen"]
     try:
-        await resources.redis().set(cache_key, json.dumps(record, ensure_ascii=False), ex=CACHE_S)
+        kind, value = await resources.lua_channel().evalsha(
+            BEGIN,
+            [cache_key, lease_key, EPOCH_KEY],
+            [
+                repr(at.timestamp()),
+                int(records.STALE_AFTER.total_seconds()),
+                CACHE_S,
+                LEASE_S,
+                f"{_prefix}{next(_tokens):x}",
+                "1" if bump else "0",
+            ],
+        )
     except (RedisError, OSError):
-        log.warning("idempotency answer not cached (Redis unreachable)")
+        _debt["unseen"] = True
+        return None
+    if bump:
+        _debt["unseen"] = False
+    return str(kind), str(value)
 
 
-async def _lease(lease_key: str, at: datetime) -> bool:
-    """Take the key for this request; False while another live request holds it.
-
-    The lease holds the time it was taken (the request's clock), so one left by a
-    killed process is taken over once older than STALE_AFTER (also under a test's
-    X-Test-Now), and it expires on its own after that. Redis unreachable: run (the
-    database's unique index still lets one commit)."""
-    stamp = str(at.timestamp())
+async def _finish(
+    cache_key: str, lease_key: str, lease: str | None, mode: str, cached: str = ""
+) -> None:
+    """One round trip after: cache the answer and free the key, or mark it (FINISH)."""
     try:
-        redis = resources.redis()
-        if await redis.set(lease_key, stamp, nx=True, ex=LEASE_S):
-            return True
-        held = await redis.get(lease_key)
-        if held is None:
-            return bool(await redis.set(lease_key, stamp, nx=True, ex=LEASE_S))
-        if float(held) < at.timestamp() - records.STALE_AFTER.total_seconds():
-            await redis.set(lease_key, stamp, ex=LEASE_S)
-            return True
-        return False
+        await resources.lua_channel().evalsha(
+            FINISH, [cache_key, lease_key], [lease or "", mode, cached, CACHE_S]
+        )
     except (RedisError, OSError):
-        return True
+        log.warning("idempotency key not finished in Redis (unreachable); its lease goes stale")
 
 
-async def _held(lease_key: str) -> bool:
+async def _cached(cache_key: str) -> str | None:
     try:
-        return bool(await resources.redis().exists(lease_key))
+        raw = await resources.lua_channel().command("GET", cache_key)
     except (RedisError, OSError):
-        return False
-
-
-async def _unlease(lease_key: str) -> None:
-    try:
-        await resources.redis().delete(lease_key)
-    except (RedisError, OSError):
-        log.warning("idempotency lease not released (Redis unreachable); it expires")
+        return None
+    return str(raw) if raw else None
 
 
 Recover = Callable[..., Awaitable[Any]]
@@ -196,68 +265,130 @@ def _wrap(handler: H, recover: Recover | None, recover_status: Status, rerun: bo
         user_id = request.ctx.principal.user_id
         route = request.route.name if request.route else request.path
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        cache_key = f"idem:{user_id}:{route}:{digest}"
-        lease_key = f"idem-run:{user_id}:{route}:{digest}"
         fingerprint = _fingerprint(request)
         at = now(request)
-        keyed = Keyed(user_id, route, digest, fingerprint, at)
-
-        cached = await _cached(cache_key)
-        if cached is not None:
-            if cached["fp"] != fingerprint:
-                raise IdempotencyMismatch()
-            return _replayed(Answer(cached["status"], cached["body"], cached["content_type"]))
-
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + WAIT_S
-        pause = 0.01
-        while True:
-            found = await records.find(user_id=user_id, route=route, key_digest=digest)
-            if found is not None:
-                if found.fingerprint != fingerprint:
-                    raise IdempotencyMismatch()
-                if found.answer is not None:
-                    await _cache(cache_key, fingerprint, found.answer)
-                    return _replayed(found.answer)
-                # Committed, answer not kept yet: wait while its request lives.
-                if records.is_stale(found, now=at) or not await _held(lease_key):
-                    return await _recovered(request, handler, args, kwargs, keyed, found)
-            elif await _lease(lease_key, at):
-                break
-            if loop.time() > deadline:
-                raise Conflict("同一请求仍在处理中，请稍后再试")
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.2)
-            cached = await _cached(cache_key)
-            if cached is not None and cached["fp"] == fingerprint:
-                return _replayed(Answer(cached["status"], cached["body"], cached["content_type"]))
-
+        keyed = Keyed(
+            user_id, route, digest, fingerprint, at, encode=_encoder(request, recover_status)
+        )
+        run = _Run(request, handler, args, kwargs, keyed)
+        response = await run.start()
+        if response is not None:
+            return response
+        mode, cached = "keep", ""
         try:
-            response = await _run(request, handler, args, kwargs, keyed)
+            response, kept = await _run(request, handler, args, kwargs, keyed)
+            if kept is not None:
+                mode, cached = "cache", _cache_value(fingerprint, kept)
+            elif not keyed.written and run.nothing_committed:
+                mode = "free"
         except KeyTaken:
             # A concurrent request with this key committed first (the lease was lost
             # or Redis was away): this one rolled back; answer as that one did.
             response = await _answer_of_winner(request, handler, args, kwargs, keyed)
+        except AppError as refused:
+            if refused.status < 500 and not keyed.written and run.nothing_committed:
+                mode = "free"  # a refusal that created nothing: the key is free again
+            raise
         finally:
-            await asyncio.shield(_unlease(lease_key))
+            await asyncio.shield(_finish(run.cache_key, run.lease_key, run.lease, mode, cached))
         return response
+
+    class _Run:
+        """Where a keyed request stands before its handler runs."""
+
+        def __init__(
+            self, request: Request, handler: H, args: Any, kwargs: Any, keyed: Keyed
+        ) -> None:
+            self.request, self.handler, self.args, self.kwargs = request, handler, args, kwargs
+            self.keyed = keyed
+            name = f"{keyed.user_id}:{keyed.route}:{keyed.key_digest}"
+            self.cache_key, self.lease_key = f"idem:{name}", f"idem-run:{name}"
+            self.lease: str | None = None
+            # No record of this key committed (Redis vouched, or the database said so),
+            # so a request that commits nothing may free the key.
+            self.nothing_committed = False
+
+        async def start(self) -> HTTPResponse | None:
+            """The answer to replay, or None with the key leased to this request."""
+            keyed = self.keyed
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + WAIT_S
+            pause = 0.01
+            while True:
+                step = await _begin(self.cache_key, self.lease_key, keyed.at)
+                if step is None:  # Redis unreachable: the database decides alone
+                    return await self._looked_up()
+                kind, value = step
+                if kind == "cached":
+                    fingerprint, answer = _answer_of(value)
+                    if fingerprint != keyed.fingerprint:
+                        raise IdempotencyMismatch()
+                    return _replayed(answer)
+                if kind == "run":
+                    self.lease, self.nothing_committed = value, True
+                    return None
+                if kind == "lookup":
+                    self.lease = value
+                    return await self._looked_up()
+                # Held by a live request: its answer, once kept, or wait for it.
+                found = await self._find()
+                if found is not None and found.answer is not None:
+                    return _replayed(found.answer)
+                if loop.time() > deadline:
+                    raise Conflict("同一请求仍在处理中，请稍后再试")
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.2)
+
+        async def _find(self) -> Found | None:
+            keyed = self.keyed
+            found = await records.find(
+                user_id=keyed.user_id, route=keyed.route, key_digest=keyed.key_digest
+            )
+            if found is not None and found.fingerprint != keyed.fingerprint:
+                raise IdempotencyMismatch()
+            return found
+
+        async def _looked_up(self) -> HTTPResponse | None:
+            """Redis cannot vouch for the key: its record decides (this request holds
+            the key, or Redis is away)."""
+            answer: Answer | None
+            try:
+                found = await self._find()
+                if found is None:
+                    self.nothing_committed = True
+                    return None
+                if found.answer is not None:
+                    response = _replayed(found.answer)
+                    mode, answer = "cache", found.answer
+                else:
+                    # Committed, answer lost with its request: tell it again.
+                    response, answer = await _recovered(
+                        self.request, self.handler, self.args, self.kwargs, self.keyed, found
+                    )
+                    mode = "cache" if answer is not None else "keep"
+            except BaseException:
+                await asyncio.shield(_finish(self.cache_key, self.lease_key, self.lease, "keep"))
+                raise
+            cached = _cache_value(self.keyed.fingerprint, answer) if answer is not None else ""
+            await asyncio.shield(_finish(self.cache_key, self.lease_key, self.lease, mode, cached))
+            return response
 
     async def _recovered(
         request: Request, handler: H, args: Any, kwargs: Any, keyed: Keyed, found: Found
-    ) -> HTTPResponse:
+    ) -> tuple[HTTPResponse, Answer | None]:
         if recover is not None and found.ref is not None:
             result = await recover(user_id=keyed.user_id, ref=found.ref, now=keyed.at)
             code = recover_status(result) if callable(recover_status) else recover_status
             response = reply(result, status=code)
         else:
-            again = replace(keyed, written=rerun)
+            again = replace(keyed, written=rerun, result=None, kept=None)
             try:
-                response = await _run(request, handler, args, kwargs, again)
+                response = await _run_only(request, handler, args, kwargs, again)
             except KeyTaken:
                 raise Conflict("该请求已处理，请刷新查看结果") from None
         if response.status < 300:
-            await _keep(keyed, response)
-        return response
+            return response, await _keep(keyed, response)
+        return response, None
 
     async def _answer_of_winner(
         request: Request, handler: H, args: Any, kwargs: Any, keyed: Keyed
@@ -271,7 +402,8 @@ def _wrap(handler: H, recover: Recover | None, recover_status: Status, rerun: bo
             if found is not None and found.answer is not None:
                 return _replayed(found.answer)
             if found is not None and loop.time() > deadline:
-                return await _recovered(request, handler, args, kwargs, keyed, found)
+                response, _ = await _recovered(request, handler, args, kwargs, keyed, found)
+                return response
             if loop.time() > deadline:
                 raise Conflict("同一请求仍在处理中，请稍后再试")
             await asyncio.sleep(0.05)
@@ -281,11 +413,34 @@ def _wrap(handler: H, recover: Recover | None, recover_status: Status, rerun: bo
     return wrapper  # type: ignore[return-value]
 
 
-async def _run(request: Request, handler: H, args: Any, kwargs: Any, keyed: Keyed) -> HTTPResponse:
+def _encoder(request: Request, status: int) -> Callable[[Any], Answer] | None:
+    """How this route answers a result with its success status, as `reply` writes it:
+    for a service that has its answer written with the object (Keyed.answer_with)."""
+    model = wire.documented(request.route.handler if request.route else None).get(status)
+    if model is None:
+        return None
+
+    def encode(result: Any) -> Answer:
+        return Answer(status, wire.serialize(model, result), "application/json; charset=utf-8")
+
+    return encode
+
+
+async def _run_only(
+    request: Request, handler: H, args: Any, kwargs: Any, keyed: Keyed
+) -> HTTPResponse:
+    response, _ = await _run(request, handler, args, kwargs, keyed)
+    return response
+
+
+async def _run(
+    request: Request, handler: H, args: Any, kwargs: Any, keyed: Keyed
+) -> tuple[HTTPResponse, Answer | None]:
     """Run the handler with the key in context; keep the answer of what it created.
 
     A 4xx of a request that committed nothing is not kept (nothing was created; a
-    replay is evaluated again); a 5xx or 429 is never kept (not an answer: retry)."""
+    replay is evaluated again); a 5xx or 429 is never kept (not an answer: retry).
+    Returns the response and the answer kept for it (None: none kept)."""
     from server.error_handler import render
 
     token = records.CURRENT.set(keyed)
@@ -298,19 +453,24 @@ async def _run(request: Request, handler: H, args: Any, kwargs: Any, keyed: Keye
         raise
     finally:
         records.CURRENT.reset(token)
+    kept = None
     if response.status < 400 or (keyed.written and response.status < 500):
-        await _keep(keyed, response)
-    return response
+        kept = await _keep(keyed, response)
+    return response, kept
 
 
-async def _keep(keyed: Keyed, response: HTTPResponse) -> None:
+async def _keep(keyed: Keyed, response: HTTPResponse) -> Answer | None:
+    """Store the response as the key's answer unless it committed with the object
+    already; the answer kept (to cache), None when another one was kept first."""
     answer = Answer(
         status=response.status,
         body=(response.body or b"").decode(),
         content_type=response.content_type or "application/json; charset=utf-8",
     )
+    if keyed.committed_answer() == answer:
+        return answer
     # Shielded: a client hanging up must not cancel the write of an answer whose
     # object is already committed.
     if await asyncio.shield(records.store(keyed=keyed, answer=answer, now=keyed.at)):
-        cache_key = f"idem:{keyed.user_id}:{keyed.route}:{keyed.key_digest}"
-        await _cache(cache_key, keyed.fingerprint, answer)
+        return answer
+    return None

@@ -47,10 +47,14 @@ _SHA: dict[str, str] = {}
 # new at every start and different on every server) and, if the copies were built on
 # another, drops them all before any step runs on it: each is rebuilt from the
 # database on its next use (store.hydrate), which counts every committed booking.
+# The same holds for the Idempotency-Key leases and answers (server/idempotency.py):
+# a Redis that may miss some of them says so by losing their epoch, dropped here too.
 COPIES_PATTERN = "bk:{*}:s"
 BUILT_ON_KEY = "bk:built_on"
+IDEMPOTENCY_EPOCH_KEY = "idem:epoch"
 FORGET_FOREIGN_COPIES = r"""
 if redis.call('GET', KEYS[1]) == ARGV[1] then return -1 end
+redis.call('DEL', KEYS[2])
 local cursor, dropped = '0', 0
 repeat
   local page = redis.call('SCAN', cursor, 'MATCH', ARGV[2], 'COUNT', 1000)
@@ -209,7 +213,15 @@ class LuaChannel:
             if line.startswith("run_id:")
         )
         await protocol.send(
-            ("EVAL", FORGET_FOREIGN_COPIES, 1, BUILT_ON_KEY, run_id, COPIES_PATTERN)
+            (
+                "EVAL",
+                FORGET_FOREIGN_COPIES,
+                2,
+                BUILT_ON_KEY,
+                IDEMPOTENCY_EPOCH_KEY,
+                run_id,
+                COPIES_PATTERN,
+            )
         )
 
     async def evalsha(self, source: str, keys: list[str], args: list[Any]) -> Any:

@@ -24,15 +24,17 @@ so a key costs a refusal no database write; its replay is evaluated again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import IntegrityError
 
 from models.idempotency import IdempotencyRecord
+from server.rows import insert_rows
 
 KEEP = timedelta(hours=24)
 # Longer than any request may run (Sanic's RESPONSE_TIMEOUT is 60 s): a record older
@@ -59,19 +61,47 @@ class Keyed:
     fingerprint: str
     at: datetime
     written: bool = False  # a transaction carrying this key has committed
+    # How the route answers a result (status and body, as its handler replies it):
+    # set by the HTTP layer, so that a service can have its answer written with the
+    # object, in the creating transaction (`answer_with`).
+    encode: Callable[[Any], Answer] | None = None
+    result: Any = None  # what the service said it will answer (answer_with)
+    kept: Answer | None = None  # the answer committed with the record
 
-    def record(self, *, ref: str | None) -> IdempotencyRecord:
+    def answer_with(self, result: Any) -> None:
+        """The result the route will reply with (its success status), known inside the
+        creating transaction: the record is written with its answer, so the answer
+        costs no statement of its own after the commit and no crash can separate
+        the object from it."""
+        self.result = result
+
+    def committed_answer(self) -> Answer | None:
+        """The answer that committed with this request's record, if one did."""
+        return self.kept if self.written else None
+
+    def answer(self) -> Answer | None:
+        """The answer to write with the record (None: stored after the commit)."""
+        if self.encode is None or self.result is None:
+            return None
+        return self.encode(self.result)
+
+    def row(self, *, ref: str | None) -> dict[str, Any]:
+        """The key's record as a row, with its answer when the service gave it."""
         at = self.at.astimezone(UTC)
-        return IdempotencyRecord(
-            user_id=self.user_id,
-            route=self.route,
-            key_digest=self.key_digest,
-            fingerprint=self.fingerprint,
-            claim_token="",
-            claimed_at=at,
-            expires_at=at + KEEP,
-            ref=ref,
-        )
+        answer = self.answer()
+        return {
+            "user_id": self.user_id,
+            "route": self.route,
+            "key_digest": self.key_digest,
+            "fingerprint": self.fingerprint,
+            "claim_token": "",
+            "claimed_at": at,
+            "expires_at": at + KEEP,
+            "ref": ref,
+            "status": answer.status if answer else None,
+            "body": answer.body if answer else None,
+            "content_type": answer.content_type if answer else None,
+        }
 
 
 class KeyTaken(Exception):
@@ -92,10 +122,7 @@ async def write_in(conn: BaseDBAsyncClient, keyed: Keyed, *, ref: str | None) ->
 
     Raises KeyTaken when the key was committed already (the caller's transaction
     rolls back with it, so its object is not created a second time)."""
-    try:
-        await keyed.record(ref=ref).save(using_db=conn)
-    except IntegrityError:
-        raise KeyTaken() from None
+    await write_many(conn, [(keyed, ref)])
 
 
 async def write_many(conn: BaseDBAsyncClient, rows: list[tuple[Keyed, str | None]]) -> None:
@@ -103,12 +130,14 @@ async def write_many(conn: BaseDBAsyncClient, rows: list[tuple[Keyed, str | None
     (the batch rolls back and each request is written alone)."""
     if not rows:
         return
+    written = [(keyed, keyed.row(ref=ref)) for keyed, ref in rows]
     try:
-        await IdempotencyRecord.bulk_create(
-            [keyed.record(ref=ref) for keyed, ref in rows], using_db=conn
-        )
+        await insert_rows(conn, IdempotencyRecord, [row for _, row in written])
     except IntegrityError:
         raise KeyTaken() from None
+    for keyed, row in written:  # known kept once the transaction commits
+        if row["status"] is not None:
+            keyed.kept = Answer(row["status"], row["body"], row["content_type"])
 
 
 @dataclass(frozen=True)
@@ -121,20 +150,34 @@ class Found:
     claimed_at: datetime
 
 
+_FIND_COLUMNS = ("fingerprint", "status", "body", "content_type", "ref", "claimed_at")
+_find_sql: dict[str, str] = {}
+_FIELDS = IdempotencyRecord._meta.fields_map
+
+
 async def find(*, user_id: int, route: str, key_digest: str) -> Found | None:
-    record = await IdempotencyRecord.get_or_none(
-        user_id=user_id, route=route, key_digest=key_digest
-    )
-    if record is None:
+    """The key's record: one indexed SELECT of the columns needed, no model object and
+    no query building (the SQL is built once per dialect by the ORM itself)."""
+    db = IdempotencyRecord._meta.db
+    dialect = db.capabilities.dialect
+    sql = _find_sql.get(dialect)
+    if sql is None:
+        query = IdempotencyRecord.filter(user_id=0, route="", key_digest="").using_db(db)
+        sql = _find_sql[dialect] = query.values(*_FIND_COLUMNS).sql()
+    rows = await db.execute_query_dict(sql, [user_id, route, key_digest])
+    if not rows:
         return None
+    row = rows[0]
     answer = None
-    if record.status is not None:
+    if row["status"] is not None:
         answer = Answer(
-            status=record.status,
-            body=record.body or "",
-            content_type=record.content_type or "application/json; charset=utf-8",
+            status=row["status"],
+            body=row["body"] or "",
+            content_type=row["content_type"] or "application/json; charset=utf-8",
         )
-    return Found(record.fingerprint, answer, record.ref, record.claimed_at.astimezone(UTC))
+    # SQLite hands back text, PostgreSQL a datetime.
+    claimed_at: datetime = _FIELDS["claimed_at"].to_python_value(row["claimed_at"])
+    return Found(row["fingerprint"], answer, row["ref"], claimed_at.astimezone(UTC))
 
 
 async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
@@ -142,7 +185,8 @@ async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
 
     The record exists when the request committed its object; a route that answers
     without a transaction of ours (an engine replay, a write of its own) gets its
-    record here."""
+    record here. An answer this request committed with its object (`kept`) that its
+    handler then told otherwise is replaced by what the client was told."""
     now = now.astimezone(UTC)
     fields = {
         "status": answer.status,
@@ -150,14 +194,15 @@ async def store(*, keyed: Keyed, answer: Answer, now: datetime) -> bool:
         "content_type": answer.content_type,
         "expires_at": now + KEEP,
     }
-    updated = await IdempotencyRecord.filter(
-        user_id=keyed.user_id, route=keyed.route, key_digest=keyed.key_digest, status__isnull=True
-    ).update(**fields)
+    rows = IdempotencyRecord.filter(
+        user_id=keyed.user_id, route=keyed.route, key_digest=keyed.key_digest
+    )
+    if keyed.committed_answer() is None:
+        rows = rows.filter(status__isnull=True)
+    updated = await rows.update(**fields)
     if updated or keyed.written:
         return bool(updated)
-    record = keyed.record(ref=None)
-    for name, value in fields.items():
-        setattr(record, name, value)
+    record = IdempotencyRecord(**{**keyed.row(ref=None), **fields})
     try:
         await record.save()
     except IntegrityError:

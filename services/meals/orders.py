@@ -6,8 +6,11 @@ inside the engine's own transactions (one action, one transaction).
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from tortoise import timezone
 
 import booking
 from models import could_exist
@@ -22,6 +25,7 @@ from server.errors import (
 )
 from server.logs import get_logger
 from server.pagination import page
+from services import idempotency
 from services.meals import shapes
 from services.meals.menus import (
     LIVE,
@@ -88,8 +92,14 @@ async def place_order(
             details={"order_deadline": wire(shape.order_deadline)},
         )
 
-    async def record(step: booking.Recording) -> Order:
-        return await _record_order(step, shape=shape, lines=lines, pickup=pickup)
+    keyed = idempotency.current()
+
+    async def record(step: booking.Recording) -> Placed:
+        order = await _record_order(step, shape=shape, lines=lines, pickup=pickup)
+        if keyed is not None and order.status == "confirmed":
+            # The answer is known here: it commits with the order (no write after).
+            keyed.answer_with(await order_view(order=order))
+        return order
 
     try:
         reservation = await booking.reserve(
@@ -111,11 +121,16 @@ async def place_order(
         ) from None
     except booking.ResourceClosed:  # withdrawn after this process read the menu
         raise _withdrawn() from None
-    order: Order | None = reservation.record
-    if order is None:  # an idempotent replay: the order committed with the reservation
-        order = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
-        if order is None:  # a reservation without its order: reconcile gives it back
-            raise InvalidState(reservation.status, "该订单未能完成，请重新下单")
+    placed: Placed | None = reservation.record
+    if placed is not None:
+        view = keyed.result if keyed is not None else None
+        if isinstance(view, shapes.Order) and view.id == placed.id:
+            return view  # the view its answer committed with
+        return await order_view(order=placed, position=reservation.position)
+    # An idempotent replay: the order committed with the reservation.
+    order = await Order.get_or_none(reservation_id=reservation.id).select_related("slot")
+    if order is None:  # a reservation without its order: reconcile gives it back
+        raise InvalidState(reservation.status, "该订单未能完成，请重新下单")
     return await order_view(order=order, position=reservation.position)
 
 
@@ -131,10 +146,29 @@ def _withdrawn() -> InvalidState:
     return InvalidState("withdrawn", "该菜单已撤回，不能下单")
 
 
+@dataclass(frozen=True)
+class Placed:
+    """An order row as its record step wrote it (what `order_view` reads of an Order)."""
+
+    id: int
+    menu_id: int
+    slot_id: int
+    slot: PickupSlot
+    reservation_id: int
+    items: list[dict[str, Any]]
+    total_fen: int
+    pickup: str
+    status: str
+    pickup_code: str
+    created_at: datetime
+    served_at: datetime | None = None
+
+
 async def _record_order(
     step: booking.Recording, *, shape: MenuShape, lines: list[LineIn], pickup: str
-) -> Order:
-    """The order row, inside the engine's transaction (it commits with the place)."""
+) -> Placed:
+    """The order row, inside the engine's transaction (it commits with the place): queued
+    for the transaction's multi-row insert, no model instance built."""
     reservation = step.reservation
     items: list[dict[str, Any]] = [
         {
@@ -145,23 +179,39 @@ async def _record_order(
         }
         for line in lines
     ]
-    order = await Order.create(
-        using_db=step.tx.conn,
+    slot_id = reservation.slot_ids[0]
+    at = timezone.now()
+    row: dict[str, Any] = {
+        "menu_id": shape.id,
+        "slot_id": slot_id,
+        "user_id": reservation.user_id,
+        "reservation_id": reservation.id,
+        "items": items,
+        "total_fen": sum(i["qty"] * i["price_fen"] for i in items),
+        "pickup": pickup,
+        "status": "waitlisted" if reservation.status == "waitlisted" else "confirmed",
+        "pickup_code": secrets.token_urlsafe(32),
+        "served_at": None,
+        "created_at": at,
+        "updated_at": at,
+    }
+    order_id = await step.tx.insert(Order, row)
+    return Placed(
+        id=order_id,
         menu_id=shape.id,
-        slot_id=reservation.slot_ids[0],
-        user_id=reservation.user_id,
+        slot_id=slot_id,
+        slot=shape.slots[slot_id],
         reservation_id=reservation.id,
         items=items,
-        total_fen=sum(i["qty"] * i["price_fen"] for i in items),
+        total_fen=row["total_fen"],
         pickup=pickup,
-        status="waitlisted" if reservation.status == "waitlisted" else "confirmed",
-        pickup_code=secrets.token_urlsafe(32),
+        status=row["status"],
+        pickup_code=row["pickup_code"],
+        created_at=at,
     )
-    order.slot = shape.slots[order.slot_id]
-    return order
 
 
-async def order_view(*, order: Order, position: int | None = None) -> shapes.Order:
+async def order_view(*, order: Order | Placed, position: int | None = None) -> shapes.Order:
     """The Order object of API.md §3 (pickup_code only while confirmed)."""
     if order.status == "waitlisted" and position is None:
         position = (await booking.get(reservation_id=order.reservation_id)).position
