@@ -413,17 +413,20 @@ def _wrap(handler: H, recover: Recover | None, recover_status: Status, rerun: bo
     return wrapper  # type: ignore[return-value]
 
 
-def _encoder(request: Request, status: int) -> Callable[[Any], Answer] | None:
+def _encoder(request: Request, status: Status) -> Callable[[Any], Answer] | None:
     """How this route answers a result with its success status, as `reply` writes it:
     for a service that has its answer written with the object (Keyed.answer_with)."""
-    model = wire.documented(request.route.handler if request.route else None).get(status)
-    if model is None:
-        return None
+    documented = wire.documented(request.route.handler if request.route else None)
 
     def encode(result: Any) -> Answer:
-        return Answer(status, wire.serialize(model, result), "application/json; charset=utf-8")
+        code = status(result) if callable(status) else status
+        return Answer(
+            code, wire.serialize(documented[code], result), "application/json; charset=utf-8"
+        )
 
-    return encode
+    if callable(status):
+        return encode
+    return encode if status in documented else None
 
 
 async def _run_only(
