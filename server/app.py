@@ -120,6 +120,14 @@ def create_app(
             app.add_task(identity.listen_for_logouts(), name="logout_listener")
 
         @app.after_server_start
+        async def _keep_alive(app: Sanic[Any, Any]) -> None:
+            # This worker's leases on Idempotency-Keys are waited for while it lives
+            # (server/idempotency.py: a killed worker's are not).
+            from server import idempotency
+
+            app.add_task(idempotency.keep_alive(), name="idempotency_keep_alive")
+
+        @app.after_server_start
         async def _heal(app: Sanic[Any, Any]) -> None:
             # A worker that starts may be replacing one that was killed mid-request:
             # the places it took in Redis but never wrote are free again at once, not

@@ -33,6 +33,7 @@ only one commit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import itertools
@@ -124,10 +125,24 @@ def _answer_of(cached: str) -> tuple[str, Answer]:
 # Redis at all leaves a debt: the next BEGIN of this process moves the epoch to now.
 EPOCH_KEY = IDEMPOTENCY_EPOCH_KEY
 
-# KEYS: cache, lease, epoch. ARGV: now (s), stale after (s), keep (s), lease ttl (s),
-# token, bump ("1": this process ran keyed requests Redis did not see).
-# Reply: {"cached", answer} | {"held", lease} | {"run" | "lookup", our lease}.
+# A lease names the process that holds it (the token starts with the process's
+# PROCESS_ID), and a live process keeps `idem-alive:<PROCESS_ID>` for ALIVE_S, renewed
+# by every BEGIN and every ALIVE_EVERY_S (keep_alive). A lease whose process is gone
+# (killed, its alive key lapsed) is no longer waited for: the next request with the key
+# looks its record up and answers from what was committed, seconds after a crash
+# instead of 409 "still processing" until the lease's STALE_AFTER. A live process whose
+# alive key lapsed anyway (Redis slow) costs only a race the unique index settles.
+ALIVE_PREFIX = "idem-alive:"
+ALIVE_S = 5
+ALIVE_EVERY_S = 1.5
+
+# KEYS: cache, lease, epoch, this process's alive key. ARGV: now (s), stale after (s),
+# keep (s), lease ttl (s), token, bump ("1": this process ran keyed requests Redis did
+# not see), alive ttl (s). Reply: {"cached", answer} | {"held", lease} |
+# {"run" | "lookup", our lease}. (The holder's alive key is named by the lease: fine
+# on one Redis server or Sentinel, not on a Redis Cluster.)
 BEGIN = r"""
+redis.call('SET', KEYS[4], '1', 'EX', ARGV[7])
 local cached = redis.call('GET', KEYS[1])
 if cached then return {'cached', cached} end
 local now = tonumber(ARGV[1])
@@ -140,7 +155,9 @@ local look = now - epoch < tonumber(ARGV[3])
 local held = redis.call('GET', KEYS[2])
 if held then
   local stamp = tonumber(string.match(held, '^[^:]*'))
-  if stamp and stamp >= now - tonumber(ARGV[2]) then return {'held', held} end
+  local owner = string.match(held, '^[^:]*:(%x%x%x%x%x%x%x%x%x%x%x%x)')
+  local alive = owner == nil or redis.call('EXISTS', 'idem-alive:' .. owner) == 1
+  if stamp and stamp >= now - tonumber(ARGV[2]) and alive then return {'held', held} end
   look = true
 end
 local mine = ARGV[1] .. ':' .. ARGV[5]
@@ -167,7 +184,7 @@ return 1
 
 _debt: dict[str, bool] = {"unseen": False}  # a keyed request ran while Redis was away
 _tokens = itertools.count(1)
-_prefix = secrets.token_hex(6)
+PROCESS_ID = secrets.token_hex(6)  # 12 hex digits: BEGIN reads it back from a lease
 
 
 async def _begin(cache_key: str, lease_key: str, at: datetime) -> tuple[str, str] | None:
@@ -177,14 +194,15 @@ async def _begin(cache_key: str, lease_key: str, at: datetime) -> tuple[str, str
     try:
         kind, value = await resources.lua_channel().evalsha(
             BEGIN,
-            [cache_key, lease_key, EPOCH_KEY],
+            [cache_key, lease_key, EPOCH_KEY, ALIVE_PREFIX + PROCESS_ID],
             [
                 repr(at.timestamp()),
                 int(records.STALE_AFTER.total_seconds()),
                 CACHE_S,
                 LEASE_S,
-                f"{_prefix}{next(_tokens):x}",
+                f"{PROCESS_ID}{next(_tokens):x}",
                 "1" if bump else "0",
+                ALIVE_S,
             ],
         )
     except (RedisError, OSError):
@@ -205,6 +223,18 @@ async def _finish(
         )
     except (RedisError, OSError):
         log.warning("idempotency key not finished in Redis (unreachable); its lease goes stale")
+
+
+async def keep_alive() -> None:
+    """Keep this process's alive key while it runs (a task of each web worker), so the
+    leases of its long requests are waited for and a killed process's are not."""
+    while True:
+        # Redis away: nothing to vouch to; BEGIN renews the key once it is back.
+        with contextlib.suppress(RedisError, OSError):
+            await resources.lua_channel().command(
+                "SET", ALIVE_PREFIX + PROCESS_ID, "1", "EX", str(ALIVE_S)
+            )
+        await asyncio.sleep(ALIVE_EVERY_S)
 
 
 async def _cached(cache_key: str) -> str | None:

@@ -138,6 +138,30 @@ async def test_procurement_request_killed_after_commit(client):
     )
 
 
+async def test_a_replay_at_once_after_the_kill_gets_the_object_not_still_processing(client):
+    """The client retries as soon as the server is back, on the same clock: the dead
+    request's lease on the key must not make it wait its whole lifetime (409 "still
+    processing" for two minutes); once its process is known to be gone, the replay is
+    answered from what it committed."""
+    cast = await make_cast()
+
+    async def requests() -> list[int]:
+        return await PurchaseRequest.filter(requester_id=cast.requester.user_id).values_list(  # type: ignore[return-value]
+            "id", flat=True
+        )
+
+    stamp = {"X-Test-Now": NOW.isoformat()}
+    await _replays_the_one_object(
+        client,
+        cast.requester,
+        f"{API}/procurement/requests",
+        request_body(),
+        first=stamp,
+        replay=stamp,
+        count=requests,
+    )
+
+
 async def test_visitor_pass_killed_after_commit(client):
     host = await make_user()
 
