@@ -13,6 +13,8 @@ from typing import Any
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 
+from server import batches
+
 _NO_INSTANCE: Any = None  # a value converted for a row, not for a model instance
 
 
@@ -21,8 +23,14 @@ async def insert_rows(
 ) -> None:
     """INSERT `rows` (dicts with the same field names, as the model names them, every
     value given: no default is filled in) into `model`'s table in one statement.
-    A constraint refusing any row raises Tortoise's IntegrityError."""
+    A constraint refusing any row raises Tortoise's IntegrityError. Many rows go in
+    several statements, each under the driver's limit on bound arguments."""
     if not rows:
+        return
+    per_statement = max(1, batches.DRIVER_ARG_LIMIT // len(rows[0]))
+    if len(rows) > per_statement:
+        for part in batches.chunks(rows, per_statement):
+            await insert_rows(conn, model, list(part))
         return
     fields_map = model._meta.fields_map
     names = list(rows[0])
