@@ -177,12 +177,16 @@ async def test_prometheus_scrapes_every_process_and_counts_what_the_database_hol
 
         started = time.monotonic()
         ds.wait_for(scraped, seconds=60, what="Prometheus to see every confirmed booking")
-        targets = prometheus.query('up{job=~"qinejia-.*"}')
-        assert sorted((t["metric"]["job"], t["value"][1]) for t in targets) == [
-            ("qinejia-web", "1"),
-            ("qinejia-web", "1"),
-            ("qinejia-worker", "1"),
-        ]
+        every_process = [("qinejia-web", "1"), ("qinejia-web", "1"), ("qinejia-worker", "1")]
+
+        def all_up() -> list[tuple[str, str]] | None:
+            # Prometheus scrapes its targets at staggered moments: the webs' counts can be
+            # in before the worker's first scrape, so wait for all three as well.
+            targets = prometheus.query('up{job=~"qinejia-.*"}')
+            seen = sorted((t["metric"]["job"], t["value"][1]) for t in targets)
+            return seen if seen == every_process else None
+
+        ds.wait_for(all_up, seconds=60, what="Prometheus to scrape the two webs and the worker")
         up = prometheus.query("min by (dependency) (qinejia_dependency_up)")
         assert {u["metric"]["dependency"]: u["value"][1] for u in up} == {
             "redis": "1",
